@@ -1,0 +1,236 @@
+use super::ProviderView;
+use super::view::provider_param;
+use crate::auth::Caller;
+use crate::http::{ApiError, Data, QueryParams, Values};
+use crate::providers::ProviderKind;
+use crate::state::AppState;
+use crate::store::mail_providers::{self, ProviderChanges, secret_identity};
+use actix_web::web;
+use serde_json::Value;
+
+/// Fields the API shows but nobody sets; a form that sends a whole record back may
+/// include them, and they are ignored.
+const READ_ONLY: [&str; 8] = [
+    "name",
+    "title",
+    "clientSecretSet",
+    "clientSecretHint",
+    "scopes",
+    "redirectUri",
+    "updatedAt",
+    "id",
+];
+
+/// What the caller asked to change, validated. Secrets stay plain only until sealed.
+#[derive(Default)]
+struct Requested {
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    tenant: Option<String>,
+    enabled: Option<bool>,
+    pubsub_topic: Option<Option<String>>,
+    push_audience: Option<Option<String>>,
+}
+
+/// `mailProviders:update?filterByTk=…` values `{clientId?, clientSecret?, tenant?,
+/// enabled?, pubsubTopic?, pushAudience?}`. An omitted or empty secret keeps the stored one.
+pub async fn update_mail_provider(
+    caller: Caller,
+    params: QueryParams,
+    Values(values): Values,
+    state: web::Data<AppState>,
+) -> Result<Data<Vec<ProviderView>>, ApiError> {
+    caller.require_admin()?;
+    let kind = provider_param(params.single_tk()?)?;
+    let requested = parse(kind, &values)?;
+
+    let current = state
+        .store
+        .run(move |c| mail_providers::get(c, kind))
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("provider row {kind} is missing")))?;
+    let client_id_set = requested
+        .client_id
+        .as_deref()
+        .map_or(!current.client_id.is_empty(), |id| !id.is_empty());
+    let secret_set = requested.client_secret.is_some() || current.client_secret_sealed.is_some();
+    if requested.enabled == Some(true) && !(client_id_set && secret_set) {
+        return Err(ApiError::invalid_field(
+            "enabled",
+            "set clientId and clientSecret before enabling the provider",
+        ));
+    }
+
+    let changed: Vec<&str> = [
+        ("clientId", requested.client_id.is_some()),
+        ("clientSecret", requested.client_secret.is_some()),
+        ("tenant", requested.tenant.is_some()),
+        ("enabled", requested.enabled.is_some()),
+        ("pubsubTopic", requested.pubsub_topic.is_some()),
+        ("pushAudience", requested.push_audience.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
+    let changes = ProviderChanges {
+        client_id: requested.client_id,
+        client_secret_sealed: requested
+            .client_secret
+            .map(|secret| state.vault.seal(secret.as_bytes(), secret_identity(kind))),
+        tenant: requested.tenant,
+        enabled: requested.enabled,
+        pubsub_topic: requested.pubsub_topic,
+        push_audience: requested.push_audience,
+        updated_at: chrono::Utc::now().naive_utc(),
+    };
+    let row = state
+        .store
+        .run(move |c| mail_providers::update(c, kind, &changes))
+        .await?
+        .ok_or_else(|| ApiError::internal(format!("provider row {kind} is missing")))?;
+    tracing::info!(provider = %kind, user = %caller.user_id, fields = ?changed, "provider settings updated");
+    Ok(Data(vec![ProviderView::from_row(row, &state)?]))
+}
+
+fn parse(
+    kind: ProviderKind,
+    values: &serde_json::Map<String, Value>,
+) -> Result<Requested, ApiError> {
+    let mut requested = Requested::default();
+    for (key, value) in values {
+        match key.as_str() {
+            "clientId" => requested.client_id = Some(client_id(value)?),
+            "clientSecret" => requested.client_secret = client_secret(value)?,
+            "enabled" => {
+                requested.enabled =
+                    Some(value.as_bool().ok_or_else(|| {
+                        ApiError::invalid_field("enabled", "expected true or false")
+                    })?);
+            }
+            "tenant" if kind == ProviderKind::Microsoft => requested.tenant = Some(tenant(value)?),
+            "pubsubTopic" | "pushAudience" if kind == ProviderKind::Google => {
+                let text = optional_text(key, value, 512)?;
+                if key == "pubsubTopic" {
+                    if let Some(topic) = &text {
+                        check_topic(topic)?;
+                    }
+                    requested.pubsub_topic = Some(text);
+                } else {
+                    requested.push_audience = Some(text);
+                }
+            }
+            "tenant" | "pubsubTopic" | "pushAudience" => {
+                return Err(ApiError::invalid_field(
+                    key,
+                    format!("does not apply to {}", kind.title()),
+                ));
+            }
+            other if READ_ONLY.contains(&other) => {}
+            other => {
+                return Err(ApiError::invalid_field(
+                    other,
+                    "unknown field; allowed: clientId, clientSecret, enabled, tenant (microsoft), pubsubTopic and pushAudience (google)",
+                ));
+            }
+        }
+    }
+    Ok(requested)
+}
+
+fn text<'a>(field: &str, value: &'a Value) -> Result<&'a str, ApiError> {
+    value
+        .as_str()
+        .map(str::trim)
+        .ok_or_else(|| ApiError::invalid_field(field, "expected a string"))
+}
+
+fn no_spaces_or_controls(field: &str, value: &str, max: usize) -> Result<(), ApiError> {
+    if value.chars().count() > max {
+        return Err(ApiError::invalid_field(
+            field,
+            format!("longer than {max} characters"),
+        ));
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ApiError::invalid_field(
+            field,
+            "must not contain spaces or control characters",
+        ));
+    }
+    Ok(())
+}
+
+fn client_id(value: &Value) -> Result<String, ApiError> {
+    let id = text("clientId", value)?;
+    if id.is_empty() {
+        return Err(ApiError::invalid_field("clientId", "must not be empty"));
+    }
+    no_spaces_or_controls("clientId", id, 512)?;
+    Ok(id.to_string())
+}
+
+/// `None` (keep the stored secret) for null or an empty string.
+fn client_secret(value: &Value) -> Result<Option<String>, ApiError> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let secret = text("clientSecret", value)?;
+    if secret.is_empty() {
+        return Ok(None);
+    }
+    no_spaces_or_controls("clientSecret", secret, 1024)?;
+    Ok(Some(secret.to_string()))
+}
+
+/// `common`, `organizations`, `consumers`, a tenant GUID or a verified domain.
+fn tenant(value: &Value) -> Result<String, ApiError> {
+    let tenant = text("tenant", value)?.to_ascii_lowercase();
+    let named = matches!(tenant.as_str(), "common" | "organizations" | "consumers");
+    let guid = tenant.len() == 36
+        && tenant.char_indices().all(|(i, c)| {
+            if [8, 13, 18, 23].contains(&i) {
+                c == '-'
+            } else {
+                c.is_ascii_hexdigit()
+            }
+        });
+    let domain = tenant.contains('.')
+        && tenant.len() <= 253
+        && tenant.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    if named || guid || domain {
+        Ok(tenant)
+    } else {
+        Err(ApiError::invalid_field(
+            "tenant",
+            "expected common, organizations, consumers, a tenant id (GUID) or a domain",
+        ))
+    }
+}
+
+fn optional_text(field: &str, value: &Value, max: usize) -> Result<Option<String>, ApiError> {
+    if value.is_null() {
+        return Ok(None);
+    }
+    let text = text(field, value)?;
+    if text.is_empty() {
+        return Ok(None);
+    }
+    no_spaces_or_controls(field, text, max)?;
+    Ok(Some(text.to_string()))
+}
+
+/// A Pub/Sub topic's full name: `projects/<project>/topics/<topic>`.
+fn check_topic(topic: &str) -> Result<(), ApiError> {
+    let parts: Vec<&str> = topic.split('/').collect();
+    match parts.as_slice() {
+        ["projects", project, "topics", name] if !project.is_empty() && !name.is_empty() => Ok(()),
+        _ => Err(ApiError::invalid_field(
+            "pubsubTopic",
+            "expected projects/<project>/topics/<topic>",
+        )),
+    }
+}

@@ -1,0 +1,12 @@
+//! API: one handler per `resource:action`, grouped by resource, each with its request
+//! and response types beside it. Handlers check permission, validate, make one store or
+//! provider call, and shape the answer; the SQL lives in `store/`.
+
+pub mod mail_providers;
+
+use actix_web::web;
+
+/// Registers every resource's actions.
+pub fn configure(config: &mut web::ServiceConfig) {
+    mail_providers::configure(config);
+}

@@ -1,0 +1,60 @@
+use super::AuthService;
+use crate::http::{ApiError, NewToken};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use serde::Serialize;
+use std::fmt;
+
+/// A NocoBase user id (`users.id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+impl fmt::Display for UserId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The signed-in NocoBase user behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: UserId,
+    /// NocoBase role names that apply to this request.
+    pub roles: Vec<String>,
+    /// One of the roles is in `nocobase.admin_roles`. Admins manage providers; they do
+    /// not read other users' mail.
+    pub is_admin: bool,
+}
+
+impl Caller {
+    /// 403 unless the caller is an admin.
+    pub fn require_admin(&self) -> Result<(), ApiError> {
+        if self.is_admin {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("Only an administrator can do this."))
+        }
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        let request = request.clone();
+        Box::pin(async move {
+            let auth = request
+                .app_data::<web::Data<AuthService>>()
+                .ok_or_else(|| ApiError::internal("AuthService is not registered"))?
+                .clone();
+            let outcome = auth.authenticate(request.headers()).await?;
+            if let Some(token) = outcome.new_token {
+                request.extensions_mut().insert(NewToken(token));
+            }
+            Ok(outcome.caller)
+        })
+    }
+}

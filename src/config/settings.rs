@@ -1,0 +1,188 @@
+use super::{DatabaseUrl, SecretString};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// Every setting of the service. Each section's `Default` is the built-in default layer.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub nocobase: NocobaseSettings,
+    pub security: SecuritySettings,
+    pub cors: CorsSettings,
+    pub providers: ProviderEndpoints,
+    pub log: LogSettings,
+}
+
+/// `server.*`: where the service listens and how the outside world reaches it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSettings {
+    /// Address and port to listen on; port 0 picks a free port (tests use it).
+    pub bind: String,
+    /// The URL browsers and providers reach this service at; the OAuth redirect URI
+    /// is built from it.
+    pub public_url: String,
+    /// Largest JSON request body, in bytes, for ordinary actions.
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:13100".into(),
+            public_url: "http://localhost:13100".into(),
+            max_body_bytes: 1024 * 1024,
+        }
+    }
+}
+
+/// `database.*`: SQLite file (the embedded default) or a PostgreSQL URL.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    /// Connections in the pool.
+    pub pool_size: u32,
+    /// Apply pending migrations when `serve` starts.
+    pub auto_migrate: bool,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        Self {
+            url: DatabaseUrl::new("sqlite://data/email-manager.sqlite3"),
+            pool_size: 8,
+            auto_migrate: true,
+        }
+    }
+}
+
+/// `nocobase.*`: how callers' NocoBase tokens are checked.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct NocobaseSettings {
+    /// NocoBase's base URL (e.g. `http://nocobase:13000`). When set, every token is also
+    /// checked with NocoBase's `auth:check`, which sees sign-outs and gives the roles.
+    pub url: Option<String>,
+    /// NocoBase's `APP_KEY`: the HS256 key when `jwt_secret_file` is absent.
+    pub app_key: SecretString,
+    /// NocoBase's `storage/apps/main/jwt_secret.dat`; its raw bytes win over `app_key`
+    /// whenever the file exists, as in NocoBase itself.
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Role names that make a caller an admin of this service.
+    #[serde(deserialize_with = "super::list::comma_list")]
+    pub admin_roles: Vec<String>,
+    /// How long an `auth:check` answer is reused for the same token, in seconds.
+    pub check_cache_secs: u64,
+}
+
+impl Default for NocobaseSettings {
+    fn default() -> Self {
+        Self {
+            url: None,
+            app_key: SecretString::default(),
+            jwt_secret_file: None,
+            admin_roles: vec!["root".into(), "admin".into()],
+            check_cache_secs: 30,
+        }
+    }
+}
+
+/// `security.*`: the keys that encrypt secrets at rest.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecuritySettings {
+    /// Base64 of 32 bytes. Without it, the SQLite default generates one into the data folder.
+    pub encryption_key: SecretString,
+    /// Keys used before a rotation: they still decrypt, never encrypt.
+    #[serde(deserialize_with = "super::list::comma_list")]
+    pub previous_keys: Vec<SecretString>,
+}
+
+/// `cors.*`: browser origins allowed to call the API directly.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CorsSettings {
+    /// Origins such as `https://nocobase.example.com`; NocoBase's own origin is added.
+    #[serde(deserialize_with = "super::list::comma_list")]
+    pub allowed_origins: Vec<String>,
+}
+
+/// `providers.*`: the providers' endpoint URLs. Tests and demos point them at the emulator.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ProviderEndpoints {
+    pub google: GoogleEndpoints,
+    pub microsoft: MicrosoftEndpoints,
+}
+
+/// Google OAuth and Gmail API endpoints.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GoogleEndpoints {
+    pub auth_url: String,
+    pub token_url: String,
+    pub revoke_url: String,
+    pub userinfo_url: String,
+    /// Base of `gmail/v1/...` and `batch/gmail/v1`.
+    pub api_base_url: String,
+}
+
+impl Default for GoogleEndpoints {
+    fn default() -> Self {
+        Self {
+            auth_url: "https://accounts.google.com/o/oauth2/v2/auth".into(),
+            token_url: "https://oauth2.googleapis.com/token".into(),
+            revoke_url: "https://oauth2.googleapis.com/revoke".into(),
+            userinfo_url: "https://openidconnect.googleapis.com/v1/userinfo".into(),
+            api_base_url: "https://gmail.googleapis.com".into(),
+        }
+    }
+}
+
+/// Microsoft identity platform and Graph endpoints.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MicrosoftEndpoints {
+    /// Base of `{tenant}/oauth2/v2.0/authorize` and `/token`.
+    pub login_base_url: String,
+    /// Base of `v1.0/me/...`.
+    pub graph_base_url: String,
+}
+
+impl Default for MicrosoftEndpoints {
+    fn default() -> Self {
+        Self {
+            login_base_url: "https://login.microsoftonline.com".into(),
+            graph_base_url: "https://graph.microsoft.com".into(),
+        }
+    }
+}
+
+/// `log.*`: what is logged and how.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter such as `info` or `email_manager=debug,info`.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// Log line format: human-readable text or one JSON object per line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}

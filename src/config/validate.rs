@@ -1,0 +1,163 @@
+use super::{ConfigIssue, DatabaseKind, SecretString, Settings};
+use base64::Engine;
+use std::net::SocketAddr;
+
+/// Every problem in `settings`, one per key; empty when the settings can be used.
+pub(super) fn validate(settings: &Settings) -> Vec<ConfigIssue> {
+    let mut issues = Vec::new();
+    let mut check = |key: &str, result: Result<(), String>| {
+        if let Err(message) = result {
+            issues.push(ConfigIssue::new(key, message));
+        }
+    };
+
+    check("server.bind", socket_addr(&settings.server.bind));
+    check("server.public_url", http_url(&settings.server.public_url));
+    check(
+        "server.max_body_bytes",
+        at_least(settings.server.max_body_bytes as u64, 1024),
+    );
+    check("database.url", database_url(settings));
+    check(
+        "database.pool_size",
+        if (1..=256).contains(&settings.database.pool_size) {
+            Ok(())
+        } else {
+            Err("must be between 1 and 256".into())
+        },
+    );
+    if let Some(url) = &settings.nocobase.url {
+        check("nocobase.url", http_url(url));
+    }
+    check(
+        "nocobase.admin_roles",
+        if settings
+            .nocobase
+            .admin_roles
+            .iter()
+            .all(|r| !r.trim().is_empty())
+        {
+            Ok(())
+        } else {
+            Err("role names must not be empty".into())
+        },
+    );
+    check(
+        "nocobase.check_cache_secs",
+        if settings.nocobase.check_cache_secs <= 3600 {
+            Ok(())
+        } else {
+            Err("must be at most 3600 (a sign-out must take effect)".into())
+        },
+    );
+    check("security.encryption_key", encryption_key(settings));
+    for (index, key) in settings.security.previous_keys.iter().enumerate() {
+        check(
+            &format!("security.previous_keys[{index}]"),
+            key_bytes(key).map(|_| ()),
+        );
+    }
+    for (index, origin) in settings.cors.allowed_origins.iter().enumerate() {
+        check(
+            &format!("cors.allowed_origins[{index}]"),
+            cors_origin(origin),
+        );
+    }
+    let google = &settings.providers.google;
+    let microsoft = &settings.providers.microsoft;
+    for (key, url) in [
+        ("providers.google.auth_url", &google.auth_url),
+        ("providers.google.token_url", &google.token_url),
+        ("providers.google.revoke_url", &google.revoke_url),
+        ("providers.google.userinfo_url", &google.userinfo_url),
+        ("providers.google.api_base_url", &google.api_base_url),
+        (
+            "providers.microsoft.login_base_url",
+            &microsoft.login_base_url,
+        ),
+        (
+            "providers.microsoft.graph_base_url",
+            &microsoft.graph_base_url,
+        ),
+    ] {
+        check(key, http_url(url));
+    }
+    check(
+        "log.level",
+        tracing_subscriber::EnvFilter::try_new(&settings.log.level)
+            .map(|_| ())
+            .map_err(|e| format!("not a log filter: {e}")),
+    );
+    issues
+}
+
+/// Decodes a base64 encryption key and checks its length.
+pub(crate) fn key_bytes(key: &SecretString) -> Result<[u8; 32], String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(key.expose().trim())
+        .map_err(|_| "must be base64 (generate one with: openssl rand -base64 32)".to_string())?;
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| format!("must decode to 32 bytes, got {}", bytes.len()))
+}
+
+fn encryption_key(settings: &Settings) -> Result<(), String> {
+    if !settings.security.encryption_key.is_empty() {
+        return key_bytes(&settings.security.encryption_key).map(|_| ());
+    }
+    if settings.database.url.kind() == DatabaseKind::Postgres {
+        return Err(
+            "required with PostgreSQL, so every replica shares it (base64 of 32 bytes: openssl rand -base64 32)"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+fn database_url(settings: &Settings) -> Result<(), String> {
+    let url = &settings.database.url;
+    match url.kind() {
+        DatabaseKind::Postgres => url::Url::parse(url.connection_string())
+            .map(|_| ())
+            .map_err(|e| format!("not a PostgreSQL URL: {e}")),
+        DatabaseKind::Sqlite if url.connection_string().is_empty() => {
+            Err("empty: give a SQLite file path or a postgres:// URL".into())
+        }
+        DatabaseKind::Sqlite => Ok(()),
+    }
+}
+
+fn socket_addr(value: &str) -> Result<(), String> {
+    value
+        .parse::<SocketAddr>()
+        .map(|_| ())
+        .map_err(|_| format!("expected IP:port such as 0.0.0.0:13100, got {value:?}"))
+}
+
+fn http_url(value: &str) -> Result<(), String> {
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        Ok(_) => Err(format!(
+            "expected an http:// or https:// URL, got {value:?}"
+        )),
+        Err(e) => Err(format!("not a URL ({e}): {value:?}")),
+    }
+}
+
+fn cors_origin(value: &str) -> Result<(), String> {
+    http_url(value)?;
+    let url = url::Url::parse(value).map_err(|e| e.to_string())?;
+    if url.path() != "/" || url.query().is_some() || value.ends_with('/') {
+        return Err(format!(
+            "an origin is scheme://host[:port] with no path, got {value:?}"
+        ));
+    }
+    Ok(())
+}
+
+fn at_least(value: u64, minimum: u64) -> Result<(), String> {
+    if value >= minimum {
+        Ok(())
+    } else {
+        Err(format!("must be at least {minimum}"))
+    }
+}

@@ -1,0 +1,24 @@
+//! HTTP: the NocoBase-style `resource:action` routes, envelopes and error bodies, query
+//! and `filter` parsing, body limits, CORS, request ids and health endpoints.
+//!
+//! Handlers live with their resources under `api/`; this folder owns what every one of
+//! them shares.
+
+mod body;
+mod cors;
+mod envelope;
+mod error;
+pub mod filter;
+mod health;
+mod middleware;
+mod params;
+mod routes;
+
+pub use body::{BodyLimit, Values};
+pub use cors::cors;
+pub use envelope::{Data, ListPage};
+pub use error::ApiError;
+pub use health::{healthz, readyz};
+pub use middleware::{NewToken, RequestId, request_context};
+pub use params::{Page, QueryParams, SortKey};
+pub use routes::{action, not_found};

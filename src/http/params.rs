@@ -1,0 +1,255 @@
+use super::ApiError;
+use super::filter::{FieldSpec, Filter, parse_filter};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest};
+use std::collections::HashMap;
+use std::future::{Ready, ready};
+
+/// The query string, parsed the way NocoBase's `qs` writes it: `key=v`, repeated
+/// `key[]=a&key[]=b` and indexed `key[0]=a` all collect under `key`.
+#[derive(Debug, Default, Clone)]
+pub struct QueryParams {
+    values: HashMap<String, Vec<String>>,
+}
+
+/// A requested page: 1-based number and size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub number: u32,
+    pub size: u32,
+}
+
+impl Page {
+    /// Rows to skip before this page.
+    pub fn offset(&self) -> u64 {
+        u64::from(self.number - 1) * u64::from(self.size)
+    }
+}
+
+/// One sort field: its API name and direction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SortKey {
+    pub field: &'static str,
+    pub descending: bool,
+}
+
+const MAX_PAGE_SIZE: u32 = 200;
+const DEFAULT_PAGE_SIZE: u32 = 20;
+
+impl QueryParams {
+    /// Parses a raw (still percent-encoded) query string.
+    pub fn parse(query: &str) -> Self {
+        let mut values: HashMap<String, Vec<String>> = HashMap::new();
+        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+            values
+                .entry(base_key(&key).to_string())
+                .or_default()
+                .push(value.into_owned());
+        }
+        Self { values }
+    }
+
+    /// Every value given for `key`.
+    pub fn all(&self, key: &str) -> &[String] {
+        self.values.get(key).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The single value of `key`; more than one is a 400 naming the key.
+    pub fn one(&self, key: &str) -> Result<Option<&str>, ApiError> {
+        match self.all(key) {
+            [] => Ok(None),
+            [value] => Ok(Some(value.as_str())),
+            _ => Err(ApiError::bad_request(
+                "INVALID_PARAMETER",
+                format!("{key}: give one value"),
+            )),
+        }
+    }
+
+    /// The `filterByTk` values; a 400 when there are none.
+    pub fn filter_by_tk(&self) -> Result<&[String], ApiError> {
+        match self.all("filterByTk") {
+            [] => Err(ApiError::bad_request(
+                "INVALID_PARAMETER",
+                "filterByTk: required",
+            )),
+            values => Ok(values),
+        }
+    }
+
+    /// The single `filterByTk` value.
+    pub fn single_tk(&self) -> Result<&str, ApiError> {
+        match self.filter_by_tk()? {
+            [value] => Ok(value.as_str()),
+            _ => Err(ApiError::bad_request(
+                "INVALID_PARAMETER",
+                "filterByTk: give one value for this action",
+            )),
+        }
+    }
+
+    /// `page` (≥ 1, default 1) and `pageSize` (1..=200, default 20).
+    pub fn page(&self) -> Result<Page, ApiError> {
+        let number = self.number("page", 1, u32::MAX)?.unwrap_or(1);
+        let size = self
+            .number("pageSize", 1, MAX_PAGE_SIZE)?
+            .unwrap_or(DEFAULT_PAGE_SIZE);
+        Ok(Page { number, size })
+    }
+
+    /// True when `paginate=false` was asked for.
+    pub fn pagination_disabled(&self) -> Result<bool, ApiError> {
+        match self.one("paginate")? {
+            None | Some("true") => Ok(false),
+            Some("false") => Ok(true),
+            Some(_) => Err(ApiError::bad_request(
+                "INVALID_PARAMETER",
+                "paginate: expected true or false",
+            )),
+        }
+    }
+
+    /// `sort` (`sort[]=-date&sort[]=subject` or `sort=-date,subject`) against the fields a
+    /// resource allows; `default` when none is given.
+    pub fn sort(
+        &self,
+        allowed: &[&'static str],
+        default: &[SortKey],
+    ) -> Result<Vec<SortKey>, ApiError> {
+        let mut keys = Vec::new();
+        for item in self.all("sort").iter().flat_map(|v| v.split(',')) {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            let (descending, name) = match item.strip_prefix('-') {
+                Some(name) => (true, name),
+                None => (false, item),
+            };
+            let field = allowed.iter().find(|f| **f == name).ok_or_else(|| {
+                ApiError::bad_request(
+                    "INVALID_SORT",
+                    format!(
+                        "sort: unknown field {name:?}; allowed: {}",
+                        allowed.join(", ")
+                    ),
+                )
+            })?;
+            keys.push(SortKey { field, descending });
+        }
+        Ok(if keys.is_empty() {
+            default.to_vec()
+        } else {
+            keys
+        })
+    }
+
+    /// The `filter` JSON parsed against a resource's fields; no filter matches everything.
+    pub fn filter(&self, fields: &[FieldSpec]) -> Result<Filter, ApiError> {
+        match self.one("filter")? {
+            None => Ok(Filter::all()),
+            Some(text) => parse_filter(text, fields)
+                .map_err(|e| ApiError::bad_request("INVALID_FILTER", e.to_string())),
+        }
+    }
+
+    fn number(&self, key: &str, min: u32, max: u32) -> Result<Option<u32>, ApiError> {
+        let Some(text) = self.one(key)? else {
+            return Ok(None);
+        };
+        match text.trim().parse::<u32>() {
+            Ok(value) if (min..=max).contains(&value) => Ok(Some(value)),
+            _ => Err(ApiError::bad_request(
+                "INVALID_PARAMETER",
+                format!("{key}: expected a whole number from {min} to {max}, got {text:?}"),
+            )),
+        }
+    }
+}
+
+/// `key[]` and `key[3]` name the same parameter as `key`.
+fn base_key(key: &str) -> &str {
+    match key.find('[') {
+        Some(at) if key.ends_with(']') => &key[..at],
+        _ => key,
+    }
+}
+
+impl FromRequest for QueryParams {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
+        ready(Ok(Self::parse(request.query_string())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn brackets_indexes_and_repeats_collect_under_one_key() {
+        let params = QueryParams::parse(
+            "filterByTk%5B%5D=1&filterByTk%5B%5D=2&sort[0]=-date&sort[1]=subject&page=2",
+        );
+        assert_eq!(params.all("filterByTk"), ["1", "2"]);
+        assert_eq!(params.all("sort"), ["-date", "subject"]);
+        assert_eq!(params.one("page").unwrap(), Some("2"));
+    }
+
+    #[test]
+    fn page_defaults_and_bounds() {
+        assert_eq!(
+            QueryParams::parse("").page().unwrap(),
+            Page {
+                number: 1,
+                size: 20
+            }
+        );
+        assert_eq!(
+            QueryParams::parse("page=3&pageSize=200").page().unwrap(),
+            Page {
+                number: 3,
+                size: 200
+            }
+        );
+        for bad in ["page=0", "pageSize=0", "pageSize=201", "page=x", "page=-1"] {
+            let error = QueryParams::parse(bad).page().unwrap_err();
+            assert_eq!(error.code(), "INVALID_PARAMETER", "{bad}");
+        }
+    }
+
+    #[test]
+    fn sort_accepts_known_fields_and_refuses_others() {
+        let allowed = ["date", "subject"];
+        let keys = QueryParams::parse("sort[]=-date&sort[]=subject")
+            .sort(&allowed, &[])
+            .unwrap();
+        assert_eq!(
+            keys,
+            [
+                SortKey {
+                    field: "date",
+                    descending: true
+                },
+                SortKey {
+                    field: "subject",
+                    descending: false
+                }
+            ]
+        );
+        let default = [SortKey {
+            field: "date",
+            descending: true,
+        }];
+        assert_eq!(
+            QueryParams::parse("").sort(&allowed, &default).unwrap(),
+            default
+        );
+        let error = QueryParams::parse("sort=-password")
+            .sort(&allowed, &[])
+            .unwrap_err();
+        assert_eq!(error.code(), "INVALID_SORT");
+    }
+}

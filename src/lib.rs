@@ -1,0 +1,20 @@
+//! The Email manager sidecar: the backend of NocoBase's "Email manager". Admins register
+//! Google and Microsoft OAuth apps; users connect mailboxes; the service keeps them
+//! synchronized and serves them to the NocoBase frontend.
+//!
+//! One folder per part (see `docs/` and the design): `config`, `auth`, `http`, `store`,
+//! `crypto`, `providers`, `oauth`, and the resources' handlers under `api`. `main.rs`
+//! only parses the command line and calls in here.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod http;
+pub mod oauth;
+pub mod providers;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,148 @@
+//! Startup: turns settings into a running server. `Application::build` binds the port
+//! (0 picks a free one, which is how tests run the real app) before serving.
+
+mod reseal;
+
+use crate::api;
+use crate::auth::AuthService;
+use crate::config::Settings;
+use crate::crypto::{KeySource, load_vault};
+use crate::http::{self, BodyLimit};
+use crate::state::AppState;
+use crate::store::{Store, pending_migrations, run_pending_migrations};
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use std::net::TcpListener;
+use std::time::Duration;
+
+/// Why the service could not start. Each says what to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("database: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Config(String),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+}
+
+/// A bound, not yet running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+/// How `serve` starts.
+#[derive(Debug, Clone, Copy)]
+pub struct BuildOptions {
+    /// Apply pending migrations first (`database.auto_migrate`, unless `--no-migrate`).
+    pub migrate: bool,
+}
+
+impl Application {
+    /// Connects the database, migrates, opens the vault, binds the listener.
+    pub async fn build(settings: Settings, options: BuildOptions) -> Result<Self, StartupError> {
+        let store = Store::connect(&settings.database)?;
+        if options.migrate {
+            let applied = store.run(run_pending_migrations).await?;
+            if !applied.is_empty() {
+                tracing::info!(migrations = ?applied, "database migrated");
+            }
+        }
+        let (vault, source) = load_vault(&settings).map_err(StartupError::Config)?;
+        match &source {
+            KeySource::Generated(path) => tracing::warn!(
+                path = %path.display(),
+                "generated a new encryption key for secrets at rest; back it up with the database"
+            ),
+            KeySource::File(path) => {
+                tracing::info!(path = %path.display(), "encryption key loaded")
+            }
+            KeySource::Configured => {
+                tracing::info!(key_id = vault.current_key_id(), "encryption key configured")
+            }
+        }
+        let pending = store.run(pending_migrations).await?;
+        if pending.is_empty() {
+            let resealed = reseal::reseal_stale_secrets(&store, &vault).await?;
+            if resealed > 0 {
+                tracing::info!(count = resealed, "secrets re-sealed under the current key");
+            }
+        } else {
+            // Serve anyway: /readyz says not ready until `email-manager migrate` runs.
+            tracing::warn!(pending = ?pending, "database migrations are pending; run `email-manager migrate`");
+        }
+        let auth = AuthService::new(&settings.nocobase).map_err(StartupError::Config)?;
+        let http_client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .connect_timeout(Duration::from_secs(5))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| StartupError::Config(format!("HTTP client: {e}")))?;
+
+        let address = settings.server.bind.clone();
+        let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
+            address: address.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address, source })?
+            .port();
+        let mut origins = settings.cors.allowed_origins.clone();
+        if let Some(origin) = settings.nocobase.url.as_deref().and_then(origin_of) {
+            origins.push(origin);
+        }
+        let body_limit = web::Data::new(BodyLimit(settings.server.max_body_bytes));
+        let store_data = web::Data::new(store.clone());
+        let auth = web::Data::new(auth);
+        let state = web::Data::new(AppState {
+            settings,
+            store,
+            vault,
+            http: http_client,
+        });
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .app_data(store_data.clone())
+                .app_data(auth.clone())
+                .app_data(body_limit.clone())
+                .wrap(http::cors(&origins))
+                .wrap(from_fn(http::request_context))
+                .route("/healthz", web::get().to(http::healthz))
+                .route("/readyz", web::get().to(http::readyz))
+                .configure(api::configure)
+                .default_service(web::to(http::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind {
+            address: format!("port {port}"),
+            source,
+        })?
+        .shutdown_timeout(20)
+        .run();
+        tracing::info!(port, "listening");
+        Ok(Self { port, server })
+    }
+
+    /// The port actually bound.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until the process is told to stop (SIGINT / SIGTERM: graceful).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// `scheme://host[:port]` of a URL, as browsers send it in `Origin`.
+fn origin_of(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    Some(parsed.origin().ascii_serialization()).filter(|o| o != "null")
+}

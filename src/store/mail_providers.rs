@@ -1,0 +1,107 @@
+//! The `mail_providers` table: one row per provider, created by the first migration.
+
+use super::schema::mail_providers;
+use super::{DbConnection, StoreError};
+use crate::crypto::RowIdentity;
+use crate::providers::ProviderKind;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// A provider's stored settings. The client secret stays sealed here; the vault opens it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_providers)]
+pub struct ProviderRow {
+    pub name: String,
+    pub client_id: String,
+    pub client_secret_sealed: Option<String>,
+    pub tenant: Option<String>,
+    pub enabled: bool,
+    pub pubsub_topic: Option<String>,
+    pub push_audience: Option<String>,
+    /// UTC.
+    pub updated_at: NaiveDateTime,
+}
+
+/// A partial update: `None` leaves a column alone, `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = mail_providers)]
+pub struct ProviderChanges {
+    pub client_id: Option<String>,
+    pub client_secret_sealed: Option<String>,
+    pub tenant: Option<String>,
+    pub enabled: Option<bool>,
+    pub pubsub_topic: Option<Option<String>>,
+    pub push_audience: Option<Option<String>>,
+    /// Always set, which also keeps the changeset from ever being empty.
+    pub updated_at: NaiveDateTime,
+}
+
+/// Where a provider's client secret is sealed; bound into its ciphertext.
+pub fn secret_identity(kind: ProviderKind) -> RowIdentity<'static> {
+    RowIdentity {
+        table: "mail_providers",
+        row: kind.as_str(),
+        column: "client_secret",
+    }
+}
+
+/// Both providers' rows, Google first.
+pub fn list(connection: &mut DbConnection) -> Result<Vec<ProviderRow>, StoreError> {
+    Ok(mail_providers::table
+        .order(mail_providers::name)
+        .select(ProviderRow::as_select())
+        .load(connection)?)
+}
+
+/// One provider's row (the migration creates both, so it is there unless the table was
+/// tampered with).
+pub fn get(
+    connection: &mut DbConnection,
+    kind: ProviderKind,
+) -> Result<Option<ProviderRow>, StoreError> {
+    Ok(mail_providers::table
+        .find(kind.as_str())
+        .select(ProviderRow::as_select())
+        .first(connection)
+        .optional()?)
+}
+
+/// Applies `changes` to one provider's row and returns the row as stored.
+pub fn update(
+    connection: &mut DbConnection,
+    kind: ProviderKind,
+    changes: &ProviderChanges,
+) -> Result<Option<ProviderRow>, StoreError> {
+    connection.transaction(|connection| {
+        diesel::update(mail_providers::table.find(kind.as_str()))
+            .set(changes)
+            .execute(connection)?;
+        get(connection, kind)
+    })
+}
+
+/// Rows whose secret was sealed under a key other than the current one, for re-sealing
+/// after a key rotation.
+pub fn with_sealed_secret(connection: &mut DbConnection) -> Result<Vec<ProviderRow>, StoreError> {
+    Ok(mail_providers::table
+        .filter(mail_providers::client_secret_sealed.is_not_null())
+        .select(ProviderRow::as_select())
+        .load(connection)?)
+}
+
+/// Replaces one row's sealed secret if it is still `expected` (a concurrent update wins).
+pub fn reseal_secret(
+    connection: &mut DbConnection,
+    kind: ProviderKind,
+    expected: &str,
+    resealed: &str,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        mail_providers::table
+            .find(kind.as_str())
+            .filter(mail_providers::client_secret_sealed.eq(expected)),
+    )
+    .set(mail_providers::client_secret_sealed.eq(resealed))
+    .execute(connection)?;
+    Ok(changed == 1)
+}

@@ -1,0 +1,86 @@
+//! Store: the database behind the service, SQLite (embedded default) or PostgreSQL.
+//!
+//! One [`DbConnection`] type covers both backends; the repositories in this folder hold
+//! all the SQL and take a connection. Handlers reach the database only through
+//! [`Store::run`], which runs diesel on the blocking pool, never on the async executor.
+
+mod connection;
+pub mod mail_providers;
+mod migrate;
+pub mod schema;
+
+pub use connection::DbConnection;
+pub use migrate::{MIGRATION_FOLDERS, pending_migrations, run_pending_migrations};
+
+use crate::config::{DatabaseKind, DatabaseSettings};
+use diesel::r2d2::{self, Pool};
+use std::time::Duration;
+
+/// What can go wrong in the store. Callers map these to a 503 or a 500 with the cause
+/// in the log; the text never reaches a client.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database query failed: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+    #[error("background task failed: {0}")]
+    Task(String),
+}
+
+/// The connection pool and the backend it talks to. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<connection::Manager>,
+    kind: DatabaseKind,
+}
+
+impl Store {
+    /// Opens the pool. For SQLite it creates the data folder and switches the file to WAL
+    /// once, before the pool exists (setting WAL on every pooled connection races).
+    pub fn connect(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        let manager = connection::Manager::new(&settings.url)?;
+        let pool = Pool::builder()
+            .max_size(settings.pool_size)
+            .connection_timeout(Duration::from_secs(10))
+            .build(manager)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self {
+            pool,
+            kind: settings.url.kind(),
+        })
+    }
+
+    /// Which backend this store uses.
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut connection = pool.get().map_err(pool_error)?;
+            work(&mut connection)
+        })
+        .await
+        .map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// A pooled connection for synchronous callers (the CLI's `migrate`).
+    pub fn blocking_connection(
+        &self,
+    ) -> Result<r2d2::PooledConnection<connection::Manager>, StoreError> {
+        self.pool.get().map_err(pool_error)
+    }
+}
+
+fn pool_error(error: r2d2::PoolError) -> StoreError {
+    StoreError::Unavailable(error.to_string())
+}

@@ -1,0 +1,161 @@
+//! Test support: the real app on port 0 over a fresh database (SQLite file or a new
+//! PostgreSQL database), NocoBase tokens, a captured log, and small stand-ins for
+//! NocoBase's `auth:check` and the providers' token endpoints.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+pub mod database;
+pub mod logs;
+pub mod stubs;
+pub mod tokens;
+
+pub use database::{Backend, TestDb};
+
+use email_manager::config::{SecretString, Settings};
+use email_manager::startup::{Application, BuildOptions};
+use serde_json::Value;
+
+/// The APP_KEY tests sign user tokens with.
+pub const APP_KEY: &str = "test-app-key-0123456789abcdef0123456789abcdef";
+
+/// A running app and what a test needs to talk to it.
+pub struct TestApp {
+    pub address: String,
+    pub db: TestDb,
+    pub settings: Settings,
+    pub http: reqwest::Client,
+}
+
+/// A response read whole: status, headers and JSON body (`Value::Null` if not JSON).
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub text: String,
+    pub json: Value,
+}
+
+impl Reply {
+    /// The first error's code, from `{"errors":[{"code":…}]}`.
+    pub fn error_code(&self) -> &str {
+        self.json["errors"][0]["code"].as_str().unwrap_or("")
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+}
+
+/// Settings for a test app on `db`: port 0, the test APP_KEY, a fresh encryption key.
+pub fn test_settings(db: &TestDb) -> Settings {
+    logs::capture();
+    let mut settings = Settings::default();
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.database.url = db.url();
+    settings.database.pool_size = 4;
+    settings.nocobase.app_key = SecretString::new(APP_KEY);
+    settings.security.encryption_key = SecretString::new(random_key());
+    settings
+}
+
+/// A random base64 encryption key.
+pub fn random_key() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
+}
+
+/// Starts the app with `settings` (migrating first) and waits until it answers.
+pub async fn spawn_with(db: TestDb, settings: Settings) -> TestApp {
+    let app = Application::build(settings.clone(), BuildOptions { migrate: true })
+        .await
+        .expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        db,
+        settings,
+        http: reqwest::Client::new(),
+    }
+}
+
+/// Starts the app on a fresh database of `backend` with the default test settings;
+/// `None` when that backend is not available (PostgreSQL without its URL).
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let db = TestDb::create(backend)?;
+    let settings = test_settings(&db);
+    Some(spawn_with(db, settings).await)
+}
+
+impl TestApp {
+    /// Calls `/api/<action>?<query>` with GET (no body) or POST (JSON body).
+    pub async fn call(
+        &self,
+        action: &str,
+        token: Option<&str>,
+        query: &str,
+        body: Option<Value>,
+    ) -> Reply {
+        let url = if query.is_empty() {
+            format!("{}/api/{action}", self.address)
+        } else {
+            format!("{}/api/{action}?{query}", self.address)
+        };
+        let mut request = match &body {
+            Some(body) => self.http.post(url).json(body),
+            None => self.http.get(url),
+        };
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        read(request.send().await.expect("the app answers")).await
+    }
+
+    /// GET any path.
+    pub async fn get(&self, path: &str) -> Reply {
+        read(
+            self.http
+                .get(format!("{}{path}", self.address))
+                .send()
+                .await
+                .expect("the app answers"),
+        )
+        .await
+    }
+}
+
+/// Reads a response whole.
+pub async fn read(response: reqwest::Response) -> Reply {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap_or_default();
+    let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Reply {
+        status,
+        headers,
+        text,
+        json,
+    }
+}
+
+/// Runs a test body on SQLite and, when `EMAIL_MANAGER_TEST_POSTGRES_URL` is set, on
+/// PostgreSQL: `both_backends!(name, async_fn)` makes `name::sqlite` and `name::postgres`.
+#[macro_export]
+macro_rules! both_backends {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                super::$body($crate::common::Backend::Sqlite).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if $crate::common::Backend::Postgres.available() {
+                    super::$body($crate::common::Backend::Postgres).await;
+                } else {
+                    eprintln!("skipped: EMAIL_MANAGER_TEST_POSTGRES_URL is not set");
+                }
+            }
+        }
+    };
+}

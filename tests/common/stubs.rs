@@ -1,0 +1,208 @@
+//! Small stand-ins for upstream services, until the provider emulator covers them:
+//! NocoBase's `auth:check` and the two providers' token endpoints (client checks only).
+
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use serde_json::json;
+use std::collections::HashMap;
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+fn serve(factory: impl Fn(&mut web::ServiceConfig) + Send + Clone + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let server = HttpServer::new(move || App::new().configure(factory.clone()))
+        .workers(1)
+        .listen(listener)
+        .expect("listen")
+        .run();
+    tokio::spawn(server);
+    format!("http://127.0.0.1:{port}")
+}
+
+/// What the stub NocoBase says about one token.
+#[derive(Debug, Clone)]
+pub enum CheckAnswer {
+    User {
+        id: serde_json::Value,
+        roles: Vec<&'static str>,
+        new_token: Option<String>,
+    },
+    Unauthorized {
+        code: &'static str,
+        message: &'static str,
+    },
+}
+
+#[derive(Default)]
+struct NocobaseState {
+    answers: Mutex<HashMap<String, CheckAnswer>>,
+    calls: AtomicUsize,
+    headers: Mutex<Vec<HashMap<String, String>>>,
+}
+
+/// A NocoBase that answers `GET /api/auth:check` from a table of tokens.
+#[derive(Clone)]
+pub struct StubNocobase {
+    pub url: String,
+    state: Arc<NocobaseState>,
+}
+
+impl StubNocobase {
+    pub fn start() -> Self {
+        let state = Arc::new(NocobaseState::default());
+        let shared = state.clone();
+        let url = serve(move |config| {
+            let state = shared.clone();
+            config.route(
+                "/api/auth:check",
+                web::get().to(move |request: HttpRequest| {
+                    let state = state.clone();
+                    async move { auth_check(&state, &request) }
+                }),
+            );
+        });
+        Self { url, state }
+    }
+
+    /// From now on, `token` gets `answer`.
+    pub fn answer(&self, token: &str, answer: CheckAnswer) {
+        self.state
+            .answers
+            .lock()
+            .unwrap()
+            .insert(token.to_string(), answer);
+    }
+
+    /// How many times `auth:check` was called.
+    pub fn calls(&self) -> usize {
+        self.state.calls.load(Ordering::SeqCst)
+    }
+
+    /// The headers of the last `auth:check` call, lower-cased names.
+    pub fn last_headers(&self) -> HashMap<String, String> {
+        self.state
+            .headers
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .unwrap_or_default()
+    }
+}
+
+fn auth_check(state: &NocobaseState, request: &HttpRequest) -> HttpResponse {
+    state.calls.fetch_add(1, Ordering::SeqCst);
+    let headers: HashMap<String, String> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    state.headers.lock().unwrap().push(headers);
+    let token = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let answer = state.answers.lock().unwrap().get(token).cloned();
+    match answer {
+        Some(CheckAnswer::User {
+            id,
+            roles,
+            new_token,
+        }) => {
+            let roles: Vec<_> = roles
+                .iter()
+                .map(|name| json!({"name": name, "title": name, "rolesUsers": {"default": false}}))
+                .collect();
+            let mut response = HttpResponse::Ok();
+            if let Some(new_token) = new_token {
+                response.insert_header(("x-new-token", new_token));
+            }
+            response.json(json!({"data": {"id": id, "nickname": "Test", "email": "t@example.com", "roles": roles}}))
+        }
+        Some(CheckAnswer::Unauthorized { code, message }) => HttpResponse::Unauthorized()
+            .json(json!({"errors": [{"message": message, "code": code}]})),
+        None => HttpResponse::Unauthorized().json(json!({"errors": [{
+            "message": "Your session has expired. Please sign in again.",
+            "code": "INVALID_TOKEN"
+        }]})),
+    }
+}
+
+/// One registered OAuth client at the stub provider.
+#[derive(Debug, Clone)]
+pub struct StubClient {
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uri: String,
+}
+
+/// Every token request the stub received: its path and form.
+pub type TokenRequests = Arc<Mutex<Vec<(String, HashMap<String, String>)>>>;
+
+/// The token endpoints of Google (`/token`) and Microsoft (`/{tenant}/oauth2/v2.0/token`),
+/// answering a made-up authorization code the way the real ones do (providers.md §1.4, §2.5).
+#[derive(Clone)]
+pub struct StubTokenEndpoints {
+    pub url: String,
+    pub requests: TokenRequests,
+}
+
+impl StubTokenEndpoints {
+    pub fn start(clients: Vec<StubClient>) -> Self {
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let (clients, log) = (Arc::new(clients), requests.clone());
+        let url = serve(move |config| {
+            let (clients, log) = (clients.clone(), log.clone());
+            config.route(
+                "/{path:.*}",
+                web::post().to(
+                    move |request: HttpRequest, form: web::Form<HashMap<String, String>>| {
+                        let (clients, log) = (clients.clone(), log.clone());
+                        async move { token(&clients, &log, request.path(), form.into_inner()) }
+                    },
+                ),
+            );
+        });
+        Self { url, requests }
+    }
+}
+
+fn token(
+    clients: &[StubClient],
+    log: &Mutex<Vec<(String, HashMap<String, String>)>>,
+    path: &str,
+    form: HashMap<String, String>,
+) -> HttpResponse {
+    log.lock().unwrap().push((path.to_string(), form.clone()));
+    let microsoft = path.ends_with("/oauth2/v2.0/token");
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or("");
+    let client = clients.iter().find(|c| c.client_id == field("client_id"));
+    match (client, microsoft) {
+        (None, false) => HttpResponse::Unauthorized()
+            .json(json!({"error": "invalid_client", "error_description": "The OAuth client was not found."})),
+        (None, true) => HttpResponse::BadRequest().json(json!({
+            "error": "unauthorized_client",
+            "error_description": "AADSTS700016: Application not found in the directory.",
+            "error_codes": [700016]
+        })),
+        (Some(c), false) if c.client_secret != field("client_secret") => HttpResponse::Unauthorized()
+            .json(json!({"error": "invalid_client", "error_description": "Unauthorized"})),
+        (Some(c), true) if c.client_secret != field("client_secret") => HttpResponse::Unauthorized().json(json!({
+            "error": "invalid_client",
+            "error_description": "AADSTS7000215: Invalid client secret provided.",
+            "error_codes": [7000215]
+        })),
+        (Some(c), false) if c.redirect_uri != field("redirect_uri") => HttpResponse::BadRequest()
+            .json(json!({"error": "redirect_uri_mismatch", "error_description": "Bad Request"})),
+        (Some(_), false) => HttpResponse::BadRequest()
+            .json(json!({"error": "invalid_grant", "error_description": "Malformed auth code."})),
+        (Some(_), true) => HttpResponse::BadRequest().json(json!({
+            "error": "invalid_grant",
+            "error_description": "AADSTS70000: The provided value for the 'code' parameter is not valid.",
+            "error_codes": [70000]
+        })),
+    }
+}

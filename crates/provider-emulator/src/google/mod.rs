@@ -1,0 +1,95 @@
+//! Google: OAuth routes live in `oauth.rs`; this folder is the Gmail API (routing,
+//! payloads, search, batch) and its error shapes.
+
+mod batch;
+pub mod errors;
+pub mod gmail;
+mod payload;
+mod query;
+
+use crate::gate;
+use crate::oauth::{bearer, pairs};
+use crate::world::{Provider, Shared};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+pub use batch::batch;
+
+/// Runs one Gmail call already routed: user check, scopes, quota, then the method.
+pub async fn call(
+    world: &Shared,
+    token: Option<String>,
+    user: &str,
+    op: gmail::Op,
+    query: String,
+    body: Vec<u8>,
+    content_type: String,
+) -> crate::reply::Reply {
+    let caller = match gate::authenticate(world, Provider::Google, token.as_deref()) {
+        Ok(caller) => caller,
+        Err(reply) => return reply,
+    };
+    if user != "me" && !user.eq_ignore_ascii_case(&caller.email) {
+        return errors::error(
+            403,
+            &format!("Delegation denied for {}", caller.email),
+            "global",
+            "forbidden",
+            "PERMISSION_DENIED",
+        );
+    }
+    if !gmail::allowed(&op, &caller.scopes) {
+        return errors::insufficient_scope();
+    }
+    let units = crate::world::limits_units(op.name());
+    let _slot = match gate::admit(world, Provider::Google, &caller.email, units) {
+        Ok(slot) => slot,
+        Err(reply) => return reply,
+    };
+    let shared = world.clone();
+    let email = caller.email.clone();
+    web::block(move || {
+        gmail::execute(
+            &shared,
+            &email,
+            op,
+            &pairs(query.as_bytes()),
+            &body,
+            &content_type,
+        )
+    })
+    .await
+    .unwrap_or_else(|_| errors::backend(500))
+}
+
+/// `/google/gmail/v1/users/{user}/{tail}` and the `/google/upload/...` variants.
+pub async fn api(
+    world: web::Data<Shared>,
+    request: HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    if let Some(answer) = gate::fault(&world, Provider::Google).await {
+        return answer;
+    }
+    let (user, tail) = path.into_inner();
+    let Some(op) = gmail::route(request.method().as_str(), &tail) else {
+        return errors::not_found().into_http();
+    };
+    let content_type = request
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    call(
+        &world,
+        bearer(&request),
+        &user,
+        op,
+        request.query_string().to_string(),
+        body.to_vec(),
+        content_type,
+    )
+    .await
+    .into_http()
+}

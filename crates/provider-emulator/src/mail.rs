@@ -1,0 +1,271 @@
+//! Messages as both providers hold them: metadata kept in memory, bytes rendered or stored.
+
+use crate::generate;
+use mail_parser::{Address, MessageParser, MimeHeaders};
+use std::sync::Arc;
+
+/// A name and an address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Person {
+    pub name: String,
+    pub address: String,
+}
+
+/// An attachment a generated message carries; its bytes are made when rendered.
+#[derive(Debug, Clone)]
+pub struct AttachmentSpec {
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+}
+
+/// What [`generate::render`] needs besides the metadata.
+#[derive(Debug, Clone)]
+pub struct GeneratedBody {
+    pub seed: u64,
+    pub attachments: Vec<AttachmentSpec>,
+    pub inline_image: bool,
+    pub remote_image: bool,
+}
+
+/// The header facts and sizes searches and listings need, without the body.
+#[derive(Debug, Clone)]
+pub struct MessageMeta {
+    /// RFC 5322 Message-ID, with angle brackets.
+    pub message_id: String,
+    pub subject: String,
+    pub from: Person,
+    pub to: Vec<Person>,
+    pub cc: Vec<Person>,
+    pub bcc: Vec<Person>,
+    pub reply_to: Vec<Person>,
+    /// Epoch milliseconds.
+    pub date_ms: i64,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub attachment_names: Vec<String>,
+    /// The start of the plain text (whitespace collapsed, up to 255 characters).
+    pub snippet: String,
+    pub size: u64,
+}
+
+/// Where a message's bytes come from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    Generated(Arc<GeneratedBody>),
+    Raw(Arc<Vec<u8>>),
+}
+
+/// A message: its metadata and a way to its bytes.
+#[derive(Debug, Clone)]
+pub struct StoredMessage {
+    pub meta: Arc<MessageMeta>,
+    pub source: Source,
+}
+
+impl StoredMessage {
+    /// The RFC 5322 bytes.
+    pub fn raw(&self) -> Vec<u8> {
+        match &self.source {
+            Source::Generated(body) => generate::render(&self.meta, body),
+            Source::Raw(bytes) => bytes.as_ref().clone(),
+        }
+    }
+
+    /// Stores `raw` as sent or delivered mail. A missing Message-ID or Date is added, as
+    /// the providers do. `None` when the bytes are not a message.
+    pub fn from_raw(raw: &[u8], now_ms: i64) -> Option<StoredMessage> {
+        let mut bytes = raw.to_vec();
+        let parsed = MessageParser::default().parse(raw)?;
+        if parsed.headers().is_empty() {
+            return None;
+        }
+        let mut prefix = String::new();
+        if parsed.message_id().is_none() {
+            prefix.push_str(&format!(
+                "Message-ID: <emu-{:016x}@mail.emulator>\r\n",
+                rand::random::<u64>()
+            ));
+        }
+        if parsed.date().is_none() {
+            prefix.push_str(&format!(
+                "Date: {}\r\n",
+                chrono::DateTime::from_timestamp_millis(now_ms)
+                    .unwrap_or_default()
+                    .to_rfc2822()
+            ));
+        }
+        if !prefix.is_empty() {
+            bytes.splice(0..0, prefix.into_bytes());
+        }
+        let meta = meta_from_raw(&bytes, now_ms)?;
+        Some(StoredMessage {
+            meta: Arc::new(meta),
+            source: Source::Raw(Arc::new(bytes)),
+        })
+    }
+}
+
+impl MessageMeta {
+    /// Metadata for a generated message (its snippet and size estimated from the body).
+    #[allow(clippy::too_many_arguments)]
+    pub fn for_generated(
+        message_id: String,
+        subject: String,
+        from: Person,
+        to: Vec<Person>,
+        cc: Vec<Person>,
+        date_ms: i64,
+        in_reply_to: Option<String>,
+        references: Vec<String>,
+        body: &GeneratedBody,
+    ) -> Self {
+        let greeting = to
+            .first()
+            .map_or("there", |p| p.name.split(' ').next().unwrap_or("there"));
+        let text = generate::body_text(body.seed, greeting);
+        let attachments: u64 = body
+            .attachments
+            .iter()
+            .map(|a| a.size * 137 / 100 + 300)
+            .sum();
+        Self {
+            snippet: snippet(&text),
+            size: 1200 + text.len() as u64 * 3 + attachments,
+            attachment_names: body
+                .attachments
+                .iter()
+                .map(|a| a.filename.clone())
+                .collect(),
+            message_id,
+            subject,
+            from,
+            to,
+            cc,
+            bcc: Vec::new(),
+            reply_to: Vec::new(),
+            date_ms,
+            in_reply_to,
+            references,
+        }
+    }
+
+    /// Every address on the message, lower-cased.
+    pub fn participants(&self) -> impl Iterator<Item = &Person> {
+        std::iter::once(&self.from)
+            .chain(&self.to)
+            .chain(&self.cc)
+            .chain(&self.bcc)
+    }
+}
+
+fn people(address: Option<&Address<'_>>) -> Vec<Person> {
+    address
+        .map(|a| {
+            a.iter()
+                .filter_map(|addr| {
+                    Some(Person {
+                        name: addr.name.as_deref().unwrap_or("").to_string(),
+                        address: addr.address.as_deref()?.to_string(),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Reads the metadata of stored bytes.
+pub fn meta_from_raw(raw: &[u8], now_ms: i64) -> Option<MessageMeta> {
+    let message = MessageParser::default().parse(raw)?;
+    let text = message
+        .body_text(0)
+        .map(|t| t.into_owned())
+        .or_else(|| message.body_html(0).map(|h| strip_tags(&h)))
+        .unwrap_or_default();
+    let id_list = |value: &mail_parser::HeaderValue<'_>| -> Vec<String> {
+        match value {
+            mail_parser::HeaderValue::Text(id) => vec![format!("<{id}>")],
+            mail_parser::HeaderValue::TextList(ids) => {
+                ids.iter().map(|id| format!("<{id}>")).collect()
+            }
+            _ => Vec::new(),
+        }
+    };
+    Some(MessageMeta {
+        message_id: message
+            .message_id()
+            .map(|id| format!("<{id}>"))
+            .unwrap_or_default(),
+        subject: message.subject().unwrap_or("").to_string(),
+        from: people(message.from()).into_iter().next().unwrap_or(Person {
+            name: String::new(),
+            address: String::new(),
+        }),
+        to: people(message.to()),
+        cc: people(message.cc()),
+        bcc: people(message.bcc()),
+        reply_to: people(message.reply_to()),
+        date_ms: message.date().map_or(now_ms, |d| d.to_timestamp() * 1000),
+        in_reply_to: id_list(message.in_reply_to()).into_iter().next(),
+        references: id_list(message.references()),
+        attachment_names: message
+            .attachments()
+            .filter_map(|part| part.attachment_name().map(ToString::to_string))
+            .collect(),
+        snippet: snippet(&text),
+        size: raw.len() as u64,
+    })
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A preview: whitespace collapsed, at most 255 characters (Graph's `bodyPreview`).
+pub fn snippet(text: &str) -> String {
+    let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    collapsed.chars().take(255).collect()
+}
+
+/// Gmail's snippet: about 200 characters of the preview, HTML-escaped.
+pub fn gmail_snippet(preview: &str) -> String {
+    let short: String = preview.chars().take(200).collect();
+    short
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The plain-text body and HTML body of bytes, as Graph shows them.
+pub fn bodies(raw: &[u8]) -> (Option<String>, Option<String>) {
+    match MessageParser::default().parse(raw) {
+        Some(message) => {
+            let html = message
+                .html_bodies()
+                .next()
+                .and_then(|p| p.text_contents().map(ToString::to_string));
+            let text = message.text_bodies().next().and_then(|p| {
+                (!p.is_text_html())
+                    .then(|| p.text_contents().map(ToString::to_string))
+                    .flatten()
+            });
+            (text, html)
+        }
+        None => (None, None),
+    }
+}

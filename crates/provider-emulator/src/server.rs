@@ -1,0 +1,76 @@
+//! The listener: every route of both providers and the control API on one port.
+
+use crate::world::{Provider, Shared};
+use crate::{control, google, microsoft, oauth};
+use actix_web::{App, HttpRequest, HttpServer, web};
+use std::net::TcpListener;
+
+/// Largest request body (Gmail uploads go to 35 MB; Graph MIME sends are base64).
+const MAX_BODY: usize = 64 * 1024 * 1024;
+
+fn routes(config: &mut web::ServiceConfig) {
+    config
+        .app_data(web::PayloadConfig::new(MAX_BODY))
+        .route(
+            "/google/o/oauth2/v2/auth",
+            web::route().to(|w: web::Data<Shared>, r: HttpRequest, b: web::Bytes| {
+                oauth::authorize(w, Provider::Google, None, r, b)
+            }),
+        )
+        .route(
+            "/google/token",
+            web::post().to(|w: web::Data<Shared>, r: HttpRequest, b: web::Bytes| {
+                oauth::token(w, Provider::Google, None, r, b)
+            }),
+        )
+        .route("/google/revoke", web::route().to(oauth::revoke))
+        .route("/google/v1/userinfo", web::get().to(oauth::userinfo))
+        .route("/google/oauth2/v3/userinfo", web::get().to(oauth::userinfo))
+        .route(
+            "/google/gmail/v1/users/{user}/{tail:.*}",
+            web::route().to(google::api),
+        )
+        .route(
+            "/google/upload/gmail/v1/users/{user}/{tail:.*}",
+            web::post().to(google::api),
+        )
+        .route("/google/batch/gmail/v1", web::post().to(google::batch))
+        .route("/google/batch", web::post().to(google::batch))
+        .route(
+            "/microsoft/{tenant}/oauth2/v2.0/authorize",
+            web::route().to(
+                |w: web::Data<Shared>, t: web::Path<String>, r: HttpRequest, b: web::Bytes| {
+                    oauth::authorize(w, Provider::Microsoft, Some(t.into_inner()), r, b)
+                },
+            ),
+        )
+        .route(
+            "/microsoft/{tenant}/oauth2/v2.0/token",
+            web::post().to(
+                |w: web::Data<Shared>, t: web::Path<String>, r: HttpRequest, b: web::Bytes| {
+                    oauth::token(w, Provider::Microsoft, Some(t.into_inner()), r, b)
+                },
+            ),
+        )
+        .route("/microsoft/v1.0/me", web::route().to(microsoft::api))
+        .route(
+            "/microsoft/v1.0/me/{tail:.*}",
+            web::route().to(microsoft::api),
+        )
+        .route(
+            "/microsoft/upload/{session}",
+            web::put().to(microsoft::upload),
+        )
+        .configure(control::configure);
+}
+
+/// Binds `listener` and returns the server, ready to be awaited or spawned.
+pub fn serve(listener: TcpListener, world: Shared) -> std::io::Result<actix_web::dev::Server> {
+    let data = web::Data::new(world);
+    Ok(
+        HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))
+            .listen(listener)?
+            .shutdown_timeout(2)
+            .run(),
+    )
+}

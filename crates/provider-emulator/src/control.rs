@@ -365,6 +365,7 @@ struct Quota {
     #[serde(rename = "requestsPer10Min")]
     requests_per_10_min: Option<u64>,
     rate_limit_status: Option<u16>,
+    window_secs: Option<u64>,
 }
 
 async fn quota(world: web::Data<Shared>, body: web::Json<Quota>) -> HttpResponse {
@@ -373,6 +374,11 @@ async fn quota(world: web::Data<Shared>, body: web::Json<Quota>) -> HttpResponse
         return bad("rateLimitStatus: 403 or 429");
     }
     let limits = world.lock().limits.clone();
+    limits.update(|s| {
+        if let Some(window) = body.window_secs {
+            s.window_secs = (window > 0).then_some(window);
+        }
+    });
     limits.update(|s| match body.provider {
         Provider::Google => {
             if let Some(units) = body.units_per_minute {
@@ -399,6 +405,7 @@ async fn quota(world: web::Data<Shared>, body: web::Json<Quota>) -> HttpResponse
     HttpResponse::Ok().json(json!({
         "google": {"unitsPerMinute": s.gmail_units_per_minute, "maxConcurrent": s.gmail_max_concurrent, "rateLimitStatus": s.gmail_rate_limit_status},
         "microsoft": {"maxConcurrent": s.graph_max_concurrent, "requestsPer10Min": s.graph_requests_per_10_min},
+        "windowSecs": s.window_secs,
     }))
 }
 

@@ -27,25 +27,26 @@ fn reset() -> HttpResponse {
         .streaming(failing)
 }
 
-/// Draws an injected fault for this request: `Some(answer)` to send instead of serving.
-/// A `slow` fault waits and then lets the request through.
-pub async fn fault(world: &Shared, provider: Provider) -> Option<HttpResponse> {
+/// Draws an injected fault for this request: `Err(answer)` to send instead of serving,
+/// `Ok(Some(delay))` for a `slow` fault (the caller waits after taking its concurrency
+/// slot, as a slow answer holds it), `Ok(None)` to serve normally.
+pub fn fault(world: &Shared, provider: Provider) -> Result<Option<Duration>, HttpResponse> {
     let (drawn, slow_ms) = {
         let mut world = world.lock();
         (world.faults.draw(provider), world.settings.slow_ms)
     };
-    let reply = match drawn?.kind {
-        FaultKind::Slow => {
-            tokio::time::sleep(Duration::from_millis(slow_ms)).await;
-            return None;
-        }
-        FaultKind::Reset => return Some(reset()),
+    let Some(drawn) = drawn else {
+        return Ok(None);
+    };
+    let reply = match drawn.kind {
+        FaultKind::Slow => return Ok(Some(Duration::from_millis(slow_ms))),
+        FaultKind::Reset => return Err(reset()),
         FaultKind::Status500 => server_error(provider, 500),
         FaultKind::Status503 => server_error(provider, 503),
         FaultKind::TooMany => throttled(provider, Some(Duration::from_secs(1))),
         FaultKind::TooManyNoRetryAfter => throttled(provider, None),
     };
-    Some(reply.into_http())
+    Err(reply.into_http())
 }
 
 fn server_error(provider: Provider, status: u16) -> Reply {

@@ -35,14 +35,43 @@ pub struct Emulator {
 }
 
 impl Emulator {
-    /// Starts on a free loopback port inside the current tokio runtime.
+    /// Starts on a free loopback port, on a runtime of its own (two worker threads), so
+    /// it serves requests concurrently whatever runtime the caller's test uses.
     pub fn start() -> std::io::Result<Emulator> {
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let port = listener.local_addr()?.port();
         let world = Shared::default();
-        let server = server::serve(listener, world.clone())?;
-        let handle = server.handle();
-        tokio::spawn(server);
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let thread_world = world.clone();
+        std::thread::Builder::new()
+            .name("provider-emulator".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(error) => {
+                        let _ = sender.send(Err(error));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match server::serve(listener, thread_world) {
+                        Ok(server) => {
+                            let _ = sender.send(Ok(server.handle()));
+                            let _ = server.await;
+                        }
+                        Err(error) => {
+                            let _ = sender.send(Err(error));
+                        }
+                    }
+                });
+            })?;
+        let handle = receiver
+            .recv()
+            .map_err(|_| std::io::Error::other("the emulator thread stopped before serving"))??;
         Ok(Emulator {
             url: format!("http://127.0.0.1:{port}"),
             port,

@@ -16,8 +16,12 @@ pub async fn batch(
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    if let Some(answer) = gate::fault(&world, Provider::Google).await {
-        return answer;
+    let delay = match gate::fault(&world, Provider::Google) {
+        Ok(delay) => delay,
+        Err(answer) => return answer,
+    };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
     }
     let content_type = request
         .headers()
@@ -92,6 +96,7 @@ pub async fn batch(
                         query.to_string(),
                         inner_body,
                         header("content-type").unwrap_or_default(),
+                        None,
                     )
                     .await
                 }

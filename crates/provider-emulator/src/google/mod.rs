@@ -15,6 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 pub use batch::batch;
 
 /// Runs one Gmail call already routed: user check, scopes, quota, then the method.
+#[allow(clippy::too_many_arguments)]
 pub async fn call(
     world: &Shared,
     token: Option<String>,
@@ -23,6 +24,7 @@ pub async fn call(
     query: String,
     body: Vec<u8>,
     content_type: String,
+    delay: Option<std::time::Duration>,
 ) -> crate::reply::Reply {
     let caller = match gate::authenticate(world, Provider::Google, token.as_deref()) {
         Ok(caller) => caller,
@@ -45,6 +47,9 @@ pub async fn call(
         Ok(slot) => slot,
         Err(reply) => return reply,
     };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let shared = world.clone();
     let email = caller.email.clone();
     web::block(move || {
@@ -68,9 +73,10 @@ pub async fn api(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> HttpResponse {
-    if let Some(answer) = gate::fault(&world, Provider::Google).await {
-        return answer;
-    }
+    let delay = match gate::fault(&world, Provider::Google) {
+        Ok(delay) => delay,
+        Err(answer) => return answer,
+    };
     let (user, tail) = path.into_inner();
     let Some(op) = gmail::route(request.method().as_str(), &tail) else {
         return errors::not_found().into_http();
@@ -89,6 +95,7 @@ pub async fn api(
         request.query_string().to_string(),
         body.to_vec(),
         content_type,
+        delay,
     )
     .await
     .into_http()

@@ -101,9 +101,10 @@ fn prefer(request: &HttpRequest) -> (bool, bool, Option<usize>) {
 
 /// `/microsoft/v1.0/me` and everything under it.
 pub async fn api(world: web::Data<Shared>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
-    if let Some(answer) = gate::fault(&world, Provider::Microsoft).await {
-        return answer;
-    }
+    let delay = match gate::fault(&world, Provider::Microsoft) {
+        Ok(delay) => delay,
+        Err(answer) => return answer,
+    };
     let full = request.path().to_string();
     let after_version = full
         .strip_prefix("/microsoft/v1.0")
@@ -133,6 +134,9 @@ pub async fn api(world: web::Data<Shared>, request: HttpRequest, body: web::Byte
         Ok(slot) => slot,
         Err(reply) => return reply.into_http(),
     };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let (immutable, prefer_text, max_page) = prefer(&request);
     let info = request.connection_info().clone();
     let base = format!("{}://{}/microsoft/v1.0", info.scheme(), info.host());

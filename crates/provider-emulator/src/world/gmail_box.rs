@@ -214,6 +214,7 @@ impl GmailBox {
     /// Makes every start id up to now unanswerable, as when Google stops keeping them.
     pub fn expire_history(&mut self) {
         self.history.clear();
+        self.history_id += 1;
         self.history_floor = self.history_id;
     }
 

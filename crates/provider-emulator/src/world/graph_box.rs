@@ -236,6 +236,9 @@ impl GraphBox {
     /// Makes every delta token issued so far unknown, as when the service drops sync state.
     pub fn expire_delta(&mut self) {
         self.changes.clear();
+        // Every token so far names a sequence below the new floor; rounds started from
+        // now on name the floor itself and stay valid.
+        self.seq += 1;
         self.change_floor = self.seq;
     }
 

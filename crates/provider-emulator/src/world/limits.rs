@@ -43,6 +43,9 @@ pub struct LimitSettings {
     pub gmail_rate_limit_status: u16,
     pub graph_max_concurrent: u64,
     pub graph_requests_per_10_min: u64,
+    /// Shortens the rate windows (1 minute for Gmail, 10 for Graph) so tests and
+    /// benchmarks see a throttle recover quickly; the budgets apply per window.
+    pub window_secs: Option<u64>,
 }
 
 impl Default for LimitSettings {
@@ -54,6 +57,7 @@ impl Default for LimitSettings {
             gmail_rate_limit_status: 429,
             graph_max_concurrent: 4,
             graph_requests_per_10_min: 10_000,
+            window_secs: None,
         }
     }
 }
@@ -142,6 +146,7 @@ impl Limits {
                 settings.graph_max_concurrent,
             ),
         };
+        let window = settings.window_secs.map_or(window, Duration::from_secs);
         let units = if provider == Provider::Microsoft {
             1
         } else {

@@ -27,26 +27,33 @@ fn reset() -> HttpResponse {
         .streaming(failing)
 }
 
-/// Draws an injected fault for this request: `Err(answer)` to send instead of serving,
-/// `Ok(Some(delay))` for a `slow` fault (the caller waits after taking its concurrency
-/// slot, as a slow answer holds it), `Ok(None)` to serve normally.
-pub fn fault(world: &Shared, provider: Provider) -> Result<Option<Duration>, HttpResponse> {
+/// What an injected fault does to one request.
+pub enum Faulted {
+    /// Serve it, after this delay (a `slow` fault: the caller waits after taking its
+    /// concurrency slot, as a slow answer holds it).
+    Serve(Option<Duration>),
+    /// Send this instead.
+    Answer(HttpResponse),
+}
+
+/// Draws an injected fault for this request.
+pub fn fault(world: &Shared, provider: Provider) -> Faulted {
     let (drawn, slow_ms) = {
         let mut world = world.lock();
         (world.faults.draw(provider), world.settings.slow_ms)
     };
     let Some(drawn) = drawn else {
-        return Ok(None);
+        return Faulted::Serve(None);
     };
     let reply = match drawn.kind {
-        FaultKind::Slow => return Ok(Some(Duration::from_millis(slow_ms))),
-        FaultKind::Reset => return Err(reset()),
+        FaultKind::Slow => return Faulted::Serve(Some(Duration::from_millis(slow_ms))),
+        FaultKind::Reset => return Faulted::Answer(reset()),
         FaultKind::Status500 => server_error(provider, 500),
         FaultKind::Status503 => server_error(provider, 503),
         FaultKind::TooMany => throttled(provider, Some(Duration::from_secs(1))),
         FaultKind::TooManyNoRetryAfter => throttled(provider, None),
     };
-    Err(reply.into_http())
+    Faulted::Answer(reply.into_http())
 }
 
 fn server_error(provider: Provider, status: u16) -> Reply {

@@ -17,8 +17,8 @@ pub async fn batch(
     body: web::Bytes,
 ) -> HttpResponse {
     let delay = match gate::fault(&world, Provider::Google) {
-        Ok(delay) => delay,
-        Err(answer) => return answer,
+        gate::Faulted::Serve(delay) => delay,
+        gate::Faulted::Answer(answer) => return answer,
     };
     if let Some(delay) = delay {
         tokio::time::sleep(delay).await;

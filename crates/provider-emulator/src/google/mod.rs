@@ -74,8 +74,8 @@ pub async fn api(
     body: web::Bytes,
 ) -> HttpResponse {
     let delay = match gate::fault(&world, Provider::Google) {
-        Ok(delay) => delay,
-        Err(answer) => return answer,
+        gate::Faulted::Serve(delay) => delay,
+        gate::Faulted::Answer(answer) => return answer,
     };
     let (user, tail) = path.into_inner();
     let Some(op) = gmail::route(request.method().as_str(), &tail) else {

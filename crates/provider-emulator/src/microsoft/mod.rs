@@ -102,8 +102,8 @@ fn prefer(request: &HttpRequest) -> (bool, bool, Option<usize>) {
 /// `/microsoft/v1.0/me` and everything under it.
 pub async fn api(world: web::Data<Shared>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
     let delay = match gate::fault(&world, Provider::Microsoft) {
-        Ok(delay) => delay,
-        Err(answer) => return answer,
+        gate::Faulted::Serve(delay) => delay,
+        gate::Faulted::Answer(answer) => return answer,
     };
     let full = request.path().to_string();
     let after_version = full

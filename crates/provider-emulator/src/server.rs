@@ -52,6 +52,18 @@ fn routes(config: &mut web::ServiceConfig) {
                 },
             ),
         )
+        // Google's official clients resolve API paths against the host root, dropping any
+        // path in their root URL, so the Gmail API also answers without the prefix.
+        .route(
+            "/gmail/v1/users/{user}/{tail:.*}",
+            web::route().to(google::api),
+        )
+        .route(
+            "/upload/gmail/v1/users/{user}/{tail:.*}",
+            web::post().to(google::api),
+        )
+        .route("/batch/gmail/v1", web::post().to(google::batch))
+        .route("/batch", web::post().to(google::batch))
         .route("/microsoft/v1.0/me", web::route().to(microsoft::api))
         .route(
             "/microsoft/v1.0/me/{tail:.*}",

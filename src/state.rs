@@ -3,6 +3,8 @@
 use crate::config::Settings;
 use crate::crypto::Vault;
 use crate::store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// The shared parts of the running service.
 pub struct AppState {
@@ -11,9 +13,22 @@ pub struct AppState {
     pub vault: Vault,
     /// For calls to Google and Microsoft: short timeouts, no redirects followed.
     pub http: reqwest::Client,
+    /// This process among the replicas: the owner name of the leases it takes.
+    pub instance_id: String,
+    /// One token refresh at a time per account within this process.
+    pub refresh_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl AppState {
+    /// The lock that serializes token refreshes of one account in this process.
+    pub fn refresh_lock(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
+        let mut locks = self
+            .refresh_locks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        locks.entry(account_id).or_default().clone()
+    }
+
     /// The OAuth redirect URI the admin registers at both providers.
     pub fn redirect_uri(&self) -> String {
         format!(

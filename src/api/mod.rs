@@ -2,6 +2,7 @@
 //! and response types beside it. Handlers check permission, validate, make one store or
 //! provider call, and shape the answer; the SQL lives in `store/`.
 
+pub mod mail_accounts;
 pub mod mail_providers;
 
 use actix_web::web;
@@ -9,4 +10,5 @@ use actix_web::web;
 /// Registers every resource's actions.
 pub fn configure(config: &mut web::ServiceConfig) {
     mail_providers::configure(config);
+    mail_accounts::configure(config);
 }

@@ -1,8 +1,13 @@
-//! OAuth: the conversations with Google's and Microsoft's authorization servers.
-//!
-//! For now the client check behind `mailProviders:test`; the authorize URL, the callback,
-//! token refresh and revocation come with mailbox connection.
+//! OAuth: the conversations with Google's and Microsoft's authorization servers — the
+//! `mailProviders:test` client check, the authorize URL with state and PKCE, code
+//! exchange, the mailbox's identity, token refresh (one at a time per account, across
+//! replicas) and revocation.
 
+mod app;
 mod client_probe;
+pub mod flow;
+pub mod identity;
+pub mod tokens;
 
+pub use app::{AppError, ProviderApp, load as load_app};
 pub use client_probe::{ClientProbe, ProbeOutcome};

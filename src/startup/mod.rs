@@ -34,6 +34,7 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    state: web::Data<AppState>,
 }
 
 /// How `serve` starts.
@@ -105,7 +106,10 @@ impl Application {
             store,
             vault,
             http: http_client,
+            instance_id: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
+            refresh_locks: Default::default(),
         });
+        let shared_state = state.clone();
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -127,7 +131,16 @@ impl Application {
         .shutdown_timeout(20)
         .run();
         tracing::info!(port, "listening");
-        Ok(Self { port, server })
+        Ok(Self {
+            port,
+            server,
+            state: shared_state,
+        })
+    }
+
+    /// The running service's shared state (tests use it to reach internal services).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
     }
 
     /// The port actually bound.

@@ -4,9 +4,12 @@
 //! all the SQL and take a connection. Handlers reach the database only through
 //! [`Store::run`], which runs diesel on the blocking pool, never on the async executor.
 
+pub mod account_tokens;
 mod connection;
+pub mod mail_accounts;
 pub mod mail_providers;
 mod migrate;
+pub mod oauth_states;
 pub mod schema;
 
 pub use connection::DbConnection;

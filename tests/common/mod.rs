@@ -5,6 +5,7 @@
 
 pub mod database;
 pub mod logs;
+pub mod oauth;
 pub mod stubs;
 pub mod tokens;
 
@@ -23,6 +24,8 @@ pub struct TestApp {
     pub db: TestDb,
     pub settings: Settings,
     pub http: reqwest::Client,
+    /// The running service's state, for tests that call internal services directly.
+    pub state: Option<actix_web::web::Data<email_manager::state::AppState>>,
 }
 
 /// A response read whole: status, headers and JSON body (`Value::Null` if not JSON).
@@ -69,12 +72,14 @@ pub async fn spawn_with(db: TestDb, settings: Settings) -> TestApp {
         .await
         .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = Some(app.state());
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
         db,
         settings,
         http: reqwest::Client::new(),
+        state,
     }
 }
 

@@ -297,6 +297,10 @@ pub async fn token(
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
+    // Token endpoints fail too: injected faults apply here as on the APIs.
+    if let crate::gate::Faulted::Answer(answer) = crate::gate::fault(&world, provider) {
+        return answer;
+    }
     let form = pairs(&body);
     let (client_id, client_secret) = client_credentials(&request, &form);
     let mut world = world.lock();

@@ -1,0 +1,3 @@
+DROP TABLE oauth_states;
+DROP TABLE mail_account_tokens;
+DROP TABLE mail_accounts;

@@ -1,0 +1,140 @@
+use crate::auth::Caller;
+use crate::http::{ApiError, Data, Values};
+use crate::oauth::{flow, load_app};
+use crate::providers::ProviderKind;
+use crate::state::AppState;
+use crate::store::oauth_states::{self, StateRow};
+use actix_web::web;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// How long a user has to finish the provider's consent.
+const STATE_TTL_MINUTES: i64 = 10;
+
+#[derive(Debug, Serialize)]
+pub struct AuthorizeReply {
+    pub url: String,
+}
+
+/// The hash under which a state is stored.
+pub fn state_hash(state: &str) -> String {
+    Sha256::digest(state.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn origin(url: &str) -> Option<String> {
+    let parsed = url::Url::parse(url).ok()?;
+    matches!(parsed.scheme(), "http" | "https").then(|| parsed.origin().ascii_serialization())
+}
+
+/// Where the callback may send the browser: NocoBase's origin and the configured CORS
+/// origins. Anything else would be an open redirect.
+fn return_url(state: &AppState, requested: Option<&str>) -> Result<String, ApiError> {
+    let settings = &state.settings;
+    let Some(url) = requested
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(ToString::to_string)
+        .or_else(|| settings.nocobase.url.clone())
+    else {
+        return Err(ApiError::invalid_field(
+            "returnUrl",
+            "required when nocobase.url is not configured",
+        ));
+    };
+    let mut allowed: Vec<String> = settings
+        .cors
+        .allowed_origins
+        .iter()
+        .filter_map(|o| origin(o))
+        .collect();
+    allowed.extend(settings.nocobase.url.as_deref().and_then(origin));
+    match origin(&url) {
+        Some(o) if allowed.contains(&o) => Ok(url),
+        _ => Err(ApiError::invalid_field(
+            "returnUrl",
+            "must be on NocoBase's origin or an allowed origin",
+        )),
+    }
+}
+
+/// `mailAccounts:authorize` values `{provider, returnUrl?, loginHint?}` → `{url}`.
+pub async fn authorize_mail_account(
+    caller: Caller,
+    Values(values): Values,
+    state: web::Data<AppState>,
+) -> Result<Data<AuthorizeReply>, ApiError> {
+    let provider = values
+        .get("provider")
+        .and_then(|v| v.as_str())
+        .unwrap_or("");
+    let kind: ProviderKind = provider
+        .parse()
+        .map_err(|_| ApiError::invalid_field("provider", "expected google or microsoft"))?;
+    let return_to = return_url(&state, values.get("returnUrl").and_then(|v| v.as_str()))?;
+    let login_hint = match values.get("loginHint") {
+        None | Some(serde_json::Value::Null) => None,
+        Some(value) => match value.as_str().map(str::trim) {
+            Some(hint)
+                if hint.contains('@')
+                    && hint.len() <= 320
+                    && !hint.chars().any(char::is_whitespace) =>
+            {
+                Some(hint.to_string())
+            }
+            Some("") => None,
+            _ => {
+                return Err(ApiError::invalid_field(
+                    "loginHint",
+                    "expected an email address",
+                ));
+            }
+        },
+    };
+    let app = load_app(&state, kind).await?;
+
+    let mut random = [0u8; 32];
+    rand::Rng::fill(&mut rand::rng(), &mut random);
+    let oauth_state = URL_SAFE_NO_PAD.encode(random);
+    let hash = state_hash(&oauth_state);
+    let (challenge, verifier) = flow::pkce();
+    let now = chrono::Utc::now().naive_utc();
+    let row = StateRow {
+        pkce_verifier_sealed: state.vault.seal(
+            verifier.secret().as_bytes(),
+            crate::crypto::RowIdentity {
+                table: "oauth_states",
+                row: &hash,
+                column: "pkce_verifier",
+            },
+        ),
+        state_hash: hash,
+        user_id: caller.user_id.0,
+        provider: kind.as_str().to_string(),
+        return_url: return_to,
+        expires_at: now + chrono::Duration::minutes(STATE_TTL_MINUTES),
+        created_at: now,
+    };
+    let url = flow::authorize_url(
+        &app,
+        &state.settings.providers,
+        &state.redirect_uri(),
+        &oauth_state,
+        challenge,
+        login_hint.as_deref(),
+    )
+    .map_err(ApiError::internal)?;
+    state
+        .store
+        .run(move |c| {
+            oauth_states::purge_expired(c, now)?;
+            oauth_states::insert(c, &row)
+        })
+        .await?;
+    tracing::info!(user = %caller.user_id, provider = %kind, "authorization started");
+    Ok(Data(AuthorizeReply { url }))
+}

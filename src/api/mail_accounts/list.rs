@@ -1,0 +1,39 @@
+use super::AccountView;
+use crate::auth::Caller;
+use crate::http::{ApiError, ListPage, QueryParams};
+use crate::state::AppState;
+use crate::store::mail_accounts;
+use actix_web::web;
+
+/// `mailAccounts:list`: the caller's own accounts; `scope=all` lets an admin see every
+/// account's metadata (never mail).
+pub async fn list_mail_accounts(
+    caller: Caller,
+    params: QueryParams,
+    state: web::Data<AppState>,
+) -> Result<ListPage<AccountView>, ApiError> {
+    let page = params.page()?;
+    let owner = match params.one("scope")? {
+        None | Some("own") => Some(caller.user_id.0),
+        Some("all") => {
+            caller.require_admin()?;
+            None
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "INVALID_PARAMETER",
+                format!("scope: expected own or all, got {other:?}"),
+            ));
+        }
+    };
+    let (offset, limit) = (page.offset() as i64, i64::from(page.size));
+    let (rows, count) = state
+        .store
+        .run(move |c| mail_accounts::list(c, owner, offset, limit))
+        .await?;
+    Ok(ListPage {
+        rows: rows.into_iter().map(AccountView::from).collect(),
+        count: count as u64,
+        page,
+    })
+}

@@ -1,0 +1,202 @@
+//! The `mail_accounts` table: connected mailboxes, their owner, health and sync progress.
+
+use super::schema::mail_accounts;
+use super::{DbConnection, StoreError};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// A connected mailbox as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_accounts)]
+pub struct AccountRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub provider: String,
+    pub email: String,
+    pub display_name: Option<String>,
+    pub status: String,
+    pub visibility: String,
+    pub sync_enabled: bool,
+    pub sync_requested_at: Option<NaiveDateTime>,
+    pub sync_full_requested: bool,
+    pub last_sync_at: Option<NaiveDateTime>,
+    pub last_error_code: Option<String>,
+    pub last_error_message: Option<String>,
+    pub last_error_at: Option<NaiveDateTime>,
+    pub sync_phase: String,
+    pub sync_done: i64,
+    pub sync_total: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// What connecting a mailbox did.
+#[derive(Debug)]
+pub enum Connected {
+    Created(AccountRow),
+    /// The same user connected the same mailbox again: same account, back to active.
+    Reconnected(AccountRow),
+    /// Another NocoBase user already owns this mailbox; nothing was changed.
+    OwnedByOtherUser,
+}
+
+/// Changes a user may make to their account.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = mail_accounts)]
+pub struct AccountChanges {
+    pub display_name: Option<Option<String>>,
+    pub sync_enabled: Option<bool>,
+    pub visibility: Option<String>,
+    pub updated_at: Option<NaiveDateTime>,
+}
+
+pub fn get(connection: &mut DbConnection, id: i64) -> Result<Option<AccountRow>, StoreError> {
+    Ok(mail_accounts::table
+        .find(id)
+        .select(AccountRow::as_select())
+        .first(connection)
+        .optional()?)
+}
+
+/// One page of accounts, newest first; `owner` limits them to one user's.
+pub fn list(
+    connection: &mut DbConnection,
+    owner: Option<i64>,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<AccountRow>, i64), StoreError> {
+    let mut count_query = mail_accounts::table.into_boxed();
+    let mut rows_query = mail_accounts::table.into_boxed();
+    if let Some(user) = owner {
+        count_query = count_query.filter(mail_accounts::user_id.eq(user));
+        rows_query = rows_query.filter(mail_accounts::user_id.eq(user));
+    }
+    let count = count_query.count().get_result(connection)?;
+    let rows = rows_query
+        .order(mail_accounts::id.desc())
+        .offset(offset)
+        .limit(limit)
+        .select(AccountRow::as_select())
+        .load(connection)?;
+    Ok((rows, count))
+}
+
+/// Creates the account for a newly authorized mailbox, or reconnects the existing one
+/// of the same user (status back to active, error cleared, a sync requested). One
+/// transaction, so two callbacks for one mailbox cannot both create it.
+pub fn connect(
+    connection: &mut DbConnection,
+    user_id: i64,
+    provider: &str,
+    email: &str,
+    display_name: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<Connected, StoreError> {
+    connection.transaction(|connection| {
+        let existing = mail_accounts::table
+            .filter(mail_accounts::provider.eq(provider))
+            .filter(mail_accounts::email.eq(email))
+            .select(AccountRow::as_select())
+            .first(connection)
+            .optional()?;
+        match existing {
+            Some(row) if row.user_id != user_id => Ok(Connected::OwnedByOtherUser),
+            Some(row) => {
+                diesel::update(mail_accounts::table.find(row.id))
+                    .set((
+                        mail_accounts::status.eq("active"),
+                        mail_accounts::last_error_code.eq(None::<String>),
+                        mail_accounts::last_error_message.eq(None::<String>),
+                        mail_accounts::last_error_at.eq(None::<NaiveDateTime>),
+                        mail_accounts::sync_requested_at.eq(Some(now)),
+                        mail_accounts::updated_at.eq(now),
+                    ))
+                    .execute(connection)?;
+                Ok(Connected::Reconnected(
+                    get(connection, row.id)?.ok_or(diesel::result::Error::NotFound)?,
+                ))
+            }
+            None => {
+                diesel::insert_into(mail_accounts::table)
+                    .values((
+                        mail_accounts::user_id.eq(user_id),
+                        mail_accounts::provider.eq(provider),
+                        mail_accounts::email.eq(email),
+                        mail_accounts::display_name.eq(display_name),
+                        mail_accounts::sync_requested_at.eq(Some(now)),
+                        mail_accounts::created_at.eq(now),
+                        mail_accounts::updated_at.eq(now),
+                    ))
+                    .execute(connection)?;
+                let row = mail_accounts::table
+                    .filter(mail_accounts::provider.eq(provider))
+                    .filter(mail_accounts::email.eq(email))
+                    .select(AccountRow::as_select())
+                    .first(connection)?;
+                Ok(Connected::Created(row))
+            }
+        }
+    })
+}
+
+/// Applies a user's changes; returns the row as stored.
+pub fn update(
+    connection: &mut DbConnection,
+    id: i64,
+    changes: &AccountChanges,
+) -> Result<Option<AccountRow>, StoreError> {
+    diesel::update(mail_accounts::table.find(id))
+        .set(changes)
+        .execute(connection)?;
+    get(connection, id)
+}
+
+/// Asks the sync scheduler to run this account now (a full resync when `full`).
+pub fn request_sync(
+    connection: &mut DbConnection,
+    id: i64,
+    full: bool,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let changed = if full {
+        diesel::update(mail_accounts::table.find(id))
+            .set((
+                mail_accounts::sync_requested_at.eq(Some(now)),
+                mail_accounts::sync_full_requested.eq(true),
+            ))
+            .execute(connection)?
+    } else {
+        diesel::update(mail_accounts::table.find(id))
+            .set(mail_accounts::sync_requested_at.eq(Some(now)))
+            .execute(connection)?
+    };
+    Ok(changed == 1)
+}
+
+/// Records a health change: `status` and the error that explains it.
+pub fn set_status(
+    connection: &mut DbConnection,
+    id: i64,
+    status: &str,
+    error: Option<(&str, &str)>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(mail_accounts::table.find(id))
+        .set((
+            mail_accounts::status.eq(status),
+            mail_accounts::last_error_code.eq(error.map(|(code, _)| code)),
+            mail_accounts::last_error_message.eq(error.map(|(_, message)| message)),
+            mail_accounts::last_error_at.eq(error.map(|_| now)),
+            mail_accounts::updated_at.eq(now),
+        ))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Deletes an account; its tokens go with it (foreign key cascade).
+pub fn delete(connection: &mut DbConnection, id: i64) -> Result<usize, StoreError> {
+    connection.transaction(|connection| {
+        diesel::delete(super::schema::mail_account_tokens::table.find(id)).execute(connection)?;
+        Ok(diesel::delete(mail_accounts::table.find(id)).execute(connection)?)
+    })
+}

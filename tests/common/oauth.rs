@@ -1,0 +1,183 @@
+//! A sidecar wired to the provider emulator, and the connect flow driven the way a
+//! browser would: authorize → consent form → callback → back to NocoBase.
+
+use super::tokens::admin_key;
+use super::{Backend, TestApp, TestDb, spawn_with, test_settings};
+use provider_emulator::Emulator;
+use serde_json::json;
+
+/// The NocoBase origin the tests return to.
+pub const NOCOBASE: &str = "http://nocobase.test";
+pub const REDIRECT: &str = "http://localhost:13100/api/mailOAuth:callback";
+
+pub struct Wired {
+    pub app: TestApp,
+    pub emulator: Emulator,
+    pub http: reqwest::Client,
+}
+
+/// An app on `backend` whose providers point at a fresh emulator, with both providers
+/// registered there and configured here.
+pub async fn wired(backend: Backend) -> Option<Wired> {
+    let db = TestDb::create(backend)?;
+    let emulator = Emulator::start().expect("emulator");
+    let mut settings = test_settings(&db);
+    let google = emulator.google_url();
+    settings.providers.google.auth_url = format!("{google}/o/oauth2/v2/auth");
+    settings.providers.google.token_url = format!("{google}/token");
+    settings.providers.google.revoke_url = format!("{google}/revoke");
+    settings.providers.google.userinfo_url = format!("{google}/v1/userinfo");
+    settings.providers.google.api_base_url = google;
+    settings.providers.microsoft.login_base_url = emulator.microsoft_url();
+    settings.providers.microsoft.graph_base_url = emulator.microsoft_url();
+    settings.cors.allowed_origins = vec![NOCOBASE.into()];
+    let app = spawn_with(db, settings).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    for provider in ["google", "microsoft"] {
+        http.post(format!("{}/_emulator/clients", emulator.url))
+            .json(&json!({"provider": provider, "clientId": format!("{provider}-app"), "clientSecret": "app-secret-value-123", "redirectUris": [REDIRECT]}))
+            .send()
+            .await
+            .expect("emulator");
+        let reply = app
+            .call(
+                "mailProviders:update",
+                Some(&admin_key(1)),
+                &format!("filterByTk={provider}"),
+                Some(json!({"clientId": format!("{provider}-app"), "clientSecret": "app-secret-value-123", "enabled": true})),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    Some(Wired {
+        app,
+        emulator,
+        http,
+    })
+}
+
+/// The query parameters of a redirect's Location.
+pub fn location_params(response: &reqwest::Response) -> Vec<(String, String)> {
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let query = location.split_once('?').map(|(_, q)| q).unwrap_or("");
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+pub fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+impl Wired {
+    /// `mailAccounts:authorize` for `provider`; the provider URL.
+    pub async fn authorize(&self, token: &str, provider: &str) -> String {
+        let reply = self
+            .app
+            .call(
+                "mailAccounts:authorize",
+                Some(token),
+                "",
+                Some(json!({"provider": provider, "returnUrl": format!("{NOCOBASE}/admin/mail")})),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        reply.json["data"]["url"].as_str().expect("url").to_string()
+    }
+
+    /// Answers the consent page at `url`; returns the provider's redirect query string.
+    pub async fn consent(&self, url: &str, email: &str, form: &[(&str, &str)]) -> String {
+        let mut fields = vec![("email", email)];
+        fields.extend_from_slice(form);
+        let response = self
+            .http
+            .post(url)
+            .form(&fields)
+            .send()
+            .await
+            .expect("consent");
+        assert_eq!(response.status(), 302);
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string();
+        assert!(location.starts_with(REDIRECT), "{location}");
+        location
+            .split_once('?')
+            .map(|(_, q)| q.to_string())
+            .unwrap_or_default()
+    }
+
+    /// Calls the sidecar's callback with a provider redirect query; returns NocoBase's
+    /// redirect parameters.
+    pub async fn callback(&self, query: &str) -> Vec<(String, String)> {
+        location_params(&self.callback_response(query).await)
+    }
+
+    async fn callback_response(&self, query: &str) -> reqwest::Response {
+        let response = self
+            .http
+            .get(format!(
+                "{}/api/mailOAuth:callback?{query}",
+                self.app.address
+            ))
+            .send()
+            .await
+            .expect("callback");
+        assert_eq!(response.status(), 302, "the callback always redirects");
+        response
+    }
+
+    /// The whole connect flow; NocoBase's redirect parameters.
+    pub async fn connect(&self, token: &str, provider: &str, email: &str) -> Vec<(String, String)> {
+        let url = self.authorize(token, provider).await;
+        let query = self.consent(&url, email, &[("action", "allow")]).await;
+        let response = self
+            .http
+            .get(format!(
+                "{}/api/mailOAuth:callback?{query}",
+                self.app.address
+            ))
+            .send()
+            .await
+            .expect("callback");
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_string();
+        assert!(
+            location.starts_with(&format!("{NOCOBASE}/admin/mail?")),
+            "back to the return URL: {location}"
+        );
+        location_params(&response)
+    }
+
+    /// Adds a mailbox at the emulator.
+    pub async fn mailbox(&self, provider: &str, email: &str, messages: usize) {
+        self.http
+            .post(format!("{}/_emulator/users", self.emulator.url))
+            .json(&json!({"provider": provider, "email": email, "messages": messages}))
+            .send()
+            .await
+            .expect("emulator");
+    }
+
+    pub async fn control(&self, path: &str, body: serde_json::Value) {
+        self.http
+            .post(format!("{}/_emulator{path}", self.emulator.url))
+            .json(&body)
+            .send()
+            .await
+            .expect("emulator");
+    }
+}

@@ -1,0 +1,203 @@
+// Connecting a mailbox in a real browser: the sidecar and the provider emulator run as
+// processes, headless Chromium opens the authorize URL, a person's clicks are made on
+// the consent page, and the browser lands back on a stand-in NocoBase page with the
+// outcome. Run by .ci/run:
+//   EMULATOR_BIN=… SIDECAR_BIN=… ARTIFACTS_DIR=… node tests/browser/connect_flow.mjs
+// Saves a screenshot of the consent page and prints a closing "browser: N passed, N failed".
+import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const { EMULATOR_BIN, SIDECAR_BIN } = process.env;
+const artifacts = process.env.ARTIFACTS_DIR || 'target/artifacts';
+if (!EMULATOR_BIN || !SIDECAR_BIN) {
+  console.error('set EMULATOR_BIN and SIDECAR_BIN');
+  process.exit(2);
+}
+fs.mkdirSync(artifacts, { recursive: true });
+const children = [];
+const results = [];
+const APP_KEY = crypto.randomBytes(24).toString('hex');
+
+async function check(name, body) {
+  try {
+    await body();
+    results.push(true);
+    console.log(`ok - ${name}`);
+  } catch (error) {
+    results.push(false);
+    console.log(`FAIL - ${name}: ${error && error.stack ? error.stack.split('\n').slice(0, 3).join(' | ') : error}`);
+  }
+}
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+function freePort() {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+/** A NocoBase token, signed as NocoBase signs them (HS256 with APP_KEY). */
+function token(claims) {
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+  return `${body}.${crypto.createHmac('sha256', APP_KEY).update(body).digest('base64url')}`;
+}
+const now = () => Math.floor(Date.now() / 1000);
+const adminKey = token({ userId: 1, roleName: 'admin', iat: now(), exp: now() + 3600 });
+const userToken = token({ userId: 42, temp: true, jti: crypto.randomUUID(), iat: now(), signInTime: Date.now(), exp: now() + 3600 });
+
+async function waitFor(url, limitMs) {
+  const started = Date.now();
+  while (Date.now() - started < limitMs) {
+    try {
+      if ((await fetch(url)).status === 200) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not answer within ${limitMs} ms`);
+}
+
+try {
+  // The provider emulator.
+  const emulator = spawn(EMULATOR_BIN, ['--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(emulator);
+  const emu = await new Promise((resolve, reject) => {
+    let text = '';
+    emulator.stdout.on('data', (chunk) => {
+      text += chunk;
+      const match = text.match(/listening on (http:\/\/\S+)/);
+      if (match) resolve(match[1]);
+    });
+    setTimeout(() => reject(new Error('emulator did not start')), 20000);
+  });
+
+  // A stand-in for NocoBase's page the user returns to.
+  const returnPage = http.createServer((req, res) => {
+    res.setHeader('content-type', 'text/html; charset=utf-8');
+    res.end(`<!doctype html><title>NocoBase</title><h1 id="outcome">${new URL(req.url, 'http://x').search.replace(/[<>&]/g, '')}</h1>`);
+  });
+  await new Promise((resolve) => returnPage.listen(0, '127.0.0.1', resolve));
+  const nocobase = `http://127.0.0.1:${returnPage.address().port}`;
+
+  // The sidecar, as a user would run it, on a fresh SQLite folder.
+  const port = await freePort();
+  const sidecar = `http://127.0.0.1:${port}`;
+  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'email-manager-browser-'));
+  const env = {
+    PATH: process.env.PATH,
+    EMAIL_MANAGER__SERVER__BIND: `127.0.0.1:${port}`,
+    EMAIL_MANAGER__SERVER__PUBLIC_URL: sidecar,
+    EMAIL_MANAGER__DATABASE__URL: `sqlite://${data}/mail.sqlite3`,
+    EMAIL_MANAGER__NOCOBASE__APP_KEY: APP_KEY,
+    EMAIL_MANAGER__CORS__ALLOWED_ORIGINS: nocobase,
+    EMAIL_MANAGER__PROVIDERS__GOOGLE__AUTH_URL: `${emu}/google/o/oauth2/v2/auth`,
+    EMAIL_MANAGER__PROVIDERS__GOOGLE__TOKEN_URL: `${emu}/google/token`,
+    EMAIL_MANAGER__PROVIDERS__GOOGLE__REVOKE_URL: `${emu}/google/revoke`,
+    EMAIL_MANAGER__PROVIDERS__GOOGLE__USERINFO_URL: `${emu}/google/v1/userinfo`,
+    EMAIL_MANAGER__PROVIDERS__GOOGLE__API_BASE_URL: `${emu}/google`,
+    EMAIL_MANAGER__PROVIDERS__MICROSOFT__LOGIN_BASE_URL: `${emu}/microsoft`,
+    EMAIL_MANAGER__PROVIDERS__MICROSOFT__GRAPH_BASE_URL: `${emu}/microsoft`,
+    EMAIL_MANAGER__LOG__LEVEL: 'warn',
+  };
+  const logPath = path.join(data, 'sidecar.log');
+  const log = fs.openSync(logPath, 'w');
+  const service = spawn(SIDECAR_BIN, ['serve'], { env, stdio: ['ignore', log, log] });
+  process.on('exit', () => {
+    if (results.includes(false)) console.log(`sidecar log (${logPath}):\n${fs.readFileSync(logPath, 'utf8').slice(-4000)}`);
+  });
+  children.push(service);
+  await waitFor(`${sidecar}/readyz`, 30000);
+
+  const api = async (action, bearer, values) => {
+    const response = await fetch(`${sidecar}/api/${action}`, {
+      method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify(values ?? {}),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+  const control = (route, body) => fetch(`${emu}/_emulator${route}`, {
+    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
+  });
+  await control('/clients', { provider: 'google', clientId: 'browser-app', clientSecret: 'browser-secret-1234', redirectUris: [`${sidecar}/api/mailOAuth:callback`] });
+  await control('/users', { provider: 'google', email: 'eve@gmail.test', name: 'Eve Example', messages: 5 });
+  const configured = await api('mailProviders:update?filterByTk=google', adminKey, { clientId: 'browser-app', clientSecret: 'browser-secret-1234', enabled: true });
+  assert(configured.status === 200, JSON.stringify(configured.body));
+
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+  try {
+    const authorize = async () => {
+      const reply = await api('mailAccounts:authorize', userToken, { provider: 'google', returnUrl: `${nocobase}/admin/mail`, loginHint: 'eve@gmail.test' });
+      assert(reply.status === 200, JSON.stringify(reply.body));
+      return reply.body.data.url;
+    };
+
+    await check('Allow on the consent page connects the mailbox and returns to NocoBase', async () => {
+      const page = await browser.newPage();
+      await page.goto(await authorize());
+      const email = page.locator('input[name="email"]');
+      assert((await email.inputValue()) === 'eve@gmail.test', 'the address is pre-filled from loginHint');
+      const shot = path.join(artifacts, 'consent-page.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      assert(fs.statSync(shot).size > 1000, 'a screenshot of the consent page');
+      await page.click('button[value="allow"]');
+      await page.waitForURL((url) => url.href.startsWith(`${nocobase}/admin/mail?`), { timeout: 15000 });
+      const params = new URL(page.url()).searchParams;
+      assert(params.get('status') === 'connected' && /^\d+$/.test(params.get('mailAccountId') ?? ''), page.url());
+      assert((await page.textContent('#outcome')).includes('status=connected'), 'the return page loaded');
+      await page.screenshot({ path: path.join(artifacts, 'returned-to-nocobase.png') });
+      const list = await fetch(`${sidecar}/api/mailAccounts:list`, { headers: { authorization: `Bearer ${userToken}` } }).then((r) => r.json());
+      assert(list.meta.count === 1 && list.data[0].email === 'eve@gmail.test' && list.data[0].status === 'active', JSON.stringify(list));
+      await page.close();
+    });
+
+    await check('Deny on the consent page returns with ACCESS_DENIED', async () => {
+      const page = await browser.newPage();
+      await page.goto(await authorize());
+      await page.click('button[value="deny"]');
+      await page.waitForURL((url) => url.href.startsWith(`${nocobase}/admin/mail?`), { timeout: 15000 });
+      const params = new URL(page.url()).searchParams;
+      assert(params.get('status') === 'error' && params.get('code') === 'ACCESS_DENIED', page.url());
+      await page.close();
+    });
+
+    await check('Connecting again reconnects the same account', async () => {
+      const page = await browser.newPage();
+      await page.goto(await authorize());
+      await page.click('button[value="allow"]');
+      await page.waitForURL((url) => url.href.startsWith(`${nocobase}/admin/mail?`), { timeout: 15000 });
+      const list = await fetch(`${sidecar}/api/mailAccounts:list`, { headers: { authorization: `Bearer ${userToken}` } }).then((r) => r.json());
+      assert(list.meta.count === 1, JSON.stringify(list.meta));
+      assert(new URL(page.url()).searchParams.get('mailAccountId') === String(list.data[0].id), 'same id');
+      await page.close();
+    });
+  } finally {
+    await browser.close();
+  }
+  returnPage.close();
+} catch (error) {
+  results.push(false);
+  console.log(`FAIL - setting up the browser check: ${error && error.stack}`);
+} finally {
+  for (const child of children) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => new Promise((resolve) => {
+    if (child.exitCode !== null) resolve();
+    child.on('exit', resolve);
+    setTimeout(resolve, 3000);
+  })));
+}
+const passed = results.filter(Boolean).length;
+console.log(`browser: ${passed} passed, ${results.length - passed} failed`);
+process.exit(results.length > 0 && passed === results.length ? 0 : 1);

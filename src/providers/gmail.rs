@@ -1,0 +1,289 @@
+//! The Gmail API v1 calls sync and send make. Answers are typed here; failures are
+//! classified by [`classify_gmail`].
+
+use super::error::{ProviderError, classify_gmail, transport};
+use base64::Engine;
+use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+/// A Gmail client for one base URL (`providers.google.api_base_url`).
+#[derive(Clone)]
+pub struct GmailClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub email_address: String,
+    pub messages_total: u64,
+    pub threads_total: u64,
+    /// Gmail's int64s are strings.
+    pub history_id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Label {
+    pub id: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageRef {
+    pub id: String,
+    pub thread_id: String,
+    #[serde(default)]
+    pub label_ids: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageList {
+    #[serde(default)]
+    pub messages: Vec<MessageRef>,
+    pub next_page_token: Option<String>,
+    #[serde(default)]
+    pub result_size_estimate: u64,
+}
+
+/// A message in `format=raw`: its state and its RFC 5322 bytes.
+#[derive(Debug, Clone)]
+pub struct RawMessage {
+    pub id: String,
+    pub thread_id: String,
+    pub label_ids: Vec<String>,
+    pub history_id: u64,
+    /// Epoch milliseconds.
+    pub internal_date: i64,
+    pub raw: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawAnswer {
+    id: String,
+    thread_id: String,
+    #[serde(default)]
+    label_ids: Vec<String>,
+    #[serde(default)]
+    history_id: String,
+    #[serde(default)]
+    internal_date: String,
+    #[serde(default)]
+    raw: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryMessage {
+    pub message: MessageRef,
+    #[serde(default)]
+    pub label_ids: Vec<String>,
+}
+
+/// One history record; the typed arrays say what changed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryRecord {
+    pub id: String,
+    #[serde(default)]
+    pub messages_added: Vec<HistoryMessage>,
+    #[serde(default)]
+    pub messages_deleted: Vec<HistoryMessage>,
+    #[serde(default)]
+    pub labels_added: Vec<HistoryMessage>,
+    #[serde(default)]
+    pub labels_removed: Vec<HistoryMessage>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryPage {
+    #[serde(default)]
+    pub history: Vec<HistoryRecord>,
+    pub next_page_token: Option<String>,
+    /// The mailbox's history id now: the cursor to keep when no page follows.
+    pub history_id: String,
+}
+
+#[derive(Deserialize)]
+struct Labels {
+    #[serde(default)]
+    labels: Vec<Label>,
+}
+
+impl GmailClient {
+    pub fn new(http: reqwest::Client, api_base_url: &str) -> Self {
+        Self {
+            http,
+            base: format!("{}/gmail/v1/users/me", api_base_url.trim_end_matches('/')),
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        let response = request.send().await.map_err(transport)?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(ToString::to_string);
+        let body = response.bytes().await.map_err(transport)?;
+        if !(200..300).contains(&status) {
+            return Err(classify_gmail(status, retry_after.as_deref(), &body));
+        }
+        let body: &[u8] = if body.is_empty() { b"null" } else { &body };
+        serde_json::from_slice(body)
+            .map_err(|e| ProviderError::Transient(format!("unexpected answer: {e}")))
+    }
+
+    fn get(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
+        self.http
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+    }
+
+    fn post(&self, token: &str, path: &str, body: &Value) -> reqwest::RequestBuilder {
+        self.http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+    }
+
+    pub async fn profile(&self, token: &str) -> Result<Profile, ProviderError> {
+        self.send(self.get(token, "/profile")).await
+    }
+
+    pub async fn labels(&self, token: &str) -> Result<Vec<Label>, ProviderError> {
+        Ok(self
+            .send::<Labels>(self.get(token, "/labels"))
+            .await?
+            .labels)
+    }
+
+    /// One page of message ids, newest first (spam and trash included, so the local copy
+    /// knows every message the provider has).
+    pub async fn list(
+        &self,
+        token: &str,
+        page_token: Option<&str>,
+        max: u32,
+        query: Option<&str>,
+    ) -> Result<MessageList, ProviderError> {
+        let mut params = vec![
+            ("maxResults", max.clamp(1, 500).to_string()),
+            ("includeSpamTrash", "true".to_string()),
+        ];
+        if let Some(token) = page_token {
+            params.push(("pageToken", token.to_string()));
+        }
+        if let Some(q) = query {
+            params.push(("q", q.to_string()));
+        }
+        self.send(self.get(token, "/messages").query(&params)).await
+    }
+
+    /// A message with its raw bytes.
+    pub async fn raw(&self, token: &str, id: &str) -> Result<RawMessage, ProviderError> {
+        let answer: RawAnswer = self
+            .send(
+                self.get(token, &format!("/messages/{id}"))
+                    .query(&[("format", "raw")]),
+            )
+            .await?;
+        let raw = URL_SAFE
+            .decode(answer.raw.as_bytes())
+            .or_else(|_| URL_SAFE_NO_PAD.decode(answer.raw.trim_end_matches('=')))
+            .map_err(|_| ProviderError::Transient("raw message is not base64url".into()))?;
+        Ok(RawMessage {
+            id: answer.id,
+            thread_id: answer.thread_id,
+            label_ids: answer.label_ids,
+            history_id: answer.history_id.parse().unwrap_or_default(),
+            internal_date: answer.internal_date.parse().unwrap_or_default(),
+            raw,
+        })
+    }
+
+    /// Changes after `start` (history ids grow but are not contiguous).
+    pub async fn history(
+        &self,
+        token: &str,
+        start: &str,
+        page_token: Option<&str>,
+    ) -> Result<HistoryPage, ProviderError> {
+        let mut params = vec![
+            ("startHistoryId", start.to_string()),
+            ("maxResults", "500".to_string()),
+        ];
+        if let Some(page) = page_token {
+            params.push(("pageToken", page.to_string()));
+        }
+        match self.send(self.get(token, "/history").query(&params)).await {
+            // A start id Gmail no longer keeps: the cursor is gone, not the mailbox.
+            Err(ProviderError::NotFound) => Err(ProviderError::CursorExpired),
+            other => other,
+        }
+    }
+
+    pub async fn modify(
+        &self,
+        token: &str,
+        id: &str,
+        add: &[&str],
+        remove: &[&str],
+    ) -> Result<MessageRef, ProviderError> {
+        self.send(self.post(
+            token,
+            &format!("/messages/{id}/modify"),
+            &json!({"addLabelIds": add, "removeLabelIds": remove}),
+        ))
+        .await
+    }
+
+    /// Up to 1,000 ids at once; Gmail reports no per-id outcome.
+    pub async fn batch_modify(
+        &self,
+        token: &str,
+        ids: &[&str],
+        add: &[&str],
+        remove: &[&str],
+    ) -> Result<(), ProviderError> {
+        self.send::<Value>(self.post(
+            token,
+            "/messages/batchModify",
+            &json!({"ids": ids, "addLabelIds": add, "removeLabelIds": remove}),
+        ))
+        .await
+        .map(|_| ())
+    }
+
+    pub async fn trash(&self, token: &str, id: &str) -> Result<MessageRef, ProviderError> {
+        self.send(self.post(token, &format!("/messages/{id}/trash"), &json!({})))
+            .await
+    }
+
+    /// Sends RFC 5322 bytes, in `thread_id` when replying.
+    pub async fn send_raw(
+        &self,
+        token: &str,
+        raw: &[u8],
+        thread_id: Option<&str>,
+    ) -> Result<MessageRef, ProviderError> {
+        let mut body = json!({"raw": URL_SAFE_NO_PAD.encode(raw)});
+        if let Some(thread) = thread_id {
+            body["threadId"] = json!(thread);
+        }
+        self.send(self.post(token, "/messages/send", &body)).await
+    }
+}

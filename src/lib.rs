@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod http;
+pub mod mail;
 pub mod oauth;
 pub mod providers;
 pub mod startup;

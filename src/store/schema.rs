@@ -71,3 +71,125 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_states,
     mail_providers
 );
+
+diesel::table! {
+    mail_folders (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        provider_id -> Text,
+        name -> Text,
+        role -> Nullable<Text>,
+        parent_provider_id -> Nullable<Text>,
+        total_count -> BigInt,
+        unread_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    mail_threads (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        provider_thread_id -> Text,
+    }
+}
+
+diesel::table! {
+    mail_messages (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        provider_message_id -> Text,
+        thread_id -> Nullable<BigInt>,
+        message_id_header -> Nullable<Text>,
+        in_reply_to -> Nullable<Text>,
+        references_header -> Nullable<Text>,
+        subject -> Text,
+        snippet -> Text,
+        from_name -> Nullable<Text>,
+        from_address -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        received_at -> Timestamp,
+        is_read -> Bool,
+        is_starred -> Bool,
+        has_attachments -> Bool,
+        size -> BigInt,
+        body_text -> Nullable<Text>,
+        body_html -> Nullable<Text>,
+        search_addresses -> Text,
+        provider_version -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_message_folders (message_id, folder_id) {
+        message_id -> BigInt,
+        folder_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    mail_participants (id) {
+        id -> BigInt,
+        message_id -> BigInt,
+        role -> Text,
+        name -> Nullable<Text>,
+        address -> Text,
+        domain -> Text,
+    }
+}
+
+diesel::table! {
+    mail_attachments (id) {
+        id -> BigInt,
+        message_id -> BigInt,
+        part_id -> Text,
+        filename -> Text,
+        content_type -> Text,
+        size -> BigInt,
+        inline -> Bool,
+        content_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    mail_sync_cursors (account_id, scope) {
+        account_id -> BigInt,
+        scope -> Text,
+        cursor -> Nullable<Text>,
+        resume -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sync_jobs (account_id) {
+        account_id -> BigInt,
+        full_resync -> Bool,
+        run_after -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        revision -> BigInt,
+        attempts -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(mail_folders -> mail_accounts (account_id));
+diesel::joinable!(mail_messages -> mail_accounts (account_id));
+diesel::joinable!(mail_messages -> mail_threads (thread_id));
+diesel::joinable!(mail_message_folders -> mail_messages (message_id));
+diesel::joinable!(mail_message_folders -> mail_folders (folder_id));
+diesel::joinable!(mail_participants -> mail_messages (message_id));
+diesel::joinable!(mail_attachments -> mail_messages (message_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    mail_accounts,
+    mail_folders,
+    mail_threads,
+    mail_messages,
+    mail_message_folders,
+    mail_participants,
+    mail_attachments,
+    mail_sync_cursors,
+    sync_jobs,
+);

@@ -1,0 +1,7 @@
+//! Mail: turning MIME into the fields the store keeps (addresses lower-cased with their
+//! domains, threading headers, bodies, a snippet, attachment metadata). No I/O here, so
+//! it is tested from bytes alone.
+
+mod parse;
+
+pub use parse::{Address, AttachmentMeta, ParsedMessage, parse};

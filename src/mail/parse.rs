@@ -1,0 +1,386 @@
+use chrono::NaiveDateTime;
+use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+
+/// Characters of the snippet.
+const SNIPPET_CHARS: usize = 200;
+/// Longest subject or display name kept (longer ones are cut, never refused).
+const MAX_TEXT: usize = 2000;
+
+/// One address on a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Address {
+    pub name: Option<String>,
+    /// Lower-cased.
+    pub address: String,
+    /// The part after `@`, lower-cased.
+    pub domain: String,
+}
+
+/// An attachment's metadata; `part_id` locates it in the MIME tree ("1", "0.1", …) the
+/// way Gmail numbers parts, so its bytes can be fetched again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentMeta {
+    pub part_id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: u64,
+    pub inline: bool,
+    pub content_id: Option<String>,
+}
+
+/// What the store keeps of a message.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedMessage {
+    /// With angle brackets.
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub subject: String,
+    pub from: Option<Address>,
+    pub to: Vec<Address>,
+    pub cc: Vec<Address>,
+    pub bcc: Vec<Address>,
+    pub reply_to: Vec<Address>,
+    /// The Date header, UTC.
+    pub date: Option<NaiveDateTime>,
+    pub body_text: Option<String>,
+    pub body_html: Option<String>,
+    pub snippet: String,
+    pub attachments: Vec<AttachmentMeta>,
+    pub size: u64,
+}
+
+impl ParsedMessage {
+    /// Every participant with its role: `from`, `to`, `cc`, `bcc`, `reply_to`.
+    pub fn participants(&self) -> Vec<(&'static str, &Address)> {
+        let mut all: Vec<(&'static str, &Address)> =
+            self.from.iter().map(|a| ("from", a)).collect();
+        for (role, list) in [
+            ("to", &self.to),
+            ("cc", &self.cc),
+            ("bcc", &self.bcc),
+            ("reply_to", &self.reply_to),
+        ] {
+            all.extend(list.iter().map(|a| (role, a)));
+        }
+        all
+    }
+}
+
+/// Text without control characters (a CR/LF in a decoded header must not reach a
+/// header we write later), trimmed and bounded.
+fn clean(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    cleaned.trim().chars().take(MAX_TEXT).collect()
+}
+
+fn addresses(value: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
+    let Some(value) = value else {
+        return Vec::new();
+    };
+    value
+        .iter()
+        .filter_map(|addr| {
+            let address = addr.address.as_deref()?.trim().to_lowercase();
+            let (local, domain) = address.rsplit_once('@')?;
+            if local.is_empty()
+                || domain.is_empty()
+                || address.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return None;
+            }
+            Some(Address {
+                name: addr.name.as_deref().map(clean).filter(|n| !n.is_empty()),
+                domain: domain.to_string(),
+                address,
+            })
+        })
+        .collect()
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(id) => vec![format!("<{}>", clean(id))],
+        HeaderValue::TextList(list) => list.iter().map(|id| format!("<{}>", clean(id))).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn strip_html(html: &str) -> String {
+    let mut out = String::with_capacity(html.len() / 2);
+    let mut in_tag = false;
+    let lower = html.to_ascii_lowercase();
+    // Style and script contents are not text a person reads.
+    let mut skip_until: Option<&str> = None;
+    let mut index = 0;
+    let bytes = html.as_bytes();
+    while index < bytes.len() {
+        if let Some(end) = skip_until {
+            match lower[index..].find(end) {
+                Some(at) => {
+                    index += at + end.len();
+                    skip_until = None;
+                    in_tag = false;
+                    out.push(' ');
+                    continue;
+                }
+                None => break,
+            }
+        }
+        let c = html[index..].chars().next().unwrap_or(' ');
+        if c == '<' {
+            if lower[index..].starts_with("<style") {
+                skip_until = Some("</style>");
+            } else if lower[index..].starts_with("<script") {
+                skip_until = Some("</script>");
+            }
+            in_tag = skip_until.is_none();
+        } else if c == '>' {
+            in_tag = false;
+            out.push(' ');
+        } else if !in_tag {
+            out.push(c);
+        }
+        index += c.len_utf8();
+    }
+    out.replace("&nbsp;", " ")
+        .replace("&amp;", "&")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+}
+
+fn snippet(text: &str) -> String {
+    let collapsed = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    collapsed.chars().take(SNIPPET_CHARS).collect()
+}
+
+fn content_type(part: &MessagePart<'_>) -> String {
+    part.content_type()
+        .map(|ct| match &ct.c_subtype {
+            Some(sub) => format!("{}/{}", ct.c_type, sub).to_ascii_lowercase(),
+            None => ct.c_type.to_ascii_lowercase(),
+        })
+        .unwrap_or_else(|| "application/octet-stream".into())
+}
+
+fn is_attachment(part: &MessagePart<'_>) -> bool {
+    part.attachment_name().is_some()
+        || part
+            .content_disposition()
+            .is_some_and(|d| d.c_type.eq_ignore_ascii_case("attachment"))
+        || (matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_)))
+}
+
+/// Walks the MIME tree numbering parts as Gmail does ("" for the root, then "0", "0.1").
+fn collect_attachments(
+    message: &Message<'_>,
+    index: u32,
+    path: String,
+    out: &mut Vec<AttachmentMeta>,
+) {
+    let Some(part) = message.part(index) else {
+        return;
+    };
+    match &part.body {
+        PartType::Multipart(children) => {
+            for (k, child) in children.iter().enumerate() {
+                let child_path = if path.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{path}.{k}")
+                };
+                collect_attachments(message, *child, child_path, out);
+            }
+        }
+        _ if index != 0 && is_attachment(part) => {
+            let inline = part
+                .content_disposition()
+                .is_some_and(|d| d.c_type.eq_ignore_ascii_case("inline"))
+                || (part.content_id().is_some() && part.attachment_name().is_none());
+            out.push(AttachmentMeta {
+                filename: part
+                    .attachment_name()
+                    .map(clean)
+                    .filter(|n| !n.is_empty())
+                    .unwrap_or_else(|| "attachment".into()),
+                content_type: content_type(part),
+                size: part.len() as u64,
+                inline,
+                content_id: part
+                    .content_id()
+                    .map(|id| clean(id.trim_matches(['<', '>']))),
+                part_id: path,
+            });
+        }
+        _ => {}
+    }
+}
+
+/// Parses RFC 5322 bytes; `None` when they are not a message at all.
+pub fn parse(raw: &[u8]) -> Option<ParsedMessage> {
+    let message = MessageParser::default().parse(raw)?;
+    if message.headers().is_empty() {
+        return None;
+    }
+    let body_html = message
+        .body_html(0)
+        .map(|h| h.into_owned())
+        .filter(|h| !h.trim().is_empty());
+    let body_text = message
+        .text_bodies()
+        .next()
+        .filter(|p| !p.is_text_html())
+        .and_then(|p| p.text_contents().map(ToString::to_string));
+    let preview = body_text
+        .clone()
+        .or_else(|| body_html.as_deref().map(strip_html))
+        .unwrap_or_default();
+    let mut attachments = Vec::new();
+    collect_attachments(&message, 0, String::new(), &mut attachments);
+    // Gmail numbers a single-part message's only part as the root.
+    Some(ParsedMessage {
+        message_id: message.message_id().map(|id| format!("<{}>", clean(id))),
+        in_reply_to: ids(message.in_reply_to()).into_iter().next(),
+        references: ids(message.references()),
+        subject: message.subject().map(clean).unwrap_or_default(),
+        from: addresses(message.from()).into_iter().next(),
+        to: addresses(message.to()),
+        cc: addresses(message.cc()),
+        bcc: addresses(message.bcc()),
+        reply_to: addresses(message.reply_to()),
+        date: message
+            .date()
+            .and_then(|d| chrono::DateTime::from_timestamp(d.to_timestamp(), 0))
+            .map(|d| d.naive_utc()),
+        snippet: snippet(&preview),
+        body_text,
+        body_html,
+        attachments,
+        size: raw.len() as u64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIXED: &str = "Message-ID: <abc@mail.example>\r\n\
+From: =?utf-8?q?Jos=C3=A9_M=C3=BCller?= <Jose.Mueller@ACME.com>\r\n\
+To: Ann <ann@gmail.test>, bob@Globex.IO\r\n\
+Cc: \"Carl\" <carl@acme.com>\r\n\
+Subject: =?utf-8?b?UmVjaG51bmcgZsO8ciBNw6RyeiDwn5qA?=\r\n\
+In-Reply-To: <parent@mail.example>\r\n\
+References: <root@mail.example> <parent@mail.example>\r\n\
+Date: Tue, 03 Nov 2026 10:00:00 +0100\r\n\
+MIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=\"outer\"\r\n\
+\r\n\
+--outer\r\n\
+Content-Type: multipart/alternative; boundary=\"inner\"\r\n\
+\r\n\
+--inner\r\n\
+Content-Type: text/plain; charset=utf-8\r\n\
+\r\n\
+Hello   there,\r\nthe invoice is attached.\r\n\
+--inner\r\n\
+Content-Type: text/html; charset=utf-8\r\n\
+\r\n\
+<html><style>p{}</style><p>Hello <b>there</b></p></html>\r\n\
+--inner--\r\n\
+--outer\r\n\
+Content-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename*=utf-8''Rechnung%20M%C3%A4rz.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\
+\r\n\
+JVBERi0xLjQK\r\n\
+--outer--\r\n";
+
+    #[test]
+    fn a_multipart_message_gives_its_fields() {
+        let parsed = parse(MIXED.as_bytes()).unwrap();
+        assert_eq!(parsed.message_id.as_deref(), Some("<abc@mail.example>"));
+        assert_eq!(parsed.in_reply_to.as_deref(), Some("<parent@mail.example>"));
+        assert_eq!(
+            parsed.references,
+            ["<root@mail.example>", "<parent@mail.example>"]
+        );
+        assert_eq!(parsed.subject, "Rechnung für März 🚀");
+        let from = parsed.from.clone().unwrap();
+        assert_eq!(
+            (
+                from.name.as_deref(),
+                from.address.as_str(),
+                from.domain.as_str()
+            ),
+            (Some("José Müller"), "jose.mueller@acme.com", "acme.com")
+        );
+        assert_eq!(
+            parsed
+                .to
+                .iter()
+                .map(|a| a.address.as_str())
+                .collect::<Vec<_>>(),
+            ["ann@gmail.test", "bob@globex.io"]
+        );
+        assert_eq!(parsed.cc[0].name.as_deref(), Some("Carl"));
+        assert_eq!(parsed.date.unwrap().to_string(), "2026-11-03 09:00:00");
+        assert_eq!(parsed.snippet, "Hello there, the invoice is attached.");
+        assert!(
+            parsed
+                .body_html
+                .as_deref()
+                .unwrap()
+                .contains("<b>there</b>")
+        );
+        assert_eq!(
+            parsed.attachments,
+            [AttachmentMeta {
+                part_id: "1".into(),
+                filename: "Rechnung März.pdf".into(),
+                content_type: "application/pdf".into(),
+                size: 9,
+                inline: false,
+                content_id: None,
+            }]
+        );
+        assert_eq!(parsed.participants().len(), 4);
+    }
+
+    #[test]
+    fn html_only_mail_gets_a_text_snippet() {
+        let raw = "From: a@b.c\r\nTo: d@e.f\r\nSubject: Hi\r\nContent-Type: text/html\r\n\r\n<div><script>x()</script>Sale &amp; more</div>\r\n";
+        let parsed = parse(raw.as_bytes()).unwrap();
+        assert_eq!(parsed.snippet, "Sale & more");
+        assert!(parsed.body_text.is_none());
+    }
+
+    #[test]
+    fn header_injection_and_bad_addresses_are_defused() {
+        let raw = "From: \"Evil\r\n Bcc: x@y.z\" <evil@bad.example>\r\nTo: not-an-address, ok@good.example\r\nSubject: a\r\n\tb\r\n\r\nbody\r\n";
+        let parsed = parse(raw.as_bytes()).unwrap();
+        assert!(!parsed.subject.contains('\n') && !parsed.subject.contains('\r'));
+        assert!(
+            parsed
+                .from
+                .unwrap()
+                .name
+                .unwrap()
+                .chars()
+                .all(|c| !c.is_control())
+        );
+        assert_eq!(
+            parsed
+                .to
+                .iter()
+                .map(|a| a.address.as_str())
+                .collect::<Vec<_>>(),
+            ["ok@good.example"]
+        );
+        assert!(parse(b"").is_none());
+    }
+}

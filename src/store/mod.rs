@@ -8,9 +8,11 @@ pub mod account_tokens;
 mod connection;
 pub mod mail_accounts;
 pub mod mail_providers;
+pub mod messages;
 mod migrate;
 pub mod oauth_states;
 pub mod schema;
+pub mod sync_jobs;
 
 pub use connection::DbConnection;
 pub use migrate::{MIGRATION_FOLDERS, pending_migrations, run_pending_migrations};
@@ -31,6 +33,9 @@ pub enum StoreError {
     Migration(String),
     #[error("background task failed: {0}")]
     Task(String),
+    /// A sync worker's lease was taken over by another; its writes are refused.
+    #[error("the sync job's lease was taken over")]
+    Fenced,
 }
 
 /// The connection pool and the backend it talks to. Cheap to clone.

@@ -1,0 +1,460 @@
+//! The synchronized mail: folders, messages with their folders, participants,
+//! attachments and full-text rows, and the sync cursors. A page of messages and the
+//! cursor that follows it are written in one transaction, checked against the writer's
+//! [`Fence`], so a crash or a lost lease never leaves half a page or a cursor past mail
+//! that was not stored.
+
+use super::schema::{
+    mail_attachments, mail_folders, mail_message_folders, mail_messages, mail_participants,
+    mail_sync_cursors, mail_threads,
+};
+use super::sync_jobs::{self, Fence};
+use super::{DbConnection, StoreError};
+use crate::mail::ParsedMessage;
+use chrono::NaiveDateTime;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use std::collections::HashMap;
+
+/// A folder or label as the provider lists it.
+#[derive(Debug, Clone)]
+pub struct RemoteFolder {
+    pub provider_id: String,
+    pub name: String,
+    pub role: Option<String>,
+    pub parent_provider_id: Option<String>,
+}
+
+/// A message to store, with its state at the provider.
+#[derive(Debug, Clone)]
+pub struct IncomingMessage {
+    pub provider_message_id: String,
+    pub provider_thread_id: Option<String>,
+    /// Provider ids of the folders / labels it is in.
+    pub folders: Vec<String>,
+    pub is_read: bool,
+    pub is_starred: bool,
+    pub received_at: NaiveDateTime,
+    pub provider_version: Option<String>,
+    pub parsed: ParsedMessage,
+}
+
+/// Where a sync stands for one scope ('account' for Gmail, a folder id for Graph).
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct CursorRow {
+    pub cursor: Option<String>,
+    pub resume: Option<String>,
+}
+
+/// A cursor write that goes with a page.
+#[derive(Debug, Clone)]
+pub struct CursorUpdate {
+    pub scope: String,
+    pub cursor: Option<String>,
+    pub resume: Option<String>,
+}
+
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = mail_messages, treat_none_as_null = true)]
+struct MessageValues<'a> {
+    account_id: i64,
+    provider_message_id: &'a str,
+    thread_id: Option<i64>,
+    message_id_header: Option<&'a str>,
+    in_reply_to: Option<&'a str>,
+    references_header: Option<String>,
+    subject: &'a str,
+    snippet: &'a str,
+    from_name: Option<&'a str>,
+    from_address: Option<&'a str>,
+    sent_at: Option<NaiveDateTime>,
+    received_at: NaiveDateTime,
+    is_read: bool,
+    is_starred: bool,
+    has_attachments: bool,
+    size: i64,
+    body_text: Option<&'a str>,
+    body_html: Option<&'a str>,
+    search_addresses: String,
+    provider_version: Option<&'a str>,
+    updated_at: NaiveDateTime,
+}
+
+/// Makes the account's folders match the provider's list (added, renamed, removed).
+pub fn sync_folders(
+    connection: &mut DbConnection,
+    account_id: i64,
+    folders: &[RemoteFolder],
+) -> Result<(), StoreError> {
+    connection.transaction(|connection| {
+        let existing: Vec<(i64, String)> = mail_folders::table
+            .filter(mail_folders::account_id.eq(account_id))
+            .select((mail_folders::id, mail_folders::provider_id))
+            .load(connection)?;
+        for folder in folders {
+            let values = (
+                mail_folders::name.eq(&folder.name),
+                mail_folders::role.eq(&folder.role),
+                mail_folders::parent_provider_id.eq(&folder.parent_provider_id),
+            );
+            match existing
+                .iter()
+                .find(|(_, provider_id)| *provider_id == folder.provider_id)
+            {
+                Some((id, _)) => {
+                    diesel::update(mail_folders::table.find(*id))
+                        .set(values)
+                        .execute(connection)?;
+                }
+                None => {
+                    diesel::insert_into(mail_folders::table)
+                        .values((
+                            mail_folders::account_id.eq(account_id),
+                            mail_folders::provider_id.eq(&folder.provider_id),
+                            values,
+                        ))
+                        .execute(connection)?;
+                }
+            }
+        }
+        let gone: Vec<i64> = existing
+            .iter()
+            .filter(|(_, provider_id)| !folders.iter().any(|f| f.provider_id == *provider_id))
+            .map(|(id, _)| *id)
+            .collect();
+        diesel::delete(mail_folders::table.filter(mail_folders::id.eq_any(gone)))
+            .execute(connection)?;
+        Ok(())
+    })
+}
+
+fn folder_ids(
+    connection: &mut DbConnection,
+    account_id: i64,
+) -> Result<HashMap<String, i64>, StoreError> {
+    Ok(mail_folders::table
+        .filter(mail_folders::account_id.eq(account_id))
+        .select((mail_folders::provider_id, mail_folders::id))
+        .load::<(String, i64)>(connection)?
+        .into_iter()
+        .collect())
+}
+
+fn thread_id(
+    connection: &mut DbConnection,
+    account_id: i64,
+    provider_thread_id: &str,
+) -> Result<i64, StoreError> {
+    let find = |connection: &mut DbConnection| {
+        mail_threads::table
+            .filter(mail_threads::account_id.eq(account_id))
+            .filter(mail_threads::provider_thread_id.eq(provider_thread_id))
+            .select(mail_threads::id)
+            .first::<i64>(connection)
+            .optional()
+    };
+    if let Some(id) = find(connection)? {
+        return Ok(id);
+    }
+    diesel::insert_into(mail_threads::table)
+        .values((
+            mail_threads::account_id.eq(account_id),
+            mail_threads::provider_thread_id.eq(provider_thread_id),
+        ))
+        .execute(connection)?;
+    Ok(find(connection)?.ok_or(diesel::result::Error::NotFound)?)
+}
+
+/// Full-text rows: SQLite keeps them in an FTS5 table; PostgreSQL computes its tsvector
+/// column itself.
+fn index_text(
+    connection: &mut DbConnection,
+    id: i64,
+    message: &IncomingMessage,
+    addresses: &str,
+) -> Result<(), StoreError> {
+    if let DbConnection::Sqlite(sqlite) = connection {
+        diesel::sql_query("DELETE FROM mail_messages_fts WHERE rowid = ?")
+            .bind::<BigInt, _>(id)
+            .execute(sqlite)?;
+        diesel::sql_query(
+            "INSERT INTO mail_messages_fts (rowid, subject, body, addresses) VALUES (?, ?, ?, ?)",
+        )
+        .bind::<BigInt, _>(id)
+        .bind::<Text, _>(&message.parsed.subject)
+        .bind::<Text, _>(
+            message
+                .parsed
+                .body_text
+                .as_deref()
+                .unwrap_or(&message.parsed.snippet),
+        )
+        .bind::<Text, _>(addresses)
+        .execute(sqlite)?;
+    }
+    Ok(())
+}
+
+fn unindex(connection: &mut DbConnection, ids: &[i64]) -> Result<(), StoreError> {
+    if let DbConnection::Sqlite(sqlite) = connection {
+        for id in ids {
+            diesel::sql_query("DELETE FROM mail_messages_fts WHERE rowid = ?")
+                .bind::<BigInt, _>(*id)
+                .execute(sqlite)?;
+        }
+    }
+    Ok(())
+}
+
+fn store_one(
+    connection: &mut DbConnection,
+    account_id: i64,
+    folders: &HashMap<String, i64>,
+    message: &IncomingMessage,
+    now: NaiveDateTime,
+) -> Result<i64, StoreError> {
+    let parsed = &message.parsed;
+    let thread = message
+        .provider_thread_id
+        .as_deref()
+        .map(|t| thread_id(connection, account_id, t))
+        .transpose()?;
+    let mut addresses: Vec<&str> = parsed
+        .participants()
+        .iter()
+        .map(|(_, a)| a.address.as_str())
+        .collect();
+    addresses.dedup();
+    let search_addresses = addresses.join(" ");
+    let values = MessageValues {
+        account_id,
+        provider_message_id: &message.provider_message_id,
+        thread_id: thread,
+        message_id_header: parsed.message_id.as_deref(),
+        in_reply_to: parsed.in_reply_to.as_deref(),
+        references_header: (!parsed.references.is_empty()).then(|| parsed.references.join(" ")),
+        subject: &parsed.subject,
+        snippet: &parsed.snippet,
+        from_name: parsed.from.as_ref().and_then(|f| f.name.as_deref()),
+        from_address: parsed.from.as_ref().map(|f| f.address.as_str()),
+        sent_at: parsed.date,
+        received_at: message.received_at,
+        is_read: message.is_read,
+        is_starred: message.is_starred,
+        has_attachments: parsed.attachments.iter().any(|a| !a.inline),
+        size: parsed.size as i64,
+        body_text: parsed.body_text.as_deref(),
+        body_html: parsed.body_html.as_deref(),
+        search_addresses: search_addresses.clone(),
+        provider_version: message.provider_version.as_deref(),
+        updated_at: now,
+    };
+    let existing: Option<i64> = mail_messages::table
+        .filter(mail_messages::account_id.eq(account_id))
+        .filter(mail_messages::provider_message_id.eq(&message.provider_message_id))
+        .select(mail_messages::id)
+        .first(connection)
+        .optional()?;
+    let id = match existing {
+        Some(id) => {
+            diesel::update(mail_messages::table.find(id))
+                .set(&values)
+                .execute(connection)?;
+            diesel::delete(
+                mail_message_folders::table.filter(mail_message_folders::message_id.eq(id)),
+            )
+            .execute(connection)?;
+            diesel::delete(mail_participants::table.filter(mail_participants::message_id.eq(id)))
+                .execute(connection)?;
+            diesel::delete(mail_attachments::table.filter(mail_attachments::message_id.eq(id)))
+                .execute(connection)?;
+            id
+        }
+        None => {
+            diesel::insert_into(mail_messages::table)
+                .values((&values, mail_messages::created_at.eq(now)))
+                .execute(connection)?;
+            mail_messages::table
+                .filter(mail_messages::account_id.eq(account_id))
+                .filter(mail_messages::provider_message_id.eq(&message.provider_message_id))
+                .select(mail_messages::id)
+                .first(connection)?
+        }
+    };
+    let links: Vec<_> = message
+        .folders
+        .iter()
+        .filter_map(|f| folders.get(f))
+        .map(|folder| {
+            (
+                mail_message_folders::message_id.eq(id),
+                mail_message_folders::folder_id.eq(*folder),
+            )
+        })
+        .collect();
+    for link in links {
+        diesel::insert_into(mail_message_folders::table)
+            .values(link)
+            .execute(connection)?;
+    }
+    for (role, address) in parsed.participants() {
+        diesel::insert_into(mail_participants::table)
+            .values((
+                mail_participants::message_id.eq(id),
+                mail_participants::role.eq(role),
+                mail_participants::name.eq(&address.name),
+                mail_participants::address.eq(&address.address),
+                mail_participants::domain.eq(&address.domain),
+            ))
+            .execute(connection)?;
+    }
+    for attachment in &parsed.attachments {
+        diesel::insert_into(mail_attachments::table)
+            .values((
+                mail_attachments::message_id.eq(id),
+                mail_attachments::part_id.eq(&attachment.part_id),
+                mail_attachments::filename.eq(&attachment.filename),
+                mail_attachments::content_type.eq(&attachment.content_type),
+                mail_attachments::size.eq(attachment.size as i64),
+                mail_attachments::inline.eq(attachment.inline),
+                mail_attachments::content_id.eq(&attachment.content_id),
+            ))
+            .execute(connection)?;
+    }
+    index_text(connection, id, message, &search_addresses)?;
+    Ok(id)
+}
+
+fn write_cursor(
+    connection: &mut DbConnection,
+    account_id: i64,
+    update: &CursorUpdate,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let target = mail_sync_cursors::table.find((account_id, &update.scope));
+    let changed = diesel::update(target)
+        .set((
+            mail_sync_cursors::cursor.eq(&update.cursor),
+            mail_sync_cursors::resume.eq(&update.resume),
+            mail_sync_cursors::updated_at.eq(now),
+        ))
+        .execute(connection)?;
+    if changed == 0 {
+        diesel::insert_into(mail_sync_cursors::table)
+            .values((
+                mail_sync_cursors::account_id.eq(account_id),
+                mail_sync_cursors::scope.eq(&update.scope),
+                mail_sync_cursors::cursor.eq(&update.cursor),
+                mail_sync_cursors::resume.eq(&update.resume),
+                mail_sync_cursors::updated_at.eq(now),
+            ))
+            .execute(connection)?;
+    }
+    Ok(())
+}
+
+/// Stores a page of messages (new or changed; no duplicates: one row per provider id)
+/// and, with it, the cursor that follows — all or nothing, and only while `fence` holds.
+pub fn store_page(
+    connection: &mut DbConnection,
+    fence: &Fence,
+    messages: &[IncomingMessage],
+    cursor: Option<&CursorUpdate>,
+    now: NaiveDateTime,
+) -> Result<Vec<i64>, StoreError> {
+    connection.transaction(|connection| {
+        sync_jobs::check(connection, fence)?;
+        let folders = folder_ids(connection, fence.account_id)?;
+        let ids = messages
+            .iter()
+            .map(|message| store_one(connection, fence.account_id, &folders, message, now))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(update) = cursor {
+            write_cursor(connection, fence.account_id, update, now)?;
+        }
+        Ok(ids)
+    })
+}
+
+/// Deletes messages the provider no longer has; returns how many went.
+pub fn delete_messages(
+    connection: &mut DbConnection,
+    fence: &Fence,
+    provider_ids: &[String],
+    cursor: Option<&CursorUpdate>,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    connection.transaction(|connection| {
+        sync_jobs::check(connection, fence)?;
+        let ids: Vec<i64> = mail_messages::table
+            .filter(mail_messages::account_id.eq(fence.account_id))
+            .filter(mail_messages::provider_message_id.eq_any(provider_ids))
+            .select(mail_messages::id)
+            .load(connection)?;
+        unindex(connection, &ids)?;
+        let removed = diesel::delete(mail_messages::table.filter(mail_messages::id.eq_any(&ids)))
+            .execute(connection)?;
+        if let Some(update) = cursor {
+            write_cursor(connection, fence.account_id, update, now)?;
+        }
+        Ok(removed)
+    })
+}
+
+/// A scope's cursor.
+pub fn cursor(
+    connection: &mut DbConnection,
+    account_id: i64,
+    scope: &str,
+) -> Result<Option<CursorRow>, StoreError> {
+    Ok(mail_sync_cursors::table
+        .find((account_id, scope))
+        .select((mail_sync_cursors::cursor, mail_sync_cursors::resume))
+        .first(connection)
+        .optional()?)
+}
+
+/// Forgets every cursor and all mail of an account (a full resync starts from nothing
+/// that could be stale; rows come back as the provider lists them).
+pub fn reset_account(connection: &mut DbConnection, fence: &Fence) -> Result<(), StoreError> {
+    connection.transaction(|connection| {
+        sync_jobs::check(connection, fence)?;
+        diesel::delete(mail_sync_cursors::table.filter(mail_sync_cursors::account_id.eq(fence.account_id))).execute(connection)?;
+        if let DbConnection::Sqlite(sqlite) = connection {
+            sqlite.batch_execute(&format!(
+                "DELETE FROM mail_messages_fts WHERE rowid IN (SELECT id FROM mail_messages WHERE account_id = {})",
+                fence.account_id
+            ))?;
+        }
+        diesel::delete(mail_messages::table.filter(mail_messages::account_id.eq(fence.account_id))).execute(connection)?;
+        Ok(())
+    })
+}
+
+/// Recomputes the folders' total and unread counts from the stored messages.
+pub fn recount_folders(connection: &mut DbConnection, account_id: i64) -> Result<(), StoreError> {
+    let folders: Vec<i64> = mail_folders::table
+        .filter(mail_folders::account_id.eq(account_id))
+        .select(mail_folders::id)
+        .load(connection)?;
+    for folder in folders {
+        let members = mail_message_folders::table
+            .inner_join(mail_messages::table)
+            .filter(mail_message_folders::folder_id.eq(folder));
+        let total: i64 = members.count().get_result(connection)?;
+        let unread: i64 = mail_message_folders::table
+            .inner_join(mail_messages::table)
+            .filter(mail_message_folders::folder_id.eq(folder))
+            .filter(mail_messages::is_read.eq(false))
+            .count()
+            .get_result(connection)?;
+        diesel::update(mail_folders::table.find(folder))
+            .set((
+                mail_folders::total_count.eq(total),
+                mail_folders::unread_count.eq(unread),
+            ))
+            .execute(connection)?;
+    }
+    Ok(())
+}

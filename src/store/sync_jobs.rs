@@ -1,0 +1,180 @@
+//! The sync job queue: at most one job per account, claimed by a conditional update
+//! (a lease), with a revision that grows on every claim so a worker whose lease was
+//! taken over is fenced off ([`Fence`]).
+
+use super::schema::sync_jobs;
+use super::{DbConnection, StoreError};
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+
+/// A worker's right to write for an account: the lease it holds and the revision it
+/// claimed. Writes check it in their transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fence {
+    pub account_id: i64,
+    pub owner: String,
+    pub revision: i64,
+}
+
+/// A job a worker now holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub fence: Fence,
+    pub full_resync: bool,
+    pub attempts: i64,
+}
+
+/// Queues a sync for an account; a job already queued or running is kept (and made a
+/// full resync if one is asked for), so there is never a duplicate.
+pub fn enqueue(
+    connection: &mut DbConnection,
+    account_id: i64,
+    full: bool,
+    run_after: NaiveDateTime,
+) -> Result<(), StoreError> {
+    connection.transaction(|connection| {
+        let existing: Option<(NaiveDateTime, bool)> = sync_jobs::table
+            .find(account_id)
+            .select((sync_jobs::run_after, sync_jobs::full_resync))
+            .first(connection)
+            .optional()?;
+        match existing {
+            Some((at, was_full)) => {
+                diesel::update(sync_jobs::table.find(account_id))
+                    .set((
+                        sync_jobs::run_after.eq(at.min(run_after)),
+                        sync_jobs::full_resync.eq(was_full || full),
+                    ))
+                    .execute(connection)?;
+            }
+            None => {
+                diesel::insert_into(sync_jobs::table)
+                    .values((
+                        sync_jobs::account_id.eq(account_id),
+                        sync_jobs::full_resync.eq(full),
+                        sync_jobs::run_after.eq(run_after),
+                        sync_jobs::created_at.eq(run_after),
+                    ))
+                    .execute(connection)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Claims one due job whose lease is free or expired. Several workers (in several
+/// processes) may race: the conditional update lets exactly one win each job.
+pub fn claim(
+    connection: &mut DbConnection,
+    owner: &str,
+    lease: Duration,
+    now: NaiveDateTime,
+) -> Result<Option<Claimed>, StoreError> {
+    let candidates: Vec<i64> = sync_jobs::table
+        .filter(sync_jobs::run_after.le(now))
+        .filter(
+            sync_jobs::lease_until
+                .is_null()
+                .or(sync_jobs::lease_until.lt(now)),
+        )
+        .order(sync_jobs::run_after.asc())
+        .select(sync_jobs::account_id)
+        .limit(8)
+        .load(connection)?;
+    for account_id in candidates {
+        let taken = diesel::update(
+            sync_jobs::table
+                .find(account_id)
+                .filter(sync_jobs::run_after.le(now))
+                .filter(
+                    sync_jobs::lease_until
+                        .is_null()
+                        .or(sync_jobs::lease_until.lt(now)),
+                ),
+        )
+        .set((
+            sync_jobs::lease_owner.eq(Some(owner)),
+            sync_jobs::lease_until.eq(Some(now + lease)),
+            sync_jobs::revision.eq(sync_jobs::revision + 1),
+            sync_jobs::attempts.eq(sync_jobs::attempts + 1),
+        ))
+        .execute(connection)?;
+        if taken == 1 {
+            let (revision, full_resync, attempts) = sync_jobs::table
+                .find(account_id)
+                .select((
+                    sync_jobs::revision,
+                    sync_jobs::full_resync,
+                    sync_jobs::attempts,
+                ))
+                .first(connection)?;
+            return Ok(Some(Claimed {
+                fence: Fence {
+                    account_id,
+                    owner: owner.to_string(),
+                    revision,
+                },
+                full_resync,
+                attempts,
+            }));
+        }
+    }
+    Ok(None)
+}
+
+/// Fails with [`StoreError::Fenced`] unless `fence` still holds its job. Call inside the
+/// transaction that writes.
+pub fn check(connection: &mut DbConnection, fence: &Fence) -> Result<(), StoreError> {
+    let holding: i64 = sync_jobs::table
+        .find(fence.account_id)
+        .filter(sync_jobs::lease_owner.eq(&fence.owner))
+        .filter(sync_jobs::revision.eq(fence.revision))
+        .count()
+        .get_result(connection)?;
+    if holding == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Fenced)
+    }
+}
+
+/// Extends a held lease (long syncs call this between pages).
+pub fn heartbeat(
+    connection: &mut DbConnection,
+    fence: &Fence,
+    lease: Duration,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        sync_jobs::table
+            .find(fence.account_id)
+            .filter(sync_jobs::lease_owner.eq(&fence.owner))
+            .filter(sync_jobs::revision.eq(fence.revision)),
+    )
+    .set(sync_jobs::lease_until.eq(Some(now + lease)))
+    .execute(connection)?;
+    Ok(changed == 1)
+}
+
+/// Ends a held job: removed, or (when `retry_at` is given) released to run again then.
+pub fn finish(
+    connection: &mut DbConnection,
+    fence: &Fence,
+    retry_at: Option<NaiveDateTime>,
+) -> Result<bool, StoreError> {
+    let held = sync_jobs::table
+        .find(fence.account_id)
+        .filter(sync_jobs::lease_owner.eq(&fence.owner))
+        .filter(sync_jobs::revision.eq(fence.revision));
+    let changed = match retry_at {
+        None => diesel::delete(held).execute(connection)?,
+        Some(at) => diesel::update(held)
+            .set((
+                sync_jobs::run_after.eq(at),
+                sync_jobs::lease_owner.eq(None::<String>),
+                sync_jobs::lease_until.eq(None::<NaiveDateTime>),
+            ))
+            .execute(connection)?,
+    };
+    Ok(changed == 1)
+}

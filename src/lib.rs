@@ -18,4 +18,5 @@ pub mod providers;
 pub mod startup;
 pub mod state;
 pub mod store;
+pub mod sync;
 pub mod telemetry;

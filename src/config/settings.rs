@@ -12,7 +12,36 @@ pub struct Settings {
     pub security: SecuritySettings,
     pub cors: CorsSettings,
     pub providers: ProviderEndpoints,
+    pub sync: SyncSettings,
     pub log: LogSettings,
+}
+
+/// `sync.*`: how mailboxes are kept in step with the providers.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SyncSettings {
+    /// Run the scheduler and workers in this process.
+    pub enabled: bool,
+    /// Every account is synced at least this often, in seconds (with jitter).
+    pub interval_secs: u64,
+    /// Accounts synced at the same time by this process.
+    pub workers: u32,
+    /// Messages fetched and committed per page.
+    pub page_size: u32,
+    /// How long a worker's claim on an account lasts without a heartbeat, in seconds.
+    pub lease_secs: u64,
+}
+
+impl Default for SyncSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval_secs: 300,
+            workers: 2,
+            page_size: 100,
+            lease_secs: 120,
+        }
+    }
 }
 
 /// `server.*`: where the service listens and how the outside world reaches it.

@@ -82,6 +82,22 @@ pub(super) fn validate(settings: &Settings) -> Vec<ConfigIssue> {
     ] {
         check(key, http_url(url));
     }
+    let sync = &settings.sync;
+    for (key, value, min, max) in [
+        ("sync.interval_secs", sync.interval_secs, 5, 86_400),
+        ("sync.workers", u64::from(sync.workers), 1, 64),
+        ("sync.page_size", u64::from(sync.page_size), 1, 500),
+        ("sync.lease_secs", sync.lease_secs, 10, 3_600),
+    ] {
+        check(
+            key,
+            if (min..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(format!("must be between {min} and {max}"))
+            },
+        );
+    }
     check(
         "log.level",
         tracing_subscriber::EnvFilter::try_new(&settings.log.level)

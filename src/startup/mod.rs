@@ -110,6 +110,9 @@ impl Application {
             refresh_locks: Default::default(),
         });
         let shared_state = state.clone();
+        if state.settings.sync.enabled {
+            crate::sync::spawn(state.clone());
+        }
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -123,6 +126,9 @@ impl Application {
                 .configure(api::configure)
                 .default_service(web::to(http::not_found))
         })
+        // Longer than clients keep idle connections, so a pooled one is never closed
+        // under a request just being sent.
+        .keep_alive(Duration::from_secs(120))
         .listen(listener)
         .map_err(|source| StartupError::Bind {
             address: format!("port {port}"),

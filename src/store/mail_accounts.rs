@@ -200,3 +200,118 @@ pub fn delete(connection: &mut DbConnection, id: i64) -> Result<usize, StoreErro
         Ok(diesel::delete(mail_accounts::table.find(id)).execute(connection)?)
     })
 }
+
+/// Sync progress for the account view (`sync.phase`, `done`, `total`; status syncing).
+pub fn set_progress(
+    connection: &mut DbConnection,
+    id: i64,
+    phase: &str,
+    done: i64,
+    total: Option<i64>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(
+        mail_accounts::table
+            .find(id)
+            .filter(mail_accounts::status.eq_any(["active", "syncing", "error"])),
+    )
+    .set((
+        mail_accounts::status.eq("syncing"),
+        mail_accounts::sync_phase.eq(phase),
+        mail_accounts::sync_done.eq(done),
+        mail_accounts::sync_total.eq(total),
+        mail_accounts::updated_at.eq(now),
+    ))
+    .execute(connection)?;
+    Ok(())
+}
+
+/// A run finished well: active, idle, error cleared.
+pub fn sync_succeeded(
+    connection: &mut DbConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(
+        mail_accounts::table
+            .find(id)
+            .filter(mail_accounts::status.eq_any(["active", "syncing", "error"])),
+    )
+    .set((
+        mail_accounts::status.eq("active"),
+        mail_accounts::sync_phase.eq("idle"),
+        mail_accounts::last_sync_at.eq(Some(now)),
+        mail_accounts::last_error_code.eq(None::<String>),
+        mail_accounts::last_error_message.eq(None::<String>),
+        mail_accounts::last_error_at.eq(None::<NaiveDateTime>),
+        mail_accounts::updated_at.eq(now),
+    ))
+    .execute(connection)?;
+    Ok(())
+}
+
+/// A run failed: the error is recorded; after repeated failures the account shows
+/// `error` (a reauth status set meanwhile is kept).
+pub fn sync_failed(
+    connection: &mut DbConnection,
+    id: i64,
+    code: &str,
+    message: &str,
+    give_up: bool,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    let target = mail_accounts::table
+        .find(id)
+        .filter(mail_accounts::status.eq_any(["active", "syncing", "error"]));
+    diesel::update(target)
+        .set((
+            mail_accounts::status.eq(if give_up { "error" } else { "active" }),
+            mail_accounts::last_error_code.eq(Some(code)),
+            mail_accounts::last_error_message.eq(Some(message)),
+            mail_accounts::last_error_at.eq(Some(now)),
+            mail_accounts::updated_at.eq(now),
+        ))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Accounts due for a sync: asked for, never synced, or last synced before `stale_before`;
+/// never those waiting for a reconnect, disabled, or with sync switched off. Their
+/// request flags are cleared as they are handed out.
+/// Returns `(account, full resync asked, asked at all)`.
+pub fn take_due(
+    connection: &mut DbConnection,
+    stale_before: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<(i64, bool, bool)>, StoreError> {
+    connection.transaction(|connection| {
+        let due: Vec<(i64, bool, Option<NaiveDateTime>)> = mail_accounts::table
+            .filter(mail_accounts::sync_enabled.eq(true))
+            .filter(mail_accounts::status.eq_any(["active", "syncing", "error"]))
+            .filter(
+                mail_accounts::sync_requested_at
+                    .is_not_null()
+                    .or(mail_accounts::last_sync_at.is_null())
+                    .or(mail_accounts::last_sync_at.lt(stale_before)),
+            )
+            .order(mail_accounts::sync_requested_at.desc())
+            .select((
+                mail_accounts::id,
+                mail_accounts::sync_full_requested,
+                mail_accounts::sync_requested_at,
+            ))
+            .limit(limit)
+            .load(connection)?;
+        let ids: Vec<i64> = due.iter().map(|(id, _, _)| *id).collect();
+        diesel::update(mail_accounts::table.filter(mail_accounts::id.eq_any(&ids)))
+            .set((
+                mail_accounts::sync_requested_at.eq(None::<NaiveDateTime>),
+                mail_accounts::sync_full_requested.eq(false),
+            ))
+            .execute(connection)?;
+        Ok(due
+            .into_iter()
+            .map(|(id, full, asked)| (id, full, asked.is_some()))
+            .collect())
+    })
+}

@@ -81,6 +81,25 @@ struct MessageValues<'a> {
     updated_at: NaiveDateTime,
 }
 
+/// Runs `body` in a transaction that first checks the writer still holds its job, and
+/// ends by writing `cursor` (the cursor always goes last, after what it covers).
+fn fenced<T>(
+    connection: &mut DbConnection,
+    fence: &Fence,
+    cursor: Option<&CursorUpdate>,
+    now: NaiveDateTime,
+    body: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
+) -> Result<T, StoreError> {
+    connection.transaction(|connection| {
+        sync_jobs::check(connection, fence)?;
+        let out = body(connection)?;
+        if let Some(update) = cursor {
+            write_cursor(connection, fence.account_id, update, now)?;
+        }
+        Ok(out)
+    })
+}
+
 /// Makes the account's folders match the provider's list (added, renamed, removed).
 pub fn sync_folders(
     connection: &mut DbConnection,
@@ -363,16 +382,12 @@ pub fn store_page(
     cursor: Option<&CursorUpdate>,
     now: NaiveDateTime,
 ) -> Result<Vec<i64>, StoreError> {
-    connection.transaction(|connection| {
-        sync_jobs::check(connection, fence)?;
+    fenced(connection, fence, cursor, now, |connection| {
         let folders = folder_ids(connection, fence.account_id)?;
         let ids = messages
             .iter()
             .map(|message| store_one(connection, fence.account_id, &folders, message, now))
             .collect::<Result<Vec<_>, _>>()?;
-        if let Some(update) = cursor {
-            write_cursor(connection, fence.account_id, update, now)?;
-        }
         Ok(ids)
     })
 }
@@ -385,8 +400,7 @@ pub fn delete_messages(
     cursor: Option<&CursorUpdate>,
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    connection.transaction(|connection| {
-        sync_jobs::check(connection, fence)?;
+    fenced(connection, fence, cursor, now, |connection| {
         let ids: Vec<i64> = mail_messages::table
             .filter(mail_messages::account_id.eq(fence.account_id))
             .filter(mail_messages::provider_message_id.eq_any(provider_ids))
@@ -395,9 +409,6 @@ pub fn delete_messages(
         unindex(connection, &ids)?;
         let removed = diesel::delete(mail_messages::table.filter(mail_messages::id.eq_any(&ids)))
             .execute(connection)?;
-        if let Some(update) = cursor {
-            write_cursor(connection, fence.account_id, update, now)?;
-        }
         Ok(removed)
     })
 }
@@ -418,18 +429,29 @@ pub fn cursor(
 /// Forgets every cursor and all mail of an account (a full resync starts from nothing
 /// that could be stale; rows come back as the provider lists them).
 pub fn reset_account(connection: &mut DbConnection, fence: &Fence) -> Result<(), StoreError> {
-    connection.transaction(|connection| {
-        sync_jobs::check(connection, fence)?;
-        diesel::delete(mail_sync_cursors::table.filter(mail_sync_cursors::account_id.eq(fence.account_id))).execute(connection)?;
-        if let DbConnection::Sqlite(sqlite) = connection {
-            sqlite.batch_execute(&format!(
+    fenced(
+        connection,
+        fence,
+        None,
+        NaiveDateTime::default(),
+        |connection| {
+            diesel::delete(
+                mail_sync_cursors::table.filter(mail_sync_cursors::account_id.eq(fence.account_id)),
+            )
+            .execute(connection)?;
+            if let DbConnection::Sqlite(sqlite) = connection {
+                sqlite.batch_execute(&format!(
                 "DELETE FROM mail_messages_fts WHERE rowid IN (SELECT id FROM mail_messages WHERE account_id = {})",
                 fence.account_id
             ))?;
-        }
-        diesel::delete(mail_messages::table.filter(mail_messages::account_id.eq(fence.account_id))).execute(connection)?;
-        Ok(())
-    })
+            }
+            diesel::delete(
+                mail_messages::table.filter(mail_messages::account_id.eq(fence.account_id)),
+            )
+            .execute(connection)?;
+            Ok(())
+        },
+    )
 }
 
 /// Recomputes the folders' total and unread counts from the stored messages.
@@ -457,4 +479,182 @@ pub fn recount_folders(connection: &mut DbConnection, account_id: i64) -> Result
             .execute(connection)?;
     }
     Ok(())
+}
+
+/// Which of `provider_ids` are already stored.
+pub fn existing(
+    connection: &mut DbConnection,
+    account_id: i64,
+    provider_ids: &[String],
+) -> Result<Vec<String>, StoreError> {
+    Ok(mail_messages::table
+        .filter(mail_messages::account_id.eq(account_id))
+        .filter(mail_messages::provider_message_id.eq_any(provider_ids))
+        .select(mail_messages::provider_message_id)
+        .load(connection)?)
+}
+
+/// A change of state (folders / labels, read, starred) for a stored message, without
+/// its content.
+#[derive(Debug, Clone)]
+pub struct StateChange {
+    pub provider_message_id: String,
+    /// Replaces the message's folders when given.
+    pub folders: Option<Vec<String>>,
+    pub is_read: Option<bool>,
+    pub is_starred: Option<bool>,
+    pub provider_version: Option<String>,
+}
+
+/// Applies state changes to stored messages (unknown ones are skipped); returns how many
+/// messages changed.
+pub fn apply_states(
+    connection: &mut DbConnection,
+    fence: &Fence,
+    changes: &[StateChange],
+    cursor: Option<&CursorUpdate>,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    fenced(connection, fence, cursor, now, |connection| {
+        let folders = folder_ids(connection, fence.account_id)?;
+        let mut changed = 0;
+        for change in changes {
+            let Some(id) = mail_messages::table
+                .filter(mail_messages::account_id.eq(fence.account_id))
+                .filter(mail_messages::provider_message_id.eq(&change.provider_message_id))
+                .select(mail_messages::id)
+                .first::<i64>(connection)
+                .optional()?
+            else {
+                continue;
+            };
+            if let Some(read) = change.is_read {
+                diesel::update(mail_messages::table.find(id))
+                    .set(mail_messages::is_read.eq(read))
+                    .execute(connection)?;
+            }
+            if let Some(starred) = change.is_starred {
+                diesel::update(mail_messages::table.find(id))
+                    .set(mail_messages::is_starred.eq(starred))
+                    .execute(connection)?;
+            }
+            if let Some(version) = &change.provider_version {
+                diesel::update(mail_messages::table.find(id))
+                    .set(mail_messages::provider_version.eq(version))
+                    .execute(connection)?;
+            }
+            if let Some(list) = &change.folders {
+                diesel::delete(
+                    mail_message_folders::table.filter(mail_message_folders::message_id.eq(id)),
+                )
+                .execute(connection)?;
+                for folder in list.iter().filter_map(|f| folders.get(f)) {
+                    diesel::insert_into(mail_message_folders::table)
+                        .values((
+                            mail_message_folders::message_id.eq(id),
+                            mail_message_folders::folder_id.eq(*folder),
+                        ))
+                        .execute(connection)?;
+                }
+            }
+            diesel::update(mail_messages::table.find(id))
+                .set(mail_messages::updated_at.eq(now))
+                .execute(connection)?;
+            changed += 1;
+        }
+        Ok(changed)
+    })
+}
+
+/// Graph's `@removed` for one folder: the messages leave that folder, and a message left
+/// in no folder is gone. (A moved message may already sit in its new folder.)
+pub fn remove_from_folder(
+    connection: &mut DbConnection,
+    fence: &Fence,
+    folder_provider_id: &str,
+    provider_ids: &[String],
+    cursor: Option<&CursorUpdate>,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    fenced(connection, fence, cursor, now, |connection| {
+        let folder: Option<i64> = mail_folders::table
+            .filter(mail_folders::account_id.eq(fence.account_id))
+            .filter(mail_folders::provider_id.eq(folder_provider_id))
+            .select(mail_folders::id)
+            .first(connection)
+            .optional()?;
+        let ids: Vec<i64> = mail_messages::table
+            .filter(mail_messages::account_id.eq(fence.account_id))
+            .filter(mail_messages::provider_message_id.eq_any(provider_ids))
+            .select(mail_messages::id)
+            .load(connection)?;
+        if let Some(folder) = folder {
+            diesel::delete(
+                mail_message_folders::table
+                    .filter(mail_message_folders::folder_id.eq(folder))
+                    .filter(mail_message_folders::message_id.eq_any(&ids)),
+            )
+            .execute(connection)?;
+        }
+        let homeless: Vec<i64> = mail_messages::table
+            .filter(mail_messages::id.eq_any(&ids))
+            .filter(diesel::dsl::not(diesel::dsl::exists(
+                mail_message_folders::table
+                    .filter(mail_message_folders::message_id.eq(mail_messages::id)),
+            )))
+            .select(mail_messages::id)
+            .load(connection)?;
+        unindex(connection, &homeless)?;
+        let removed =
+            diesel::delete(mail_messages::table.filter(mail_messages::id.eq_any(&homeless)))
+                .execute(connection)?;
+        Ok(removed)
+    })
+}
+
+/// After a complete rescan: deletes stored messages the provider no longer listed.
+pub fn delete_except(
+    connection: &mut DbConnection,
+    fence: &Fence,
+    keep: &[String],
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    let stored: Vec<String> = mail_messages::table
+        .filter(mail_messages::account_id.eq(fence.account_id))
+        .select(mail_messages::provider_message_id)
+        .load(connection)?;
+    let keep: std::collections::HashSet<&String> = keep.iter().collect();
+    let gone: Vec<String> = stored.into_iter().filter(|id| !keep.contains(id)).collect();
+    if gone.is_empty() {
+        return Ok(0);
+    }
+    delete_messages(connection, fence, &gone, None, now)
+}
+
+/// Counts for the account view: (messages, unread).
+pub fn counts(connection: &mut DbConnection, account_id: i64) -> Result<(i64, i64), StoreError> {
+    let total = mail_messages::table
+        .filter(mail_messages::account_id.eq(account_id))
+        .count()
+        .get_result(connection)?;
+    let unread = mail_messages::table
+        .filter(mail_messages::account_id.eq(account_id))
+        .filter(mail_messages::is_read.eq(false))
+        .count()
+        .get_result(connection)?;
+    Ok((total, unread))
+}
+
+/// Provider ids of the messages stored in one folder (by the folder's provider id).
+pub fn members(
+    connection: &mut DbConnection,
+    account_id: i64,
+    folder_provider_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(mail_messages::table
+        .inner_join(mail_message_folders::table.inner_join(mail_folders::table))
+        .filter(mail_messages::account_id.eq(account_id))
+        .filter(mail_folders::provider_id.eq(folder_provider_id))
+        .select(mail_messages::provider_message_id)
+        .load(connection)?)
 }

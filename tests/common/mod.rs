@@ -57,6 +57,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.database.pool_size = 4;
     settings.nocobase.app_key = SecretString::new(APP_KEY);
     settings.security.encryption_key = SecretString::new(random_key());
+    // Tests that sync turn it on; the others must not see background provider calls.
+    settings.sync.enabled = false;
     settings
 }
 

@@ -19,6 +19,23 @@ pub struct Wired {
 /// An app on `backend` whose providers point at a fresh emulator, with both providers
 /// registered there and configured here.
 pub async fn wired(backend: Backend) -> Option<Wired> {
+    wired_with(backend, |_| {}).await
+}
+
+/// Like [`wired`], with the background sync running.
+pub async fn wired_syncing(backend: Backend) -> Option<Wired> {
+    wired_with(backend, |settings| {
+        settings.sync.enabled = true;
+        settings.sync.interval_secs = 3600;
+    })
+    .await
+}
+
+/// Like [`wired`], with settings changed by `tweak` before the app starts.
+pub async fn wired_with(
+    backend: Backend,
+    tweak: impl FnOnce(&mut email_manager::config::Settings),
+) -> Option<Wired> {
     let db = TestDb::create(backend)?;
     let emulator = Emulator::start().expect("emulator");
     let mut settings = test_settings(&db);
@@ -31,11 +48,19 @@ pub async fn wired(backend: Backend) -> Option<Wired> {
     settings.providers.microsoft.login_base_url = emulator.microsoft_url();
     settings.providers.microsoft.graph_base_url = emulator.microsoft_url();
     settings.cors.allowed_origins = vec![NOCOBASE.into()];
+    tweak(&mut settings);
     let app = spawn_with(db, settings).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
+    // Google's real per-user quota would make a test sync take minutes; tests that want
+    // quota pressure set their own.
+    http.post(format!("{}/_emulator/quota", emulator.url))
+        .json(&json!({"provider": "google", "unitsPerMinute": 0}))
+        .send()
+        .await
+        .expect("emulator");
     for provider in ["google", "microsoft"] {
         http.post(format!("{}/_emulator/clients", emulator.url))
             .json(&json!({"provider": provider, "clientId": format!("{provider}-app"), "clientSecret": "app-secret-value-123", "redirectUris": [REDIRECT]}))

@@ -81,6 +81,9 @@ pub fn serve(listener: TcpListener, world: Shared) -> std::io::Result<actix_web:
     let data = web::Data::new(world);
     Ok(
         HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))
+            // Longer than clients keep idle connections (reqwest: 90 s), so a pooled
+            // connection is never closed under a request that is just being sent.
+            .keep_alive(std::time::Duration::from_secs(120))
             .listen(listener)?
             .shutdown_timeout(2)
             .run(),

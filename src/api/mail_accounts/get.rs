@@ -15,8 +15,14 @@ pub async fn get_mail_account(
 ) -> Result<Data<Option<AccountView>>, ApiError> {
     let id = account_id(&params)?;
     let row = state.store.run(move |c| mail_accounts::get(c, id)).await?;
+    let visible: Vec<_> = row
+        .into_iter()
+        .filter(|r| r.user_id == caller.user_id.0 || caller.is_admin)
+        .collect();
     Ok(Data(
-        row.filter(|r| r.user_id == caller.user_id.0 || caller.is_admin)
-            .map(AccountView::from),
+        super::view::views(&state, visible)
+            .await?
+            .into_iter()
+            .next(),
     ))
 }

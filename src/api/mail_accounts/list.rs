@@ -32,7 +32,7 @@ pub async fn list_mail_accounts(
         .run(move |c| mail_accounts::list(c, owner, offset, limit))
         .await?;
     Ok(ListPage {
-        rows: rows.into_iter().map(AccountView::from).collect(),
+        rows: super::view::views(&state, rows).await?,
         count: count as u64,
         page,
     })

@@ -70,5 +70,7 @@ pub async fn update_mail_account(
         .store
         .run(move |c| mail_accounts::update(c, id, &changes))
         .await?;
-    Ok(Data(row.into_iter().map(AccountView::from).collect()))
+    Ok(Data(
+        super::view::views(&state, row.into_iter().collect()).await?,
+    ))
 }

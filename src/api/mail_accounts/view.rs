@@ -51,7 +51,6 @@ impl From<AccountRow> for AccountView {
             last_sync_at: row.last_sync_at.map(rfc3339),
             last_error,
             sync: json!({"phase": row.sync_phase, "done": row.sync_done, "total": row.sync_total}),
-            // Counted from the synchronized messages once the sync engine stores them.
             message_count: 0,
             unread_count: 0,
             created_at: rfc3339(row.created_at),
@@ -79,4 +78,26 @@ pub(super) fn account_id(params: &QueryParams) -> Result<i64, ApiError> {
             format!("filterByTk: expected an account id, got {raw:?}"),
         )
     })
+}
+
+/// Views of `rows` with their message and unread counts.
+pub async fn views(state: &AppState, rows: Vec<AccountRow>) -> Result<Vec<AccountView>, ApiError> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let counts = state
+        .store
+        .run(move |c| {
+            ids.iter()
+                .map(|id| crate::store::messages::counts(c, *id))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(rows
+        .into_iter()
+        .zip(counts)
+        .map(|(row, (total, unread))| AccountView {
+            message_count: total,
+            unread_count: unread,
+            ..AccountView::from(row)
+        })
+        .collect())
 }

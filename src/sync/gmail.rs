@@ -1,0 +1,342 @@
+//! Gmail: record the history id first, page the mailbox newest first (committing each
+//! page with a resume point), then follow history from the recorded id. A history id
+//! Gmail no longer keeps means a rescan: everything listed is upserted and what is no
+//! longer there is deleted.
+
+use super::retry::call;
+use super::{Run, Stats, SyncError};
+use crate::mail::parse;
+use crate::providers::ProviderError;
+use crate::providers::gmail::{GmailClient, RawMessage};
+use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
+use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
+use std::collections::{HashMap, HashSet};
+
+const SCOPE: &str = "account";
+/// Messages fetched at once (Gmail's per-user concurrency is shared with every app).
+const PARALLEL: usize = 4;
+
+/// System labels shown as folders, with their roles and names.
+const SYSTEM: [(&str, &str, &str); 7] = [
+    ("INBOX", "inbox", "Inbox"),
+    ("SENT", "sent", "Sent"),
+    ("DRAFT", "drafts", "Drafts"),
+    ("TRASH", "trash", "Trash"),
+    ("SPAM", "spam", "Spam"),
+    ("STARRED", "starred", "Starred"),
+    ("IMPORTANT", "important", "Important"),
+];
+
+fn now() -> chrono::NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+fn incoming(message: RawMessage) -> Option<IncomingMessage> {
+    let parsed = parse(&message.raw)?;
+    let received = DateTime::from_timestamp_millis(message.internal_date)
+        .map(|d| d.naive_utc())
+        .or(parsed.date)
+        .unwrap_or_else(now);
+    Some(IncomingMessage {
+        is_read: !message.label_ids.iter().any(|l| l == "UNREAD"),
+        is_starred: message.label_ids.iter().any(|l| l == "STARRED"),
+        folders: message.label_ids,
+        provider_message_id: message.id,
+        provider_thread_id: Some(message.thread_id),
+        received_at: received,
+        provider_version: Some(message.history_id.to_string()),
+        parsed,
+    })
+}
+
+fn state_from_labels(id: &str, labels: &[String]) -> StateChange {
+    StateChange {
+        provider_message_id: id.to_string(),
+        folders: Some(labels.to_vec()),
+        is_read: Some(!labels.iter().any(|l| l == "UNREAD")),
+        is_starred: Some(labels.iter().any(|l| l == "STARRED")),
+        provider_version: None,
+    }
+}
+
+pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
+    let client = GmailClient::new(
+        run.state.http.clone(),
+        &run.state.settings.providers.google.api_base_url,
+    );
+    let labels = call(run, "labels.list", |t| {
+        let c = client.clone();
+        async move { c.labels(&t).await }
+    })
+    .await?;
+    let folders: Vec<RemoteFolder> = labels
+        .iter()
+        .filter_map(|label| {
+            let system = SYSTEM.iter().find(|(id, _, _)| *id == label.id);
+            let user = label.kind.as_deref() == Some("user");
+            (system.is_some() || user).then(|| RemoteFolder {
+                provider_id: label.id.clone(),
+                name: system.map_or_else(|| label.name.clone(), |(_, _, name)| (*name).to_string()),
+                role: system.map(|(_, role, _)| (*role).to_string()),
+                parent_provider_id: None,
+            })
+        })
+        .collect();
+    let account_id = run.account_id();
+    run.state
+        .store
+        .run(move |c| messages::sync_folders(c, account_id, &folders))
+        .await?;
+    if run.full {
+        let fence = run.fence.clone();
+        run.state
+            .store
+            .run(move |c| messages::reset_account(c, &fence))
+            .await?;
+    }
+    let cursor = run
+        .state
+        .store
+        .run(move |c| messages::cursor(c, account_id, SCOPE))
+        .await?;
+    let mut stats = Stats::default();
+    match cursor {
+        Some(row) if row.resume.is_some() => {
+            let resume = row.resume.unwrap_or_default();
+            let mut parts = resume.splitn(3, ' ');
+            let (watermark, page) = match (parts.next(), parts.next(), parts.next()) {
+                (Some("initial"), Some(watermark), page) => {
+                    (watermark.to_string(), page.map(ToString::to_string))
+                }
+                _ => {
+                    return initial(run, &client, &mut stats, false)
+                        .await
+                        .map(|()| stats);
+                }
+            };
+            tracing::info!(account = account_id, "resuming the initial sync");
+            pages(run, &client, &mut stats, watermark.clone(), page, None).await?;
+            incremental(run, &client, &mut stats, &watermark).await?;
+        }
+        Some(row) if row.cursor.is_some() => {
+            let start = row.cursor.unwrap_or_default();
+            match incremental(run, &client, &mut stats, &start).await {
+                Err(SyncError::Provider(ProviderError::CursorExpired)) => {
+                    tracing::warn!(
+                        account = account_id,
+                        "Gmail no longer keeps this history id; rescanning the mailbox"
+                    );
+                    stats.rescanned = true;
+                    initial(run, &client, &mut stats, true).await?;
+                }
+                other => other?,
+            }
+        }
+        _ => initial(run, &client, &mut stats, false).await?,
+    }
+    Ok(stats)
+}
+
+/// The whole mailbox from the top, then history from the id recorded before listing.
+async fn initial(
+    run: &Run<'_>,
+    client: &GmailClient,
+    stats: &mut Stats,
+    rescan: bool,
+) -> Result<(), SyncError> {
+    let profile = call(run, "getProfile", |t| {
+        let c = client.clone();
+        async move { c.profile(&t).await }
+    })
+    .await?;
+    let watermark = profile.history_id.clone();
+    let mut seen = rescan.then(Vec::new);
+    pages(run, client, stats, watermark.clone(), None, seen.as_mut()).await?;
+    if let Some(seen) = seen {
+        let (fence, at) = (run.fence.clone(), now());
+        stats.deleted += run
+            .state
+            .store
+            .run(move |c| messages::delete_except(c, &fence, &seen, at))
+            .await?;
+    }
+    incremental(run, client, stats, &watermark).await
+}
+
+async fn fetch_all(
+    run: &Run<'_>,
+    client: &GmailClient,
+    ids: Vec<String>,
+) -> Result<Vec<IncomingMessage>, SyncError> {
+    let fetched: Vec<Result<Option<RawMessage>, SyncError>> = futures_util::stream::iter(ids)
+        .map(|id| async move {
+            match call(run, "messages.get", |t| {
+                let (c, id) = (client.clone(), id.clone());
+                async move { c.raw(&t, &id).await }
+            })
+            .await
+            {
+                Ok(message) => Ok(Some(message)),
+                // Deleted since it was listed: nothing to store.
+                Err(SyncError::Provider(ProviderError::NotFound)) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+        .buffered(PARALLEL)
+        .collect()
+        .await;
+    let mut out = Vec::new();
+    for item in fetched {
+        if let Some(message) = item? {
+            let id = message.id.clone();
+            match incoming(message) {
+                Some(message) => out.push(message),
+                None => {
+                    tracing::warn!(account = run.account_id(), message = %id, "a message is not valid MIME; skipped")
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Pages through the mailbox from `page` (None = the top), committing each page with
+/// where to resume.
+async fn pages(
+    run: &Run<'_>,
+    client: &GmailClient,
+    stats: &mut Stats,
+    watermark: String,
+    mut page: Option<String>,
+    mut seen: Option<&mut Vec<String>>,
+) -> Result<(), SyncError> {
+    let total = call(run, "getProfile", |t| {
+        let c = client.clone();
+        async move { c.profile(&t).await }
+    })
+    .await?
+    .messages_total;
+    let page_size = run.state.settings.sync.page_size;
+    let mut done = 0;
+    run.progress("initial", done, Some(total)).await?;
+    loop {
+        let token = page.clone();
+        let list = call(run, "messages.list", |t| {
+            let (c, token) = (client.clone(), token.clone());
+            async move { c.list(&t, token.as_deref(), page_size, None).await }
+        })
+        .await?;
+        let ids: Vec<String> = list.messages.iter().map(|m| m.id.clone()).collect();
+        if let Some(seen) = seen.as_deref_mut() {
+            seen.extend(ids.iter().cloned());
+        }
+        let batch = fetch_all(run, client, ids.clone()).await?;
+        let update = CursorUpdate {
+            scope: SCOPE.into(),
+            cursor: None,
+            resume: Some(match &list.next_page_token {
+                Some(next) => format!("initial {watermark} {next}"),
+                None => format!("initial {watermark}"),
+            }),
+        };
+        let (fence, at) = (run.fence.clone(), now());
+        let stored = run
+            .state
+            .store
+            .run(move |c| messages::store_page(c, &fence, &batch, Some(&update), at))
+            .await?;
+        stats.stored += stored.len();
+        done += ids.len();
+        run.progress("initial", done, Some(total)).await?;
+        match list.next_page_token {
+            Some(next) => page = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
+
+/// History from `start`: added messages fetched, deleted ones removed, label changes
+/// applied; the new history id stored last.
+async fn incremental(
+    run: &Run<'_>,
+    client: &GmailClient,
+    stats: &mut Stats,
+    start: &str,
+) -> Result<(), SyncError> {
+    run.progress("incremental", 0, None).await?;
+    let mut page: Option<String> = None;
+    loop {
+        let (token, from) = (page.clone(), start.to_string());
+        let history = call(run, "history.list", |t| {
+            let (c, token, from) = (client.clone(), token.clone(), from.clone());
+            async move { c.history(&t, &from, token.as_deref()).await }
+        })
+        .await?;
+        let mut added: Vec<String> = Vec::new();
+        let mut deleted: HashSet<String> = HashSet::new();
+        let mut labels: HashMap<String, Vec<String>> = HashMap::new();
+        for record in &history.history {
+            for item in &record.messages_added {
+                if !added.contains(&item.message.id) {
+                    added.push(item.message.id.clone());
+                }
+                deleted.remove(&item.message.id);
+            }
+            for item in &record.messages_deleted {
+                deleted.insert(item.message.id.clone());
+            }
+            for item in record.labels_added.iter().chain(&record.labels_removed) {
+                labels.insert(item.message.id.clone(), item.message.label_ids.clone());
+            }
+        }
+        added.retain(|id| !deleted.contains(id));
+        let (account_id, known_ids) = (run.account_id(), added.clone());
+        let known: HashSet<String> = run
+            .state
+            .store
+            .run(move |c| messages::existing(c, account_id, &known_ids))
+            .await?
+            .into_iter()
+            .collect();
+        let fresh: Vec<String> = added
+            .iter()
+            .filter(|id| !known.contains(*id))
+            .cloned()
+            .collect();
+        let batch = fetch_all(run, client, fresh).await?;
+        let fetched: HashSet<String> = batch
+            .iter()
+            .map(|m| m.provider_message_id.clone())
+            .collect();
+        let changes: Vec<StateChange> = labels
+            .iter()
+            .filter(|(id, _)| !deleted.contains(*id) && !fetched.contains(*id))
+            .map(|(id, labels)| state_from_labels(id, labels))
+            .collect();
+        let gone: Vec<String> = deleted.into_iter().collect();
+        let cursor = history.next_page_token.is_none().then(|| CursorUpdate {
+            scope: SCOPE.into(),
+            cursor: Some(history.history_id.clone()),
+            resume: None,
+        });
+        let (fence, at) = (run.fence.clone(), now());
+        let (stored, changed, removed) = run
+            .state
+            .store
+            .run(move |c| {
+                let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
+                let changed = messages::apply_states(c, &fence, &changes, None, at)?;
+                let removed = messages::delete_messages(c, &fence, &gone, cursor.as_ref(), at)?;
+                Ok((stored, changed, removed))
+            })
+            .await?;
+        stats.stored += stored;
+        stats.changed += changed;
+        stats.deleted += removed;
+        match history.next_page_token {
+            Some(next) => page = Some(next),
+            None => return Ok(()),
+        }
+    }
+}

@@ -1,0 +1,285 @@
+//! Microsoft Graph: a delta round per folder. New messages are fetched as MIME, changes
+//! to known ones (read, flag, folder) applied without refetching, `@removed` takes a
+//! message out of the folder. The nextLink of an unfinished round is kept as the resume
+//! point, the deltaLink of a finished one as the cursor. A delta token Graph no longer
+//! knows restarts that folder's round, deleting what the fresh round does not list.
+
+use super::retry::call;
+use super::{Run, Stats, SyncError};
+use crate::mail::parse;
+use crate::providers::ProviderError;
+use crate::providers::graph::{DeltaPage, GraphClient};
+use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
+use chrono::Utc;
+use futures_util::StreamExt;
+use serde_json::Value;
+use std::collections::HashSet;
+
+const SELECT: &str = "isRead,flag,conversationId,receivedDateTime,changeKey";
+const PARALLEL: usize = 4;
+
+fn now() -> chrono::NaiveDateTime {
+    Utc::now().naive_utc()
+}
+
+pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
+    let client = GraphClient::new(
+        run.state.http.clone(),
+        &run.state.settings.providers.microsoft.graph_base_url,
+    );
+    let folders = call(run, "mailFolders", |t| {
+        let c = client.clone();
+        async move { c.folders(&t).await }
+    })
+    .await?;
+    let remote: Vec<RemoteFolder> = folders
+        .iter()
+        .map(|f| RemoteFolder {
+            provider_id: f.id.clone(),
+            name: f.display_name.clone(),
+            role: f.role.map(ToString::to_string),
+            parent_provider_id: f
+                .parent_folder_id
+                .clone()
+                .filter(|p| folders.iter().any(|other| other.id == *p)),
+        })
+        .collect();
+    let account_id = run.account_id();
+    run.state
+        .store
+        .run(move |c| messages::sync_folders(c, account_id, &remote))
+        .await?;
+    if run.full {
+        let fence = run.fence.clone();
+        run.state
+            .store
+            .run(move |c| messages::reset_account(c, &fence))
+            .await?;
+    }
+    let total: u64 = folders.iter().map(|f| f.total_item_count).sum();
+    let mut stats = Stats::default();
+    let mut done = 0;
+    run.progress("initial", done, Some(total)).await?;
+    for folder in &folders {
+        match folder_round(run, &client, &folder.id, &mut stats, &mut done, total).await {
+            Err(SyncError::Provider(ProviderError::CursorExpired)) => {
+                tracing::warn!(
+                    account = account_id,
+                    "Graph no longer knows this folder's delta token; rescanning the folder"
+                );
+                stats.rescanned = true;
+                let (fence, scope, at) = (run.fence.clone(), folder.id.clone(), now());
+                let reset = CursorUpdate {
+                    scope,
+                    cursor: None,
+                    resume: None,
+                };
+                run.state
+                    .store
+                    .run(move |c| messages::apply_states(c, &fence, &[], Some(&reset), at))
+                    .await?;
+                folder_round(run, &client, &folder.id, &mut stats, &mut done, total).await?;
+            }
+            other => other?,
+        }
+    }
+    Ok(stats)
+}
+
+fn state_of(item: &Value, folder: &str) -> StateChange {
+    StateChange {
+        provider_message_id: item["id"].as_str().unwrap_or_default().to_string(),
+        folders: Some(vec![folder.to_string()]),
+        is_read: item["isRead"].as_bool(),
+        is_starred: Some(item["flag"]["flagStatus"].as_str() == Some("flagged")),
+        provider_version: item["changeKey"].as_str().map(ToString::to_string),
+    }
+}
+
+async fn fetch_new(
+    run: &Run<'_>,
+    client: &GraphClient,
+    items: Vec<Value>,
+    folder: &str,
+) -> Result<Vec<IncomingMessage>, SyncError> {
+    /// A listed message and its MIME bytes (none when it was deleted meanwhile).
+    type Fetched = Result<Option<(Value, Vec<u8>)>, SyncError>;
+    let fetched: Vec<Fetched> = futures_util::stream::iter(items)
+        .map(|item| async move {
+            let id = item["id"].as_str().unwrap_or_default().to_string();
+            match call(run, "message $value", |t| {
+                let (c, id) = (client.clone(), id.clone());
+                async move { c.mime(&t, &id).await }
+            })
+            .await
+            {
+                Ok(raw) => Ok(Some((item, raw))),
+                Err(SyncError::Provider(ProviderError::NotFound)) => Ok(None),
+                Err(error) => Err(error),
+            }
+        })
+        .buffered(PARALLEL)
+        .collect()
+        .await;
+    let mut out = Vec::new();
+    for entry in fetched {
+        let Some((item, raw)) = entry? else { continue };
+        let Some(parsed) = parse(&raw) else {
+            tracing::warn!(
+                account = run.account_id(),
+                "a message is not valid MIME; skipped"
+            );
+            continue;
+        };
+        let state = state_of(&item, folder);
+        let received = item["receivedDateTime"]
+            .as_str()
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.with_timezone(&Utc).naive_utc())
+            .or(parsed.date)
+            .unwrap_or_else(now);
+        out.push(IncomingMessage {
+            provider_message_id: state.provider_message_id,
+            provider_thread_id: item["conversationId"].as_str().map(ToString::to_string),
+            folders: vec![folder.to_string()],
+            is_read: state.is_read.unwrap_or(false),
+            is_starred: state.is_starred.unwrap_or(false),
+            received_at: received,
+            provider_version: state.provider_version,
+            parsed,
+        });
+    }
+    Ok(out)
+}
+
+async fn folder_round(
+    run: &Run<'_>,
+    client: &GraphClient,
+    folder: &str,
+    stats: &mut Stats,
+    done: &mut usize,
+    total: u64,
+) -> Result<(), SyncError> {
+    let account_id = run.account_id();
+    let (scope, page_size) = (folder.to_string(), run.state.settings.sync.page_size);
+    let cursor = run
+        .state
+        .store
+        .run(move |c| messages::cursor(c, account_id, &scope))
+        .await?
+        .unwrap_or(messages::CursorRow {
+            cursor: None,
+            resume: None,
+        });
+    let fresh = cursor.cursor.is_none() && cursor.resume.is_none();
+    let phase = if cursor.cursor.is_none() {
+        "initial"
+    } else {
+        "incremental"
+    };
+    let mut seen: Option<Vec<String>> = fresh.then(Vec::new);
+    let mut link = cursor.resume.clone().or(cursor.cursor.clone());
+    loop {
+        let page: DeltaPage = match link.clone() {
+            Some(link) => {
+                call(run, "delta", |t| {
+                    let (c, l) = (client.clone(), link.clone());
+                    async move { c.delta_follow(&t, &l, page_size).await }
+                })
+                .await?
+            }
+            None => {
+                call(run, "delta", |t| {
+                    let (c, f) = (client.clone(), folder.to_string());
+                    async move { c.delta_start(&t, &f, SELECT, page_size).await }
+                })
+                .await?
+            }
+        };
+        let ids: Vec<String> = page
+            .changed
+            .iter()
+            .filter_map(|m| m["id"].as_str().map(ToString::to_string))
+            .collect();
+        if let Some(seen) = seen.as_mut() {
+            seen.extend(ids.iter().cloned());
+        }
+        let lookup = ids.clone();
+        let known: HashSet<String> = run
+            .state
+            .store
+            .run(move |c| messages::existing(c, account_id, &lookup))
+            .await?
+            .into_iter()
+            .collect();
+        let (old, new): (Vec<Value>, Vec<Value>) = page
+            .changed
+            .into_iter()
+            .partition(|m| m["id"].as_str().is_some_and(|id| known.contains(id)));
+        let batch = fetch_new(run, client, new, folder).await?;
+        let changes: Vec<StateChange> = old.iter().map(|item| state_of(item, folder)).collect();
+        let mut removed = page.removed.clone();
+        let finished = page.delta_link.is_some();
+        if finished && let Some(seen) = seen.take() {
+            // A fresh round lists the whole folder: what it did not list has left it.
+            let folder_id = folder.to_string();
+            let listed: HashSet<String> = seen.into_iter().collect();
+            let stored = run
+                .state
+                .store
+                .run(move |c| folder_members(c, account_id, &folder_id))
+                .await?;
+            removed.extend(stored.into_iter().filter(|id| !listed.contains(id)));
+        }
+        let update = CursorUpdate {
+            scope: folder.to_string(),
+            cursor: if finished {
+                page.delta_link.clone()
+            } else {
+                cursor.cursor.clone()
+            },
+            resume: if finished {
+                None
+            } else {
+                page.next_link.clone()
+            },
+        };
+        let (fence, at, folder_id) = (run.fence.clone(), now(), folder.to_string());
+        let count = ids.len();
+        let (stored, changed, deleted) = run
+            .state
+            .store
+            .run(move |c| {
+                let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
+                let changed = messages::apply_states(c, &fence, &changes, None, at)?;
+                let deleted = messages::remove_from_folder(
+                    c,
+                    &fence,
+                    &folder_id,
+                    &removed,
+                    Some(&update),
+                    at,
+                )?;
+                Ok((stored, changed, deleted))
+            })
+            .await?;
+        stats.stored += stored;
+        stats.changed += changed;
+        stats.deleted += deleted;
+        *done += count;
+        run.progress(phase, *done, Some(total)).await?;
+        if finished {
+            return Ok(());
+        }
+        link = page.next_link;
+    }
+}
+
+/// Provider ids of the messages stored in one folder.
+fn folder_members(
+    connection: &mut crate::store::DbConnection,
+    account_id: i64,
+    folder: &str,
+) -> Result<Vec<String>, crate::store::StoreError> {
+    messages::members(connection, account_id, folder)
+}

@@ -1,0 +1,121 @@
+//! Sync: keeps every connected mailbox in step with its provider.
+//!
+//! A scheduler queues each account every `sync.interval_secs` (and at once when asked);
+//! workers claim one account at a time from the database queue (`store::sync_jobs`), so
+//! several processes on one PostgreSQL never sync the same account together. The Gmail
+//! engine records the history id first, pages the mailbox newest first, then follows
+//! history; the Graph engine runs a delta round per folder. Each page commits with the
+//! cursor that follows it, so a crash resumes from the last page and nothing is stored
+//! twice. Throttles are waited out, transient failures retried with backoff, a cursor
+//! the provider forgot triggers a rescan.
+
+mod gmail;
+mod graph;
+mod retry;
+mod scheduler;
+mod worker;
+
+pub use scheduler::schedule_due;
+pub use worker::{run_one, spawn};
+
+use crate::oauth::tokens::AccessError;
+use crate::providers::ProviderError;
+use crate::providers::ProviderKind;
+use crate::providers::session::CallError;
+use crate::state::AppState;
+use crate::store::StoreError;
+use crate::store::sync_jobs::Fence;
+
+/// What a run did, for the log line.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Stats {
+    pub stored: usize,
+    pub changed: usize,
+    pub deleted: usize,
+    pub rescanned: bool,
+}
+
+/// Why a run stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("another worker took the account over")]
+    Fenced,
+    #[error("the user must reconnect the mailbox")]
+    Reauth,
+    #[error(transparent)]
+    Provider(ProviderError),
+    #[error("tokens: {0}")]
+    Access(AccessError),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for SyncError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Fenced => SyncError::Fenced,
+            other => SyncError::Store(other),
+        }
+    }
+}
+
+impl From<CallError> for SyncError {
+    fn from(error: CallError) -> Self {
+        match error {
+            CallError::Provider(error) => SyncError::Provider(error),
+            CallError::Access(AccessError::ReauthRequired) => SyncError::Reauth,
+            CallError::Access(error) => SyncError::Access(error),
+        }
+    }
+}
+
+/// One claimed run.
+pub(crate) struct Run<'a> {
+    pub state: &'a AppState,
+    pub fence: Fence,
+    pub kind: ProviderKind,
+    pub full: bool,
+}
+
+impl Run<'_> {
+    pub fn account_id(&self) -> i64 {
+        self.fence.account_id
+    }
+
+    /// Records progress and keeps the lease alive between pages.
+    pub async fn progress(
+        &self,
+        phase: &'static str,
+        done: usize,
+        total: Option<u64>,
+    ) -> Result<(), SyncError> {
+        let (fence, now) = (self.fence.clone(), chrono::Utc::now().naive_utc());
+        let lease = chrono::Duration::seconds(self.state.settings.sync.lease_secs as i64);
+        let held = self
+            .state
+            .store
+            .run(move |c| {
+                crate::store::mail_accounts::set_progress(
+                    c,
+                    fence.account_id,
+                    phase,
+                    done as i64,
+                    total.map(|t| t as i64),
+                    now,
+                )?;
+                crate::store::sync_jobs::heartbeat(c, &fence, lease, now)
+            })
+            .await?;
+        if !held {
+            return Err(SyncError::Fenced);
+        }
+        tracing::info!(
+            account = self.account_id(),
+            phase,
+            done,
+            total,
+            "sync progress"
+        );
+        Ok(())
+    }
+}

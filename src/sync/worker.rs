@@ -1,0 +1,172 @@
+use super::{Run, SyncError, gmail, graph, schedule_due};
+use crate::providers::ProviderKind;
+use crate::state::AppState;
+use crate::store::{StoreError, mail_accounts, messages, sync_jobs};
+use actix_web::web;
+use chrono::{Duration, Utc};
+use std::time::Instant;
+
+/// Failed runs in a row after which an account shows `error`.
+const GIVE_UP_AFTER: i64 = 3;
+
+/// Claims and runs one due job; `false` when none was due.
+pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
+    let owner = state.instance_id.clone();
+    let lease = Duration::seconds(state.settings.sync.lease_secs as i64);
+    let Some(claimed) = state
+        .store
+        .run(move |c| sync_jobs::claim(c, &owner, lease, Utc::now().naive_utc()))
+        .await?
+    else {
+        return Ok(false);
+    };
+    let fence = claimed.fence.clone();
+    let account_id = fence.account_id;
+    let account = state
+        .store
+        .run(move |c| mail_accounts::get(c, account_id))
+        .await?;
+    let Some(kind) = account
+        .as_ref()
+        .and_then(|a| a.provider.parse::<ProviderKind>().ok())
+    else {
+        let f = fence.clone();
+        state
+            .store
+            .run(move |c| sync_jobs::finish(c, &f, None))
+            .await?;
+        return Ok(true);
+    };
+    let started = Instant::now();
+    let run = Run {
+        state,
+        fence: fence.clone(),
+        kind,
+        full: claimed.full_resync,
+    };
+    let result = match kind {
+        ProviderKind::Google => gmail::run(&run).await,
+        ProviderKind::Microsoft => graph::run(&run).await,
+    };
+    let now = Utc::now().naive_utc();
+    match result {
+        Ok(stats) => {
+            let f = fence.clone();
+            state
+                .store
+                .run(move |c| {
+                    messages::recount_folders(c, account_id)?;
+                    mail_accounts::sync_succeeded(c, account_id, now)?;
+                    sync_jobs::finish(c, &f, None)
+                })
+                .await?;
+            tracing::info!(
+                account = account_id,
+                provider = %kind,
+                stored = stats.stored,
+                changed = stats.changed,
+                deleted = stats.deleted,
+                rescanned = stats.rescanned,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "sync finished"
+            );
+        }
+        Err(SyncError::Fenced) => {
+            tracing::warn!(
+                account = account_id,
+                "another worker took this account over; stopping"
+            );
+        }
+        Err(SyncError::Reauth) => {
+            let f = fence.clone();
+            state
+                .store
+                .run(move |c| sync_jobs::finish(c, &f, None))
+                .await?;
+            tracing::warn!(
+                account = account_id,
+                "sync stopped: the mailbox must be reconnected"
+            );
+        }
+        Err(error) => {
+            let (code, message) = describe(&error);
+            let give_up = claimed.attempts >= GIVE_UP_AFTER;
+            let retry_at = now + Duration::seconds(30 * claimed.attempts.clamp(1, 20));
+            let f = fence.clone();
+            state
+                .store
+                .run(move |c| {
+                    mail_accounts::sync_failed(c, account_id, code, &message, give_up, now)?;
+                    sync_jobs::finish(c, &f, Some(retry_at))
+                })
+                .await?;
+            tracing::warn!(
+                account = account_id,
+                code,
+                attempts = claimed.attempts,
+                "sync failed; will retry"
+            );
+        }
+    }
+    Ok(true)
+}
+
+/// A code and a message safe to show the user (no provider bodies, no tokens).
+fn describe(error: &SyncError) -> (&'static str, String) {
+    use crate::providers::ProviderError as P;
+    match error {
+        SyncError::Provider(P::RateLimited { .. }) => (
+            "PROVIDER_THROTTLED",
+            "The provider kept throttling the sync; it will continue later.".into(),
+        ),
+        SyncError::Provider(P::Transient(_)) => (
+            "PROVIDER_UNAVAILABLE",
+            "The provider did not answer reliably; the sync will continue later.".into(),
+        ),
+        SyncError::Provider(P::Permanent { code, .. }) => (
+            "PROVIDER_REFUSED",
+            format!("The provider refused a sync request ({code})."),
+        ),
+        SyncError::Provider(other) => ("PROVIDER_ERROR", other.to_string()),
+        SyncError::Access(_) => (
+            "TOKEN_REFRESH_FAILED",
+            "The sign-in could not be renewed for now; the sync will continue later.".into(),
+        ),
+        SyncError::Store(_) => (
+            "STORE_ERROR",
+            "The mail could not be stored; the sync will continue later.".into(),
+        ),
+        SyncError::Fenced | SyncError::Reauth => ("SYNC_STOPPED", String::new()),
+    }
+}
+
+/// Starts the scheduler and `sync.workers` workers in the background.
+pub fn spawn(state: web::Data<AppState>) {
+    let scheduler = state.clone();
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = schedule_due(&scheduler).await {
+                tracing::warn!(%error, "sync scheduling failed");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        }
+    });
+    for _ in 0..state.settings.sync.workers {
+        let worker = state.clone();
+        tokio::spawn(async move {
+            loop {
+                let pause = match run_one(&worker).await {
+                    Ok(true) => 0,
+                    Ok(false) => 500,
+                    Err(error) => {
+                        tracing::warn!(%error, "sync worker failed");
+                        5_000
+                    }
+                };
+                if pause > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,447 @@
+//! The sync engine against the emulator: a mailbox syncs completely and equals the
+//! provider's truth; changes made at the provider converge; a forgotten cursor rescans
+//! without duplicates; a worker stopped mid-sync is resumed by another without loss or
+//! duplication; faults and throttles are ridden out; a revoked grant stops the account.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+use common::Backend;
+use common::oauth::{Wired, param, wired_syncing, wired_with};
+use common::tokens::user_token;
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+/// Connects a mailbox of `messages` at `provider`; returns the account id.
+async fn connect(w: &Wired, provider: &str, email: &str, messages: usize) -> i64 {
+    w.mailbox(provider, email, messages).await;
+    let outcome = w.connect(&user_token(7), provider, email).await;
+    param(&outcome, "mailAccountId").unwrap().parse().unwrap()
+}
+
+async fn account(w: &Wired, id: i64) -> Value {
+    w.app
+        .call(
+            "mailAccounts:get",
+            Some(&user_token(7)),
+            &format!("filterByTk={id}"),
+            None,
+        )
+        .await
+        .json["data"]
+        .clone()
+}
+
+/// Waits until a sync of the account finished after `since` (its lastSyncAt moved).
+async fn synced_after(w: &Wired, id: i64, since: Option<&str>, limit: Duration) -> Value {
+    let started = Instant::now();
+    loop {
+        let row = account(w, id).await;
+        let last = row["lastSyncAt"].as_str();
+        if last.is_some() && last != since && row["status"] == "active" {
+            return row;
+        }
+        assert!(
+            started.elapsed() < limit,
+            "no finished sync within {limit:?}: {row}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn truth(w: &Wired, email: &str) -> Vec<Value> {
+    w.http
+        .get(format!(
+            "{}/_emulator/users/{email}/messages",
+            w.emulator.url
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// What the store holds, per provider message id: (read, starred, folders, thread).
+fn stored(w: &Wired, account: i64) -> HashMap<String, (bool, bool, BTreeSet<String>, String)> {
+    let rows = w.app.db.query_texts(&format!(
+        "SELECT m.provider_message_id || '|' || CAST(m.is_read AS TEXT) || '|' || CAST(m.is_starred AS TEXT) || '|' || COALESCE(t.provider_thread_id, '') AS value \
+         FROM mail_messages m LEFT JOIN mail_threads t ON t.id = m.thread_id WHERE m.account_id = {account}"
+    ));
+    let folders = w.app.db.query_texts(&format!(
+        "SELECT m.provider_message_id || '|' || f.provider_id AS value FROM mail_message_folders mf \
+         JOIN mail_messages m ON m.id = mf.message_id JOIN mail_folders f ON f.id = mf.folder_id WHERE m.account_id = {account}"
+    ));
+    let truthy = |v: &str| v == "1" || v == "true";
+    let mut out: HashMap<String, (bool, bool, BTreeSet<String>, String)> = HashMap::new();
+    for row in rows.into_iter().flatten() {
+        let parts: Vec<&str> = row.split('|').collect();
+        out.insert(
+            parts[0].to_string(),
+            (
+                truthy(parts[1]),
+                truthy(parts[2]),
+                BTreeSet::new(),
+                parts[3].to_string(),
+            ),
+        );
+    }
+    for row in folders.into_iter().flatten() {
+        let (id, folder) = row.split_once('|').unwrap();
+        out.get_mut(id).unwrap().2.insert(folder.to_string());
+    }
+    out
+}
+
+/// The folder provider ids the store should have for a truth entry.
+fn expected_folders(w: &Wired, account: i64, entry: &Value, provider: &str) -> BTreeSet<String> {
+    let known: Vec<String> = w
+        .app
+        .db
+        .query_texts(&format!(
+            "SELECT provider_id AS value FROM mail_folders WHERE account_id = {account}"
+        ))
+        .into_iter()
+        .flatten()
+        .collect();
+    let labels: Vec<String> = entry["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_string())
+        .collect();
+    match provider {
+        "google" => labels.into_iter().filter(|l| known.contains(l)).collect(),
+        _ => {
+            // Graph truth names the folder (well-known name or display name).
+            let name = &labels[0];
+            let rows = w.app.db.query_texts(&format!(
+                "SELECT provider_id AS value FROM mail_folders WHERE account_id = {account} AND (lower(name) = lower('{}') OR role = '{}')",
+                name.replace('\'', "''"),
+                match name.as_str() { "sentitems" => "sent", "deleteditems" => "trash", "junkemail" => "spam", other => other }
+            ));
+            rows.into_iter().flatten().take(1).collect()
+        }
+    }
+}
+
+async fn assert_equals_truth(w: &Wired, account: i64, provider: &str, email: &str) {
+    let truth = truth(w, email).await;
+    let stored = stored(w, account);
+    assert_eq!(stored.len(), truth.len(), "message count");
+    for entry in &truth {
+        let id = entry["id"].as_str().unwrap();
+        let (read, starred, folders, thread) =
+            stored.get(id).unwrap_or_else(|| panic!("{id} not stored"));
+        assert_eq!(
+            *read,
+            entry["isRead"].as_bool().unwrap(),
+            "read state of {id}"
+        );
+        assert_eq!(
+            *starred,
+            entry["isStarred"].as_bool().unwrap(),
+            "starred state of {id}"
+        );
+        assert_eq!(
+            thread,
+            entry["threadId"].as_str().unwrap(),
+            "thread of {id}"
+        );
+        assert_eq!(
+            *folders,
+            expected_folders(w, account, entry, provider),
+            "folders of {id}"
+        );
+    }
+}
+
+async fn a_mailbox_syncs_completely_and_changes_converge(
+    backend: Backend,
+    provider: &str,
+    email: &str,
+) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    let id = connect(&w, provider, email, 400).await;
+    let first = synced_after(&w, id, None, Duration::from_secs(120)).await;
+    assert_equals_truth(&w, id, provider, email).await;
+    assert_eq!(first["messageCount"], 400);
+    let participants = w
+        .app
+        .db
+        .query_texts("SELECT domain AS value FROM mail_participants WHERE role = 'from'");
+    assert!(participants.len() >= 400);
+    let attachments = w
+        .app
+        .db
+        .query_texts("SELECT filename AS value FROM mail_attachments WHERE NOT inline");
+    assert!(!attachments.is_empty(), "attachment metadata is stored");
+
+    // Changes made at the provider.
+    let entries = truth(&w, email).await;
+    for path_body in [
+        (
+            entries[0]["id"].as_str().unwrap(),
+            json!({"isRead": !entries[0]["isRead"].as_bool().unwrap()}),
+        ),
+        (
+            entries[1]["id"].as_str().unwrap(),
+            json!({"isStarred": !entries[1]["isStarred"].as_bool().unwrap()}),
+        ),
+        (entries[2]["id"].as_str().unwrap(), json!({"deleted": true})),
+    ] {
+        w.control(
+            &format!("/users/{email}/messages/{}/change", path_body.0),
+            path_body.1,
+        )
+        .await;
+    }
+    if provider == "microsoft" {
+        w.control(
+            &format!(
+                "/users/{email}/messages/{}/change",
+                entries[3]["id"].as_str().unwrap()
+            ),
+            json!({"folder": "archive"}),
+        )
+        .await;
+    } else {
+        w.control(
+            &format!(
+                "/users/{email}/messages/{}/change",
+                entries[3]["id"].as_str().unwrap()
+            ),
+            json!({"addLabels": ["Label_2"], "removeLabels": ["INBOX"]}),
+        )
+        .await;
+    }
+    for k in 0..3 {
+        w.control(
+            &format!("/users/{email}/deliver"),
+            json!({"subject": format!("Fresh {k}")}),
+        )
+        .await;
+    }
+    let since = first["lastSyncAt"].as_str().unwrap().to_string();
+    // lastSyncAt has one-second precision: make sure the next one differs.
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    w.app
+        .call(
+            "mailAccounts:sync",
+            Some(&user_token(7)),
+            &format!("filterByTk={id}"),
+            Some(json!({})),
+        )
+        .await;
+    synced_after(&w, id, Some(&since), Duration::from_secs(60)).await;
+    assert_equals_truth(&w, id, provider, email).await;
+}
+
+#[tokio::test]
+async fn gmail_syncs_and_converges_on_sqlite() {
+    a_mailbox_syncs_completely_and_changes_converge(Backend::Sqlite, "google", "sync@gmail.test")
+        .await;
+}
+
+#[tokio::test]
+async fn gmail_syncs_and_converges_on_postgres() {
+    if Backend::Postgres.available() {
+        a_mailbox_syncs_completely_and_changes_converge(
+            Backend::Postgres,
+            "google",
+            "sync@gmail.test",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn graph_syncs_and_converges_on_sqlite() {
+    a_mailbox_syncs_completely_and_changes_converge(
+        Backend::Sqlite,
+        "microsoft",
+        "sync@contoso.test",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn graph_syncs_and_converges_on_postgres() {
+    if Backend::Postgres.available() {
+        a_mailbox_syncs_completely_and_changes_converge(
+            Backend::Postgres,
+            "microsoft",
+            "sync@contoso.test",
+        )
+        .await;
+    }
+}
+
+async fn a_forgotten_cursor_rescans_without_duplicates(backend: Backend) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    for (provider, email) in [
+        ("google", "re@gmail.test"),
+        ("microsoft", "re@contoso.test"),
+    ] {
+        let id = connect(&w, provider, email, 60).await;
+        let first = synced_after(&w, id, None, Duration::from_secs(60)).await;
+        let entries = truth(&w, email).await;
+        w.control(&format!("/users/{email}/expire-cursors"), json!({}))
+            .await;
+        w.control(
+            &format!(
+                "/users/{email}/messages/{}/change",
+                entries[5]["id"].as_str().unwrap()
+            ),
+            json!({"deleted": true}),
+        )
+        .await;
+        w.control(
+            &format!("/users/{email}/deliver"),
+            json!({"subject": "After the cursor was lost"}),
+        )
+        .await;
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        w.app
+            .call(
+                "mailAccounts:sync",
+                Some(&user_token(7)),
+                &format!("filterByTk={id}"),
+                Some(json!({})),
+            )
+            .await;
+        synced_after(
+            &w,
+            id,
+            first["lastSyncAt"].as_str(),
+            Duration::from_secs(60),
+        )
+        .await;
+        assert_equals_truth(&w, id, provider, email).await;
+    }
+}
+both_backends!(rescan, a_forgotten_cursor_rescans_without_duplicates);
+
+async fn a_stopped_worker_is_resumed_by_another_without_loss(backend: Backend) {
+    let Some(w) = wired_with(backend, |s| {
+        s.sync.page_size = 20;
+    })
+    .await
+    else {
+        return;
+    };
+    let id = connect(&w, "google", "crash@gmail.test", 200).await;
+    let state = w.app.state.clone().unwrap();
+    email_manager::sync::schedule_due(&state).await.unwrap();
+    // A worker runs until it has committed some pages, then is dropped mid-sync.
+    let worker = {
+        let state = state.clone();
+        tokio::spawn(async move { email_manager::sync::run_one(&state).await })
+    };
+    let started = Instant::now();
+    loop {
+        let done = account(&w, id).await["sync"]["done"].as_i64().unwrap_or(0);
+        if done >= 60 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the first pages never came"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    worker.abort();
+    let _ = worker.await;
+    let partial = stored(&w, id).len();
+    assert!(
+        partial > 0 && partial < 200,
+        "stopped mid-sync with {partial} stored"
+    );
+    // Its lease runs out; another process takes the job over.
+    w.app.db.query_texts(
+        "UPDATE sync_jobs SET lease_until = '2000-01-01 00:00:00' RETURNING lease_owner AS value",
+    );
+    assert!(
+        email_manager::sync::run_one(&state).await.unwrap(),
+        "the job is claimed again"
+    );
+    assert_equals_truth(&w, id, "google", "crash@gmail.test").await;
+    let row = account(&w, id).await;
+    assert_eq!(
+        (row["status"].as_str(), row["messageCount"].as_i64()),
+        (Some("active"), Some(200))
+    );
+}
+both_backends!(resume, a_stopped_worker_is_resumed_by_another_without_loss);
+
+#[tokio::test]
+async fn faults_and_throttles_are_ridden_out() {
+    let w = wired_with(Backend::Sqlite, |_| {}).await.unwrap();
+    let id = connect(&w, "google", "storm@gmail.test", 150).await;
+    // From here on, one provider call in five fails (5xx, resets, 429s), under a tight quota.
+    w.control("/faults", json!({"rate": 0.2, "kinds": ["500", "503", "429", "429-no-retry-after", "reset"], "seed": 7})).await;
+    w.control(
+        "/quota",
+        json!({"provider": "google", "unitsPerMinute": 2000, "windowSecs": 1}),
+    )
+    .await;
+    let state = w.app.state.clone().unwrap();
+    email_manager::sync::schedule_due(&state).await.unwrap();
+    // Retries inside a run ride the faults out; a run that still fails is rescheduled,
+    // and the next one continues from its last page.
+    for _ in 0..5 {
+        assert!(email_manager::sync::run_one(&state).await.unwrap());
+        if account(&w, id).await["lastSyncAt"].is_string() {
+            break;
+        }
+        w.app.db.query_texts(
+            "UPDATE sync_jobs SET run_after = '2000-01-01 00:00:00' RETURNING lease_owner AS value",
+        );
+    }
+    w.http
+        .delete(format!("{}/_emulator/faults", w.emulator.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account(&w, id).await["status"], "active");
+    assert_equals_truth(&w, id, "google", "storm@gmail.test").await;
+}
+
+async fn a_revoked_grant_stops_the_account_at_needs_reauth(backend: Backend) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    let id = connect(&w, "microsoft", "stop@contoso.test", 10).await;
+    let first = synced_after(&w, id, None, Duration::from_secs(60)).await;
+    w.control("/users/stop@contoso.test/revoke", json!({}))
+        .await;
+    w.app
+        .call(
+            "mailAccounts:sync",
+            Some(&user_token(7)),
+            &format!("filterByTk={id}"),
+            Some(json!({})),
+        )
+        .await;
+    let started = Instant::now();
+    loop {
+        let row = account(&w, id).await;
+        if row["status"] == "needs_reauth" {
+            assert_eq!(row["lastError"]["code"], "REAUTH_REQUIRED");
+            assert_eq!(row["lastSyncAt"], first["lastSyncAt"]);
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{row}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+both_backends!(
+    reauth_stops,
+    a_revoked_grant_stops_the_account_at_needs_reauth
+);

@@ -17,6 +17,8 @@ pub struct AppState {
     pub instance_id: String,
     /// One token refresh at a time per account within this process.
     pub refresh_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
+    /// Each account's provider budget (quota units, requests in flight).
+    pub budgets: crate::sync::Budgets,
 }
 
 impl AppState {

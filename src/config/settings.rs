@@ -30,6 +30,15 @@ pub struct SyncSettings {
     pub page_size: u32,
     /// How long a worker's claim on an account lasts without a heartbeat, in seconds.
     pub lease_secs: u64,
+    /// Gmail quota units one mailbox may spend per minute (Google: 6,000 per user for
+    /// projects created from May 2026, 15,000 for older ones); 0 for no limit.
+    pub gmail_units_per_minute: u64,
+    /// Gmail requests in flight per mailbox.
+    pub gmail_max_concurrent: u32,
+    /// Graph requests per mailbox per 10 minutes (Microsoft: 10,000); 0 for no limit.
+    pub graph_requests_per_10_min: u64,
+    /// Graph requests in flight per mailbox (Microsoft: 4).
+    pub graph_max_concurrent: u32,
 }
 
 impl Default for SyncSettings {
@@ -40,6 +49,10 @@ impl Default for SyncSettings {
             workers: 2,
             page_size: 100,
             lease_secs: 120,
+            gmail_units_per_minute: 6_000,
+            gmail_max_concurrent: 8,
+            graph_requests_per_10_min: 10_000,
+            graph_max_concurrent: 4,
         }
     }
 }

@@ -88,6 +88,18 @@ pub(super) fn validate(settings: &Settings) -> Vec<ConfigIssue> {
         ("sync.workers", u64::from(sync.workers), 1, 64),
         ("sync.page_size", u64::from(sync.page_size), 1, 500),
         ("sync.lease_secs", sync.lease_secs, 10, 3_600),
+        (
+            "sync.gmail_max_concurrent",
+            u64::from(sync.gmail_max_concurrent),
+            1,
+            64,
+        ),
+        (
+            "sync.graph_max_concurrent",
+            u64::from(sync.graph_max_concurrent),
+            1,
+            64,
+        ),
     ] {
         check(
             key,

@@ -101,6 +101,7 @@ impl Application {
         let body_limit = web::Data::new(BodyLimit(settings.server.max_body_bytes));
         let store_data = web::Data::new(store.clone());
         let auth = web::Data::new(auth);
+        let settings_sync = settings.sync.clone();
         let state = web::Data::new(AppState {
             settings,
             store,
@@ -108,6 +109,7 @@ impl Application {
             http: http_client,
             instance_id: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             refresh_locks: Default::default(),
+            budgets: crate::sync::Budgets::new(&settings_sync),
         });
         let shared_state = state.clone();
         if state.settings.sync.enabled {

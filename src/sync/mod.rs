@@ -9,12 +9,14 @@
 //! twice. Throttles are waited out, transient failures retried with backoff, a cursor
 //! the provider forgot triggers a rescan.
 
+mod budget;
 mod gmail;
 mod graph;
 mod retry;
 mod scheduler;
 mod worker;
 
+pub use budget::{Budgets, gmail_units};
 pub use scheduler::schedule_due;
 pub use worker::{run_one, spawn};
 

@@ -26,7 +26,13 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
+        let spent = run
+            .state
+            .budgets
+            .spend(run.account_id(), run.kind, super::gmail_units(what))
+            .await;
         let result = with_access(run.state, run.account_id(), run.kind, &f).await;
+        drop(spent);
         let wait = match &result {
             Err(CallError::Provider(ProviderError::RateLimited { retry_after })) => {
                 let wait = retry_after

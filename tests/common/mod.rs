@@ -59,6 +59,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.security.encryption_key = SecretString::new(random_key());
     // Tests that sync turn it on; the others must not see background provider calls.
     settings.sync.enabled = false;
+    // The emulator's quotas are switched off or set by each test.
+    settings.sync.gmail_units_per_minute = 0;
     settings
 }
 

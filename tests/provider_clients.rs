@@ -66,6 +66,23 @@ async fn gmail_calls_parse_and_history_follows_changes() {
         }
     }
     assert_eq!(ids.len(), 30);
+    let mut asked: Vec<String> = ids[..3].to_vec();
+    asked.push("0000000000000001".into());
+    let batch = with_access(&state, id, kind, |t| {
+        let (g, a) = (gmail.clone(), asked.clone());
+        async move { g.batch_raw(&t, &a).await }
+    })
+    .await
+    .unwrap();
+    assert_eq!(batch.len(), 4);
+    for (k, (asked_id, item)) in batch.iter().enumerate() {
+        assert_eq!(asked_id, &asked[k], "answers come back in the order asked");
+        if k < 3 {
+            assert_eq!(&item.as_ref().unwrap().id, asked_id);
+        } else {
+            assert!(matches!(item, Err(ProviderError::NotFound)), "{item:?}");
+        }
+    }
     let first = ids[0].clone();
     let raw = with_access(&state, id, kind, |t| {
         let (g, m) = (gmail.clone(), first.clone());

@@ -201,18 +201,7 @@ impl GmailClient {
                     .query(&[("format", "raw")]),
             )
             .await?;
-        let raw = URL_SAFE
-            .decode(answer.raw.as_bytes())
-            .or_else(|_| URL_SAFE_NO_PAD.decode(answer.raw.trim_end_matches('=')))
-            .map_err(|_| ProviderError::Transient("raw message is not base64url".into()))?;
-        Ok(RawMessage {
-            id: answer.id,
-            thread_id: answer.thread_id,
-            label_ids: answer.label_ids,
-            history_id: answer.history_id.parse().unwrap_or_default(),
-            internal_date: answer.internal_date.parse().unwrap_or_default(),
-            raw,
-        })
+        raw_from_answer(answer)
     }
 
     /// Changes after `start` (history ids grow but are not contiguous).
@@ -285,5 +274,173 @@ impl GmailClient {
             body["threadId"] = json!(thread);
         }
         self.send(self.post(token, "/messages/send", &body)).await
+    }
+}
+
+/// One answer of a batch: the message, or why that part failed.
+pub type BatchItem = (String, Result<RawMessage, ProviderError>);
+
+fn raw_from_answer(answer: RawAnswer) -> Result<RawMessage, ProviderError> {
+    let raw = URL_SAFE
+        .decode(answer.raw.as_bytes())
+        .or_else(|_| URL_SAFE_NO_PAD.decode(answer.raw.trim_end_matches('=')))
+        .map_err(|_| ProviderError::Transient("raw message is not base64url".into()))?;
+    Ok(RawMessage {
+        id: answer.id,
+        thread_id: answer.thread_id,
+        label_ids: answer.label_ids,
+        history_id: answer.history_id.parse().unwrap_or_default(),
+        internal_date: answer.internal_date.parse().unwrap_or_default(),
+        raw,
+    })
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| p + from)
+}
+
+/// Splits a `multipart/mixed` body into its parts (each without its boundary lines).
+fn multipart_parts<'a>(body: &'a [u8], boundary: &str) -> Vec<&'a [u8]> {
+    let delimiter = format!("--{boundary}");
+    let mut parts = Vec::new();
+    let Some(mut at) = find(body, delimiter.as_bytes(), 0) else {
+        return parts;
+    };
+    loop {
+        let start = at + delimiter.len();
+        if body.get(start..start + 2) == Some(b"--") {
+            break;
+        }
+        let Some(next) = find(body, delimiter.as_bytes(), start) else {
+            break;
+        };
+        parts.push(&body[start..next]);
+        at = next;
+    }
+    parts
+}
+
+/// Splits `head\r\n\r\nbody` (LF alone accepted too).
+fn split_once_blank(bytes: &[u8]) -> (&[u8], &[u8]) {
+    match find(bytes, b"\r\n\r\n", 0) {
+        Some(at) => (&bytes[..at], &bytes[at + 4..]),
+        None => match find(bytes, b"\n\n", 0) {
+            Some(at) => (&bytes[..at], &bytes[at + 2..]),
+            None => (bytes, &[][..]),
+        },
+    }
+}
+
+impl GmailClient {
+    /// Gets up to 100 messages (`format=raw`) in one batch request; each answer comes back
+    /// with its own outcome. A batch whose parts were all refused for the token reports
+    /// `Unauthorized` as a whole, so the caller refreshes and retries it.
+    pub async fn batch_raw(
+        &self,
+        token: &str,
+        ids: &[String],
+    ) -> Result<Vec<BatchItem>, ProviderError> {
+        let boundary = format!("batch_{:016x}", rand::random::<u64>());
+        let mut body = String::new();
+        for (k, id) in ids.iter().enumerate() {
+            body.push_str(&format!(
+                "--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <item-{k}>\r\n\r\nGET /gmail/v1/users/me/messages/{id}?format=raw\r\n\r\n"
+            ));
+        }
+        body.push_str(&format!("--{boundary}--\r\n"));
+        let root = self.base.trim_end_matches("/gmail/v1/users/me");
+        let response = self
+            .http
+            .post(format!("{root}/batch/gmail/v1"))
+            .bearer_auth(token)
+            .header(
+                "content-type",
+                format!("multipart/mixed; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(ToString::to_string);
+        let bytes = response.bytes().await.map_err(transport)?;
+        if !(200..300).contains(&status) {
+            return Err(classify_gmail(status, retry_after.as_deref(), &bytes));
+        }
+        let boundary = content_type
+            .split(';')
+            .filter_map(|p| p.trim().strip_prefix("boundary="))
+            .next()
+            .map(|b| b.trim_matches('"').to_string())
+            .ok_or_else(|| ProviderError::Transient("batch answer without a boundary".into()))?;
+        let mut answers: Vec<Option<Result<RawMessage, ProviderError>>> =
+            (0..ids.len()).map(|_| None).collect();
+        for part in multipart_parts(&bytes, &boundary) {
+            let (head, http) = split_once_blank(part);
+            let head = String::from_utf8_lossy(head);
+            let Some(index) = head
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("content-id:"))
+                .and_then(|l| l.rsplit('-').next())
+                .and_then(|n| n.trim().trim_end_matches('>').parse::<usize>().ok())
+                .filter(|i| *i < ids.len())
+            else {
+                continue;
+            };
+            let (status_and_headers, json) = split_once_blank(http);
+            let status_and_headers = String::from_utf8_lossy(status_and_headers);
+            let status: u16 = status_and_headers
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(500);
+            let part_retry = status_and_headers
+                .lines()
+                .find(|l| l.to_ascii_lowercase().starts_with("retry-after:"))
+                .map(|l| l[12..].trim().to_string());
+            let json = json.strip_suffix(b"\r\n").unwrap_or(json);
+            answers[index] = Some(if (200..300).contains(&status) {
+                serde_json::from_slice::<RawAnswer>(json)
+                    .map_err(|e| ProviderError::Transient(format!("unexpected answer: {e}")))
+                    .and_then(raw_from_answer)
+            } else {
+                Err(classify_gmail(status, part_retry.as_deref(), json))
+            });
+        }
+        let items: Vec<BatchItem> = ids
+            .iter()
+            .cloned()
+            .zip(answers)
+            .map(|(id, answer)| {
+                (
+                    id,
+                    answer.unwrap_or_else(|| {
+                        Err(ProviderError::Transient("no answer for this part".into()))
+                    }),
+                )
+            })
+            .collect();
+        if !items.is_empty()
+            && items
+                .iter()
+                .all(|(_, r)| matches!(r, Err(ProviderError::Unauthorized)))
+        {
+            return Err(ProviderError::Unauthorized);
+        }
+        Ok(items)
     }
 }

@@ -3,7 +3,7 @@
 //! Gmail no longer keeps means a rescan: everything listed is upserted and what is no
 //! longer there is deleted.
 
-use super::retry::call;
+use super::retry::{call, call_costing};
 use super::{Run, Stats, SyncError};
 use crate::mail::parse;
 use crate::providers::ProviderError;
@@ -14,8 +14,11 @@ use futures_util::StreamExt;
 use std::collections::{HashMap, HashSet};
 
 const SCOPE: &str = "account";
-/// Messages fetched at once (Gmail's per-user concurrency is shared with every app).
+/// Messages fetched at once when one is fetched alone (Gmail's per-user concurrency is
+/// shared with every app).
 const PARALLEL: usize = 4;
+/// Messages per batch request (Google advises at most 50).
+const BATCH: usize = 50;
 
 /// System labels shown as folders, with their roles and names.
 const SYSTEM: [(&str, &str, &str); 7] = [
@@ -169,32 +172,54 @@ async fn fetch_all(
     client: &GmailClient,
     ids: Vec<String>,
 ) -> Result<Vec<IncomingMessage>, SyncError> {
-    let fetched: Vec<Result<Option<RawMessage>, SyncError>> = futures_util::stream::iter(ids)
-        .map(|id| async move {
-            match call(run, "messages.get", |t| {
-                let (c, id) = (client.clone(), id.clone());
-                async move { c.raw(&t, &id).await }
-            })
-            .await
-            {
-                Ok(message) => Ok(Some(message)),
-                // Deleted since it was listed: nothing to store.
-                Err(SyncError::Provider(ProviderError::NotFound)) => Ok(None),
-                Err(error) => Err(error),
-            }
+    let mut messages: Vec<RawMessage> = Vec::new();
+    let mut one_by_one: Vec<String> = Vec::new();
+    // Batches of 50 (Google's advice); each part costs what a single get costs.
+    for chunk in ids.chunks(BATCH) {
+        let chunk: Vec<String> = chunk.to_vec();
+        let units = super::gmail_units("messages.get") * chunk.len() as u64;
+        let items = call_costing(run, "messages.get (batch)", units, |t| {
+            let (c, ids) = (client.clone(), chunk.clone());
+            async move { c.batch_raw(&t, &ids).await }
         })
-        .buffered(PARALLEL)
-        .collect()
-        .await;
-    let mut out = Vec::new();
-    for item in fetched {
-        if let Some(message) = item? {
-            let id = message.id.clone();
-            match incoming(message) {
-                Some(message) => out.push(message),
-                None => {
-                    tracing::warn!(account = run.account_id(), message = %id, "a message is not valid MIME; skipped")
+        .await?;
+        for (id, item) in items {
+            match item {
+                Ok(message) => messages.push(message),
+                // Deleted since it was listed: nothing to store.
+                Err(ProviderError::NotFound) => {}
+                // A part that failed for a passing reason is fetched on its own, with retries.
+                Err(_) => one_by_one.push(id),
+            }
+        }
+    }
+    let singles: Vec<Result<Option<RawMessage>, SyncError>> =
+        futures_util::stream::iter(one_by_one)
+            .map(|id| async move {
+                match call(run, "messages.get", |t| {
+                    let (c, id) = (client.clone(), id.clone());
+                    async move { c.raw(&t, &id).await }
+                })
+                .await
+                {
+                    Ok(message) => Ok(Some(message)),
+                    Err(SyncError::Provider(ProviderError::NotFound)) => Ok(None),
+                    Err(error) => Err(error),
                 }
+            })
+            .buffered(PARALLEL)
+            .collect()
+            .await;
+    for single in singles {
+        messages.extend(single?);
+    }
+    let mut out = Vec::with_capacity(messages.len());
+    for message in messages {
+        let id = message.id.clone();
+        match incoming(message) {
+            Some(message) => out.push(message),
+            None => {
+                tracing::warn!(account = run.account_id(), message = %id, "a message is not valid MIME; skipped")
             }
         }
     }

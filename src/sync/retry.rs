@@ -17,8 +17,23 @@ fn backoff(attempt: u32) -> Duration {
     Duration::from_millis(base.min(10_000) + rand::random::<u64>() % 250)
 }
 
-/// Calls the provider for the run's account with retries.
+/// Calls the provider for the run's account with retries; `what` names the method (its
+/// Gmail quota cost is looked up by that name).
 pub async fn call<T, F, Fut>(run: &Run<'_>, what: &'static str, f: F) -> Result<T, SyncError>
+where
+    F: Fn(String) -> Fut,
+    Fut: Future<Output = Result<T, ProviderError>>,
+{
+    call_costing(run, what, super::gmail_units(what), f).await
+}
+
+/// Like [`call`], for a call that costs `units` (a batch costs each of its parts).
+pub async fn call_costing<T, F, Fut>(
+    run: &Run<'_>,
+    what: &'static str,
+    units: u64,
+    f: F,
+) -> Result<T, SyncError>
 where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<T, ProviderError>>,
@@ -29,7 +44,7 @@ where
         let spent = run
             .state
             .budgets
-            .spend(run.account_id(), run.kind, super::gmail_units(what))
+            .spend(run.account_id(), run.kind, units)
             .await;
         let result = with_access(run.state, run.account_id(), run.kind, &f).await;
         drop(spent);

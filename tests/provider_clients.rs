@@ -229,7 +229,7 @@ async fn graph_calls_parse_and_delta_rounds_follow_changes() {
     let select = "subject,isRead,flag,conversationId,receivedDateTime,internetMessageId";
     let mut page = with_access(&state, id, kind, |t| {
         let (g, folder) = (graph.clone(), inbox.id.clone());
-        async move { g.delta_start(&t, &folder, select, 7).await }
+        async move { g.delta_start(&t, &folder, select, 7, None).await }
     })
     .await
     .unwrap();

@@ -445,3 +445,33 @@ both_backends!(
     reauth_stops,
     a_revoked_grant_stops_the_account_at_needs_reauth
 );
+
+async fn the_first_sync_takes_only_the_configured_window(backend: Backend) {
+    let Some(w) = wired_with(backend, |s| {
+        s.sync.enabled = true;
+        s.sync.initial_window_days = 7;
+    })
+    .await
+    else {
+        return;
+    };
+    for (provider, email) in [
+        ("google", "win@gmail.test"),
+        ("microsoft", "win@contoso.test"),
+    ] {
+        // Generated mail is dated weeks ago; two messages arrive today.
+        w.mailbox(provider, email, 50).await;
+        for k in 0..2 {
+            w.control(
+                &format!("/users/{email}/deliver"),
+                json!({"subject": format!("Today {k}")}),
+            )
+            .await;
+        }
+        let outcome = w.connect(&user_token(7), provider, email).await;
+        let id: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
+        let row = synced_after(&w, id, None, Duration::from_secs(60)).await;
+        assert_eq!(row["messageCount"], 2, "{provider}: only this week's mail");
+    }
+}
+both_backends!(window, the_first_sync_takes_only_the_configured_window);

@@ -39,6 +39,8 @@ pub struct SyncSettings {
     pub graph_requests_per_10_min: u64,
     /// Graph requests in flight per mailbox (Microsoft: 4).
     pub graph_max_concurrent: u32,
+    /// The first sync takes mail received in this many days; 0 takes all of it.
+    pub initial_window_days: u32,
 }
 
 impl Default for SyncSettings {
@@ -53,6 +55,7 @@ impl Default for SyncSettings {
             gmail_max_concurrent: 8,
             graph_requests_per_10_min: 10_000,
             graph_max_concurrent: 4,
+            initial_window_days: 0,
         }
     }
 }

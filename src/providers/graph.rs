@@ -166,20 +166,26 @@ impl GraphClient {
         Ok(folders)
     }
 
-    /// The first page of a delta round over `folder_id` (`select`: the fields wanted).
+    /// The first page of a delta round over `folder_id` (`select`: the fields wanted;
+    /// `since`: only mail received from then on).
     pub async fn delta_start(
         &self,
         token: &str,
         folder_id: &str,
         select: &str,
         page_size: u32,
+        since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<DeltaPage, ProviderError> {
         let url = format!("{}/me/mailFolders/{folder_id}/messages/delta", self.base);
+        let mut query = vec![("$select", select.to_string())];
+        if let Some(since) = since {
+            query.push((
+                "$filter",
+                format!("receivedDateTime ge {}", since.format("%Y-%m-%dT%H:%M:%SZ")),
+            ));
+        }
         self.delta_page(
-            self.http
-                .get(url)
-                .query(&[("$select", select)])
-                .bearer_auth(token),
+            self.http.get(url).query(&query).bearer_auth(token),
             page_size,
         )
         .await

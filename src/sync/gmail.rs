@@ -243,13 +243,15 @@ async fn pages(
     .await?
     .messages_total;
     let page_size = run.state.settings.sync.page_size;
+    // `sync.initial_window_days`: only mail received since then.
+    let query = super::window_start(run.state).map(|since| format!("after:{}", since.timestamp()));
     let mut done = 0;
     run.progress("initial", done, Some(total)).await?;
     loop {
-        let token = page.clone();
+        let (token, q) = (page.clone(), query.clone());
         let list = call(run, "messages.list", |t| {
-            let (c, token) = (client.clone(), token.clone());
-            async move { c.list(&t, token.as_deref(), page_size, None).await }
+            let (c, token, q) = (client.clone(), token.clone(), q.clone());
+            async move { c.list(&t, token.as_deref(), page_size, q.as_deref()).await }
         })
         .await?;
         let ids: Vec<String> = list.messages.iter().map(|m| m.id.clone()).collect();

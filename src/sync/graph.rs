@@ -179,6 +179,7 @@ async fn folder_round(
     };
     let mut seen: Option<Vec<String>> = fresh.then(Vec::new);
     let mut link = cursor.resume.clone().or(cursor.cursor.clone());
+    let since = super::window_start(run.state);
     loop {
         let page: DeltaPage = match link.clone() {
             Some(link) => {
@@ -191,7 +192,7 @@ async fn folder_round(
             None => {
                 call(run, "delta", |t| {
                     let (c, f) = (client.clone(), folder.to_string());
-                    async move { c.delta_start(&t, &f, SELECT, page_size).await }
+                    async move { c.delta_start(&t, &f, SELECT, page_size, since).await }
                 })
                 .await?
             }

@@ -28,6 +28,12 @@ use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::sync_jobs::Fence;
 
+/// The oldest mail a first sync takes (`sync.initial_window_days`; none = all of it).
+pub(crate) fn window_start(state: &AppState) -> Option<chrono::DateTime<chrono::Utc>> {
+    let days = state.settings.sync.initial_window_days;
+    (days > 0).then(|| chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
+}
+
 /// What a run did, for the log line.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {

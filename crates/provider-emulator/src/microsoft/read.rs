@@ -235,7 +235,27 @@ pub fn delta(mailbox: &GraphBox, ctx: &Ctx<'_>, folder: &str) -> Reply {
         .max_page
         .or_else(|| param(ctx, "$top").and_then(|t| t.parse().ok()))
         .unwrap_or(10);
-    let page = match mailbox.delta(&folder_id, token, page_size, ctx.immutable) {
+    // The one `$filter` delta takes for messages: `receivedDateTime ge|gt <time>`.
+    let since = match param(ctx, "$filter") {
+        None => None,
+        Some(filter) => {
+            let parts: Vec<&str> = filter.split_whitespace().collect();
+            match parts.as_slice() {
+                [field, "ge" | "gt", value] if field.eq_ignore_ascii_case("receivedDateTime") => {
+                    match chrono::DateTime::parse_from_rfc3339(value.trim_matches('\'')) {
+                        Ok(at) => Some(at.timestamp_millis()),
+                        Err(_) => return errors::bad_request("Invalid filter clause."),
+                    }
+                }
+                _ => {
+                    return errors::bad_request(
+                        "Only receivedDateTime ge|gt is supported in $filter on delta queries.",
+                    );
+                }
+            }
+        }
+    };
+    let page = match mailbox.delta(&folder_id, token, page_size, ctx.immutable, since) {
         Ok(page) => page,
         Err(_) => return errors::sync_state_not_found(),
     };

@@ -391,7 +391,8 @@ impl GraphBox {
     }
 
     /// One page of a delta round over `folder`, continuing `token` (none = a new round).
-    /// `Err(CursorGone)` when the token is older than the kept changes (410
+    /// `received_since` (epoch ms, from `$filter=receivedDateTime ge …`) limits the first
+    /// round. `Err(CursorGone)` when the token is older than the kept changes (410
     /// SyncStateNotFound) or not one this mailbox issued.
     pub fn delta(
         &self,
@@ -399,6 +400,7 @@ impl GraphBox {
         token: Option<&str>,
         page_size: usize,
         immutable: bool,
+        received_since: Option<i64>,
     ) -> Result<DeltaPage, CursorGone> {
         let page_size = page_size.max(1);
         let cursor = match token {
@@ -410,7 +412,10 @@ impl GraphBox {
         };
         match cursor {
             Cursor::Initial { round, offset } => {
-                let all: Vec<&GraphMessage> = self.newest_first(Some(folder)).collect();
+                let all: Vec<&GraphMessage> = self
+                    .newest_first(Some(folder))
+                    .filter(|m| received_since.is_none_or(|since| m.received_ms >= since))
+                    .collect();
                 let items: Vec<String> = all
                     .iter()
                     .skip(offset)

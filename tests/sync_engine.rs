@@ -475,3 +475,42 @@ async fn the_first_sync_takes_only_the_configured_window(backend: Backend) {
     }
 }
 both_backends!(window, the_first_sync_takes_only_the_configured_window);
+
+async fn two_engines_on_one_database_share_the_accounts(backend: Backend) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    // A second sidecar process on the same database, with its own workers.
+    let mut settings = w.app.settings.clone();
+    settings.sync.enabled = true;
+    let second = email_manager::startup::Application::build(
+        settings,
+        email_manager::startup::BuildOptions { migrate: true },
+    )
+    .await
+    .unwrap();
+    let second_state = second.state();
+    tokio::spawn(second.run_until_stopped());
+    assert_ne!(
+        second_state.instance_id,
+        w.app.state.as_ref().unwrap().instance_id
+    );
+    let mut ids = Vec::new();
+    for k in 0..4 {
+        let (provider, email) = if k % 2 == 0 {
+            ("google", format!("two{k}@gmail.test"))
+        } else {
+            ("microsoft", format!("two{k}@contoso.test"))
+        };
+        ids.push((connect(&w, provider, &email, 120).await, provider, email));
+    }
+    for (id, provider, email) in &ids {
+        synced_after(&w, *id, None, Duration::from_secs(120)).await;
+        assert_equals_truth(&w, *id, provider, email).await;
+    }
+    assert!(
+        !common::logs::text().contains("another worker took this account over"),
+        "no run lost its account to another"
+    );
+}
+both_backends!(two_engines, two_engines_on_one_database_share_the_accounts);

@@ -514,3 +514,48 @@ async fn two_engines_on_one_database_share_the_accounts(backend: Backend) {
     );
 }
 both_backends!(two_engines, two_engines_on_one_database_share_the_accounts);
+
+#[tokio::test]
+async fn repeated_failures_show_error_and_the_next_success_clears_it() {
+    let w = wired_with(Backend::Sqlite, |s| s.sync.call_attempts = 1)
+        .await
+        .unwrap();
+    let id = connect(&w, "microsoft", "flaky@contoso.test", 5).await;
+    let state = w.app.state.clone().unwrap();
+    email_manager::sync::schedule_due(&state).await.unwrap();
+    w.control(
+        "/faults",
+        json!({"provider": "microsoft", "rate": 1.0, "kinds": ["503"]}),
+    )
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        w.app.db.query_texts(
+            "UPDATE sync_jobs SET run_after = '2000-01-01 00:00:00' RETURNING lease_owner AS value",
+        );
+        assert!(email_manager::sync::run_one(&state).await.unwrap());
+        let row = account(&w, id).await;
+        assert_eq!(row["lastError"]["code"], "PROVIDER_UNAVAILABLE");
+        statuses.push(row["status"].as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        statuses,
+        ["active", "active", "error"],
+        "error only after repeated failures"
+    );
+    w.http
+        .delete(format!("{}/_emulator/faults", w.emulator.url))
+        .send()
+        .await
+        .unwrap();
+    w.app.db.query_texts(
+        "UPDATE sync_jobs SET run_after = '2000-01-01 00:00:00' RETURNING lease_owner AS value",
+    );
+    assert!(email_manager::sync::run_one(&state).await.unwrap());
+    let row = account(&w, id).await;
+    assert_eq!(
+        (row["status"].as_str(), row["lastError"].is_null()),
+        (Some("active"), true)
+    );
+    assert_eq!(row["messageCount"], 5);
+}

@@ -41,6 +41,8 @@ pub struct SyncSettings {
     pub graph_max_concurrent: u32,
     /// The first sync takes mail received in this many days; 0 takes all of it.
     pub initial_window_days: u32,
+    /// Tries of one provider call when it is throttled or fails for a passing reason.
+    pub call_attempts: u32,
 }
 
 impl Default for SyncSettings {
@@ -56,6 +58,7 @@ impl Default for SyncSettings {
             graph_requests_per_10_min: 10_000,
             graph_max_concurrent: 4,
             initial_window_days: 0,
+            call_attempts: 8,
         }
     }
 }

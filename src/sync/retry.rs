@@ -9,7 +9,6 @@ use crate::providers::session::{CallError, with_access};
 use std::future::Future;
 use std::time::Duration;
 
-const ATTEMPTS: u32 = 8;
 const LONGEST_WAIT: Duration = Duration::from_secs(60);
 
 fn backoff(attempt: u32) -> Duration {
@@ -69,7 +68,9 @@ where
             _ => None,
         };
         match wait {
-            Some(wait) if attempt < ATTEMPTS => tokio::time::sleep(wait).await,
+            Some(wait) if attempt < run.state.settings.sync.call_attempts => {
+                tokio::time::sleep(wait).await
+            }
             _ => return result.map_err(SyncError::from),
         }
     }

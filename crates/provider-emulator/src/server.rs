@@ -34,6 +34,10 @@ fn routes(config: &mut web::ServiceConfig) {
             "/google/upload/gmail/v1/users/{user}/{tail:.*}",
             web::post().to(google::api),
         )
+        .route(
+            "/google/upload/gmail/v1/users/{user}/{tail:.*}",
+            web::put().to(google::resumable_put),
+        )
         .route("/google/batch/gmail/v1", web::post().to(google::batch))
         .route("/google/batch", web::post().to(google::batch))
         .route(
@@ -61,6 +65,10 @@ fn routes(config: &mut web::ServiceConfig) {
         .route(
             "/upload/gmail/v1/users/{user}/{tail:.*}",
             web::post().to(google::api),
+        )
+        .route(
+            "/upload/gmail/v1/users/{user}/{tail:.*}",
+            web::put().to(google::resumable_put),
         )
         .route("/batch/gmail/v1", web::post().to(google::batch))
         .route("/batch", web::post().to(google::batch))

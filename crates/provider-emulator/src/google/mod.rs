@@ -6,6 +6,7 @@ pub mod errors;
 pub mod gmail;
 mod payload;
 mod query;
+mod resumable;
 
 use crate::gate;
 use crate::oauth::{bearer, pairs};
@@ -13,6 +14,7 @@ use crate::world::{Provider, Shared};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 pub use batch::batch;
+pub use resumable::put as resumable_put;
 
 /// Runs one Gmail call already routed: user check, scopes, quota, then the method.
 #[allow(clippy::too_many_arguments)]
@@ -78,6 +80,12 @@ pub async fn api(
         gate::Faulted::Answer(answer) => return answer,
     };
     let (user, tail) = path.into_inner();
+    if request.method() == actix_web::http::Method::POST
+        && resumable::is_resumable(&request)
+        && request.path().contains("/upload/")
+    {
+        return resumable::open(&request, user, tail, &body);
+    }
     let Some(op) = gmail::route(request.method().as_str(), &tail) else {
         return errors::not_found().into_http();
     };

@@ -3,6 +3,8 @@
 //! provider call, and shape the answer; the SQL lives in `store/`.
 
 pub mod mail_accounts;
+pub mod mail_folders;
+pub mod mail_messages;
 pub mod mail_providers;
 
 use actix_web::web;
@@ -11,4 +13,6 @@ use actix_web::web;
 pub fn configure(config: &mut web::ServiceConfig) {
     mail_providers::configure(config);
     mail_accounts::configure(config);
+    mail_folders::configure(config);
+    mail_messages::configure(config);
 }

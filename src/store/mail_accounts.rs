@@ -315,3 +315,37 @@ pub fn take_due(
             .collect())
     })
 }
+
+/// The accounts whose mail `user_id` may see, with the level: `own` for the user's own,
+/// else the owner's visibility (`metadata`, `subject` or `full`). Private accounts of
+/// others never appear — for admins neither.
+pub fn visible_to(
+    connection: &mut DbConnection,
+    user_id: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows: Vec<(i64, i64, String)> = mail_accounts::table
+        .filter(
+            mail_accounts::user_id
+                .eq(user_id)
+                .or(mail_accounts::visibility.ne("private")),
+        )
+        .select((
+            mail_accounts::id,
+            mail_accounts::user_id,
+            mail_accounts::visibility,
+        ))
+        .load(connection)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, owner, visibility)| {
+            (
+                id,
+                if owner == user_id {
+                    "own".to_string()
+                } else {
+                    visibility
+                },
+            )
+        })
+        .collect())
+}

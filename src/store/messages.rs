@@ -658,3 +658,39 @@ pub fn members(
         .select(mail_messages::provider_message_id)
         .load(connection)?)
 }
+
+/// A folder as the API lists it.
+#[derive(Debug, Clone, Queryable)]
+pub struct FolderRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub provider_id: String,
+    pub name: String,
+    pub role: Option<String>,
+    pub total_count: i64,
+    pub unread_count: i64,
+}
+
+/// The folders of `accounts`, ordered by account, role first, then name.
+pub fn folders(
+    connection: &mut DbConnection,
+    accounts: &[i64],
+) -> Result<Vec<FolderRow>, StoreError> {
+    Ok(mail_folders::table
+        .filter(mail_folders::account_id.eq_any(accounts))
+        .order((
+            mail_folders::account_id.asc(),
+            mail_folders::role.is_null(),
+            mail_folders::name.asc(),
+        ))
+        .select((
+            mail_folders::id,
+            mail_folders::account_id,
+            mail_folders::provider_id,
+            mail_folders::name,
+            mail_folders::role,
+            mail_folders::total_count,
+            mail_folders::unread_count,
+        ))
+        .load(connection)?)
+}

@@ -8,6 +8,7 @@ pub mod account_tokens;
 mod connection;
 pub mod mail_accounts;
 pub mod mail_providers;
+pub mod message_query;
 pub mod messages;
 mod migrate;
 pub mod oauth_states;

@@ -1,0 +1,95 @@
+use crate::auth::Caller;
+use crate::http::filter::{FieldKind, FieldSpec, Filter, Operator, Scalar, Value};
+use crate::http::{ApiError, ListPage, QueryParams};
+use crate::state::AppState;
+use crate::store::{mail_accounts, messages};
+use actix_web::web;
+use serde::Serialize;
+
+const FIELDS: &[FieldSpec] = &[FieldSpec {
+    name: "accountId",
+    kind: FieldKind::Id,
+}];
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FolderView {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub role: Option<String>,
+    pub provider_id: String,
+    pub total_count: i64,
+    pub unread_count: i64,
+}
+
+/// The account ids a filter names (`{"accountId": 3}` or `{"accountId": {"$in": [..]}}`).
+fn wanted_accounts(filter: &Filter) -> Result<Option<Vec<i64>>, ApiError> {
+    let ids = |value: &Value| -> Vec<i64> {
+        let scalars: Vec<&Scalar> = match value {
+            Value::One(s) => vec![s],
+            Value::Many(list) => list.iter().collect(),
+            Value::Flag(_) => Vec::new(),
+        };
+        scalars
+            .into_iter()
+            .filter_map(|s| {
+                if let Scalar::Int(i) = s {
+                    Some(*i)
+                } else {
+                    None
+                }
+            })
+            .collect()
+    };
+    match filter {
+        Filter::And(parts) if parts.is_empty() => Ok(None),
+        Filter::Condition(c) if matches!(c.op, Operator::Eq | Operator::In) => {
+            Ok(Some(ids(&c.value)))
+        }
+        _ => Err(ApiError::bad_request(
+            "INVALID_FILTER",
+            "filter: mailFolders takes accountId with $eq or $in",
+        )),
+    }
+}
+
+/// `mailFolders:list?filter={"accountId":<id>}`: folders of the caller's own accounts and of
+/// accounts whose owners share at least metadata. Without a filter, all of them.
+pub async fn list_mail_folders(
+    caller: Caller,
+    params: QueryParams,
+    state: web::Data<AppState>,
+) -> Result<ListPage<FolderView>, ApiError> {
+    let page = params.page()?;
+    let wanted = wanted_accounts(&params.filter(FIELDS)?)?;
+    let user = caller.user_id.0;
+    let rows = state
+        .store
+        .run(move |c| {
+            let visible = mail_accounts::visible_to(c, user)?;
+            let accounts: Vec<i64> = visible
+                .into_iter()
+                .map(|(id, _)| id)
+                .filter(|id| wanted.as_ref().is_none_or(|w| w.contains(id)))
+                .collect();
+            messages::folders(c, &accounts)
+        })
+        .await?;
+    let count = rows.len() as u64;
+    let rows = rows
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.size as usize)
+        .map(|f| FolderView {
+            id: f.id,
+            account_id: f.account_id,
+            name: f.name,
+            role: f.role,
+            provider_id: f.provider_id,
+            total_count: f.total_count,
+            unread_count: f.unread_count,
+        })
+        .collect();
+    Ok(ListPage { rows, count, page })
+}

@@ -1,0 +1,139 @@
+use super::view::{Level, MessageView};
+use crate::auth::Caller;
+use crate::http::filter::{Filter, MESSAGE_FIELDS};
+use crate::http::{ApiError, ListPage, QueryParams, SortKey};
+use crate::state::AppState;
+use crate::store::mail_accounts;
+use crate::store::message_query::{self, MessageQuery};
+use actix_web::{HttpRequest, web};
+use std::collections::HashMap;
+
+const SORTABLE: [&str; 3] = ["date", "subject", "from.address"];
+const MAX_QUERY_CHARS: usize = 500;
+
+fn mentions(filter: &Filter, field: &str) -> bool {
+    match filter {
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().any(|p| mentions(p, field)),
+        Filter::Condition(c) => c.field == field,
+    }
+}
+
+/// `X-Timezone` as minutes east of UTC (`+08:00` → 480); UTC when absent or odd.
+pub fn utc_offset(request: &HttpRequest) -> i32 {
+    let Some(text) = request
+        .headers()
+        .get("x-timezone")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return 0;
+    };
+    let (sign, rest) = match text.trim().split_at_checked(1) {
+        Some(("+", rest)) => (1, rest),
+        Some(("-", rest)) => (-1, rest),
+        _ => return 0,
+    };
+    let mut parts = rest.split(':');
+    let hours: i32 = parts.next().and_then(|h| h.parse().ok()).unwrap_or(0);
+    let minutes: i32 = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    if hours > 14 || minutes > 59 {
+        return 0;
+    }
+    sign * (hours * 60 + minutes)
+}
+
+/// `mailMessages:list`: messages of the caller's own mailboxes and of mailboxes whose
+/// owners share them, newest first by default. A filter on `subject` only reaches
+/// mailboxes that share subjects, and `q` (which searches bodies) only those that share
+/// everything: a filter can never reveal what a row would hide.
+pub async fn list_mail_messages(
+    caller: Caller,
+    request: HttpRequest,
+    params: QueryParams,
+    state: web::Data<AppState>,
+) -> Result<ListPage<MessageView>, ApiError> {
+    if params.pagination_disabled()? {
+        return Err(ApiError::bad_request(
+            "INVALID_PARAMETER",
+            "paginate: messages are always paged",
+        ));
+    }
+    let page = params.page()?;
+    let filter = params.filter(MESSAGE_FIELDS)?;
+    let sort = params.sort(
+        &SORTABLE,
+        &[SortKey {
+            field: "date",
+            descending: true,
+        }],
+    )?;
+    let q = params
+        .one("q")?
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(ToString::to_string);
+    if q.as_ref()
+        .is_some_and(|q| q.chars().count() > MAX_QUERY_CHARS)
+    {
+        return Err(ApiError::invalid_field(
+            "q",
+            format!("longer than {MAX_QUERY_CHARS} characters"),
+        ));
+    }
+    let needs_subject = mentions(&filter, "subject");
+    let needs_body = q.is_some();
+    let user = caller.user_id.0;
+    let visible = state
+        .store
+        .run(move |c| mail_accounts::visible_to(c, user))
+        .await?;
+    let levels: HashMap<i64, Level> = visible
+        .into_iter()
+        .filter_map(|(id, level)| Some((id, Level::parse(&level)?)))
+        .filter(|(_, level)| {
+            (!needs_subject || level.shows_subject()) && (!needs_body || level.shows_body())
+        })
+        .collect();
+    let query = MessageQuery {
+        accounts: levels.keys().copied().collect(),
+        filter,
+        q,
+        sort,
+        page,
+        utc_offset_minutes: utc_offset(&request),
+        kind: state.store.kind(),
+    };
+    let (rows, count, folders, participants) = state
+        .store
+        .run(move |c| {
+            let (rows, count) = message_query::list(c, &query)?;
+            let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+            let folders = message_query::folder_ids(c, &ids)?;
+            let participants = message_query::participants(c, &ids)?;
+            Ok((rows, count, folders, participants))
+        })
+        .await?;
+    let views = rows
+        .into_iter()
+        .map(|row| {
+            let level = levels
+                .get(&row.account_id)
+                .copied()
+                .unwrap_or(Level::Metadata);
+            let own_folders = folders
+                .iter()
+                .filter(|(m, _)| *m == row.id)
+                .map(|(_, f)| *f)
+                .collect();
+            let people: Vec<_> = participants
+                .iter()
+                .filter(|p| p.message_id == row.id)
+                .collect();
+            MessageView::new(row, level, own_folders, &people)
+        })
+        .collect();
+    Ok(ListPage {
+        rows: views,
+        count: count as u64,
+        page,
+    })
+}

@@ -1,0 +1,15 @@
+//! `mailMessages`: synchronized mail of the mailboxes a caller may see — listing with
+//! NocoBase filters, full-text search and record linking by participant address or
+//! domain, with fields hidden per the owner's visibility.
+
+mod list;
+mod view;
+
+use crate::http::action;
+use actix_web::web;
+
+pub use view::MessageView;
+
+pub fn configure(config: &mut web::ServiceConfig) {
+    action(config, "mailMessages:list", list::list_mail_messages);
+}

@@ -1,0 +1,479 @@
+//! Listing messages: the API's `filter` tree compiled to diesel expressions (never SQL
+//! built from strings), full-text `q`, sorting, paging, and the accounts a caller may see.
+
+use super::schema::{mail_message_folders, mail_messages, mail_participants};
+use super::{DbConnection, StoreError};
+use crate::config::DatabaseKind;
+use crate::http::filter::{Condition, Filter, Operator, Scalar, Value};
+use crate::http::{Page, SortKey};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+
+type Backend = <DbConnection as Connection>::Backend;
+type Predicate = Box<dyn BoxableExpression<mail_messages::table, Backend, SqlType = Bool>>;
+
+diesel::define_sql_function!(fn lower(x: Text) -> Text);
+
+/// What to list.
+#[derive(Debug, Clone)]
+pub struct MessageQuery {
+    /// Accounts whose messages may be listed.
+    pub accounts: Vec<i64>,
+    pub filter: Filter,
+    pub q: Option<String>,
+    pub sort: Vec<SortKey>,
+    pub page: Page,
+    /// The caller's UTC offset in minutes (`X-Timezone`), for whole-day date filters.
+    pub utc_offset_minutes: i32,
+    pub kind: DatabaseKind,
+}
+
+/// A listed message.
+#[derive(Debug, Clone, Queryable)]
+pub struct ListedMessage {
+    pub id: i64,
+    pub account_id: i64,
+    pub thread_id: Option<i64>,
+    pub subject: String,
+    pub snippet: String,
+    pub from_name: Option<String>,
+    pub from_address: Option<String>,
+    pub received_at: NaiveDateTime,
+    pub is_read: bool,
+    pub is_starred: bool,
+    pub has_attachments: bool,
+    pub size: i64,
+}
+
+fn always(value: bool) -> Predicate {
+    Box::new(sql::<Bool>(if value { "1 = 1" } else { "1 = 0" }))
+}
+
+fn ints(value: &Value) -> Vec<i64> {
+    scalars(value)
+        .filter_map(|s| {
+            if let Scalar::Int(i) = s {
+                Some(*i)
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn texts(value: &Value) -> Vec<String> {
+    scalars(value)
+        .filter_map(|s| {
+            if let Scalar::Text(t) = s {
+                Some(t.clone())
+            } else {
+                None
+            }
+        })
+        .collect()
+}
+
+fn scalars(value: &Value) -> Box<dyn Iterator<Item = &Scalar> + '_> {
+    match value {
+        Value::One(s) => Box::new(std::iter::once(s)),
+        Value::Many(list) => Box::new(list.iter()),
+        Value::Flag(_) => Box::new(std::iter::empty()),
+    }
+}
+
+fn flag(value: &Value) -> bool {
+    matches!(value, Value::Flag(true))
+}
+
+/// `%text%` with LIKE's wildcards escaped.
+fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
+
+fn start_of_day(day: NaiveDate, offset_minutes: i32) -> NaiveDateTime {
+    day.and_hms_opt(0, 0, 0).unwrap_or_default() - Duration::minutes(i64::from(offset_minutes))
+}
+
+fn instant(scalar: &Scalar, offset: i32) -> Option<NaiveDateTime> {
+    match scalar {
+        Scalar::Instant(at) => Some(at.naive_utc()),
+        Scalar::Day(day) => Some(start_of_day(*day, offset)),
+        _ => None,
+    }
+}
+
+/// `mail_messages.id IN (participants matching …)`, built from concrete subqueries: the
+/// backend-dispatching query builder cannot nest boxed expressions inside a subselect.
+macro_rules! participant_in {
+    ($role:expr, $matches:expr) => {{
+        let predicate: Predicate = match $role {
+            Some(role) => Box::new(
+                mail_messages::id.eq_any(
+                    mail_participants::table
+                        .filter(mail_participants::role.eq(role))
+                        .filter($matches)
+                        .select(mail_participants::message_id),
+                ),
+            ),
+            None => Box::new(
+                mail_messages::id.eq_any(
+                    mail_participants::table
+                        .filter($matches)
+                        .select(mail_participants::message_id),
+                ),
+            ),
+        };
+        predicate
+    }};
+}
+
+/// Messages with a participant (of any role, or of `role`) whose address or domain
+/// matches the condition.
+fn with_participant(condition: &Condition, role: Option<&'static str>, domain: bool) -> Predicate {
+    use Operator as O;
+    let values = texts(&condition.value);
+    let matched: Predicate = match condition.op {
+        O::Includes | O::NotIncludes => {
+            let mut any = always(false);
+            for value in values {
+                let pattern = contains_pattern(&value);
+                let one = if domain {
+                    participant_in!(role, mail_participants::domain.like(pattern).escape('\\'))
+                } else {
+                    participant_in!(role, mail_participants::address.like(pattern).escape('\\'))
+                };
+                any = Box::new(any.or(one));
+            }
+            any
+        }
+        O::Exists | O::NotEmpty | O::Empty => {
+            participant_in!(role, mail_participants::address.ne(""))
+        }
+        _ if domain => participant_in!(role, mail_participants::domain.eq_any(values)),
+        _ => participant_in!(role, mail_participants::address.eq_any(values)),
+    };
+    let wanted = match condition.op {
+        O::Ne | O::NotIn | O::NotIncludes => false,
+        O::Exists => flag(&condition.value),
+        O::Empty => !flag(&condition.value),
+        _ => true,
+    };
+    if wanted {
+        matched
+    } else {
+        Box::new(diesel::dsl::not(matched))
+    }
+}
+
+macro_rules! compare_int {
+    ($column:expr, $op:expr, $values:expr) => {{
+        let values = $values;
+        let first = values.first().copied().unwrap_or_default();
+        let predicate: Predicate = match $op {
+            Operator::Eq => Box::new($column.eq(first)),
+            Operator::Ne => Box::new($column.ne(first)),
+            Operator::In => Box::new($column.eq_any(values)),
+            Operator::NotIn => Box::new(diesel::dsl::not($column.eq_any(values))),
+            Operator::Gt => Box::new($column.gt(first)),
+            Operator::Gte => Box::new($column.ge(first)),
+            Operator::Lt => Box::new($column.lt(first)),
+            Operator::Lte => Box::new($column.le(first)),
+            _ => always(false),
+        };
+        predicate
+    }};
+}
+
+fn condition(c: &Condition, offset: i32) -> Predicate {
+    use Operator as O;
+    match c.field {
+        "id" => compare_int!(mail_messages::id, c.op, ints(&c.value)),
+        "accountId" => compare_int!(mail_messages::account_id, c.op, ints(&c.value)),
+        "threadId" => {
+            let values = ints(&c.value);
+            match c.op {
+                O::Eq | O::In => Box::new(
+                    mail_messages::thread_id
+                        .assume_not_null()
+                        .eq_any(values.clone()),
+                ),
+                O::Ne | O::NotIn => Box::new(diesel::dsl::not(
+                    mail_messages::thread_id
+                        .assume_not_null()
+                        .eq_any(values.clone()),
+                )),
+                _ => always(false),
+            }
+        }
+        "folderId" => {
+            let values = ints(&c.value);
+            let members = mail_message_folders::table
+                .filter(mail_message_folders::folder_id.eq_any(values))
+                .select(mail_message_folders::message_id);
+            match c.op {
+                O::Eq | O::In => Box::new(mail_messages::id.eq_any(members)),
+                O::Ne | O::NotIn => Box::new(diesel::dsl::not(mail_messages::id.eq_any(members))),
+                _ => always(false),
+            }
+        }
+        "subject" => {
+            let values = texts(&c.value);
+            let first = values.first().cloned().unwrap_or_default();
+            match c.op {
+                O::Eq => Box::new(mail_messages::subject.eq(first)),
+                O::Ne => Box::new(mail_messages::subject.ne(first)),
+                O::In => Box::new(mail_messages::subject.eq_any(values)),
+                O::NotIn => Box::new(diesel::dsl::not(mail_messages::subject.eq_any(values))),
+                O::Includes | O::NotIncludes => {
+                    let mut any: Predicate = always(false);
+                    for value in values {
+                        any = Box::new(
+                            any.or(lower(mail_messages::subject)
+                                .like(contains_pattern(&value.to_lowercase()))
+                                .escape('\\')),
+                        );
+                    }
+                    if c.op == O::Includes {
+                        any
+                    } else {
+                        Box::new(diesel::dsl::not(any))
+                    }
+                }
+                O::Empty if flag(&c.value) => Box::new(mail_messages::subject.eq("")),
+                O::Empty => Box::new(mail_messages::subject.ne("")),
+                O::NotEmpty => Box::new(mail_messages::subject.ne("")),
+                O::Exists => always(flag(&c.value)),
+                _ => always(false),
+            }
+        }
+        "from.address" => {
+            let values = texts(&c.value);
+            let first = values.first().cloned().unwrap_or_default();
+            match c.op {
+                O::Eq => Box::new(mail_messages::from_address.assume_not_null().eq(first)),
+                O::Ne => Box::new(
+                    mail_messages::from_address
+                        .assume_not_null()
+                        .ne(first)
+                        .or(mail_messages::from_address.is_null()),
+                ),
+                O::In => Box::new(mail_messages::from_address.assume_not_null().eq_any(values)),
+                O::NotIn => Box::new(
+                    diesel::dsl::not(mail_messages::from_address.assume_not_null().eq_any(values))
+                        .or(mail_messages::from_address.is_null()),
+                ),
+                O::Includes | O::NotIncludes => {
+                    let mut any: Predicate = always(false);
+                    for value in values {
+                        any = Box::new(
+                            any.or(mail_messages::from_address
+                                .assume_not_null()
+                                .like(contains_pattern(&value))
+                                .escape('\\')),
+                        );
+                    }
+                    if c.op == O::Includes {
+                        any
+                    } else {
+                        Box::new(diesel::dsl::not(any))
+                    }
+                }
+                O::Exists | O::NotEmpty if flag(&c.value) || c.op == O::NotEmpty => {
+                    Box::new(mail_messages::from_address.is_not_null())
+                }
+                O::Exists => Box::new(mail_messages::from_address.is_null()),
+                O::Empty if flag(&c.value) => Box::new(mail_messages::from_address.is_null()),
+                O::Empty => Box::new(mail_messages::from_address.is_not_null()),
+                _ => always(false),
+            }
+        }
+        "to.address" => with_participant(c, Some("to"), false),
+        "participants.address" => with_participant(c, None, false),
+        "participants.domain" => with_participant(c, None, true),
+        "isRead" | "isStarred" | "hasAttachments" => {
+            let wanted = scalars(&c.value).any(|s| matches!(s, Scalar::Bool(true)));
+            let wanted = if c.op == O::Ne { !wanted } else { wanted };
+            match c.field {
+                "isRead" => Box::new(mail_messages::is_read.eq(wanted)),
+                "isStarred" => Box::new(mail_messages::is_starred.eq(wanted)),
+                _ => Box::new(mail_messages::has_attachments.eq(wanted)),
+            }
+        }
+        "date" => {
+            let Some(scalar) = scalars(&c.value).next() else {
+                return always(
+                    matches!(c.op, O::Exists | O::NotEmpty) == flag(&c.value)
+                        || c.op == O::NotEmpty,
+                );
+            };
+            let day = match scalar {
+                Scalar::Day(day) => Some(*day),
+                Scalar::Instant(at) => {
+                    Some((at.naive_utc() + Duration::minutes(i64::from(offset))).date())
+                }
+                _ => None,
+            };
+            let Some(at) = instant(scalar, offset) else {
+                return always(false);
+            };
+            let (day_start, day_end) = match day {
+                Some(day) => (
+                    start_of_day(day, offset),
+                    start_of_day(day, offset) + Duration::days(1),
+                ),
+                None => (at, at),
+            };
+            match c.op {
+                O::Eq => Box::new(mail_messages::received_at.eq(at)),
+                O::Ne => Box::new(mail_messages::received_at.ne(at)),
+                O::Gt => Box::new(mail_messages::received_at.gt(at)),
+                O::Gte => Box::new(mail_messages::received_at.ge(at)),
+                O::Lt => Box::new(mail_messages::received_at.lt(at)),
+                O::Lte => Box::new(mail_messages::received_at.le(at)),
+                O::DateOn => Box::new(
+                    mail_messages::received_at
+                        .ge(day_start)
+                        .and(mail_messages::received_at.lt(day_end)),
+                ),
+                O::DateBefore => Box::new(mail_messages::received_at.lt(day_start)),
+                O::DateAfter => Box::new(mail_messages::received_at.ge(day_end)),
+                _ => always(false),
+            }
+        }
+        _ => always(false),
+    }
+}
+
+fn compile(filter: &Filter, offset: i32) -> Predicate {
+    match filter {
+        Filter::And(parts) => parts.iter().fold(always(true), |acc, part| {
+            Box::new(acc.and(compile(part, offset)))
+        }),
+        Filter::Or(parts) => parts.iter().fold(always(false), |acc, part| {
+            Box::new(acc.or(compile(part, offset)))
+        }),
+        Filter::Condition(c) => condition(c, offset),
+    }
+}
+
+/// Words of a search, each quoted so no FTS syntax comes from the user.
+fn fts_query(q: &str) -> String {
+    q.split_whitespace()
+        .map(|w| format!("\"{}\"", w.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn search(kind: DatabaseKind, q: &str) -> Predicate {
+    match kind {
+        DatabaseKind::Sqlite => Box::new(
+            sql::<Bool>("mail_messages.id IN (SELECT rowid FROM mail_messages_fts WHERE mail_messages_fts MATCH ")
+                .bind::<Text, _>(fts_query(q))
+                .sql(")"),
+        ),
+        DatabaseKind::Postgres => Box::new(sql::<Bool>("mail_messages.search @@ plainto_tsquery('simple', ").bind::<Text, _>(q.to_string()).sql(")")),
+    }
+}
+
+fn predicate(query: &MessageQuery) -> Predicate {
+    let mut all: Predicate = Box::new(mail_messages::account_id.eq_any(query.accounts.clone()));
+    all = Box::new(all.and(compile(&query.filter, query.utc_offset_minutes)));
+    if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        all = Box::new(all.and(search(query.kind, q)));
+    }
+    all
+}
+
+/// One page of messages and the total count.
+pub fn list(
+    connection: &mut DbConnection,
+    query: &MessageQuery,
+) -> Result<(Vec<ListedMessage>, i64), StoreError> {
+    let count: i64 = mail_messages::table
+        .filter(predicate(query))
+        .count()
+        .get_result(connection)?;
+    let mut rows = mail_messages::table.filter(predicate(query)).into_boxed();
+    for key in &query.sort {
+        rows = match (key.field, key.descending) {
+            ("subject", false) => rows.then_order_by(mail_messages::subject.asc()),
+            ("subject", true) => rows.then_order_by(mail_messages::subject.desc()),
+            ("from.address", false) => rows.then_order_by(mail_messages::from_address.asc()),
+            ("from.address", true) => rows.then_order_by(mail_messages::from_address.desc()),
+            (_, false) => rows.then_order_by(mail_messages::received_at.asc()),
+            (_, true) => rows.then_order_by(mail_messages::received_at.desc()),
+        };
+    }
+    let descending = query.sort.first().is_none_or(|k| k.descending);
+    rows = if descending {
+        rows.then_order_by(mail_messages::id.desc())
+    } else {
+        rows.then_order_by(mail_messages::id.asc())
+    };
+    let listed = rows
+        .offset(query.page.offset() as i64)
+        .limit(i64::from(query.page.size))
+        .select((
+            mail_messages::id,
+            mail_messages::account_id,
+            mail_messages::thread_id,
+            mail_messages::subject,
+            mail_messages::snippet,
+            mail_messages::from_name,
+            mail_messages::from_address,
+            mail_messages::received_at,
+            mail_messages::is_read,
+            mail_messages::is_starred,
+            mail_messages::has_attachments,
+            mail_messages::size,
+        ))
+        .load(connection)?;
+    Ok((listed, count))
+}
+
+/// Folder ids of messages.
+pub fn folder_ids(
+    connection: &mut DbConnection,
+    messages: &[i64],
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    Ok(mail_message_folders::table
+        .filter(mail_message_folders::message_id.eq_any(messages))
+        .select((
+            mail_message_folders::message_id,
+            mail_message_folders::folder_id,
+        ))
+        .load(connection)?)
+}
+
+/// A participant of a listed message.
+#[derive(Debug, Clone, Queryable)]
+pub struct ParticipantRow {
+    pub message_id: i64,
+    pub role: String,
+    pub name: Option<String>,
+    pub address: String,
+}
+
+/// The participants of messages, in their original order.
+pub fn participants(
+    connection: &mut DbConnection,
+    messages: &[i64],
+) -> Result<Vec<ParticipantRow>, StoreError> {
+    Ok(mail_participants::table
+        .filter(mail_participants::message_id.eq_any(messages))
+        .order(mail_participants::id.asc())
+        .select((
+            mail_participants::message_id,
+            mail_participants::role,
+            mail_participants::name,
+            mail_participants::address,
+        ))
+        .load(connection)?)
+}

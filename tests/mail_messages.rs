@@ -569,3 +569,168 @@ both_backends!(
     visibility,
     others_see_only_what_the_owner_shares_and_admins_no_more
 );
+
+/// Stores one more message in an account, the way a sync run would.
+async fn store_one(f: &Fixture, account: i64, message: IncomingMessage) -> i64 {
+    let state = f.app.state.clone().unwrap();
+    let now = Utc::now().naive_utc();
+    state
+        .store
+        .run(move |c| {
+            sync_jobs::enqueue(c, account, false, now - chrono::Duration::seconds(1))?;
+            let claimed =
+                sync_jobs::claim(c, "fixture", chrono::Duration::seconds(60), now)?.expect("job");
+            let stored = messages::store_page(c, &claimed.fence, &[message], None, now)?;
+            sync_jobs::finish(c, &claimed.fence, None)?;
+            Ok(stored[0])
+        })
+        .await
+        .unwrap()
+}
+
+fn html_message() -> IncomingMessage {
+    let raw = "Message-ID: <h1@t>\r\nFrom: Zed <zed@acme.com>\r\nTo: ann@gmail.test\r\n\
+Bcc: boss@gmail.test\r\nReply-To: Sales <sales@acme.com>\r\nIn-Reply-To: <m1@t>\r\n\
+References: <m0@t> <m1@t>\r\nSubject: Newsletter\r\n\
+Content-Type: multipart/related; boundary=r\r\n\r\n--r\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n\
+<p onclick=\"steal()\">Hello <script>alert(1)</script><a href=\"javascript:evil()\">x</a>\
+<img src=\"cid:logo@acme\"><img src=\"https://track.example/pixel.gif\"></p>\
+<form action=\"https://phish.example\"><input name=p></form>\r\n\
+--r\r\nContent-Type: image/png\r\nContent-ID: <logo@acme>\r\n\
+Content-Disposition: inline; filename=logo.png\r\nContent-Transfer-Encoding: base64\r\n\r\n\
+iVBORw0KGgo=\r\n--r--\r\n";
+    IncomingMessage {
+        provider_message_id: "h1".into(),
+        provider_thread_id: Some("t1".into()),
+        folders: vec!["INBOX".into()],
+        is_read: false,
+        is_starred: false,
+        received_at: at("2026-11-07 09:00:00"),
+        provider_version: None,
+        parsed: parse(raw.as_bytes()).unwrap(),
+    }
+}
+
+async fn get_returns_sanitized_bodies_headers_and_attachments(backend: Backend) {
+    let Some(f) = fixture(backend).await else {
+        return;
+    };
+    let id = store_one(&f, f.account_a, html_message()).await;
+    let get = |token: String, query: String| {
+        let app = &f.app;
+        async move {
+            app.call("mailMessages:get", Some(&token), &query, None)
+                .await
+        }
+    };
+
+    let reply = get(user_token(7), format!("filterByTk={id}")).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let m = &reply.json["data"];
+    assert_eq!(m["subject"], "Newsletter");
+    assert_eq!(m["bcc"][0]["address"], "boss@gmail.test");
+    assert_eq!(m["replyTo"][0]["address"], "sales@acme.com");
+    assert_eq!(m["messageId"], "<h1@t>");
+    assert_eq!(m["inReplyTo"], "<m1@t>");
+    assert_eq!(m["references"], json!(["<m0@t>", "<m1@t>"]));
+    let html = m["bodyHtml"].as_str().unwrap();
+    for banned in [
+        "<script",
+        "onclick",
+        "javascript:",
+        "<form",
+        "<input",
+        "cid:",
+    ] {
+        assert!(!html.contains(banned), "{banned} survived: {html}");
+    }
+    let attachments = m["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 1);
+    let logo = &attachments[0];
+    assert_eq!(
+        (logo["filename"].as_str(), logo["contentType"].as_str()),
+        (Some("logo.png"), Some("image/png"))
+    );
+    assert_eq!(logo["inline"], true);
+    let download = format!(
+        "/api/mailAttachments:download?filterByTk={}",
+        logo["id"].as_i64().unwrap()
+    );
+    assert!(html.contains(&download), "{html}");
+    assert!(html.contains("https://track.example/pixel.gif"));
+    assert!(m.get("remoteImagesBlocked").is_none());
+
+    // Blocking remote images removes the tracker but keeps the inline logo.
+    let blocked = get(
+        user_token(7),
+        format!("filterByTk={id}&blockRemoteImages=true"),
+    )
+    .await;
+    let html = blocked.json["data"]["bodyHtml"].as_str().unwrap();
+    assert!(!html.contains("track.example"), "{html}");
+    assert!(html.contains(&download));
+    assert_eq!(blocked.json["data"]["remoteImagesBlocked"], true);
+    let bad = get(
+        user_token(7),
+        format!("filterByTk={id}&blockRemoteImages=yes"),
+    )
+    .await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+    let bad = get(user_token(7), "filterByTk=abc".to_string()).await;
+    assert_eq!(bad.status, 400, "{}", bad.text);
+
+    // A plain-text message with a regular attachment.
+    let plain = get(user_token(7), format!("filterByTk={}", f.ids["m1"])).await;
+    assert_eq!(
+        plain.json["data"]["bodyText"].as_str().unwrap().trim_end(),
+        "please pay the invoice"
+    );
+    assert_eq!(plain.json["data"]["attachments"][0]["filename"], "a.pdf");
+    assert_eq!(plain.json["data"]["attachments"][0]["inline"], false);
+
+    // Others: nothing while private, admins included; metadata shows no subject or body;
+    // subject shows the subject; full shows bodies but never the owner's blind copies.
+    let query = format!("filterByTk={id}");
+    assert_eq!(
+        get(user_token(8), query.clone()).await.json["data"],
+        Value::Null
+    );
+    assert_eq!(
+        get(admin_key(1), query.clone()).await.json["data"],
+        Value::Null
+    );
+    let share = |level: &'static str| {
+        let app = &f.app;
+        let account = f.account_a;
+        async move {
+            let reply = app
+                .call(
+                    "mailAccounts:update",
+                    Some(&user_token(7)),
+                    &format!("filterByTk={account}"),
+                    Some(json!({"visibility": level})),
+                )
+                .await;
+            assert_eq!(reply.status, 200, "{}", reply.text);
+        }
+    };
+    share("metadata").await;
+    let seen = get(user_token(8), query.clone()).await.json["data"].clone();
+    assert_eq!(seen["from"]["address"], "zed@acme.com");
+    assert_eq!(
+        (&seen["subject"], &seen["bodyHtml"], &seen["bodyText"]),
+        (&Value::Null, &Value::Null, &Value::Null)
+    );
+    assert_eq!(seen["attachments"], json!([]));
+    share("subject").await;
+    let seen = get(user_token(8), query.clone()).await.json["data"].clone();
+    assert_eq!(seen["subject"], "Newsletter");
+    assert_eq!(seen["bodyHtml"], Value::Null);
+    share("full").await;
+    let seen = get(user_token(8), query.clone()).await.json["data"].clone();
+    assert!(seen["bodyHtml"].as_str().unwrap().contains("Hello"));
+    assert_eq!(seen["bcc"], json!([]));
+    assert_eq!(seen["attachments"].as_array().unwrap().len(), 1);
+}
+both_backends!(get, get_returns_sanitized_bodies_headers_and_attachments);

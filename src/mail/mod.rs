@@ -3,5 +3,7 @@
 //! it is tested from bytes alone.
 
 mod parse;
+mod sanitize;
 
 pub use parse::{Address, AttachmentMeta, ParsedMessage, parse};
+pub use sanitize::sanitize;

@@ -31,7 +31,8 @@ pub struct MessageQuery {
 }
 
 /// A listed message.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_messages)]
 pub struct ListedMessage {
     pub id: i64,
     pub account_id: i64,
@@ -420,20 +421,7 @@ pub fn list(
     let listed = rows
         .offset(query.page.offset() as i64)
         .limit(i64::from(query.page.size))
-        .select((
-            mail_messages::id,
-            mail_messages::account_id,
-            mail_messages::thread_id,
-            mail_messages::subject,
-            mail_messages::snippet,
-            mail_messages::from_name,
-            mail_messages::from_address,
-            mail_messages::received_at,
-            mail_messages::is_read,
-            mail_messages::is_starred,
-            mail_messages::has_attachments,
-            mail_messages::size,
-        ))
+        .select(ListedMessage::as_select())
         .load(connection)?;
     Ok((listed, count))
 }
@@ -476,4 +464,71 @@ pub fn participants(
             mail_participants::address,
         ))
         .load(connection)?)
+}
+
+/// Everything shown for one message.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_messages)]
+pub struct MessageDetail {
+    #[diesel(embed)]
+    pub listed: ListedMessage,
+    pub message_id_header: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references_header: Option<String>,
+    pub body_text: Option<String>,
+    pub body_html: Option<String>,
+}
+
+/// An attachment's metadata.
+#[derive(Debug, Clone, Queryable)]
+pub struct AttachmentRow {
+    pub id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub inline: bool,
+    pub content_id: Option<String>,
+}
+
+/// One message with everything around it.
+#[derive(Debug, Clone)]
+pub struct FullMessage {
+    pub detail: MessageDetail,
+    pub participants: Vec<ParticipantRow>,
+    pub attachments: Vec<AttachmentRow>,
+    pub folders: Vec<i64>,
+}
+
+/// One message with its bodies, participants, attachments and folders.
+pub fn detail(connection: &mut DbConnection, id: i64) -> Result<Option<FullMessage>, StoreError> {
+    use super::schema::mail_attachments;
+    let found: Option<MessageDetail> = mail_messages::table
+        .find(id)
+        .select(MessageDetail::as_select())
+        .first(connection)
+        .optional()?;
+    let Some(found) = found else { return Ok(None) };
+    let people = participants(connection, &[id])?;
+    let attachments = mail_attachments::table
+        .filter(mail_attachments::message_id.eq(id))
+        .order(mail_attachments::id.asc())
+        .select((
+            mail_attachments::id,
+            mail_attachments::filename,
+            mail_attachments::content_type,
+            mail_attachments::size,
+            mail_attachments::inline,
+            mail_attachments::content_id,
+        ))
+        .load(connection)?;
+    let folders = folder_ids(connection, &[id])?
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
+    Ok(Some(FullMessage {
+        detail: found,
+        participants: people,
+        attachments,
+        folders,
+    }))
 }

@@ -2,6 +2,7 @@
 //! NocoBase filters, full-text search and record linking by participant address or
 //! domain, with fields hidden per the owner's visibility.
 
+mod get;
 mod list;
 mod view;
 
@@ -12,4 +13,5 @@ pub use view::MessageView;
 
 pub fn configure(config: &mut web::ServiceConfig) {
     action(config, "mailMessages:list", list::list_mail_messages);
+    action(config, "mailMessages:get", get::get_mail_message);
 }

@@ -1,0 +1,135 @@
+use super::view::{Level, MessageView};
+use crate::auth::Caller;
+use crate::http::{ApiError, Data, QueryParams};
+use crate::mail::sanitize;
+use crate::state::AppState;
+use crate::store::mail_accounts;
+use crate::store::message_query::{self, ParticipantRow};
+use actix_web::web;
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageDetailView {
+    #[serde(flatten)]
+    pub summary: MessageView,
+    pub bcc: Vec<Value>,
+    pub reply_to: Vec<Value>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub body_text: Option<String>,
+    pub body_html: Option<String>,
+    pub attachments: Vec<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remote_images_blocked: Option<bool>,
+}
+
+fn people(all: &[ParticipantRow], role: &str) -> Vec<Value> {
+    all.iter()
+        .filter(|p| p.role == role)
+        .map(|p| json!({"name": p.name, "address": p.address}))
+        .collect()
+}
+
+/// `mailMessages:get?filterByTk=<id>[&blockRemoteImages=true]`: one message with its
+/// bodies (HTML sanitized, inline images pointed at their downloads) and attachments —
+/// as much of it as the caller may see; `null` when it is not visible at all.
+pub async fn get_mail_message(
+    caller: Caller,
+    params: QueryParams,
+    state: web::Data<AppState>,
+) -> Result<Data<Option<MessageDetailView>>, ApiError> {
+    let raw = params.single_tk()?;
+    let id: i64 = raw.trim().parse().map_err(|_| {
+        ApiError::bad_request(
+            "INVALID_PARAMETER",
+            format!("filterByTk: expected a message id, got {raw:?}"),
+        )
+    })?;
+    let block = match params.one("blockRemoteImages")? {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "blockRemoteImages",
+                "expected true or false",
+            ));
+        }
+    };
+    let user = caller.user_id.0;
+    let found = state
+        .store
+        .run(move |c| {
+            let visible = mail_accounts::visible_to(c, user)?;
+            let Some(full) = message_query::detail(c, id)? else {
+                return Ok(None);
+            };
+            let account = full.detail.listed.account_id;
+            let level = visible
+                .into_iter()
+                .find(|(id, _)| *id == account)
+                .and_then(|(_, l)| Level::parse(&l));
+            Ok(level.map(|level| (level, full)))
+        })
+        .await?;
+    let Some((level, full)) = found else {
+        return Ok(Data(None));
+    };
+    let message_query::FullMessage {
+        detail,
+        participants,
+        attachments,
+        folders,
+    } = full;
+    let people_refs: Vec<&ParticipantRow> = participants.iter().collect();
+    let summary = MessageView::new(detail.listed, level, folders, &people_refs);
+    let show_body = level.shows_body();
+    let inline: HashMap<String, String> = attachments
+        .iter()
+        .filter_map(|a| {
+            Some((
+                a.content_id.clone()?,
+                format!("/api/mailAttachments:download?filterByTk={}", a.id),
+            ))
+        })
+        .collect();
+    let html = detail
+        .body_html
+        .filter(|_| show_body)
+        .map(|html| sanitize(&html, &inline, block));
+    let blocked = html.as_ref().map(|(_, blocked)| *blocked);
+    Ok(Data(Some(MessageDetailView {
+        summary,
+        // Blind copies are the sender's business only.
+        bcc: if level == Level::Own {
+            people(&participants, "bcc")
+        } else {
+            Vec::new()
+        },
+        reply_to: people(&participants, "reply_to"),
+        message_id: detail.message_id_header,
+        in_reply_to: detail.in_reply_to,
+        references: detail
+            .references_header
+            .map(|r| r.split_whitespace().map(ToString::to_string).collect())
+            .unwrap_or_default(),
+        body_text: detail.body_text.filter(|_| show_body),
+        body_html: html.map(|(html, _)| html),
+        attachments: if show_body {
+            attachments
+                .iter()
+                .map(|a| json!({"id": a.id, "filename": a.filename, "contentType": a.content_type, "size": a.size, "inline": a.inline, "contentId": a.content_id}))
+                .collect()
+        } else {
+            Vec::new()
+        },
+        remote_images_blocked: if block {
+            Some(blocked.unwrap_or(false))
+        } else {
+            None
+        },
+    })))
+}

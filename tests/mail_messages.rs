@@ -700,22 +700,7 @@ async fn get_returns_sanitized_bodies_headers_and_attachments(backend: Backend) 
         get(admin_key(1), query.clone()).await.json["data"],
         Value::Null
     );
-    let share = |level: &'static str| {
-        let app = &f.app;
-        let account = f.account_a;
-        async move {
-            let reply = app
-                .call(
-                    "mailAccounts:update",
-                    Some(&user_token(7)),
-                    &format!("filterByTk={account}"),
-                    Some(json!({"visibility": level})),
-                )
-                .await;
-            assert_eq!(reply.status, 200, "{}", reply.text);
-        }
-    };
-    share("metadata").await;
+    f.app.share(&user_token(7), f.account_a, "metadata").await;
     let seen = get(user_token(8), query.clone()).await.json["data"].clone();
     assert_eq!(seen["from"]["address"], "zed@acme.com");
     assert_eq!(
@@ -723,11 +708,11 @@ async fn get_returns_sanitized_bodies_headers_and_attachments(backend: Backend) 
         (&Value::Null, &Value::Null, &Value::Null)
     );
     assert_eq!(seen["attachments"], json!([]));
-    share("subject").await;
+    f.app.share(&user_token(7), f.account_a, "subject").await;
     let seen = get(user_token(8), query.clone()).await.json["data"].clone();
     assert_eq!(seen["subject"], "Newsletter");
     assert_eq!(seen["bodyHtml"], Value::Null);
-    share("full").await;
+    f.app.share(&user_token(7), f.account_a, "full").await;
     let seen = get(user_token(8), query.clone()).await.json["data"].clone();
     assert!(seen["bodyHtml"].as_str().unwrap().contains("Hello"));
     assert_eq!(seen["bcc"], json!([]));

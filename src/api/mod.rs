@@ -3,9 +3,11 @@
 //! provider call, and shape the answer; the SQL lives in `store/`.
 
 pub mod mail_accounts;
+pub mod mail_attachments;
 pub mod mail_folders;
 pub mod mail_messages;
 pub mod mail_providers;
+mod provider_failure;
 
 use actix_web::web;
 
@@ -15,4 +17,5 @@ pub fn configure(config: &mut web::ServiceConfig) {
     mail_accounts::configure(config);
     mail_folders::configure(config);
     mail_messages::configure(config);
+    mail_attachments::configure(config);
 }

@@ -88,6 +88,29 @@ impl QueryParams {
         }
     }
 
+    /// The single `filterByTk` as a row id; `what` names the row in the error.
+    pub fn single_id(&self, what: &str) -> Result<i64, ApiError> {
+        let raw = self.single_tk()?;
+        raw.trim().parse().map_err(|_| {
+            ApiError::bad_request(
+                "INVALID_PARAMETER",
+                format!("filterByTk: expected {what} id, got {raw:?}"),
+            )
+        })
+    }
+
+    /// A `true`/`false` parameter; absent is false.
+    pub fn flag(&self, key: &str) -> Result<bool, ApiError> {
+        match self.one(key)? {
+            None | Some("false") => Ok(false),
+            Some("true") => Ok(true),
+            Some(_) => Err(ApiError::bad_request(
+                "INVALID_PARAMETER",
+                format!("{key}: expected true or false"),
+            )),
+        }
+    }
+
     /// `page` (≥ 1, default 1) and `pageSize` (1..=200, default 20).
     pub fn page(&self) -> Result<Page, ApiError> {
         let number = self.number("page", 1, u32::MAX)?.unwrap_or(1);

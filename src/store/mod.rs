@@ -5,6 +5,7 @@
 //! [`Store::run`], which runs diesel on the blocking pool, never on the async executor.
 
 pub mod account_tokens;
+pub mod attachments;
 mod connection;
 pub mod mail_accounts;
 pub mod mail_providers;

@@ -119,6 +119,19 @@ impl TestApp {
         read(request.send().await.expect("the app answers")).await
     }
 
+    /// The owner shares an account's mail at `level` (`mailAccounts:update` visibility).
+    pub async fn share(&self, owner_token: &str, account: i64, level: &str) {
+        let reply = self
+            .call(
+                "mailAccounts:update",
+                Some(owner_token),
+                &format!("filterByTk={account}"),
+                Some(serde_json::json!({"visibility": level})),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+
     /// GET any path.
     pub async fn get(&self, path: &str) -> Reply {
         read(

@@ -71,13 +71,7 @@ pub(super) async fn own_account(
 }
 
 pub(super) fn account_id(params: &QueryParams) -> Result<i64, ApiError> {
-    let raw = params.single_tk()?;
-    raw.trim().parse::<i64>().map_err(|_| {
-        ApiError::bad_request(
-            "INVALID_PARAMETER",
-            format!("filterByTk: expected an account id, got {raw:?}"),
-        )
-    })
+    params.single_id("an account")
 }
 
 /// Views of `rows` with their message and unread counts.

@@ -3,7 +3,6 @@ use crate::auth::Caller;
 use crate::http::{ApiError, Data, QueryParams};
 use crate::mail::sanitize;
 use crate::state::AppState;
-use crate::store::mail_accounts;
 use crate::store::message_query::{self, ParticipantRow};
 use actix_web::web;
 use serde::Serialize;
@@ -42,36 +41,16 @@ pub async fn get_mail_message(
     params: QueryParams,
     state: web::Data<AppState>,
 ) -> Result<Data<Option<MessageDetailView>>, ApiError> {
-    let raw = params.single_tk()?;
-    let id: i64 = raw.trim().parse().map_err(|_| {
-        ApiError::bad_request(
-            "INVALID_PARAMETER",
-            format!("filterByTk: expected a message id, got {raw:?}"),
-        )
-    })?;
-    let block = match params.one("blockRemoteImages")? {
-        None | Some("false") => false,
-        Some("true") => true,
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "blockRemoteImages",
-                "expected true or false",
-            ));
-        }
-    };
+    let id = params.single_id("a message")?;
+    let block = params.flag("blockRemoteImages")?;
     let user = caller.user_id.0;
     let found = state
         .store
         .run(move |c| {
-            let visible = mail_accounts::visible_to(c, user)?;
             let Some(full) = message_query::detail(c, id)? else {
                 return Ok(None);
             };
-            let account = full.detail.listed.account_id;
-            let level = visible
-                .into_iter()
-                .find(|(id, _)| *id == account)
-                .and_then(|(_, l)| Level::parse(&l));
+            let level = Level::of(c, user, full.detail.listed.account_id)?;
             Ok(level.map(|level| (level, full)))
         })
         .await?;

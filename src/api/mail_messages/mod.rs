@@ -9,7 +9,7 @@ mod view;
 use crate::http::action;
 use actix_web::web;
 
-pub use view::MessageView;
+pub use view::{Level, MessageView};
 
 pub fn configure(config: &mut web::ServiceConfig) {
     action(config, "mailMessages:list", list::list_mail_messages);

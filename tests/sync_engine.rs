@@ -51,17 +51,7 @@ async fn synced_after(w: &Wired, id: i64, since: Option<&str>, limit: Duration) 
 }
 
 async fn truth(w: &Wired, email: &str) -> Vec<Value> {
-    w.http
-        .get(format!(
-            "{}/_emulator/users/{email}/messages",
-            w.emulator.url
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+    w.truth(email).await
 }
 
 /// What the store holds, per provider message id: (read, starred, folders, thread).

@@ -7,7 +7,7 @@ pub mod mail_attachments;
 pub mod mail_folders;
 pub mod mail_messages;
 pub mod mail_providers;
-mod provider_failure;
+pub(crate) mod provider_failure;
 
 use actix_web::web;
 

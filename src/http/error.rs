@@ -96,6 +96,11 @@ impl ApiError {
         }
     }
 
+    /// The error's message, as in the body.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
     /// The error's code, as in the body.
     pub fn code(&self) -> &'static str {
         self.code

@@ -516,11 +516,24 @@ pub fn apply_states(
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
     fenced(connection, fence, cursor, now, |connection| {
-        let folders = folder_ids(connection, fence.account_id)?;
+        apply_changes(connection, fence.account_id, changes, now)
+    })
+}
+
+/// Applies state changes to one account's stored messages. Sync calls it under its fence;
+/// a user's write-through calls it after the provider accepted the change.
+pub fn apply_changes(
+    connection: &mut DbConnection,
+    account_id: i64,
+    changes: &[StateChange],
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    connection.transaction(|connection| {
+        let folders = folder_ids(connection, account_id)?;
         let mut changed = 0;
         for change in changes {
             let Some(id) = mail_messages::table
-                .filter(mail_messages::account_id.eq(fence.account_id))
+                .filter(mail_messages::account_id.eq(account_id))
                 .filter(mail_messages::provider_message_id.eq(&change.provider_message_id))
                 .select(mail_messages::id)
                 .first::<i64>(connection)

@@ -10,6 +10,7 @@ mod connection;
 pub mod mail_accounts;
 pub mod mail_providers;
 pub mod message_query;
+pub mod message_targets;
 pub mod messages;
 mod migrate;
 pub mod oauth_states;

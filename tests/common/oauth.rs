@@ -197,6 +197,21 @@ impl Wired {
             .expect("emulator");
     }
 
+    /// The emulator's own view of a mailbox's messages, newest first.
+    pub async fn truth(&self, email: &str) -> Vec<serde_json::Value> {
+        self.http
+            .get(format!(
+                "{}/_emulator/users/{email}/messages",
+                self.emulator.url
+            ))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn control(&self, path: &str, body: serde_json::Value) {
         self.http
             .post(format!("{}/_emulator{path}", self.emulator.url))

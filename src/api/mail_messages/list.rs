@@ -102,6 +102,20 @@ pub async fn list_mail_messages(
         utc_offset_minutes: utc_offset(&request),
         kind: state.store.kind(),
     };
+    let (views, count) = load_views(&state, query, levels).await?;
+    Ok(ListPage {
+        rows: views,
+        count: count as u64,
+        page,
+    })
+}
+
+/// The page `query` selects, each message shown at its account's level.
+pub(super) async fn load_views(
+    state: &AppState,
+    query: MessageQuery,
+    levels: HashMap<i64, Level>,
+) -> Result<(Vec<MessageView>, i64), ApiError> {
     let (rows, count, folders, participants) = state
         .store
         .run(move |c| {
@@ -112,7 +126,7 @@ pub async fn list_mail_messages(
             Ok((rows, count, folders, participants))
         })
         .await?;
-    let views = rows
+    let views: Vec<MessageView> = rows
         .into_iter()
         .map(|row| {
             let level = levels
@@ -131,9 +145,5 @@ pub async fn list_mail_messages(
             MessageView::new(row, level, own_folders, &people)
         })
         .collect();
-    Ok(ListPage {
-        rows: views,
-        count: count as u64,
-        page,
-    })
+    Ok((views, count))
 }

@@ -4,7 +4,9 @@
 
 mod get;
 mod list;
+mod update;
 mod view;
+mod write_through;
 
 use crate::http::action;
 use actix_web::web;
@@ -14,4 +16,5 @@ pub use view::{Level, MessageView};
 pub fn configure(config: &mut web::ServiceConfig) {
     action(config, "mailMessages:list", list::list_mail_messages);
     action(config, "mailMessages:get", get::get_mail_message);
+    action(config, "mailMessages:update", update::update_mail_messages);
 }

@@ -1,0 +1,205 @@
+use super::list::load_views;
+use super::view::{Level, MessageView};
+use super::write_through::{self, Change};
+use crate::api::provider_failure::api_error;
+use crate::auth::Caller;
+use crate::http::filter::{Condition, FieldKind, Filter, Operator, Scalar, Value as FilterValue};
+use crate::http::{ApiError, Page, QueryParams, SortKey, Values};
+use crate::providers::ProviderKind;
+use crate::state::AppState;
+use crate::store::message_query::MessageQuery;
+use crate::store::message_targets::{self, Target};
+use crate::store::messages;
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+
+/// The most ids one request may change (Gmail's batchModify limit).
+pub const MAX_IDS: usize = 1000;
+
+/// The `filterByTk` ids: one or many, at most [`MAX_IDS`], duplicates ignored.
+pub fn message_ids(params: &QueryParams) -> Result<Vec<i64>, ApiError> {
+    let raw = params.filter_by_tk()?;
+    let mut ids = Vec::new();
+    for value in raw.iter().flat_map(|v| v.split(',')) {
+        let id: i64 = value.trim().parse().map_err(|_| {
+            ApiError::bad_request(
+                "INVALID_PARAMETER",
+                format!("filterByTk: expected message ids, got {value:?}"),
+            )
+        })?;
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+    if ids.len() > MAX_IDS {
+        return Err(ApiError::bad_request(
+            "INVALID_PARAMETER",
+            format!("filterByTk: at most {MAX_IDS} ids at once"),
+        ));
+    }
+    Ok(ids)
+}
+
+fn flag(values: &serde_json::Map<String, Value>, key: &str) -> Result<Option<bool>, ApiError> {
+    match values.get(key) {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(ApiError::invalid_field(key, "expected true or false")),
+    }
+}
+
+fn failure(id: i64, error: &ApiError) -> Value {
+    json!({"id": id, "code": error.code(), "message": error.message()})
+}
+
+/// `mailMessages:update?filterByTk=<id or ids>` values `{isRead?, isStarred?, folderId?}`:
+/// the provider first, then the store. Only the mailbox's owner may change its mail.
+/// → `{data:[changed messages], meta:{failed:[{id, code, message}]}}`; when nothing
+/// changed, the (first) reason is the error itself.
+pub async fn update_mail_messages(
+    caller: Caller,
+    params: QueryParams,
+    Values(values): Values,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let ids = message_ids(&params)?;
+    if let Some(key) = values
+        .keys()
+        .find(|k| !["isRead", "isStarred", "folderId"].contains(&k.as_str()))
+    {
+        return Err(ApiError::invalid_field(key, "cannot be changed"));
+    }
+    let folder_id = match values.get("folderId") {
+        None => None,
+        Some(v) => Some(
+            v.as_i64()
+                .ok_or_else(|| ApiError::invalid_field("folderId", "expected a folder id"))?,
+        ),
+    };
+    let mut change = Change {
+        is_read: flag(&values, "isRead")?,
+        is_starred: flag(&values, "isStarred")?,
+        folder: None,
+    };
+    if change.is_read.is_none() && change.is_starred.is_none() && folder_id.is_none() {
+        return Err(ApiError::bad_request(
+            "INVALID_VALUE",
+            "values: give isRead, isStarred or folderId",
+        ));
+    }
+    let user = caller.user_id.0;
+    let lookup = ids.clone();
+    let (targets, folder) = state
+        .store
+        .run(move |c| {
+            let targets = message_targets::targets(c, &lookup)?;
+            let folder = match folder_id {
+                Some(id) => message_targets::folder(c, id)?,
+                None => None,
+            };
+            Ok((targets, folder))
+        })
+        .await?;
+    let folder_account = match (folder_id, folder) {
+        (Some(_), None) => return Err(ApiError::invalid_field("folderId", "no such folder")),
+        (Some(_), Some((account, provider_id))) => {
+            change.folder = Some(provider_id);
+            Some(account)
+        }
+        _ => None,
+    };
+
+    let mut failed: Vec<(i64, ApiError)> = Vec::new();
+    let mut by_account: BTreeMap<i64, Vec<Target>> = BTreeMap::new();
+    for id in &ids {
+        match targets.iter().find(|t| t.id == *id) {
+            // Others' mail reads as missing: ids cannot be probed, shared or not.
+            Some(t) if t.owner == user => {
+                if folder_account.is_some_and(|a| a != t.account_id) {
+                    failed.push((
+                        *id,
+                        ApiError::invalid_field("folderId", "the folder is in another mailbox"),
+                    ));
+                } else {
+                    by_account.entry(t.account_id).or_default().push(t.clone());
+                }
+            }
+            _ => failed.push((
+                *id,
+                ApiError::new(
+                    actix_web::http::StatusCode::NOT_FOUND,
+                    "MESSAGE_NOT_FOUND",
+                    "No message with this id is yours to change.",
+                ),
+            )),
+        }
+    }
+
+    let mut changed: Vec<i64> = Vec::new();
+    for (account, group) in by_account {
+        let kind: ProviderKind = group[0]
+            .provider
+            .parse()
+            .map_err(|_| ApiError::internal("unknown provider on a stored account"))?;
+        let outcomes = write_through::apply(&state, account, kind, &group, &change).await;
+        let mut accepted = Vec::new();
+        for (id, outcome) in outcomes {
+            match outcome {
+                Ok(state_change) => {
+                    accepted.push(state_change);
+                    changed.push(id);
+                }
+                Err(error) => failed.push((id, api_error(error))),
+            }
+        }
+        if !accepted.is_empty() {
+            let now = chrono::Utc::now().naive_utc();
+            state
+                .store
+                .run(move |c| {
+                    messages::apply_changes(c, account, &accepted, now)?;
+                    messages::recount_folders(c, account)
+                })
+                .await?;
+        }
+    }
+
+    if changed.is_empty() {
+        if let Some((_, error)) = failed.into_iter().next() {
+            return Err(error);
+        }
+        return Ok(HttpResponse::Ok().json(json!({"data": [], "meta": {"failed": []}})));
+    }
+    let levels: HashMap<i64, Level> = targets
+        .iter()
+        .filter(|t| changed.contains(&t.id))
+        .map(|t| (t.account_id, Level::Own))
+        .collect();
+    let query = MessageQuery {
+        accounts: levels.keys().copied().collect(),
+        filter: Filter::Condition(Condition {
+            field: "id",
+            kind: FieldKind::Id,
+            op: Operator::In,
+            value: FilterValue::Many(changed.iter().map(|id| Scalar::Int(*id)).collect()),
+        }),
+        q: None,
+        sort: vec![SortKey {
+            field: "date",
+            descending: true,
+        }],
+        page: Page {
+            number: 1,
+            size: MAX_IDS as u32,
+        },
+        utc_offset_minutes: 0,
+        kind: state.store.kind(),
+    };
+    let (views, _) = load_views(&state, query, levels).await?;
+    let failed: Vec<Value> = failed.iter().map(|(id, e)| failure(*id, e)).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "data": views.iter().collect::<Vec<&MessageView>>(),
+        "meta": {"failed": failed},
+    })))
+}

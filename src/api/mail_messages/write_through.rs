@@ -1,0 +1,188 @@
+//! Changing messages at the provider first (API.md: "written to the provider first, then
+//! stored"): one Gmail batchModify per account, or one Graph call per message, four at a
+//! time. Each message comes back with what to store, or why the provider refused it.
+
+use crate::providers::gmail::GmailClient;
+use crate::providers::graph::GraphClient;
+use crate::providers::session::{CallError, with_access};
+use crate::providers::{ProviderError, ProviderKind};
+use crate::state::AppState;
+use crate::store::message_targets::Target;
+use crate::store::messages::StateChange;
+use futures_util::StreamExt;
+use serde_json::{Value, json};
+
+/// What the user asked to change; the destination is the folder's provider id.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub is_read: Option<bool>,
+    pub is_starred: Option<bool>,
+    pub folder: Option<String>,
+}
+
+/// Gmail labels that are states or that Gmail will not let a client remove, never
+/// taken off by a move.
+const KEPT_ON_MOVE: [&str; 4] = ["UNREAD", "STARRED", "SENT", "DRAFT"];
+
+pub type Outcome = (i64, Result<StateChange, CallError>);
+
+/// Applies `change` to one account's `targets` at the provider.
+pub async fn apply(
+    state: &AppState,
+    account: i64,
+    kind: ProviderKind,
+    targets: &[Target],
+    change: &Change,
+) -> Vec<Outcome> {
+    match kind {
+        ProviderKind::Google => gmail(state, account, targets, change).await,
+        ProviderKind::Microsoft => graph(state, account, targets, change).await,
+    }
+}
+
+async fn gmail(
+    state: &AppState,
+    account: i64,
+    targets: &[Target],
+    change: &Change,
+) -> Vec<Outcome> {
+    let mut add: Vec<String> = Vec::new();
+    let mut remove: Vec<String> = Vec::new();
+    match change.is_read {
+        Some(true) => remove.push("UNREAD".into()),
+        Some(false) => add.push("UNREAD".into()),
+        None => {}
+    }
+    match change.is_starred {
+        Some(true) => add.push("STARRED".into()),
+        Some(false) => remove.push("STARRED".into()),
+        None => {}
+    }
+    if let Some(dest) = &change.folder {
+        add.push(dest.clone());
+        for target in targets {
+            for label in &target.folders {
+                if label != dest
+                    && !KEPT_ON_MOVE.contains(&label.as_str())
+                    && !remove.contains(label)
+                {
+                    remove.push(label.clone());
+                }
+            }
+        }
+    }
+    let client = GmailClient::new(
+        state.http.clone(),
+        &state.settings.providers.google.api_base_url,
+    );
+    let ids: Vec<String> = targets
+        .iter()
+        .map(|t| t.provider_message_id.clone())
+        .collect();
+    let answer = with_access(state, account, ProviderKind::Google, |token| {
+        let (client, ids, add, remove) = (client.clone(), ids.clone(), add.clone(), remove.clone());
+        async move {
+            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+            let add: Vec<&str> = add.iter().map(String::as_str).collect();
+            let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+            client.batch_modify(&token, &ids, &add, &remove).await
+        }
+    })
+    .await;
+    targets
+        .iter()
+        .map(|target| {
+            let outcome = match &answer {
+                Ok(()) => Ok(StateChange {
+                    provider_message_id: target.provider_message_id.clone(),
+                    folders: change.folder.as_ref().map(|dest| {
+                        let mut kept: Vec<String> = target
+                            .folders
+                            .iter()
+                            .filter(|f| !remove.contains(f))
+                            .cloned()
+                            .collect();
+                        if !kept.contains(dest) {
+                            kept.push(dest.clone());
+                        }
+                        kept
+                    }),
+                    is_read: change.is_read,
+                    is_starred: change.is_starred,
+                    provider_version: None,
+                }),
+                Err(error) => Err(copy(error)),
+            };
+            (target.id, outcome)
+        })
+        .collect()
+}
+
+/// Errors are not `Clone` (the store's is not); a batch's one failure is told per id.
+fn copy(error: &CallError) -> CallError {
+    match error {
+        CallError::Provider(p) => CallError::Provider(p.clone()),
+        CallError::Access(a) => CallError::Provider(match a {
+            crate::oauth::tokens::AccessError::ReauthRequired
+            | crate::oauth::tokens::AccessError::NoTokens => ProviderError::ReauthRequired,
+            other => ProviderError::Transient(other.to_string()),
+        }),
+    }
+}
+
+async fn graph(
+    state: &AppState,
+    account: i64,
+    targets: &[Target],
+    change: &Change,
+) -> Vec<Outcome> {
+    let client = GraphClient::new(
+        state.http.clone(),
+        &state.settings.providers.microsoft.graph_base_url,
+    );
+    let mut patch = serde_json::Map::new();
+    if let Some(read) = change.is_read {
+        patch.insert("isRead".into(), json!(read));
+    }
+    if let Some(starred) = change.is_starred {
+        let status = if starred { "flagged" } else { "notFlagged" };
+        patch.insert("flag".into(), json!({"flagStatus": status}));
+    }
+    let patch = Value::Object(patch);
+    futures_util::stream::iter(targets.iter().cloned())
+        .map(|target| {
+            let (client, patch) = (client.clone(), patch.clone());
+            async move {
+                let id = target.provider_message_id.clone();
+                let outcome = with_access(state, account, ProviderKind::Microsoft, |token| {
+                    let (client, patch, id, dest) = (
+                        client.clone(),
+                        patch.clone(),
+                        id.clone(),
+                        change.folder.clone(),
+                    );
+                    async move {
+                        if patch.as_object().is_some_and(|p| !p.is_empty()) {
+                            client.patch(&token, &id, &patch).await?;
+                        }
+                        if let Some(dest) = dest {
+                            client.move_to(&token, &id, &dest).await?;
+                        }
+                        Ok(())
+                    }
+                })
+                .await
+                .map(|()| StateChange {
+                    provider_message_id: id,
+                    folders: change.folder.clone().map(|dest| vec![dest]),
+                    is_read: change.is_read,
+                    is_starred: change.is_starred,
+                    provider_version: None,
+                });
+                (target.id, outcome)
+            }
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await
+}

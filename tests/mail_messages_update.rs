@@ -1,6 +1,6 @@
 //! `mailMessages:update` against the emulator, both providers: read, star and move go to
 //! the provider first and then to the store; a refusal changes nothing locally; only the
-//! owner may change mail; bad input is refused whole.
+//! owner may change mail; bad input is refused whole; destroy moves mail to the trash.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 mod common;
@@ -47,6 +47,19 @@ async fn truth(w: &Wired, email: &str, message_id: &str) -> Value {
                 == Some(message_id.trim_matches(['<', '>']))
         })
         .unwrap_or_else(|| panic!("{message_id} at the provider"))
+}
+
+async fn folders(w: &Wired) -> Vec<Value> {
+    let reply = w
+        .app
+        .call(
+            "mailFolders:list",
+            Some(&user_token(7)),
+            "pageSize=200",
+            None,
+        )
+        .await;
+    reply.json["data"].as_array().unwrap().clone()
 }
 
 async fn update(w: &Wired, token: &str, ids: &[i64], values: Value) -> common::Reply {
@@ -112,19 +125,7 @@ async fn changes_go_to_the_provider_first(backend: Backend, provider: &str, emai
     assert_eq!(truth(&w, email, &header).await["isStarred"], true);
 
     // Move it to another folder: it leaves the inbox here and at the provider.
-    let folders = w
-        .app
-        .call(
-            "mailFolders:list",
-            Some(&user_token(7)),
-            "pageSize=200",
-            None,
-        )
-        .await
-        .json["data"]
-        .as_array()
-        .unwrap()
-        .clone();
+    let folders = folders(&w).await;
     let dest = folders
         .iter()
         .find(|f| f["role"] == "archive")
@@ -207,6 +208,78 @@ async fn changes_go_to_the_provider_first(backend: Backend, provider: &str, emai
     let many: Vec<i64> = (1..=1001).collect();
     let reply = update(&w, &user_token(7), &many, json!({"isRead": true})).await;
     assert_eq!(reply.status, 400, "{}", reply.text);
+}
+
+async fn destroy_moves_to_the_trash(backend: Backend, provider: &str, email: &str) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    synced_mailbox(&w, provider, email, 4).await;
+    let rows = listed(&w).await;
+    let ids: Vec<i64> = rows
+        .iter()
+        .take(2)
+        .map(|r| r["id"].as_i64().unwrap())
+        .collect();
+    let headers = [
+        message_id_of(&w, ids[0]).await,
+        message_id_of(&w, ids[1]).await,
+    ];
+
+    // Not the owner: nothing moves.
+    let query = format!("filterByTk={}", ids[0]);
+    let reply = w
+        .app
+        .call("mailMessages:destroy", Some(&user_token(8)), &query, None)
+        .await;
+    assert_eq!(reply.status, 404, "{}", reply.text);
+
+    let query = format!("filterByTk={},{}&filterByTk=999999", ids[0], ids[1]);
+    let reply = w
+        .app
+        .call("mailMessages:destroy", Some(&user_token(7)), &query, None)
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["data"], 2);
+    assert_eq!(reply.json["meta"]["failed"][0]["id"], 999_999);
+
+    let folders = folders(&w).await;
+    let trash = folders.iter().find(|f| f["role"] == "trash").unwrap()["id"].clone();
+    let inbox = folders.iter().find(|f| f["role"] == "inbox").unwrap()["id"].clone();
+    let after = listed(&w).await;
+    for (id, header) in ids.iter().zip(&headers) {
+        let row = after.iter().find(|r| r["id"] == *id).unwrap();
+        let in_folders = row["folderIds"].as_array().unwrap();
+        assert!(in_folders.contains(&trash), "{row}");
+        assert!(!in_folders.contains(&inbox), "{row}");
+        let labels = truth(&w, email, header).await["labels"].clone();
+        let expected = if provider == "google" {
+            "TRASH"
+        } else {
+            "deleteditems"
+        };
+        assert!(
+            labels.as_array().unwrap().contains(&json!(expected)),
+            "{labels}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn gmail_destroy_on_sqlite() {
+    destroy_moves_to_the_trash(Backend::Sqlite, "google", "binner@gmail.test").await;
+}
+
+#[tokio::test]
+async fn graph_destroy_on_sqlite() {
+    destroy_moves_to_the_trash(Backend::Sqlite, "microsoft", "binner@outlook.test").await;
+}
+
+#[tokio::test]
+async fn graph_destroy_on_postgres() {
+    if Backend::Postgres.available() {
+        destroy_moves_to_the_trash(Backend::Postgres, "microsoft", "binner@outlook.test").await;
+    }
 }
 
 #[tokio::test]

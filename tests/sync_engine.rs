@@ -103,7 +103,14 @@ fn expected_folders(w: &Wired, account: i64, entry: &Value, provider: &str) -> B
         .map(|l| l.as_str().unwrap().to_string())
         .collect();
     match provider {
-        "google" => labels.into_iter().filter(|l| known.contains(l)).collect(),
+        "google" => {
+            // A trashed or spam message shows in that folder alone (sync::gmail).
+            let shown = ["TRASH", "SPAM"]
+                .into_iter()
+                .find(|h| labels.iter().any(|l| l == h))
+                .map_or(labels.clone(), |h| vec![h.to_string()]);
+            shown.into_iter().filter(|l| known.contains(l)).collect()
+        }
         _ => {
             // Graph truth names the folder (well-known name or display name).
             let name = &labels[0];

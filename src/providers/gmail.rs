@@ -444,3 +444,15 @@ impl GmailClient {
         Ok(items)
     }
 }
+
+/// The folders a Gmail message shows in. Gmail keeps a trashed (or spam) message's other
+/// labels but hides it from every other view, so here it sits in Trash (or Spam) alone —
+/// a message you deleted must not stay listed in the Inbox.
+pub fn folders_from_labels(labels: &[String]) -> Vec<String> {
+    for hidden in ["TRASH", "SPAM"] {
+        if labels.iter().any(|l| l == hidden) {
+            return vec![hidden.to_string()];
+        }
+    }
+    labels.to_vec()
+}

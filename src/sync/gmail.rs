@@ -7,7 +7,7 @@ use super::retry::{call, call_costing};
 use super::{Run, Stats, SyncError};
 use crate::mail::parse;
 use crate::providers::ProviderError;
-use crate::providers::gmail::{GmailClient, RawMessage};
+use crate::providers::gmail::{GmailClient, RawMessage, folders_from_labels};
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -44,7 +44,7 @@ fn incoming(message: RawMessage) -> Option<IncomingMessage> {
     Some(IncomingMessage {
         is_read: !message.label_ids.iter().any(|l| l == "UNREAD"),
         is_starred: message.label_ids.iter().any(|l| l == "STARRED"),
-        folders: message.label_ids,
+        folders: folders_from_labels(&message.label_ids),
         provider_message_id: message.id,
         provider_thread_id: Some(message.thread_id),
         received_at: received,
@@ -56,7 +56,7 @@ fn incoming(message: RawMessage) -> Option<IncomingMessage> {
 fn state_from_labels(id: &str, labels: &[String]) -> StateChange {
     StateChange {
         provider_message_id: id.to_string(),
-        folders: Some(labels.to_vec()),
+        folders: Some(folders_from_labels(labels)),
         is_read: Some(!labels.iter().any(|l| l == "UNREAD")),
         is_starred: Some(labels.iter().any(|l| l == "STARRED")),
         provider_version: None,

@@ -49,7 +49,7 @@ fn flag(values: &serde_json::Map<String, Value>, key: &str) -> Result<Option<boo
     }
 }
 
-fn failure(id: i64, error: &ApiError) -> Value {
+pub(super) fn failure(id: i64, error: &ApiError) -> Value {
     json!({"id": id, "code": error.code(), "message": error.message()})
 }
 
@@ -81,6 +81,7 @@ pub async fn update_mail_messages(
         is_read: flag(&values, "isRead")?,
         is_starred: flag(&values, "isStarred")?,
         folder: None,
+        trash: false,
     };
     if change.is_read.is_none() && change.is_starred.is_none() && folder_id.is_none() {
         return Err(ApiError::bad_request(
@@ -110,61 +111,8 @@ pub async fn update_mail_messages(
         _ => None,
     };
 
-    let mut failed: Vec<(i64, ApiError)> = Vec::new();
-    let mut by_account: BTreeMap<i64, Vec<Target>> = BTreeMap::new();
-    for id in &ids {
-        match targets.iter().find(|t| t.id == *id) {
-            // Others' mail reads as missing: ids cannot be probed, shared or not.
-            Some(t) if t.owner == user => {
-                if folder_account.is_some_and(|a| a != t.account_id) {
-                    failed.push((
-                        *id,
-                        ApiError::invalid_field("folderId", "the folder is in another mailbox"),
-                    ));
-                } else {
-                    by_account.entry(t.account_id).or_default().push(t.clone());
-                }
-            }
-            _ => failed.push((
-                *id,
-                ApiError::new(
-                    actix_web::http::StatusCode::NOT_FOUND,
-                    "MESSAGE_NOT_FOUND",
-                    "No message with this id is yours to change.",
-                ),
-            )),
-        }
-    }
-
-    let mut changed: Vec<i64> = Vec::new();
-    for (account, group) in by_account {
-        let kind: ProviderKind = group[0]
-            .provider
-            .parse()
-            .map_err(|_| ApiError::internal("unknown provider on a stored account"))?;
-        let outcomes = write_through::apply(&state, account, kind, &group, &change).await;
-        let mut accepted = Vec::new();
-        for (id, outcome) in outcomes {
-            match outcome {
-                Ok(state_change) => {
-                    accepted.push(state_change);
-                    changed.push(id);
-                }
-                Err(error) => failed.push((id, api_error(error))),
-            }
-        }
-        if !accepted.is_empty() {
-            let now = chrono::Utc::now().naive_utc();
-            state
-                .store
-                .run(move |c| {
-                    messages::apply_changes(c, account, &accepted, now)?;
-                    messages::recount_folders(c, account)
-                })
-                .await?;
-        }
-    }
-
+    let Written { changed, failed } =
+        write_all(&state, user, &ids, &targets, &change, folder_account).await?;
     if changed.is_empty() {
         if let Some((_, error)) = failed.into_iter().next() {
             return Err(error);
@@ -202,4 +150,79 @@ pub async fn update_mail_messages(
         "data": views.iter().collect::<Vec<&MessageView>>(),
         "meta": {"failed": failed},
     })))
+}
+
+/// What a write did: the ids the provider accepted (and the store now shows), and why
+/// the others failed.
+pub(super) struct Written {
+    pub changed: Vec<i64>,
+    pub failed: Vec<(i64, ApiError)>,
+}
+
+/// Checks ownership, then writes `change` through to each mailbox's provider and stores
+/// what it accepted.
+pub(super) async fn write_all(
+    state: &AppState,
+    user: i64,
+    ids: &[i64],
+    targets: &[Target],
+    change: &Change,
+    folder_account: Option<i64>,
+) -> Result<Written, ApiError> {
+    let mut failed: Vec<(i64, ApiError)> = Vec::new();
+    let mut by_account: BTreeMap<i64, Vec<Target>> = BTreeMap::new();
+    for id in ids {
+        match targets.iter().find(|t| t.id == *id) {
+            // Others' mail reads as missing: ids cannot be probed, shared or not.
+            Some(t) if t.owner == user => {
+                if folder_account.is_some_and(|a| a != t.account_id) {
+                    failed.push((
+                        *id,
+                        ApiError::invalid_field("folderId", "the folder is in another mailbox"),
+                    ));
+                } else {
+                    by_account.entry(t.account_id).or_default().push(t.clone());
+                }
+            }
+            _ => failed.push((
+                *id,
+                ApiError::new(
+                    actix_web::http::StatusCode::NOT_FOUND,
+                    "MESSAGE_NOT_FOUND",
+                    "No message with this id is yours to change.",
+                ),
+            )),
+        }
+    }
+
+    let mut changed: Vec<i64> = Vec::new();
+    for (account, group) in by_account {
+        let kind: ProviderKind = group[0]
+            .provider
+            .parse()
+            .map_err(|_| ApiError::internal("unknown provider on a stored account"))?;
+        let outcomes = write_through::apply(state, account, kind, &group, change).await;
+        let mut accepted = Vec::new();
+        for (id, outcome) in outcomes {
+            match outcome {
+                Ok(state_change) => {
+                    accepted.push(state_change);
+                    changed.push(id);
+                }
+                Err(error) => failed.push((id, api_error(error))),
+            }
+        }
+        if !accepted.is_empty() {
+            let now = chrono::Utc::now().naive_utc();
+            state
+                .store
+                .run(move |c| {
+                    messages::apply_changes(c, account, &accepted, now)?;
+                    messages::recount_folders(c, account)
+                })
+                .await?;
+        }
+    }
+
+    Ok(Written { changed, failed })
 }

@@ -2,7 +2,7 @@
 //! stored"): one Gmail batchModify per account, or one Graph call per message, four at a
 //! time. Each message comes back with what to store, or why the provider refused it.
 
-use crate::providers::gmail::GmailClient;
+use crate::providers::gmail::{GmailClient, folders_from_labels};
 use crate::providers::graph::GraphClient;
 use crate::providers::session::{CallError, with_access};
 use crate::providers::{ProviderError, ProviderKind};
@@ -18,6 +18,8 @@ pub struct Change {
     pub is_read: Option<bool>,
     pub is_starred: Option<bool>,
     pub folder: Option<String>,
+    /// Move to the provider's trash (`mailMessages:destroy`); nothing else applies then.
+    pub trash: bool,
 }
 
 /// Gmail labels that are states or that Gmail will not let a client remove, never
@@ -34,9 +36,10 @@ pub async fn apply(
     targets: &[Target],
     change: &Change,
 ) -> Vec<Outcome> {
-    match kind {
-        ProviderKind::Google => gmail(state, account, targets, change).await,
-        ProviderKind::Microsoft => graph(state, account, targets, change).await,
+    match (kind, change.trash) {
+        (ProviderKind::Google, false) => gmail(state, account, targets, change).await,
+        (ProviderKind::Microsoft, false) => graph(state, account, targets, change).await,
+        (kind, true) => trash(state, account, kind, targets).await,
     }
 }
 
@@ -105,7 +108,7 @@ async fn gmail(
                         if !kept.contains(dest) {
                             kept.push(dest.clone());
                         }
-                        kept
+                        folders_from_labels(&kept)
                     }),
                     is_read: change.is_read,
                     is_starred: change.is_starred,
@@ -177,6 +180,61 @@ async fn graph(
                     folders: change.folder.clone().map(|dest| vec![dest]),
                     is_read: change.is_read,
                     is_starred: change.is_starred,
+                    provider_version: None,
+                });
+                (target.id, outcome)
+            }
+        })
+        .buffer_unordered(4)
+        .collect()
+        .await
+}
+
+/// Gmail's `trash` or Graph's move to `deleteditems`, per message, four at a time. The
+/// answer says where the message now is, so the store can follow without a sync.
+async fn trash(
+    state: &AppState,
+    account: i64,
+    kind: ProviderKind,
+    targets: &[Target],
+) -> Vec<Outcome> {
+    let gmail = GmailClient::new(
+        state.http.clone(),
+        &state.settings.providers.google.api_base_url,
+    );
+    let graph = GraphClient::new(
+        state.http.clone(),
+        &state.settings.providers.microsoft.graph_base_url,
+    );
+    futures_util::stream::iter(targets.iter().cloned())
+        .map(|target| {
+            let (gmail, graph) = (gmail.clone(), graph.clone());
+            async move {
+                let id = target.provider_message_id.clone();
+                let folders = with_access(state, account, kind, |token| {
+                    let (gmail, graph, id) = (gmail.clone(), graph.clone(), id.clone());
+                    async move {
+                        match kind {
+                            ProviderKind::Google => {
+                                let answer = gmail.trash(&token, &id).await?;
+                                Ok(Some(folders_from_labels(&answer.label_ids))
+                                    .filter(|l| !l.is_empty()))
+                            }
+                            ProviderKind::Microsoft => {
+                                let answer = graph.move_to(&token, &id, "deleteditems").await?;
+                                Ok(answer["parentFolderId"]
+                                    .as_str()
+                                    .map(|f| vec![f.to_string()]))
+                            }
+                        }
+                    }
+                })
+                .await;
+                let outcome = folders.map(|folders| StateChange {
+                    provider_message_id: id,
+                    folders,
+                    is_read: None,
+                    is_starred: None,
                     provider_version: None,
                 });
                 (target.id, outcome)

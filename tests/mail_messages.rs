@@ -719,3 +719,114 @@ async fn get_returns_sanitized_bodies_headers_and_attachments(backend: Backend) 
     assert_eq!(seen["attachments"].as_array().unwrap().len(), 1);
 }
 both_backends!(get, get_returns_sanitized_bodies_headers_and_attachments);
+
+async fn threads_sum_up_all_their_messages(backend: Backend) {
+    let Some(f) = fixture(backend).await else {
+        return;
+    };
+    let threads = |token: String, query: String| {
+        let app = &f.app;
+        async move {
+            app.call("mailThreads:list", Some(&token), &query, None)
+                .await
+        }
+    };
+    let reply = threads(user_token(7), String::new()).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["meta"]["count"], 2);
+    let t1 = reply.json["data"][0].clone();
+    assert_eq!(t1["subject"], "Invoice March");
+    assert_eq!(
+        (
+            &t1["messageCount"],
+            &t1["unreadCount"],
+            &t1["hasAttachments"]
+        ),
+        (&json!(2), &json!(1), &json!(true))
+    );
+    assert_eq!(t1["lastDate"], "2026-11-05T08:00:00Z");
+    let people: BTreeSet<&str> = t1["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        people,
+        set(&[
+            "zed@acme.com",
+            "ann@gmail.test",
+            "carl@globex.io",
+            "bob@acme.com"
+        ])
+    );
+    assert_eq!(reply.json["data"][1]["subject"], "Lunch plans");
+
+    // A thread matches when one message does, and is still summed over all of them.
+    let filter = urlencode(&json!({"participants.address": {"$eq": "bob@acme.com"}}).to_string());
+    let only = threads(user_token(7), format!("filter={filter}")).await;
+    assert_eq!(only.json["meta"]["count"], 1);
+    assert_eq!(only.json["data"][0]["messageCount"], 2);
+    let searched = threads(user_token(7), "q=pizza".to_string()).await;
+    assert_eq!(searched.json["data"][0]["subject"], "Lunch plans");
+    assert_eq!(searched.json["meta"]["count"], 1);
+    let oldest_first = threads(user_token(7), "sort=date".to_string()).await;
+    assert_eq!(oldest_first.json["data"][0]["subject"], "Lunch plans");
+
+    // Others see their own; admins nothing.
+    assert_eq!(
+        threads(user_token(8), String::new()).await.json["meta"]["count"],
+        1
+    );
+    assert_eq!(
+        threads(admin_key(1), String::new()).await.json["meta"]["count"],
+        0
+    );
+
+    // get: the messages in date order; hidden until shared, subject hidden at metadata.
+    let id = t1["id"].as_i64().unwrap();
+    let get = |token: String| {
+        let app = &f.app;
+        async move {
+            app.call(
+                "mailThreads:get",
+                Some(&token),
+                &format!("filterByTk={id}"),
+                None,
+            )
+            .await
+        }
+    };
+    let got = get(user_token(7)).await;
+    assert_eq!(got.status, 200, "{}", got.text);
+    let order: Vec<i64> = got.json["data"]["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(order, [f.ids["m1"], f.ids["m3"]]);
+    assert_eq!(got.json["data"]["messageCount"], 2);
+    assert_eq!(get(user_token(8)).await.json["data"], Value::Null);
+    f.app.share(&user_token(7), f.account_a, "metadata").await;
+    let shared = get(user_token(8)).await.json["data"].clone();
+    assert_eq!(shared["subject"], Value::Null);
+    assert_eq!(shared["messages"][0]["subject"], Value::Null);
+    assert_eq!(shared["messageCount"], 2);
+    let missing = app_get_missing(&f).await;
+    assert_eq!(missing, Value::Null);
+}
+both_backends!(threads, threads_sum_up_all_their_messages);
+
+async fn app_get_missing(f: &Fixture) -> Value {
+    f.app
+        .call(
+            "mailThreads:get",
+            Some(&user_token(7)),
+            "filterByTk=999999",
+            None,
+        )
+        .await
+        .json["data"]
+        .clone()
+}

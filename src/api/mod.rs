@@ -7,6 +7,7 @@ pub mod mail_attachments;
 pub mod mail_folders;
 pub mod mail_messages;
 pub mod mail_providers;
+pub mod mail_threads;
 pub(crate) mod provider_failure;
 
 use actix_web::web;
@@ -18,4 +19,5 @@ pub fn configure(config: &mut web::ServiceConfig) {
     mail_folders::configure(config);
     mail_messages::configure(config);
     mail_attachments::configure(config);
+    mail_threads::configure(config);
 }

@@ -12,7 +12,8 @@ use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
 type Backend = <DbConnection as Connection>::Backend;
-type Predicate = Box<dyn BoxableExpression<mail_messages::table, Backend, SqlType = Bool>>;
+pub(super) type Predicate =
+    Box<dyn BoxableExpression<mail_messages::table, Backend, SqlType = Bool>>;
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
 
@@ -383,7 +384,7 @@ fn search(kind: DatabaseKind, q: &str) -> Predicate {
     }
 }
 
-fn predicate(query: &MessageQuery) -> Predicate {
+pub(super) fn predicate(query: &MessageQuery) -> Predicate {
     let mut all: Predicate = Box::new(mail_messages::account_id.eq_any(query.accounts.clone()));
     all = Box::new(all.and(compile(&query.filter, query.utc_offset_minutes)));
     if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {

@@ -16,6 +16,7 @@ mod migrate;
 pub mod oauth_states;
 pub mod schema;
 pub mod sync_jobs;
+pub mod thread_query;
 
 pub use connection::DbConnection;
 pub use migrate::{MIGRATION_FOLDERS, pending_migrations, run_pending_migrations};

@@ -51,10 +51,31 @@ pub async fn list_mail_messages(
     params: QueryParams,
     state: web::Data<AppState>,
 ) -> Result<ListPage<MessageView>, ApiError> {
+    let (query, levels) = visible_query(&caller, &request, &params, &state, "messages").await?;
+    let page = query.page;
+    let (views, count) = load_views(&state, query, levels).await?;
+    Ok(ListPage {
+        rows: views,
+        count: count as u64,
+        page,
+    })
+}
+
+/// The query a list asks for, limited to the mailboxes the caller may see — and, when it
+/// filters on the subject or searches bodies, to those where the caller may see them (so
+/// hidden fields cannot be probed) — with the level each mailbox is shown at. Shared by
+/// `mailMessages:list` and `mailThreads:list`.
+pub async fn visible_query(
+    caller: &Caller,
+    request: &HttpRequest,
+    params: &QueryParams,
+    state: &AppState,
+    what: &str,
+) -> Result<(MessageQuery, HashMap<i64, Level>), ApiError> {
     if params.pagination_disabled()? {
         return Err(ApiError::bad_request(
             "INVALID_PARAMETER",
-            "paginate: messages are always paged",
+            format!("paginate: {what} are always paged"),
         ));
     }
     let page = params.page()?;
@@ -99,19 +120,14 @@ pub async fn list_mail_messages(
         q,
         sort,
         page,
-        utc_offset_minutes: utc_offset(&request),
+        utc_offset_minutes: utc_offset(request),
         kind: state.store.kind(),
     };
-    let (views, count) = load_views(&state, query, levels).await?;
-    Ok(ListPage {
-        rows: views,
-        count: count as u64,
-        page,
-    })
+    Ok((query, levels))
 }
 
 /// The page `query` selects, each message shown at its account's level.
-pub(super) async fn load_views(
+pub async fn load_views(
     state: &AppState,
     query: MessageQuery,
     levels: HashMap<i64, Level>,

@@ -1,0 +1,80 @@
+use super::list::{ThreadView, views};
+use crate::api::mail_messages::{Level, MessageView, load_views};
+use crate::auth::Caller;
+use crate::http::filter::{Condition, FieldKind, Filter, Operator, Scalar, Value as FilterValue};
+use crate::http::{ApiError, Data, Page, QueryParams, SortKey};
+use crate::state::AppState;
+use crate::store::message_query::{self, MessageQuery};
+use crate::store::thread_query;
+use actix_web::web;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// The most messages one thread answer carries (Gmail caps threads at 100 messages; Outlook
+/// conversations can be longer, and the oldest beyond this are left out).
+const MAX_MESSAGES: u32 = 500;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadDetailView {
+    #[serde(flatten)]
+    pub summary: ThreadView,
+    /// Oldest first.
+    pub messages: Vec<MessageView>,
+}
+
+/// `mailThreads:get?filterByTk=<id>`: the thread and its messages in date order;
+/// `null` when it does not exist or is not visible.
+pub async fn get_mail_thread(
+    caller: Caller,
+    params: QueryParams,
+    state: web::Data<AppState>,
+) -> Result<Data<Option<ThreadDetailView>>, ApiError> {
+    let id = params.single_id("a thread")?;
+    let user = caller.user_id.0;
+    let found = state
+        .store
+        .run(move |c| {
+            let members = thread_query::members(c, &[id])?;
+            let Some(first) = members.first() else {
+                return Ok(None);
+            };
+            let Some(level) = Level::of(c, user, first.account_id)? else {
+                return Ok(None);
+            };
+            let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+            let people = message_query::participants(c, &ids)?;
+            Ok(Some((level, members, people)))
+        })
+        .await?;
+    let Some((level, members, people)) = found else {
+        return Ok(Data(None));
+    };
+    let account = members[0].account_id;
+    let levels = HashMap::from([(account, level)]);
+    let Some(summary) = views(&[id], &members, &people, &levels).into_iter().next() else {
+        return Ok(Data(None));
+    };
+    let query = MessageQuery {
+        accounts: vec![account],
+        filter: Filter::Condition(Condition {
+            field: "threadId",
+            kind: FieldKind::Id,
+            op: Operator::Eq,
+            value: FilterValue::One(Scalar::Int(id)),
+        }),
+        q: None,
+        sort: vec![SortKey {
+            field: "date",
+            descending: false,
+        }],
+        page: Page {
+            number: 1,
+            size: MAX_MESSAGES,
+        },
+        utc_offset_minutes: 0,
+        kind: state.store.kind(),
+    };
+    let (messages, _) = load_views(&state, query, levels).await?;
+    Ok(Data(Some(ThreadDetailView { summary, messages })))
+}

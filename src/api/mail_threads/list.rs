@@ -1,0 +1,106 @@
+use crate::api::mail_messages::{Level, visible_query};
+use crate::auth::Caller;
+use crate::http::{ApiError, ListPage, QueryParams};
+use crate::state::AppState;
+use crate::store::message_query::{self, ParticipantRow};
+use crate::store::thread_query::{self, ThreadMember};
+use actix_web::{HttpRequest, web};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ThreadView {
+    pub id: i64,
+    pub account_id: i64,
+    /// The first message's subject; `null` where the owner shares less than subjects.
+    pub subject: Option<String>,
+    /// Everyone on the thread (from, to, cc), in order of first appearance.
+    pub participants: Vec<Value>,
+    pub message_count: usize,
+    pub unread_count: usize,
+    pub last_date: DateTime<Utc>,
+    pub has_attachments: bool,
+}
+
+/// Sums a thread up from its messages (oldest first) and their participants.
+pub fn summarize(
+    id: i64,
+    members: &[&ThreadMember],
+    people: &[ParticipantRow],
+    level: Level,
+) -> Option<ThreadView> {
+    let first = members.first()?;
+    let last = members.last()?;
+    let mut participants: Vec<Value> = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    for member in members {
+        for person in people
+            .iter()
+            .filter(|p| p.message_id == member.id && p.role != "bcc")
+        {
+            if !seen.contains(&person.address.as_str()) {
+                seen.push(&person.address);
+                participants.push(json!({"name": person.name, "address": person.address}));
+            }
+        }
+    }
+    Some(ThreadView {
+        id,
+        account_id: first.account_id,
+        subject: level.shows_subject().then(|| first.subject.clone()),
+        participants,
+        message_count: members.len(),
+        unread_count: members.iter().filter(|m| !m.is_read).count(),
+        last_date: last.received_at.and_utc(),
+        has_attachments: members.iter().any(|m| m.has_attachments),
+    })
+}
+
+/// `mailThreads:list`: the same filter fields, `q`, paging and visibility as
+/// `mailMessages:list`, newest activity first (`sort=date` for oldest first).
+pub async fn list_mail_threads(
+    caller: Caller,
+    request: HttpRequest,
+    params: QueryParams,
+    state: web::Data<AppState>,
+) -> Result<ListPage<ThreadView>, ApiError> {
+    let (query, levels) = visible_query(&caller, &request, &params, &state, "threads").await?;
+    let page = query.page;
+    let (ids, count, members, people) = state
+        .store
+        .run(move |c| {
+            let (ids, count) = thread_query::list(c, &query)?;
+            let members = thread_query::members(c, &ids)?;
+            let message_ids: Vec<i64> = members.iter().map(|m| m.id).collect();
+            let people = message_query::participants(c, &message_ids)?;
+            Ok((ids, count, members, people))
+        })
+        .await?;
+    let rows = views(&ids, &members, &people, &levels);
+    Ok(ListPage {
+        rows,
+        count: count as u64,
+        page,
+    })
+}
+
+pub fn views(
+    ids: &[i64],
+    members: &[ThreadMember],
+    people: &[ParticipantRow],
+    levels: &HashMap<i64, Level>,
+) -> Vec<ThreadView> {
+    ids.iter()
+        .filter_map(|id| {
+            let own: Vec<&ThreadMember> = members
+                .iter()
+                .filter(|m| m.thread_id == Some(*id))
+                .collect();
+            let level = levels.get(&own.first()?.account_id).copied()?;
+            summarize(*id, &own, people, level)
+        })
+        .collect()
+}

@@ -717,6 +717,28 @@ async fn get_returns_sanitized_bodies_headers_and_attachments(backend: Backend) 
     assert!(seen["bodyHtml"].as_str().unwrap().contains("Hello"));
     assert_eq!(seen["bcc"], json!([]));
     assert_eq!(seen["attachments"].as_array().unwrap().len(), 1);
+
+    // Blind copies match the owner's participant filters only; nobody else can probe them.
+    let bcc = format!(
+        "filter={}",
+        urlencode(&json!({"participants.address": {"$eq": "boss@gmail.test"}}).to_string())
+    );
+    assert_eq!(f.list(&user_token(7), &bcc).await.json["meta"]["count"], 1);
+    assert_eq!(f.list(&user_token(8), &bcc).await.json["meta"]["count"], 0);
+    let domain = format!(
+        "filter={}",
+        urlencode(&json!({"participants.domain": {"$eq": "gmail.test"}}).to_string())
+    );
+    let theirs = f.list(&user_token(8), &domain).await;
+    assert!(
+        theirs.json["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == id),
+        "the To address still links: {}",
+        theirs.text
+    );
 }
 both_backends!(get, get_returns_sanitized_bodies_headers_and_attachments);
 

@@ -22,6 +22,9 @@ diesel::define_sql_function!(fn lower(x: Text) -> Text);
 pub struct MessageQuery {
     /// Accounts whose messages may be listed.
     pub accounts: Vec<i64>,
+    /// The caller's own accounts among them: only there do Bcc recipients match
+    /// `participants.*` (others never see a message's Bcc, so may not probe it).
+    pub owned: Vec<i64>,
     pub filter: Filter,
     pub q: Option<String>,
     pub sort: Vec<SortKey>,
@@ -111,10 +114,16 @@ fn instant(scalar: &Scalar, offset: i32) -> Option<NaiveDateTime> {
     }
 }
 
+// The messages of the caller's own mailboxes, as a subquery inside queries that already
+// read `mail_messages`.
+diesel::alias! {
+    const OWNED_MESSAGES: Alias<OwnedMessages> = mail_messages as owned_messages;
+}
+
 /// `mail_messages.id IN (participants matching …)`, built from concrete subqueries: the
 /// backend-dispatching query builder cannot nest boxed expressions inside a subselect.
 macro_rules! participant_in {
-    ($role:expr, $matches:expr) => {{
+    ($role:expr, $owned:expr, $matches:expr) => {{
         let predicate: Predicate = match $role {
             Some(role) => Box::new(
                 mail_messages::id.eq_any(
@@ -128,6 +137,19 @@ macro_rules! participant_in {
                 mail_messages::id.eq_any(
                     mail_participants::table
                         .filter($matches)
+                        .filter(
+                            mail_participants::role
+                                .ne("bcc")
+                                .or(mail_participants::message_id.eq_any(
+                                    OWNED_MESSAGES
+                                        .filter(
+                                            OWNED_MESSAGES
+                                                .field(mail_messages::account_id)
+                                                .eq_any($owned.to_vec()),
+                                        )
+                                        .select(OWNED_MESSAGES.field(mail_messages::id)),
+                                )),
+                        )
                         .select(mail_participants::message_id),
                 ),
             ),
@@ -138,7 +160,12 @@ macro_rules! participant_in {
 
 /// Messages with a participant (of any role, or of `role`) whose address or domain
 /// matches the condition.
-fn with_participant(condition: &Condition, role: Option<&'static str>, domain: bool) -> Predicate {
+fn with_participant(
+    condition: &Condition,
+    role: Option<&'static str>,
+    domain: bool,
+    owned: &[i64],
+) -> Predicate {
     use Operator as O;
     let values = texts(&condition.value);
     let matched: Predicate = match condition.op {
@@ -147,19 +174,27 @@ fn with_participant(condition: &Condition, role: Option<&'static str>, domain: b
             for value in values {
                 let pattern = contains_pattern(&value);
                 let one = if domain {
-                    participant_in!(role, mail_participants::domain.like(pattern).escape('\\'))
+                    participant_in!(
+                        role,
+                        owned,
+                        mail_participants::domain.like(pattern).escape('\\')
+                    )
                 } else {
-                    participant_in!(role, mail_participants::address.like(pattern).escape('\\'))
+                    participant_in!(
+                        role,
+                        owned,
+                        mail_participants::address.like(pattern).escape('\\')
+                    )
                 };
                 any = Box::new(any.or(one));
             }
             any
         }
         O::Exists | O::NotEmpty | O::Empty => {
-            participant_in!(role, mail_participants::address.ne(""))
+            participant_in!(role, owned, mail_participants::address.ne(""))
         }
-        _ if domain => participant_in!(role, mail_participants::domain.eq_any(values)),
-        _ => participant_in!(role, mail_participants::address.eq_any(values)),
+        _ if domain => participant_in!(role, owned, mail_participants::domain.eq_any(values)),
+        _ => participant_in!(role, owned, mail_participants::address.eq_any(values)),
     };
     let wanted = match condition.op {
         O::Ne | O::NotIn | O::NotIncludes => false,
@@ -193,7 +228,7 @@ macro_rules! compare_int {
     }};
 }
 
-fn condition(c: &Condition, offset: i32) -> Predicate {
+fn condition(c: &Condition, offset: i32, owned: &[i64]) -> Predicate {
     use Operator as O;
     match c.field {
         "id" => compare_int!(mail_messages::id, c.op, ints(&c.value)),
@@ -296,9 +331,9 @@ fn condition(c: &Condition, offset: i32) -> Predicate {
                 _ => always(false),
             }
         }
-        "to.address" => with_participant(c, Some("to"), false),
-        "participants.address" => with_participant(c, None, false),
-        "participants.domain" => with_participant(c, None, true),
+        "to.address" => with_participant(c, Some("to"), false, owned),
+        "participants.address" => with_participant(c, None, false, owned),
+        "participants.domain" => with_participant(c, None, true, owned),
         "isRead" | "isStarred" | "hasAttachments" => {
             let wanted = scalars(&c.value).any(|s| matches!(s, Scalar::Bool(true)));
             let wanted = if c.op == O::Ne { !wanted } else { wanted };
@@ -353,15 +388,15 @@ fn condition(c: &Condition, offset: i32) -> Predicate {
     }
 }
 
-fn compile(filter: &Filter, offset: i32) -> Predicate {
+fn compile(filter: &Filter, offset: i32, owned: &[i64]) -> Predicate {
     match filter {
         Filter::And(parts) => parts.iter().fold(always(true), |acc, part| {
-            Box::new(acc.and(compile(part, offset)))
+            Box::new(acc.and(compile(part, offset, owned)))
         }),
         Filter::Or(parts) => parts.iter().fold(always(false), |acc, part| {
-            Box::new(acc.or(compile(part, offset)))
+            Box::new(acc.or(compile(part, offset, owned)))
         }),
-        Filter::Condition(c) => condition(c, offset),
+        Filter::Condition(c) => condition(c, offset, owned),
     }
 }
 
@@ -386,7 +421,11 @@ fn search(kind: DatabaseKind, q: &str) -> Predicate {
 
 pub(super) fn predicate(query: &MessageQuery) -> Predicate {
     let mut all: Predicate = Box::new(mail_messages::account_id.eq_any(query.accounts.clone()));
-    all = Box::new(all.and(compile(&query.filter, query.utc_offset_minutes)));
+    all = Box::new(all.and(compile(
+        &query.filter,
+        query.utc_offset_minutes,
+        &query.owned,
+    )));
     if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
         all = Box::new(all.and(search(query.kind, q)));
     }

@@ -116,6 +116,11 @@ pub async fn visible_query(
         .collect();
     let query = MessageQuery {
         accounts: levels.keys().copied().collect(),
+        owned: levels
+            .iter()
+            .filter(|(_, l)| **l == Level::Own)
+            .map(|(id, _)| *id)
+            .collect(),
         filter,
         q,
         sort,

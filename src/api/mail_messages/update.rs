@@ -126,6 +126,7 @@ pub async fn update_mail_messages(
         .collect();
     let query = MessageQuery {
         accounts: levels.keys().copied().collect(),
+        owned: levels.keys().copied().collect(),
         filter: Filter::Condition(Condition {
             field: "id",
             kind: FieldKind::Id,

@@ -57,6 +57,11 @@ pub async fn get_mail_thread(
     };
     let query = MessageQuery {
         accounts: vec![account],
+        owned: if level == Level::Own {
+            vec![account]
+        } else {
+            Vec::new()
+        },
         filter: Filter::Condition(Condition {
             field: "threadId",
             kind: FieldKind::Id,

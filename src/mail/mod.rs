@@ -8,4 +8,4 @@ mod sanitize;
 
 pub use parse::{Address, AttachmentMeta, ParsedMessage, parse};
 pub use part::part_bytes;
-pub use sanitize::sanitize;
+pub use sanitize::{DOWNLOAD_PATH, sanitize};

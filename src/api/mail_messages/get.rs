@@ -71,7 +71,7 @@ pub async fn get_mail_message(
         .filter_map(|a| {
             Some((
                 a.content_id.clone()?,
-                format!("/api/mailAttachments:download?filterByTk={}", a.id),
+                format!("{}filterByTk={}", crate::mail::DOWNLOAD_PATH, a.id),
             ))
         })
         .collect();

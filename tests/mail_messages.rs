@@ -852,3 +852,87 @@ async fn app_get_missing(f: &Fixture) -> Value {
         .json["data"]
         .clone()
 }
+
+/// Whether a reply gave nothing away: an empty `get`, an empty list, or a 404.
+fn nothing(reply: &common::Reply) -> bool {
+    match reply.status {
+        404 => true,
+        200 => {
+            let data = &reply.json["data"];
+            data.is_null() || data.as_array().is_some_and(Vec::is_empty)
+        }
+        _ => false,
+    }
+}
+
+async fn nobody_else_reaches_private_mail_by_any_endpoint_or_guessed_id(backend: Backend) {
+    let Some(f) = fixture(backend).await else {
+        return;
+    };
+    // Ann's mailbox is private. Bea (a user) and an admin guess every id from 1 to 40 on
+    // every endpoint that takes one, and ask the lists for Ann's rows by id and account.
+    for token in [user_token(8), admin_key(1)] {
+        for id in 1..=40 {
+            let by_id = format!("filterByTk={id}");
+            for (action, body) in [
+                ("mailMessages:get", None),
+                ("mailMessages:update", Some(json!({"isRead": true}))),
+                ("mailMessages:destroy", None),
+                ("mailThreads:get", None),
+                ("mailAttachments:download", None),
+            ] {
+                if action.starts_with("mailMessages") && id == f.ids["m4"] {
+                    continue; // Bea's own message: hers to read and change.
+                }
+                let reply = f.app.call(action, Some(&token), &by_id, body).await;
+                // Bea's own thread may answer her; nothing of Ann's may answer anyone.
+                let own = reply.json["data"]["accountId"] == f.account_b;
+                assert!(
+                    nothing(&reply) || own,
+                    "{action} {by_id}: {} {}",
+                    reply.status,
+                    reply.text
+                );
+                assert!(
+                    !reply.text.contains("Invoice"),
+                    "{action} {by_id}: {}",
+                    reply.text
+                );
+            }
+        }
+        for (action, filter) in [
+            (
+                "mailMessages:list",
+                json!({"id": {"$in": [f.ids["m1"], f.ids["m2"], f.ids["m3"]]}}),
+            ),
+            (
+                "mailMessages:list",
+                json!({"accountId": {"$eq": f.account_a}}),
+            ),
+            (
+                "mailThreads:list",
+                json!({"accountId": {"$eq": f.account_a}}),
+            ),
+            ("mailFolders:list", json!({"accountId": f.account_a})),
+        ] {
+            let query = format!("filter={}", urlencode(&filter.to_string()));
+            let reply = f.app.call(action, Some(&token), &query, None).await;
+            assert_eq!(reply.status, 200, "{action}: {}", reply.text);
+            assert!(nothing(&reply), "{action} {filter}: {}", reply.text);
+        }
+    }
+    // Ann's mail is untouched by all of that.
+    let mine = f.list(&user_token(7), "").await;
+    assert_eq!(mine.json["meta"]["count"], 3);
+    assert!(
+        mine.json["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["isRead"] == false)
+    );
+}
+both_backends!(
+    privacy,
+    nobody_else_reaches_private_mail_by_any_endpoint_or_guessed_id
+);

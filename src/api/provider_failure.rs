@@ -1,7 +1,7 @@
 //! How a failed provider call on a user's behalf reads to the client (API.md §1):
 //! 409 when the mailbox must be reconnected, 422 when the provider refused, 429 when it
-//! throttled, 502 when it failed. Provider message texts stay in the log: they can quote
-//! addresses or subjects.
+//! throttled, 502 when it failed. Provider message texts reach neither the client nor
+//! the log: they can quote addresses or subjects. Status and code are enough to act on.
 
 use crate::http::ApiError;
 use crate::oauth::tokens::AccessError;
@@ -43,12 +43,8 @@ pub fn api_error(error: CallError) -> ApiError {
             "PROVIDER_NOT_FOUND",
             "The provider no longer has this message.",
         ),
-        CallError::Provider(ProviderError::Permanent {
-            status,
-            code,
-            message,
-        }) => {
-            tracing::warn!(status, code = %code, message = %message, "the provider refused");
+        CallError::Provider(ProviderError::Permanent { status, code, .. }) => {
+            tracing::warn!(status, code = %code, "the provider refused");
             ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "PROVIDER_REFUSED",

@@ -22,6 +22,22 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A Gmail client on the shared HTTP client and the configured API base.
+    pub fn gmail(&self) -> crate::providers::gmail::GmailClient {
+        crate::providers::gmail::GmailClient::new(
+            self.http.clone(),
+            &self.settings.providers.google.api_base_url,
+        )
+    }
+
+    /// A Microsoft Graph client on the shared HTTP client and the configured base.
+    pub fn graph(&self) -> crate::providers::graph::GraphClient {
+        crate::providers::graph::GraphClient::new(
+            self.http.clone(),
+            &self.settings.providers.microsoft.graph_base_url,
+        )
+    }
+
     /// The lock that serializes token refreshes of one account in this process.
     pub fn refresh_lock(&self, account_id: i64) -> Arc<tokio::sync::Mutex<()>> {
         let mut locks = self

@@ -64,10 +64,7 @@ fn state_from_labels(id: &str, labels: &[String]) -> StateChange {
 }
 
 pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
-    let client = GmailClient::new(
-        run.state.http.clone(),
-        &run.state.settings.providers.google.api_base_url,
-    );
+    let client = run.state.gmail();
     let labels = call(run, "labels.list", |t| {
         let c = client.clone();
         async move { c.labels(&t).await }

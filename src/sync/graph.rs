@@ -23,10 +23,7 @@ fn now() -> chrono::NaiveDateTime {
 }
 
 pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
-    let client = GraphClient::new(
-        run.state.http.clone(),
-        &run.state.settings.providers.microsoft.graph_base_url,
-    );
+    let client = run.state.graph();
     let folders = call(run, "mailFolders", |t| {
         let c = client.clone();
         async move { c.folders(&t).await }

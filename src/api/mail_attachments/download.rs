@@ -3,8 +3,6 @@ use super::super::provider_failure::api_error;
 use crate::auth::Caller;
 use crate::http::{ApiError, QueryParams};
 use crate::mail::part_bytes;
-use crate::providers::gmail::GmailClient;
-use crate::providers::graph::GraphClient;
 use crate::providers::session::with_access;
 use crate::providers::{ProviderError, ProviderKind};
 use crate::state::AppState;
@@ -85,10 +83,7 @@ pub async fn download_attachment(
     let message_id = source.provider_message_id.clone();
     let raw = match kind {
         ProviderKind::Google => {
-            let client = GmailClient::new(
-                state.http.clone(),
-                &state.settings.providers.google.api_base_url,
-            );
+            let client = state.gmail();
             with_access(&state, source.account_id, kind, |token| {
                 let (client, id) = (client.clone(), message_id.clone());
                 async move { client.raw(&token, &id).await.map(|m| m.raw) }
@@ -96,10 +91,7 @@ pub async fn download_attachment(
             .await
         }
         ProviderKind::Microsoft => {
-            let client = GraphClient::new(
-                state.http.clone(),
-                &state.settings.providers.microsoft.graph_base_url,
-            );
+            let client = state.graph();
             with_access(&state, source.account_id, kind, |token| {
                 let (client, id) = (client.clone(), message_id.clone());
                 async move { client.mime(&token, &id).await }

@@ -1,7 +1,9 @@
 use super::view::{Level, MessageView};
 use crate::auth::Caller;
-use crate::http::filter::{Filter, MESSAGE_FIELDS};
-use crate::http::{ApiError, ListPage, QueryParams, SortKey};
+use crate::http::filter::{
+    Condition, FieldKind, Filter, MESSAGE_FIELDS, Operator, Scalar, Value as FilterValue,
+};
+use crate::http::{ApiError, ListPage, Page, QueryParams, SortKey};
 use crate::state::AppState;
 use crate::store::mail_accounts;
 use crate::store::message_query::{self, MessageQuery};
@@ -116,11 +118,7 @@ pub async fn visible_query(
         .collect();
     let query = MessageQuery {
         accounts: levels.keys().copied().collect(),
-        owned: levels
-            .iter()
-            .filter(|(_, l)| **l == Level::Own)
-            .map(|(id, _)| *id)
-            .collect(),
+        owned: owned(&levels),
         filter,
         q,
         sort,
@@ -131,8 +129,17 @@ pub async fn visible_query(
     Ok((query, levels))
 }
 
+/// The caller's own accounts among those shown.
+fn owned(levels: &HashMap<i64, Level>) -> Vec<i64> {
+    levels
+        .iter()
+        .filter(|(_, l)| **l == Level::Own)
+        .map(|(id, _)| *id)
+        .collect()
+}
+
 /// The page `query` selects, each message shown at its account's level.
-pub async fn load_views(
+async fn load_views(
     state: &AppState,
     query: MessageQuery,
     levels: HashMap<i64, Level>,
@@ -167,4 +174,38 @@ pub async fn load_views(
         })
         .collect();
     Ok((views, count))
+}
+
+/// The messages whose id field (`id`, `threadId`) is one of `ids`, by date, at most
+/// `limit`, each at its account's level — for answers that show rows they just touched.
+pub async fn views_with(
+    state: &AppState,
+    levels: HashMap<i64, Level>,
+    field: &'static str,
+    ids: &[i64],
+    descending: bool,
+    limit: u32,
+) -> Result<Vec<MessageView>, ApiError> {
+    let query = MessageQuery {
+        accounts: levels.keys().copied().collect(),
+        owned: owned(&levels),
+        filter: Filter::Condition(Condition {
+            field,
+            kind: FieldKind::Id,
+            op: Operator::In,
+            value: FilterValue::Many(ids.iter().map(|id| Scalar::Int(*id)).collect()),
+        }),
+        q: None,
+        sort: vec![SortKey {
+            field: "date",
+            descending,
+        }],
+        page: Page {
+            number: 1,
+            size: limit,
+        },
+        utc_offset_minutes: 0,
+        kind: state.store.kind(),
+    };
+    Ok(load_views(state, query, levels).await?.0)
 }

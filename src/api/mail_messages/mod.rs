@@ -13,7 +13,7 @@ mod write_through;
 use crate::http::action;
 use actix_web::web;
 
-pub use list::{load_views, visible_query};
+pub use list::{views_with, visible_query};
 pub use view::{Level, MessageView};
 
 pub fn configure(config: &mut web::ServiceConfig) {

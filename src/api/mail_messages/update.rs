@@ -1,13 +1,11 @@
-use super::list::load_views;
+use super::list::views_with;
 use super::view::{Level, MessageView};
 use super::write_through::{self, Change};
 use crate::api::provider_failure::api_error;
 use crate::auth::Caller;
-use crate::http::filter::{Condition, FieldKind, Filter, Operator, Scalar, Value as FilterValue};
-use crate::http::{ApiError, Page, QueryParams, SortKey, Values};
+use crate::http::{ApiError, QueryParams, Values};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
-use crate::store::message_query::MessageQuery;
 use crate::store::message_targets::{self, Target};
 use crate::store::messages;
 use actix_web::{HttpResponse, web};
@@ -124,28 +122,7 @@ pub async fn update_mail_messages(
         .filter(|t| changed.contains(&t.id))
         .map(|t| (t.account_id, Level::Own))
         .collect();
-    let query = MessageQuery {
-        accounts: levels.keys().copied().collect(),
-        owned: levels.keys().copied().collect(),
-        filter: Filter::Condition(Condition {
-            field: "id",
-            kind: FieldKind::Id,
-            op: Operator::In,
-            value: FilterValue::Many(changed.iter().map(|id| Scalar::Int(*id)).collect()),
-        }),
-        q: None,
-        sort: vec![SortKey {
-            field: "date",
-            descending: true,
-        }],
-        page: Page {
-            number: 1,
-            size: MAX_IDS as u32,
-        },
-        utc_offset_minutes: 0,
-        kind: state.store.kind(),
-    };
-    let (views, _) = load_views(&state, query, levels).await?;
+    let views = views_with(&state, levels, "id", &changed, true, MAX_IDS as u32).await?;
     let failed: Vec<Value> = failed.iter().map(|(id, e)| failure(*id, e)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "data": views.iter().collect::<Vec<&MessageView>>(),

@@ -2,8 +2,7 @@
 //! stored"): one Gmail batchModify per account, or one Graph call per message, four at a
 //! time. Each message comes back with what to store, or why the provider refused it.
 
-use crate::providers::gmail::{GmailClient, folders_from_labels};
-use crate::providers::graph::GraphClient;
+use crate::providers::gmail::folders_from_labels;
 use crate::providers::session::{CallError, with_access};
 use crate::providers::{ProviderError, ProviderKind};
 use crate::state::AppState;
@@ -74,10 +73,7 @@ async fn gmail(
             }
         }
     }
-    let client = GmailClient::new(
-        state.http.clone(),
-        &state.settings.providers.google.api_base_url,
-    );
+    let client = state.gmail();
     let ids: Vec<String> = targets
         .iter()
         .map(|t| t.provider_message_id.clone())
@@ -139,10 +135,7 @@ async fn graph(
     targets: &[Target],
     change: &Change,
 ) -> Vec<Outcome> {
-    let client = GraphClient::new(
-        state.http.clone(),
-        &state.settings.providers.microsoft.graph_base_url,
-    );
+    let client = state.graph();
     let mut patch = serde_json::Map::new();
     if let Some(read) = change.is_read {
         patch.insert("isRead".into(), json!(read));
@@ -198,14 +191,8 @@ async fn trash(
     kind: ProviderKind,
     targets: &[Target],
 ) -> Vec<Outcome> {
-    let gmail = GmailClient::new(
-        state.http.clone(),
-        &state.settings.providers.google.api_base_url,
-    );
-    let graph = GraphClient::new(
-        state.http.clone(),
-        &state.settings.providers.microsoft.graph_base_url,
-    );
+    let gmail = state.gmail();
+    let graph = state.graph();
     futures_util::stream::iter(targets.iter().cloned())
         .map(|target| {
             let (gmail, graph) = (gmail.clone(), graph.clone());

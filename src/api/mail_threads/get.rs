@@ -1,10 +1,9 @@
 use super::list::{ThreadView, views};
-use crate::api::mail_messages::{Level, MessageView, load_views};
+use crate::api::mail_messages::{Level, MessageView, views_with};
 use crate::auth::Caller;
-use crate::http::filter::{Condition, FieldKind, Filter, Operator, Scalar, Value as FilterValue};
-use crate::http::{ApiError, Data, Page, QueryParams, SortKey};
+use crate::http::{ApiError, Data, QueryParams};
 use crate::state::AppState;
-use crate::store::message_query::{self, MessageQuery};
+use crate::store::message_query;
 use crate::store::thread_query;
 use actix_web::web;
 use serde::Serialize;
@@ -55,31 +54,6 @@ pub async fn get_mail_thread(
     let Some(summary) = views(&[id], &members, &people, &levels).into_iter().next() else {
         return Ok(Data(None));
     };
-    let query = MessageQuery {
-        accounts: vec![account],
-        owned: if level == Level::Own {
-            vec![account]
-        } else {
-            Vec::new()
-        },
-        filter: Filter::Condition(Condition {
-            field: "threadId",
-            kind: FieldKind::Id,
-            op: Operator::Eq,
-            value: FilterValue::One(Scalar::Int(id)),
-        }),
-        q: None,
-        sort: vec![SortKey {
-            field: "date",
-            descending: false,
-        }],
-        page: Page {
-            number: 1,
-            size: MAX_MESSAGES,
-        },
-        utc_offset_minutes: 0,
-        kind: state.store.kind(),
-    };
-    let (messages, _) = load_views(&state, query, levels).await?;
+    let messages = views_with(&state, levels, "threadId", &[id], false, MAX_MESSAGES).await?;
     Ok(Data(Some(ThreadDetailView { summary, messages })))
 }

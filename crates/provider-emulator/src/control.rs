@@ -135,9 +135,18 @@ fn providers_of(world: &World, email: &str, wanted: Option<Provider>) -> Vec<Pro
 async fn deliver(
     world: web::Data<Shared>,
     email: web::Path<String>,
-    body: Option<web::Json<Delivery>>,
+    body: web::Bytes,
 ) -> HttpResponse {
-    let body = body.map(web::Json::into_inner).unwrap_or_default();
+    // No body delivers a generated message; a body that does not parse is an error, never
+    // silently replaced by one.
+    let body: Delivery = if body.iter().all(u8::is_ascii_whitespace) {
+        Delivery::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(body) => body,
+            Err(e) => return bad(format!("the delivery does not parse: {e}")),
+        }
+    };
     let email = email.into_inner().to_lowercase();
     let raw = match &body.raw {
         Some(encoded) => match STANDARD

@@ -11,6 +11,8 @@ const MAX_BODY: usize = 64 * 1024 * 1024;
 fn routes(config: &mut web::ServiceConfig) {
     config
         .app_data(web::PayloadConfig::new(MAX_BODY))
+        // Control calls carry whole messages as base64 JSON (a 20 MiB attachment and up).
+        .app_data(web::JsonConfig::default().limit(MAX_BODY))
         .route(
             "/google/o/oauth2/v2/auth",
             web::route().to(|w: web::Data<Shared>, r: HttpRequest, b: web::Bytes| {

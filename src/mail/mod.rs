@@ -3,9 +3,7 @@
 //! it is tested from bytes alone.
 
 mod parse;
-mod part;
 mod sanitize;
 
 pub use parse::{Address, AttachmentMeta, ParsedMessage, parse};
-pub use part::part_bytes;
 pub use sanitize::{DOWNLOAD_PATH, sanitize};

@@ -127,11 +127,15 @@ impl GmailClient {
         }
     }
 
-    async fn send<T: DeserializeOwned>(
+    /// Sends `request`; a success answer comes back unread, a failure classified.
+    pub(super) async fn answer(
         &self,
         request: reqwest::RequestBuilder,
-    ) -> Result<T, ProviderError> {
+    ) -> Result<reqwest::Response, ProviderError> {
         let response = request.send().await.map_err(transport)?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
         let status = response.status().as_u16();
         let retry_after = response
             .headers()
@@ -139,15 +143,25 @@ impl GmailClient {
             .and_then(|v| v.to_str().ok())
             .map(ToString::to_string);
         let body = response.bytes().await.map_err(transport)?;
-        if !(200..300).contains(&status) {
-            return Err(classify_gmail(status, retry_after.as_deref(), &body));
-        }
+        Err(classify_gmail(status, retry_after.as_deref(), &body))
+    }
+
+    pub(super) async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ProviderError> {
+        let body = self
+            .answer(request)
+            .await?
+            .bytes()
+            .await
+            .map_err(transport)?;
         let body: &[u8] = if body.is_empty() { b"null" } else { &body };
         serde_json::from_slice(body)
             .map_err(|e| ProviderError::Transient(format!("unexpected answer: {e}")))
     }
 
-    fn get(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
+    pub(super) fn get(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
         self.http
             .get(format!("{}{path}", self.base))
             .bearer_auth(token)

@@ -45,9 +45,9 @@ pub struct Folder {
 }
 
 #[derive(Debug, Clone, Deserialize)]
-struct Collection<T> {
+pub(super) struct Collection<T> {
     #[serde(default = "Vec::new")]
-    value: Vec<T>,
+    pub(super) value: Vec<T>,
     #[serde(rename = "@odata.nextLink")]
     next_link: Option<String>,
     #[serde(rename = "@odata.deltaLink")]
@@ -89,7 +89,7 @@ impl GraphClient {
         }
     }
 
-    async fn answer(
+    pub(super) async fn answer(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ProviderError> {
@@ -111,7 +111,7 @@ impl GraphClient {
         Err(classify_graph(status, retry_after.as_deref(), &body))
     }
 
-    async fn json<T: DeserializeOwned>(
+    pub(super) async fn json<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ProviderError> {
@@ -122,7 +122,7 @@ impl GraphClient {
             .map_err(|e| ProviderError::Transient(format!("unexpected answer: {e}")))
     }
 
-    fn get(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
+    pub(super) fn get(&self, token: &str, path: &str) -> reqwest::RequestBuilder {
         self.http
             .get(format!("{}{path}", self.base))
             .bearer_auth(token)

@@ -3,6 +3,7 @@
 //! ([`ProviderError`]); [`session::with_access`] supplies the access token and refreshes
 //! it once when a provider says 401.
 
+pub mod attachment;
 pub mod error;
 pub mod gmail;
 pub mod graph;

@@ -1,16 +1,23 @@
-//! Where an attachment's bytes live: the stored metadata plus what it takes to fetch the
-//! message again from its provider (the bytes themselves are not stored).
+//! Where an attachment's bytes live: the stored metadata plus what it takes to find it
+//! again at its provider (the bytes themselves are not stored).
 
 use super::schema::{mail_accounts, mail_attachments, mail_messages};
 use super::{DbConnection, StoreError};
 use diesel::prelude::*;
 
 /// One attachment and the message and account it belongs to.
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct AttachmentSource {
     pub filename: String,
     pub content_type: String,
+    /// Its place in the MIME tree (Gmail's part numbering).
     pub part_id: String,
+    /// How many earlier attachments of the same message have the same file name (Graph
+    /// lists attachments by name, not by MIME part).
+    pub ordinal: usize,
+    /// Its position among all the message's attachments, and how many there are.
+    pub position: usize,
+    pub siblings: usize,
     pub account_id: i64,
     pub provider: String,
     pub provider_message_id: String,
@@ -20,17 +27,44 @@ pub fn source(
     connection: &mut DbConnection,
     id: i64,
 ) -> Result<Option<AttachmentSource>, StoreError> {
-    Ok(mail_attachments::table
+    let found: Option<(String, String, String, i64, i64, String, String)> = mail_attachments::table
         .inner_join(mail_messages::table.inner_join(mail_accounts::table))
         .filter(mail_attachments::id.eq(id))
         .select((
             mail_attachments::filename,
             mail_attachments::content_type,
             mail_attachments::part_id,
+            mail_attachments::message_id,
             mail_messages::account_id,
             mail_accounts::provider,
             mail_messages::provider_message_id,
         ))
         .first(connection)
-        .optional()?)
+        .optional()?;
+    let Some((filename, content_type, part_id, message_id, account_id, provider, message)) = found
+    else {
+        return Ok(None);
+    };
+    // Rows are written in MIME order, so ids order a message's attachments.
+    let siblings: Vec<(i64, String)> = mail_attachments::table
+        .filter(mail_attachments::message_id.eq(message_id))
+        .order(mail_attachments::id.asc())
+        .select((mail_attachments::id, mail_attachments::filename))
+        .load(connection)?;
+    let position = siblings.iter().take_while(|(other, _)| *other < id).count();
+    let ordinal = siblings[..position]
+        .iter()
+        .filter(|(_, name)| *name == filename)
+        .count();
+    Ok(Some(AttachmentSource {
+        filename,
+        content_type,
+        part_id,
+        ordinal,
+        position,
+        siblings: siblings.len(),
+        account_id,
+        provider,
+        provider_message_id: message,
+    }))
 }

@@ -6,6 +6,7 @@
 pub mod database;
 pub mod logs;
 pub mod oauth;
+pub mod process;
 pub mod stubs;
 pub mod tokens;
 

@@ -2,13 +2,14 @@ use super::super::mail_messages::Level;
 use super::super::provider_failure::api_error;
 use crate::auth::Caller;
 use crate::http::{ApiError, QueryParams};
-use crate::mail::part_bytes;
-use crate::providers::session::with_access;
-use crate::providers::{ProviderError, ProviderKind};
+use crate::providers::ProviderKind;
+use crate::providers::attachment::{AttachmentName, Download};
+use crate::providers::session::{CallError, with_access};
 use crate::state::AppState;
-use crate::store::attachments;
+use crate::store::attachments::{self, AttachmentSource};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use futures_util::StreamExt;
 
 /// Types a browser may render from our origin without running anything; everything else
 /// is served as an opaque download so a hostile attachment cannot script the page.
@@ -80,41 +81,23 @@ pub async fn download_attachment(
         .provider
         .parse()
         .map_err(|_| ApiError::internal(format!("unknown provider {:?}", source.provider)))?;
-    let message_id = source.provider_message_id.clone();
-    let raw = match kind {
-        ProviderKind::Google => {
-            let client = state.gmail();
-            with_access(&state, source.account_id, kind, |token| {
-                let (client, id) = (client.clone(), message_id.clone());
-                async move { client.raw(&token, &id).await.map(|m| m.raw) }
-            })
-            .await
-        }
-        ProviderKind::Microsoft => {
-            let client = state.graph();
-            with_access(&state, source.account_id, kind, |token| {
-                let (client, id) = (client.clone(), message_id.clone());
-                async move { client.mime(&token, &id).await }
-            })
-            .await
-        }
-    }
-    .map_err(api_error)?;
-    let bytes = part_bytes(&raw, &source.part_id)
-        .ok_or_else(|| api_error(ProviderError::NotFound.into()))?;
+    let download = fetch(&state, &source, kind).await.map_err(api_error)?;
     let content_type = source.content_type.to_ascii_lowercase();
     let renderable = RENDERABLE.contains(&content_type.as_str());
-    let served_type = if renderable {
-        content_type.clone()
-    } else {
-        "application/octet-stream".to_string()
+    let served_type = match (&download.charset, renderable) {
+        (Some(charset), true) if content_type.starts_with("text/") => {
+            format!("{content_type}; charset={charset}")
+        }
+        (_, true) => content_type.clone(),
+        (_, false) => "application/octet-stream".to_string(),
     };
     let disposition = if inline && renderable {
         "inline"
     } else {
         "attachment"
     };
-    Ok(HttpResponse::Ok()
+    let mut response = HttpResponse::Ok();
+    response
         .insert_header(("Content-Type", served_type))
         .insert_header((
             "Content-Disposition",
@@ -122,8 +105,54 @@ pub async fn download_attachment(
         ))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Security-Policy", "sandbox; default-src 'none'"))
-        .insert_header(("Cache-Control", "private, no-store"))
-        .body(bytes))
+        .insert_header(("Cache-Control", "private, no-store"));
+    if let Some(length) = download.length {
+        response.no_chunking(length);
+    }
+    let account = source.account_id;
+    // The status line is gone once bytes flow: a failure now can only cut the
+    // download short, which the client sees as a broken transfer (and we log).
+    let body = download.body.map(move |chunk| {
+        chunk.map_err(|error| {
+            tracing::warn!(account, error = %error, "attachment download cut short");
+            std::io::Error::other("the provider stopped sending the attachment")
+        })
+    });
+    Ok(response.streaming(body))
+}
+
+/// Opens the download at the provider, refreshing the token once if it was refused.
+async fn fetch(
+    state: &AppState,
+    source: &AttachmentSource,
+    kind: ProviderKind,
+) -> Result<Download, CallError> {
+    let message = source.provider_message_id.clone();
+    match kind {
+        ProviderKind::Google => {
+            let client = state.gmail();
+            with_access(state, source.account_id, kind, |token| {
+                let (client, message, part) =
+                    (client.clone(), message.clone(), source.part_id.clone());
+                async move { client.attachment(&token, &message, &part).await }
+            })
+            .await
+        }
+        ProviderKind::Microsoft => {
+            let client = state.graph();
+            let wanted = AttachmentName {
+                filename: source.filename.clone(),
+                ordinal: source.ordinal,
+                position: source.position,
+                siblings: source.siblings,
+            };
+            with_access(state, source.account_id, kind, |token| {
+                let (client, message, wanted) = (client.clone(), message.clone(), wanted.clone());
+                async move { client.attachment(&token, &message, &wanted).await }
+            })
+            .await
+        }
+    }
 }
 
 #[cfg(test)]

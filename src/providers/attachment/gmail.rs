@@ -1,0 +1,125 @@
+//! Gmail: find the part in `messages.get` (format=full), then stream
+//! `messages.attachments.get`. Attachment ids are not stable between calls, so the part
+//! is looked up by its `partId` each time; small parts come inline in the payload.
+
+use super::{DataField, Download, charset_of, chunks};
+use crate::providers::ProviderError;
+use crate::providers::gmail::GmailClient;
+use base64::Engine;
+use bytes::Bytes;
+use futures_util::{StreamExt, stream};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+struct MessagePayload {
+    payload: Part,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Part {
+    #[serde(default)]
+    part_id: String,
+    #[serde(default)]
+    headers: Vec<Header>,
+    #[serde(default)]
+    body: PartBody,
+    #[serde(default)]
+    parts: Vec<Part>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Header {
+    name: String,
+    value: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PartBody {
+    attachment_id: Option<String>,
+    data: Option<String>,
+}
+
+impl Part {
+    fn find(&self, part_id: &str) -> Option<&Part> {
+        if self.part_id == part_id {
+            return Some(self);
+        }
+        self.parts.iter().find_map(|part| part.find(part_id))
+    }
+
+    fn charset(&self) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+            .and_then(|h| charset_of(&h.value))
+    }
+}
+
+impl GmailClient {
+    /// The bytes of the leaf part `part_id` of message `id`, as a stream.
+    pub async fn attachment(
+        &self,
+        token: &str,
+        id: &str,
+        part_id: &str,
+    ) -> Result<Download, ProviderError> {
+        let message: MessagePayload = self
+            .send(self.get(token, &format!("/messages/{id}?format=full")))
+            .await?;
+        let part = message
+            .payload
+            .find(part_id)
+            .filter(|part| part.parts.is_empty())
+            .ok_or(ProviderError::NotFound)?;
+        let charset = part.charset();
+        if let Some(data) = &part.body.data {
+            let bytes = super::data_field::BASE64URL
+                .decode(data)
+                .map_err(|e| ProviderError::Transient(format!("unexpected answer: {e}")))?;
+            return Ok(Download {
+                length: Some(bytes.len() as u64),
+                body: Box::pin(stream::once(async { Ok(Bytes::from(bytes)) })),
+                charset,
+            });
+        }
+        let attachment = part
+            .body
+            .attachment_id
+            .as_deref()
+            .ok_or(ProviderError::NotFound)?;
+        let response = self
+            .answer(self.get(token, &format!("/messages/{id}/attachments/{attachment}")))
+            .await?;
+        Ok(Download {
+            body: Box::pin(decoded(chunks(response))),
+            length: None,
+            charset,
+        })
+    }
+}
+
+/// The `data` member of an attachments.get answer, decoded as the answer arrives.
+fn decoded(
+    answer: impl futures_util::Stream<Item = Result<Bytes, ProviderError>> + Send + 'static,
+) -> impl futures_util::Stream<Item = Result<Bytes, ProviderError>> + Send {
+    let malformed = |e: String| ProviderError::Transient(format!("unexpected answer: {e}"));
+    let state = (Box::pin(answer), DataField::new());
+    stream::try_unfold(state, move |(mut answer, mut field)| async move {
+        loop {
+            match answer.next().await {
+                Some(chunk) => {
+                    let bytes = field.feed(&chunk?).map_err(malformed)?;
+                    if !bytes.is_empty() {
+                        return Ok(Some((Bytes::from(bytes), (answer, field))));
+                    }
+                }
+                None => {
+                    field.finish().map_err(malformed)?;
+                    return Ok(None);
+                }
+            }
+        }
+    })
+}

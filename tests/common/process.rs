@@ -1,0 +1,131 @@
+//! The real binary as a process of its own, for what only a separate process shows: its
+//! memory (read from /proc), and surviving a kill.
+
+use email_manager::config::Settings;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running `email-manager serve`, killed when dropped.
+pub struct ServiceProcess {
+    pub address: String,
+    child: Child,
+}
+
+/// The environment that gives the binary `settings` (the parts tests change).
+fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
+    let google = &settings.providers.google;
+    let microsoft = &settings.providers.microsoft;
+    [
+        ("SERVER__BIND", bind.to_string()),
+        (
+            "DATABASE__URL",
+            settings.database.url.connection_string().into(),
+        ),
+        (
+            "DATABASE__POOL_SIZE",
+            settings.database.pool_size.to_string(),
+        ),
+        (
+            "NOCOBASE__APP_KEY",
+            settings.nocobase.app_key.expose().into(),
+        ),
+        (
+            "SECURITY__ENCRYPTION_KEY",
+            settings.security.encryption_key.expose().into(),
+        ),
+        ("SYNC__ENABLED", settings.sync.enabled.to_string()),
+        (
+            "SYNC__INTERVAL_SECS",
+            settings.sync.interval_secs.to_string(),
+        ),
+        (
+            "SYNC__GMAIL_UNITS_PER_MINUTE",
+            settings.sync.gmail_units_per_minute.to_string(),
+        ),
+        ("PROVIDERS__GOOGLE__AUTH_URL", google.auth_url.clone()),
+        ("PROVIDERS__GOOGLE__TOKEN_URL", google.token_url.clone()),
+        ("PROVIDERS__GOOGLE__REVOKE_URL", google.revoke_url.clone()),
+        (
+            "PROVIDERS__GOOGLE__USERINFO_URL",
+            google.userinfo_url.clone(),
+        ),
+        (
+            "PROVIDERS__GOOGLE__API_BASE_URL",
+            google.api_base_url.clone(),
+        ),
+        (
+            "PROVIDERS__MICROSOFT__LOGIN_BASE_URL",
+            microsoft.login_base_url.clone(),
+        ),
+        (
+            "PROVIDERS__MICROSOFT__GRAPH_BASE_URL",
+            microsoft.graph_base_url.clone(),
+        ),
+        ("LOG__LEVEL", "warn".to_string()),
+    ]
+    .into_iter()
+    .map(|(key, value)| (format!("EMAIL_MANAGER__{key}"), value))
+    .collect()
+}
+
+impl ServiceProcess {
+    /// Starts the binary with `settings` on a free loopback port and waits for `/healthz`.
+    pub async fn start(settings: &Settings, dir: &std::path::Path) -> ServiceProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let bind = format!("127.0.0.1:{port}");
+        let child = Command::new(env!("CARGO_BIN_EXE_email-manager"))
+            .arg("serve")
+            .current_dir(dir)
+            .env_clear()
+            .envs(environment(settings, &bind))
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start email-manager");
+        let process = ServiceProcess {
+            address: format!("http://{bind}"),
+            child,
+        };
+        let started = Instant::now();
+        loop {
+            let healthy = reqwest::get(format!("{}/healthz", process.address))
+                .await
+                .is_ok_and(|r| r.status().is_success());
+            if healthy {
+                return process;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "the service did not become healthy"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// A line of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
+    pub fn status_kib(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("the process status");
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(&format!("{field}:")))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or_else(|| panic!("{field} in /proc status"))
+    }
+
+    /// Starts a new peak: `VmHWM` falls back to the current `VmRSS` (Linux `clear_refs` 5).
+    pub fn reset_peak(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5")
+            .expect("reset the peak RSS");
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -434,6 +434,82 @@ async fn every_operator_matches_and_refuses(backend: Backend) {
 }
 both_backends!(operators, every_operator_matches_and_refuses);
 
+/// Listing one folder by date takes its own path (off the folder's date index); it must
+/// answer exactly as the general one does: order both ways, paging, count, narrowing,
+/// search, and nothing from a mailbox the caller may not see.
+async fn a_folder_by_date_lists_like_any_other_listing(backend: Backend) {
+    let Some(f) = fixture(backend).await else {
+        return;
+    };
+    let inbox = |account: i64| -> i64 {
+        f.app.db.query_texts(&format!("SELECT CAST(id AS TEXT) AS value FROM mail_folders WHERE account_id = {account} AND provider_id = 'INBOX'"))[0]
+            .as_ref()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    let (inbox_a, inbox_b) = (inbox(f.account_a), inbox(f.account_b));
+    let list = |token: String, filter: Value, extra: &'static str| {
+        let query = format!("filter={}&{extra}", urlencode(&filter.to_string()));
+        let f = &f;
+        async move {
+            let reply = f.list(&token, &query).await;
+            assert_eq!(reply.status, 200, "{query}: {}", reply.text);
+            let order: Vec<&str> = reply.json["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|row| *f.ids.iter().find(|(_, v)| **v == row["id"]).unwrap().0)
+                .collect();
+            (order, reply.json["meta"]["count"].as_i64().unwrap())
+        }
+    };
+    let a = json!({"folderId": inbox_a});
+    assert_eq!(
+        list(user_token(7), a.clone(), "").await,
+        (vec!["m3", "m1"], 2)
+    );
+    assert_eq!(
+        list(user_token(7), a.clone(), "sort=date").await,
+        (vec!["m1", "m3"], 2)
+    );
+    assert_eq!(
+        list(user_token(7), a.clone(), "sort=-date&page=2&pageSize=1").await,
+        (vec!["m1"], 2)
+    );
+    assert_eq!(
+        list(
+            user_token(7),
+            json!({"$and": [{"folderId": {"$in": [inbox_a]}}, {"isRead": true}]}),
+            ""
+        )
+        .await,
+        (vec!["m3"], 1)
+    );
+    assert_eq!(
+        list(user_token(7), a.clone(), "q=invoice").await,
+        (vec!["m3", "m1"], 2)
+    );
+    assert_eq!(list(user_token(7), a.clone(), "q=pizza").await, (vec![], 0));
+    // Someone else's folder reads as empty, whoever asks, until its owner shares it.
+    assert_eq!(
+        list(user_token(7), json!({"folderId": inbox_b}), "").await,
+        (vec![], 0)
+    );
+    assert_eq!(list(user_token(8), a.clone(), "").await, (vec![], 0));
+    f.app.share(&user_token(7), f.account_a, "metadata").await;
+    assert_eq!(
+        list(user_token(8), a.clone(), "").await,
+        (vec!["m3", "m1"], 2)
+    );
+    assert_eq!(
+        list(user_token(8), a.clone(), "q=invoice").await,
+        (vec![], 0),
+        "search needs bodies"
+    );
+}
+both_backends!(folder_page, a_folder_by_date_lists_like_any_other_listing);
+
 async fn full_text_search_finds_words_in_subject_body_and_addresses(backend: Backend) {
     let Some(f) = fixture(backend).await else {
         return;

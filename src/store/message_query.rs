@@ -437,6 +437,14 @@ pub fn list(
     connection: &mut DbConnection,
     query: &MessageQuery,
 ) -> Result<(Vec<ListedMessage>, i64), StoreError> {
+    // One folder by date — what a mail client opens with — reads off the folder's index.
+    if let ([] | [SortKey { field: "date", .. }], Some((folder, rest))) = (
+        query.sort.as_slice(),
+        super::folder_page::single_folder(&query.filter),
+    ) {
+        let descending = query.sort.first().is_none_or(|k| k.descending);
+        return super::folder_page::list(connection, query, folder, rest, descending);
+    }
     let count: i64 = mail_messages::table
         .filter(predicate(query))
         .count()

@@ -309,6 +309,7 @@ fn store_one(
             (
                 mail_message_folders::message_id.eq(id),
                 mail_message_folders::folder_id.eq(*folder),
+                mail_message_folders::received_at.eq(Some(values.received_at)),
             )
         })
         .collect();
@@ -561,11 +562,16 @@ pub fn apply_changes(
                     mail_message_folders::table.filter(mail_message_folders::message_id.eq(id)),
                 )
                 .execute(connection)?;
+                let date: NaiveDateTime = mail_messages::table
+                    .find(id)
+                    .select(mail_messages::received_at)
+                    .first(connection)?;
                 for folder in list.iter().filter_map(|f| folders.get(f)) {
                     diesel::insert_into(mail_message_folders::table)
                         .values((
                             mail_message_folders::message_id.eq(id),
                             mail_message_folders::folder_id.eq(*folder),
+                            mail_message_folders::received_at.eq(Some(date)),
                         ))
                         .execute(connection)?;
                 }

@@ -7,6 +7,7 @@
 pub mod account_tokens;
 pub mod attachments;
 mod connection;
+mod folder_page;
 pub mod mail_accounts;
 pub mod mail_providers;
 pub mod message_query;

@@ -125,6 +125,8 @@ diesel::table! {
     mail_message_folders (message_id, folder_id) {
         message_id -> BigInt,
         folder_id -> BigInt,
+        /// The message's `received_at`, so a folder lists by date off one index.
+        received_at -> Nullable<Timestamp>,
     }
 }
 

@@ -202,7 +202,6 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 let claimed = sync_jobs::claim(c, "fixture", chrono::Duration::seconds(60), now)?
                     .expect("job");
                 let stored = messages::store_page(c, &claimed.fence, &batch, None, now)?;
-                messages::recount_folders(c, account)?;
                 sync_jobs::finish(c, &claimed.fence, None)?;
                 Ok(stored)
             })
@@ -485,6 +484,15 @@ async fn a_folder_by_date_lists_like_any_other_listing(backend: Backend) {
         )
         .await,
         (vec!["m3"], 1)
+    );
+    assert_eq!(
+        list(
+            user_token(7),
+            json!({"$and": [{"folderId": inbox_a}, {"isRead": false}]}),
+            ""
+        )
+        .await,
+        (vec!["m1"], 1)
     );
     assert_eq!(
         list(user_token(7), a.clone(), "q=invoice").await,

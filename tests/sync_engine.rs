@@ -153,6 +153,19 @@ async fn assert_equals_truth(w: &Wired, account: i64, provider: &str, email: &st
             "folders of {id}"
         );
     }
+    // The folder counts the database keeps as it goes equal a count made now.
+    let kept = w.app.db.query_texts(&format!(
+        "SELECT CAST(id AS TEXT) || ':' || CAST(total_count AS TEXT) || '/' || CAST(unread_count AS TEXT) AS value \
+         FROM mail_folders WHERE account_id = {account} ORDER BY id"
+    ));
+    let counted = w.app.db.query_texts(&format!(
+        "SELECT CAST(f.id AS TEXT) || ':' || CAST(count(m.id) AS TEXT) || '/' || \
+         CAST(sum(CASE WHEN m.id IS NOT NULL AND NOT m.is_read THEN 1 ELSE 0 END) AS TEXT) AS value \
+         FROM mail_folders f LEFT JOIN mail_message_folders l ON l.folder_id = f.id \
+         LEFT JOIN mail_messages m ON m.id = l.message_id \
+         WHERE f.account_id = {account} GROUP BY f.id ORDER BY f.id"
+    ));
+    assert_eq!(kept, counted, "folder totals/unread");
 }
 
 async fn a_mailbox_syncs_completely_and_changes_converge(

@@ -92,6 +92,23 @@ fn one_folder(part: &Filter) -> Option<i64> {
     }
 }
 
+/// True when a filter asks for unread messages and nothing else.
+fn only_unread(filter: &Filter) -> bool {
+    let mut parts = Vec::new();
+    flatten(filter, &mut parts);
+    match parts.as_slice() {
+        [
+            Filter::Condition(Condition {
+                field: "isRead",
+                op,
+                value: Value::One(Scalar::Bool(read)),
+                ..
+            }),
+        ] => matches!((op, read), (Operator::Eq, false) | (Operator::Ne, true)),
+        _ => false,
+    }
+}
+
 /// True when a filter has no condition left in it.
 fn matches_everything(filter: &Filter) -> bool {
     match filter {
@@ -109,15 +126,32 @@ pub fn list(
     rest: Filter,
     descending: bool,
 ) -> Result<(Vec<ListedMessage>, i64), StoreError> {
-    let owner: Option<i64> = mail_folders::table
+    let found: Option<(i64, i64, i64)> = mail_folders::table
         .find(folder)
-        .select(mail_folders::account_id)
+        .select((
+            mail_folders::account_id,
+            mail_folders::total_count,
+            mail_folders::unread_count,
+        ))
         .first(connection)
         .optional()?;
-    if !owner.is_some_and(|account| query.accounts.contains(&account)) {
+    let Some((owner, total, unread)) = found else {
+        return Ok((Vec::new(), 0));
+    };
+    if !query.accounts.contains(&owner) {
         return Ok((Vec::new(), 0));
     }
-    let plain = matches_everything(&rest) && query.q.as_deref().is_none_or(|q| q.trim().is_empty());
+    let searching = query.q.as_deref().is_some_and(|q| !q.trim().is_empty());
+    let plain = matches_everything(&rest) && !searching;
+    // The folder row's counts are kept exact by triggers (migration 000005): the two
+    // views every mail client has, all and unread, need no counting.
+    let known_count = if plain {
+        Some(total)
+    } else if only_unread(&rest) && !searching {
+        Some(unread)
+    } else {
+        None
+    };
     let narrowed = MessageQuery {
         filter: rest,
         ..query.clone()
@@ -143,7 +177,10 @@ pub fn list(
         links = links.filter(matching());
         counted = counted.filter(matching());
     }
-    let count: i64 = counted.count().get_result(connection)?;
+    let count: i64 = match known_count {
+        Some(count) => count,
+        None => counted.count().get_result(connection)?,
+    };
     links = if descending {
         links.order((
             mail_message_folders::received_at.desc(),

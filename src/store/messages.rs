@@ -310,6 +310,7 @@ fn store_one(
                 mail_message_folders::message_id.eq(id),
                 mail_message_folders::folder_id.eq(*folder),
                 mail_message_folders::received_at.eq(Some(values.received_at)),
+                mail_message_folders::is_read.eq(values.is_read),
             )
         })
         .collect();
@@ -455,33 +456,6 @@ pub fn reset_account(connection: &mut DbConnection, fence: &Fence) -> Result<(),
     )
 }
 
-/// Recomputes the folders' total and unread counts from the stored messages.
-pub fn recount_folders(connection: &mut DbConnection, account_id: i64) -> Result<(), StoreError> {
-    let folders: Vec<i64> = mail_folders::table
-        .filter(mail_folders::account_id.eq(account_id))
-        .select(mail_folders::id)
-        .load(connection)?;
-    for folder in folders {
-        let members = mail_message_folders::table
-            .inner_join(mail_messages::table)
-            .filter(mail_message_folders::folder_id.eq(folder));
-        let total: i64 = members.count().get_result(connection)?;
-        let unread: i64 = mail_message_folders::table
-            .inner_join(mail_messages::table)
-            .filter(mail_message_folders::folder_id.eq(folder))
-            .filter(mail_messages::is_read.eq(false))
-            .count()
-            .get_result(connection)?;
-        diesel::update(mail_folders::table.find(folder))
-            .set((
-                mail_folders::total_count.eq(total),
-                mail_folders::unread_count.eq(unread),
-            ))
-            .execute(connection)?;
-    }
-    Ok(())
-}
-
 /// Which of `provider_ids` are already stored.
 pub fn existing(
     connection: &mut DbConnection,
@@ -562,9 +536,9 @@ pub fn apply_changes(
                     mail_message_folders::table.filter(mail_message_folders::message_id.eq(id)),
                 )
                 .execute(connection)?;
-                let date: NaiveDateTime = mail_messages::table
+                let (date, read): (NaiveDateTime, bool) = mail_messages::table
                     .find(id)
-                    .select(mail_messages::received_at)
+                    .select((mail_messages::received_at, mail_messages::is_read))
                     .first(connection)?;
                 for folder in list.iter().filter_map(|f| folders.get(f)) {
                     diesel::insert_into(mail_message_folders::table)
@@ -572,6 +546,7 @@ pub fn apply_changes(
                             mail_message_folders::message_id.eq(id),
                             mail_message_folders::folder_id.eq(*folder),
                             mail_message_folders::received_at.eq(Some(date)),
+                            mail_message_folders::is_read.eq(read),
                         ))
                         .execute(connection)?;
                 }

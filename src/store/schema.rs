@@ -127,6 +127,8 @@ diesel::table! {
         folder_id -> BigInt,
         /// The message's `received_at`, so a folder lists by date off one index.
         received_at -> Nullable<Timestamp>,
+        /// The message's `is_read`, kept by a trigger; the folder-count triggers read it.
+        is_read -> Bool,
     }
 }
 

@@ -1,7 +1,7 @@
 use super::{Run, SyncError, gmail, graph, schedule_due};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
-use crate::store::{StoreError, mail_accounts, messages, sync_jobs};
+use crate::store::{StoreError, mail_accounts, sync_jobs};
 use actix_web::web;
 use chrono::{Duration, Utc};
 use std::time::Instant;
@@ -55,7 +55,6 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
             state
                 .store
                 .run(move |c| {
-                    messages::recount_folders(c, account_id)?;
                     mail_accounts::sync_succeeded(c, account_id, now)?;
                     sync_jobs::finish(c, &f, None)
                 })

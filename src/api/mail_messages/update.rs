@@ -194,10 +194,7 @@ pub(super) async fn write_all(
             let now = chrono::Utc::now().naive_utc();
             state
                 .store
-                .run(move |c| {
-                    messages::apply_changes(c, account, &accepted, now)?;
-                    messages::recount_folders(c, account)
-                })
+                .run(move |c| messages::apply_changes(c, account, &accepted, now).map(|_| ()))
                 .await?;
         }
     }

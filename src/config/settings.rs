@@ -13,7 +13,28 @@ pub struct Settings {
     pub cors: CorsSettings,
     pub providers: ProviderEndpoints,
     pub sync: SyncSettings,
+    pub send: SendSettings,
     pub log: LogSettings,
+}
+
+/// `send.*`: limits on outgoing mail.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SendSettings {
+    /// Largest message, attachments included, in bytes (Gmail takes 35 MB; Outlook 35 MB
+    /// by default, though many tenants set 25 MB).
+    pub max_message_bytes: u64,
+    /// Most recipients (To, Cc and Bcc together) of one message.
+    pub max_recipients: u32,
+}
+
+impl Default for SendSettings {
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 25 * 1024 * 1024,
+            max_recipients: 100,
+        }
+    }
 }
 
 /// `sync.*`: how mailboxes are kept in step with the providers.

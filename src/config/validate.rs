@@ -100,6 +100,18 @@ pub(super) fn validate(settings: &Settings) -> Vec<ConfigIssue> {
             1,
             64,
         ),
+        (
+            "send.max_message_bytes",
+            settings.send.max_message_bytes,
+            1024,
+            150 * 1024 * 1024,
+        ),
+        (
+            "send.max_recipients",
+            u64::from(settings.send.max_recipients),
+            1,
+            1_000,
+        ),
     ] {
         check(
             key,

@@ -2,6 +2,7 @@
 //! domains, threading headers, bodies, a snippet, attachment metadata). No I/O here, so
 //! it is tested from bytes alone.
 
+pub mod compose;
 mod parse;
 mod sanitize;
 

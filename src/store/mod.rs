@@ -15,6 +15,7 @@ pub mod message_targets;
 pub mod messages;
 mod migrate;
 pub mod oauth_states;
+pub mod outbox;
 pub mod schema;
 pub mod sync_jobs;
 pub mod thread_query;

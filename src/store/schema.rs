@@ -179,7 +179,31 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        user_id -> BigInt,
+        idempotency_key -> Nullable<Text>,
+        request_digest -> Text,
+        status -> Text,
+        send_at -> Nullable<Timestamp>,
+        subject -> Text,
+        recipient_count -> BigInt,
+        message -> Nullable<Text>,
+        provider_message_id -> Nullable<Text>,
+        provider_thread_id -> Nullable<Text>,
+        error_code -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(mail_folders -> mail_accounts (account_id));
+diesel::joinable!(mail_outbox -> mail_accounts (account_id));
 diesel::joinable!(mail_messages -> mail_accounts (account_id));
 diesel::joinable!(mail_messages -> mail_threads (thread_id));
 diesel::joinable!(mail_message_folders -> mail_messages (message_id));
@@ -188,6 +212,7 @@ diesel::joinable!(mail_participants -> mail_messages (message_id));
 diesel::joinable!(mail_attachments -> mail_messages (message_id));
 diesel::allow_tables_to_appear_in_same_query!(
     mail_accounts,
+    mail_outbox,
     mail_folders,
     mail_threads,
     mail_messages,

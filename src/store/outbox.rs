@@ -1,0 +1,258 @@
+//! The outbox: one row per send, keyed by (account, Idempotency-Key) so a retry finds the
+//! first attempt instead of sending again; scheduled sends wait here until due.
+
+use super::schema::mail_outbox;
+use super::{DbConnection, StoreError};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+pub const QUEUED: &str = "queued";
+pub const SENDING: &str = "sending";
+pub const SENT: &str = "sent";
+pub const FAILED: &str = "failed";
+pub const UNKNOWN: &str = "unknown";
+
+/// A send as stored.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = mail_outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub request_digest: String,
+    pub status: String,
+    pub send_at: Option<NaiveDateTime>,
+    pub subject: String,
+    pub recipient_count: i64,
+    pub provider_message_id: Option<String>,
+    pub provider_thread_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub sent_at: Option<NaiveDateTime>,
+}
+
+impl OutboxRow {
+    /// Whether the send has its outcome (nothing will change it any more).
+    pub fn is_final(&self) -> bool {
+        [SENT, FAILED, UNKNOWN].contains(&self.status.as_str())
+    }
+}
+
+/// A send about to start.
+#[derive(Debug, Clone)]
+pub struct NewSend {
+    pub account_id: i64,
+    pub user_id: i64,
+    /// The caller's Idempotency-Key, or a random one when they gave none (every row has
+    /// one, so a new row is found again by it).
+    pub idempotency_key: String,
+    pub request_digest: String,
+    /// `queued` (scheduled) or `sending` (now).
+    pub status: &'static str,
+    pub send_at: Option<NaiveDateTime>,
+    pub subject: String,
+    pub recipient_count: i64,
+    /// Until when a `sending` row is this process's; past it, it reads as unknown.
+    pub lease_until: Option<NaiveDateTime>,
+}
+
+/// What [`begin`] found.
+#[derive(Debug)]
+pub enum Begun {
+    /// A new row: this request sends.
+    New(i64),
+    /// The key was used before: that attempt's row.
+    Existing(Box<OutboxRow>),
+}
+
+pub fn find(connection: &mut DbConnection, id: i64) -> Result<Option<OutboxRow>, StoreError> {
+    Ok(mail_outbox::table
+        .find(id)
+        .select(OutboxRow::as_select())
+        .first(connection)
+        .optional()?)
+}
+
+/// Records a send, unless its key was used before for the account; the unique key makes
+/// concurrent retries agree on one row.
+pub fn begin(
+    connection: &mut DbConnection,
+    send: &NewSend,
+    now: NaiveDateTime,
+) -> Result<Begun, StoreError> {
+    let inserted = diesel::insert_into(mail_outbox::table)
+        .values((
+            mail_outbox::account_id.eq(send.account_id),
+            mail_outbox::user_id.eq(send.user_id),
+            mail_outbox::idempotency_key.eq(&send.idempotency_key),
+            mail_outbox::request_digest.eq(&send.request_digest),
+            mail_outbox::status.eq(send.status),
+            mail_outbox::send_at.eq(send.send_at),
+            mail_outbox::subject.eq(&send.subject),
+            mail_outbox::recipient_count.eq(send.recipient_count),
+            mail_outbox::lease_until.eq(send.lease_until),
+            mail_outbox::created_at.eq(now),
+            mail_outbox::updated_at.eq(now),
+        ))
+        .execute(connection);
+    let is_new = match inserted {
+        Ok(_) => true,
+        Err(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)) => false,
+        Err(other) => return Err(other.into()),
+    };
+    let row = mail_outbox::table
+        .filter(mail_outbox::account_id.eq(send.account_id))
+        .filter(mail_outbox::idempotency_key.eq(&send.idempotency_key))
+        .select(OutboxRow::as_select())
+        .first(connection)?;
+    Ok(if is_new {
+        Begun::New(row.id)
+    } else {
+        Begun::Existing(Box::new(row))
+    })
+}
+
+/// Keeps the (sealed) message of a scheduled send until it goes.
+pub fn keep_message(
+    connection: &mut DbConnection,
+    id: i64,
+    sealed: &str,
+) -> Result<(), StoreError> {
+    diesel::update(mail_outbox::table.find(id))
+        .set(mail_outbox::message.eq(Some(sealed)))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// How a send ended.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    pub status: &'static str,
+    pub provider_message_id: Option<String>,
+    pub provider_thread_id: Option<String>,
+    pub error_code: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// Writes the outcome of a send and drops its kept message.
+pub fn finish(
+    connection: &mut DbConnection,
+    id: i64,
+    outcome: &Outcome,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(mail_outbox::table.find(id))
+        .set((
+            mail_outbox::status.eq(outcome.status),
+            mail_outbox::provider_message_id.eq(&outcome.provider_message_id),
+            mail_outbox::provider_thread_id.eq(&outcome.provider_thread_id),
+            mail_outbox::error_code.eq(&outcome.error_code),
+            mail_outbox::error_message.eq(&outcome.error_message),
+            mail_outbox::message.eq(None::<String>),
+            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+            mail_outbox::sent_at.eq((outcome.status == SENT).then_some(now)),
+            mail_outbox::updated_at.eq(now),
+        ))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Takes the oldest due scheduled send for this process (queued → sending, leased until
+/// `lease_until`), with its sealed message. The status check in the update makes two
+/// processes racing for one row agree: only one update changes it.
+pub fn claim_due(
+    connection: &mut DbConnection,
+    now: NaiveDateTime,
+    lease_until: NaiveDateTime,
+) -> Result<Option<(OutboxRow, Option<String>)>, StoreError> {
+    let due: Vec<i64> = mail_outbox::table
+        .filter(mail_outbox::status.eq(QUEUED))
+        .filter(mail_outbox::send_at.le(now))
+        .order(mail_outbox::send_at.asc())
+        .select(mail_outbox::id)
+        .limit(5)
+        .load(connection)?;
+    for id in due {
+        let taken = diesel::update(
+            mail_outbox::table
+                .find(id)
+                .filter(mail_outbox::status.eq(QUEUED)),
+        )
+        .set((
+            mail_outbox::status.eq(SENDING),
+            mail_outbox::lease_until.eq(Some(lease_until)),
+            mail_outbox::updated_at.eq(now),
+        ))
+        .execute(connection)?;
+        if taken == 1 {
+            let row = mail_outbox::table
+                .find(id)
+                .select((OutboxRow::as_select(), mail_outbox::message))
+                .first(connection)?;
+            return Ok(Some(row));
+        }
+    }
+    Ok(None)
+}
+
+/// Sends whose process stopped while the provider had them (the lease ran out) may or
+/// may not have gone: they become `unknown`, never sent again on their own.
+pub fn abandon_stale(
+    connection: &mut DbConnection,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::status.eq(SENDING))
+            .filter(mail_outbox::lease_until.lt(now)),
+    )
+    .set((
+        mail_outbox::status.eq(UNKNOWN),
+        mail_outbox::error_code.eq(Some("INTERRUPTED")),
+        mail_outbox::error_message.eq(Some(
+            "The service stopped while the provider had the message; it may or may not have been sent.",
+        )),
+        mail_outbox::message.eq(None::<String>),
+        mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+        mail_outbox::updated_at.eq(now),
+    ))
+    .execute(connection)?)
+}
+
+/// A user's sends that are not simply done: scheduled, failed and unknown, newest first.
+pub fn pending_for(
+    connection: &mut DbConnection,
+    user_id: i64,
+    offset: i64,
+    limit: i64,
+) -> Result<(Vec<OutboxRow>, i64), StoreError> {
+    let statuses = [QUEUED, SENDING, FAILED, UNKNOWN];
+    let count = mail_outbox::table
+        .filter(mail_outbox::user_id.eq(user_id))
+        .filter(mail_outbox::status.eq_any(statuses))
+        .count()
+        .get_result(connection)?;
+    let rows = mail_outbox::table
+        .filter(mail_outbox::user_id.eq(user_id))
+        .filter(mail_outbox::status.eq_any(statuses))
+        .order((mail_outbox::created_at.desc(), mail_outbox::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(connection)?;
+    Ok((rows, count))
+}
+
+/// Cancels a scheduled send of `user_id` that has not started: true if it was removed.
+pub fn cancel(connection: &mut DbConnection, id: i64, user_id: i64) -> Result<bool, StoreError> {
+    let removed = diesel::delete(
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::user_id.eq(user_id))
+            .filter(mail_outbox::status.eq(QUEUED)),
+    )
+    .execute(connection)?;
+    Ok(removed == 1)
+}

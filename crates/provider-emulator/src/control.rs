@@ -421,6 +421,8 @@ async fn quota(world: web::Data<Shared>, body: web::Json<Quota>) -> HttpResponse
 #[derive(Deserialize)]
 struct FaultRequest {
     provider: Option<Provider>,
+    /// Only requests whose path contains this.
+    path: Option<String>,
     rate: f64,
     kinds: Vec<String>,
     seed: Option<u64>,
@@ -442,10 +444,13 @@ async fn set_faults(world: web::Data<Shared>, body: web::Json<FaultRequest>) -> 
             }
         }
     }
-    world
-        .lock()
-        .faults
-        .set(body.provider, body.rate, kinds, body.seed.unwrap_or(42));
+    world.lock().faults.set(
+        body.provider,
+        body.path,
+        body.rate,
+        kinds,
+        body.seed.unwrap_or(42),
+    );
     HttpResponse::Ok().json(json!({"ok": true}))
 }
 
@@ -461,6 +466,7 @@ struct SettingsChange {
     gmail_history_retention: Option<usize>,
     graph_change_retention: Option<usize>,
     slow_ms: Option<u64>,
+    rejected_recipients: Option<Vec<String>>,
 }
 
 async fn settings(world: web::Data<Shared>, body: web::Json<SettingsChange>) -> HttpResponse {
@@ -479,10 +485,14 @@ async fn settings(world: web::Data<Shared>, body: web::Json<SettingsChange>) -> 
     if let Some(ms) = body.slow_ms {
         current.slow_ms = ms;
     }
+    if let Some(list) = body.rejected_recipients {
+        current.rejected_recipients = list.iter().map(|a| a.to_lowercase()).collect();
+    }
     HttpResponse::Ok().json(json!({
         "accessTokenTtlSecs": current.access_token_ttl_secs,
         "gmailHistoryRetention": current.gmail_history_retention,
         "graphChangeRetention": current.graph_change_retention,
         "slowMs": current.slow_ms,
+        "rejectedRecipients": current.rejected_recipients,
     }))
 }

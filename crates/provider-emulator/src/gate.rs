@@ -37,10 +37,10 @@ pub enum Faulted {
 }
 
 /// Draws an injected fault for this request.
-pub fn fault(world: &Shared, provider: Provider) -> Faulted {
+pub fn fault(world: &Shared, provider: Provider, path: &str) -> Faulted {
     let (drawn, slow_ms) = {
         let mut world = world.lock();
-        (world.faults.draw(provider), world.settings.slow_ms)
+        (world.faults.draw(provider, path), world.settings.slow_ms)
     };
     let Some(drawn) = drawn else {
         return Faulted::Serve(None);

@@ -298,7 +298,9 @@ pub async fn token(
     body: web::Bytes,
 ) -> HttpResponse {
     // Token endpoints fail too: injected faults apply here as on the APIs.
-    if let crate::gate::Faulted::Answer(answer) = crate::gate::fault(&world, provider) {
+    if let crate::gate::Faulted::Answer(answer) =
+        crate::gate::fault(&world, provider, request.path())
+    {
         return answer;
     }
     let form = pairs(&body);

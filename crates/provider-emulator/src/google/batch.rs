@@ -16,7 +16,7 @@ pub async fn batch(
     request: HttpRequest,
     body: web::Bytes,
 ) -> HttpResponse {
-    let delay = match gate::fault(&world, Provider::Google) {
+    let delay = match gate::fault(&world, Provider::Google, request.path()) {
         gate::Faulted::Serve(delay) => delay,
         gate::Faulted::Answer(answer) => return answer,
     };

@@ -731,7 +731,12 @@ fn send(world: &mut World, email: &str, query: &Pairs, body: &[u8], content_type
     if meta.to.is_empty() && meta.cc.is_empty() && meta.bcc.is_empty() {
         return errors::invalid("Recipient address required");
     }
-    if meta.participants().any(|p| !p.address.contains('@')) {
+    if meta.participants().any(|p| !p.address.contains('@'))
+        || world
+            .settings
+            .rejected(meta.participants().map(|p| p.address.as_str()))
+            .is_some()
+    {
         return errors::invalid("Invalid To header");
     }
     let thread = metadata["threadId"]

@@ -75,7 +75,7 @@ pub async fn api(
     path: web::Path<(String, String)>,
     body: web::Bytes,
 ) -> HttpResponse {
-    let delay = match gate::fault(&world, Provider::Google) {
+    let delay = match gate::fault(&world, Provider::Google, request.path()) {
         gate::Faulted::Serve(delay) => delay,
         gate::Faulted::Answer(answer) => return answer,
     };

@@ -101,7 +101,7 @@ fn prefer(request: &HttpRequest) -> (bool, bool, Option<usize>) {
 
 /// `/microsoft/v1.0/me` and everything under it.
 pub async fn api(world: web::Data<Shared>, request: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let delay = match gate::fault(&world, Provider::Microsoft) {
+    let delay = match gate::fault(&world, Provider::Microsoft, request.path()) {
         gate::Faulted::Serve(delay) => delay,
         gate::Faulted::Answer(answer) => return answer,
     };

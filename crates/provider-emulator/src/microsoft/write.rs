@@ -56,11 +56,15 @@ fn owner(world: &World, email: &str) -> (String, String) {
         .unwrap_or_else(|| (String::new(), email.to_string()))
 }
 
-fn check_recipients(addresses: &[String]) -> Result<(), Reply> {
+fn check_recipients(world: &World, addresses: &[String]) -> Result<(), Reply> {
     if addresses.is_empty()
         || addresses
             .iter()
             .any(|a| !a.contains('@') || a.contains(' '))
+        || world
+            .settings
+            .rejected(addresses.iter().map(String::as_str))
+            .is_some()
     {
         return Err(errors::error(
             400,
@@ -89,7 +93,7 @@ fn dispatch(world: &mut World, email: &str, raw: &[u8], save: bool) -> Result<()
         .chain(&stored.meta.bcc)
         .map(|p| p.address.clone())
         .collect();
-    check_recipients(&recipients)?;
+    check_recipients(world, &recipients)?;
     let bytes = match &stored.source {
         crate::mail::Source::Raw(bytes) => bytes.as_ref().clone(),
         crate::mail::Source::Generated(_) => raw.to_vec(),
@@ -140,7 +144,7 @@ pub fn send_mail(world: &mut World, ctx: &Ctx<'_>) -> Reply {
                 "The value of the parameter 'Message' is empty.",
             );
         }
-        if let Err(reply) = check_recipients(&compose::all_recipients(message)) {
+        if let Err(reply) = check_recipients(world, &compose::all_recipients(message)) {
             return reply;
         }
         let (name, address) = owner(world, ctx.email);
@@ -315,7 +319,7 @@ pub fn send_draft(world: &mut World, ctx: &Ctx<'_>, id: &str) -> Reply {
         .chain(&draft.message.meta.bcc)
         .map(|p| p.address.clone())
         .collect();
-    if let Err(reply) = check_recipients(&recipients) {
+    if let Err(reply) = check_recipients(world, &recipients) {
         return reply;
     }
     let retention = world.settings.graph_change_retention;

@@ -227,15 +227,25 @@ pub struct Fault {
 #[derive(Debug, Default)]
 pub struct Faults {
     pub provider: Option<Provider>,
+    /// Only requests whose path contains this (e.g. `/send`), when set.
+    pub path: Option<String>,
     pub rate: f64,
     pub kinds: Vec<FaultKind>,
     rng: Option<Rng>,
 }
 
 impl Faults {
-    pub fn set(&mut self, provider: Option<Provider>, rate: f64, kinds: Vec<FaultKind>, seed: u64) {
+    pub fn set(
+        &mut self,
+        provider: Option<Provider>,
+        path: Option<String>,
+        rate: f64,
+        kinds: Vec<FaultKind>,
+        seed: u64,
+    ) {
         *self = Faults {
             provider,
+            path,
             rate,
             kinds,
             rng: Some(Rng::new(seed)),
@@ -243,8 +253,14 @@ impl Faults {
     }
 
     /// Decides whether this request fails, and how.
-    pub fn draw(&mut self, provider: Provider) -> Option<Fault> {
-        if self.kinds.is_empty() || self.rate <= 0.0 || self.provider.is_some_and(|p| p != provider)
+    pub fn draw(&mut self, provider: Provider, path: &str) -> Option<Fault> {
+        if self.kinds.is_empty()
+            || self.rate <= 0.0
+            || self.provider.is_some_and(|p| p != provider)
+            || self
+                .path
+                .as_deref()
+                .is_some_and(|wanted| !path.contains(wanted))
         {
             return None;
         }

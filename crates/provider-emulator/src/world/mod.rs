@@ -51,6 +51,9 @@ pub struct Settings {
     pub generation_anchor_ms: i64,
     /// Delay of the `slow` fault.
     pub slow_ms: u64,
+    /// Recipient addresses the providers refuse at send time, as they refuse an address
+    /// they judge invalid (lower-cased).
+    pub rejected_recipients: Vec<String>,
 }
 
 impl Default for Settings {
@@ -62,7 +65,19 @@ impl Default for Settings {
             // 2026-11-01T00:00:00Z
             generation_anchor_ms: 1_793_491_200_000,
             slow_ms: 2_000,
+            rejected_recipients: Vec::new(),
         }
+    }
+}
+
+impl Settings {
+    /// The first of `addresses` the providers are told to refuse.
+    pub fn rejected<'a>(&self, mut addresses: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+        addresses.find(|a| {
+            self.rejected_recipients
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(a))
+        })
     }
 }
 

@@ -15,6 +15,7 @@ pub mod http;
 pub mod mail;
 pub mod oauth;
 pub mod providers;
+pub mod send;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -52,7 +52,9 @@ pub fn api_error(error: CallError) -> ApiError {
             )
         }
         CallError::Provider(
-            other @ (ProviderError::Transient(_) | ProviderError::CursorExpired),
+            other @ (ProviderError::Transient(_)
+            | ProviderError::OutcomeUnknown(_)
+            | ProviderError::CursorExpired),
         ) => {
             tracing::warn!(cause = %other, "the provider failed");
             ApiError::new(

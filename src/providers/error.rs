@@ -23,6 +23,10 @@ pub enum ProviderError {
     /// Worth retrying with backoff: 5xx, resets, timeouts, answers that did not parse.
     #[error("the provider failed for now: {0}")]
     Transient(String),
+    /// A write went out and no clear answer came back (a timeout, a reset, a 5xx): it
+    /// may or may not have happened. Sends are never retried on this.
+    #[error("the provider may or may not have done it: {0}")]
+    OutcomeUnknown(String),
     /// Retrying will not help: bad request, missing permission. The code is the provider's.
     #[error("the provider refused the request: {code}")]
     Permanent {
@@ -121,6 +125,15 @@ pub fn classify_graph(status: u16, retry_after: Option<&str>, body: &[u8]) -> Pr
 }
 
 /// A request that failed before any answer: always worth a retry.
+/// A response's `Retry-After` header as sent.
+pub fn retry_after_of(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(ToString::to_string)
+}
+
 pub fn transport(error: reqwest::Error) -> ProviderError {
     ProviderError::Transient(error.without_url().to_string())
 }

@@ -1,7 +1,7 @@
 //! The Gmail API v1 calls sync and send make. Answers are typed here; failures are
 //! classified by [`classify_gmail`].
 
-use super::error::{ProviderError, classify_gmail, transport};
+use super::error::{ProviderError, classify_gmail, retry_after_of, transport};
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde::Deserialize;
@@ -11,8 +11,10 @@ use serde_json::{Value, json};
 /// A Gmail client for one base URL (`providers.google.api_base_url`).
 #[derive(Clone)]
 pub struct GmailClient {
-    http: reqwest::Client,
-    base: String,
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
+    /// Where messages are uploaded (`/upload/gmail/v1/users/me`).
+    pub(super) upload_base: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -121,9 +123,11 @@ struct Labels {
 
 impl GmailClient {
     pub fn new(http: reqwest::Client, api_base_url: &str) -> Self {
+        let root = api_base_url.trim_end_matches('/');
         Self {
             http,
-            base: format!("{}/gmail/v1/users/me", api_base_url.trim_end_matches('/')),
+            base: format!("{root}/gmail/v1/users/me"),
+            upload_base: format!("{root}/upload/gmail/v1/users/me"),
         }
     }
 
@@ -137,11 +141,7 @@ impl GmailClient {
             return Ok(response);
         }
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(ToString::to_string);
+        let retry_after = retry_after_of(&response);
         let body = response.bytes().await.map_err(transport)?;
         Err(classify_gmail(status, retry_after.as_deref(), &body))
     }
@@ -386,11 +386,7 @@ impl GmailClient {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(ToString::to_string);
+        let retry_after = retry_after_of(&response);
         let bytes = response.bytes().await.map_err(transport)?;
         if !(200..300).contains(&status) {
             return Err(classify_gmail(status, retry_after.as_deref(), &bytes));

@@ -2,7 +2,7 @@
 //! `Prefer: IdType="ImmutableId"` so ids survive moves. Failures are classified by
 //! [`classify_graph`].
 
-use super::error::{ProviderError, classify_graph, transport};
+use super::error::{ProviderError, classify_graph, retry_after_of, transport};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
@@ -23,8 +23,8 @@ pub const WELL_KNOWN: [(&str, &str); 6] = [
 
 #[derive(Clone)]
 pub struct GraphClient {
-    http: reqwest::Client,
-    base: String,
+    pub(super) http: reqwest::Client,
+    pub(super) base: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -102,11 +102,7 @@ impl GraphClient {
             return Ok(response);
         }
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .map(ToString::to_string);
+        let retry_after = retry_after_of(&response);
         let body = response.bytes().await.map_err(transport)?;
         Err(classify_graph(status, retry_after.as_deref(), &body))
     }
@@ -289,5 +285,25 @@ impl GraphClient {
         )
         .await
         .map(|_| ())
+    }
+}
+/// Graph's ids are base64 and may hold `/` and `+`, which must not split or change the path.
+pub(super) fn path_segment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for byte in id.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.=".contains(&byte) {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod path_tests {
+    #[test]
+    fn ids_stay_one_path_segment() {
+        assert_eq!(super::path_segment("AAMk/a+b=="), "AAMk%2Fa%2Bb==");
     }
 }

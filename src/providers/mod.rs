@@ -8,6 +8,7 @@ pub mod error;
 pub mod gmail;
 pub mod graph;
 mod kind;
+pub mod send;
 pub mod session;
 
 pub use error::ProviderError;

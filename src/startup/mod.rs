@@ -115,6 +115,8 @@ impl Application {
         if state.settings.sync.enabled {
             crate::sync::spawn(state.clone());
         }
+        let max_message_bytes = state.settings.send.max_message_bytes;
+        crate::send::scheduler::spawn(state.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())
@@ -125,7 +127,7 @@ impl Application {
                 .wrap(from_fn(http::request_context))
                 .route("/healthz", web::get().to(http::healthz))
                 .route("/readyz", web::get().to(http::readyz))
-                .configure(api::configure)
+                .configure(|config| api::configure(config, max_message_bytes))
                 .default_service(web::to(http::not_found))
         })
         // Longer than clients keep idle connections, so a pooled one is never closed

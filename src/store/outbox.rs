@@ -75,6 +75,20 @@ pub fn find(connection: &mut DbConnection, id: i64) -> Result<Option<OutboxRow>,
         .optional()?)
 }
 
+/// The send made earlier under `key` for the account, if any.
+pub fn find_by_key(
+    connection: &mut DbConnection,
+    account_id: i64,
+    key: &str,
+) -> Result<Option<OutboxRow>, StoreError> {
+    Ok(mail_outbox::table
+        .filter(mail_outbox::account_id.eq(account_id))
+        .filter(mail_outbox::idempotency_key.eq(key))
+        .select(OutboxRow::as_select())
+        .first(connection)
+        .optional()?)
+}
+
 /// Records a send, unless its key was used before for the account; the unique key makes
 /// concurrent retries agree on one row.
 pub fn begin(

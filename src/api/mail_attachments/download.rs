@@ -122,7 +122,7 @@ pub async fn download_attachment(
 }
 
 /// Opens the download at the provider, refreshing the token once if it was refused.
-async fn fetch(
+pub(crate) async fn fetch(
     state: &AppState,
     source: &AttachmentSource,
     kind: ProviderKind,

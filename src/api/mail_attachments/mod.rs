@@ -3,6 +3,8 @@
 
 mod download;
 
+pub(crate) use download::fetch;
+
 use crate::http::action;
 use actix_web::web;
 

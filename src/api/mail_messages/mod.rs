@@ -6,17 +6,18 @@
 mod destroy;
 mod get;
 mod list;
+mod send;
 mod update;
 mod view;
 mod write_through;
 
-use crate::http::action;
+use crate::http::{action, post_action};
 use actix_web::web;
 
 pub use list::{views_with, visible_query};
 pub use view::{Level, MessageView};
 
-pub fn configure(config: &mut web::ServiceConfig) {
+pub fn configure(config: &mut web::ServiceConfig, max_message_bytes: u64) {
     action(config, "mailMessages:list", list::list_mail_messages);
     action(config, "mailMessages:get", get::get_mail_message);
     action(config, "mailMessages:update", update::update_mail_messages);
@@ -24,5 +25,11 @@ pub fn configure(config: &mut web::ServiceConfig) {
         config,
         "mailMessages:destroy",
         destroy::destroy_mail_messages,
+    );
+    post_action(
+        config,
+        "mailMessages:send",
+        send::send_mail_message,
+        send::body_limit(max_message_bytes),
     );
 }

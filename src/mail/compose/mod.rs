@@ -84,6 +84,12 @@ impl Outgoing {
     /// RFC 5322 bytes, dated `date` (seconds since the epoch). Bcc stays in the headers
     /// on purpose: both providers read recipients from them and strip Bcc on delivery.
     pub fn to_mime(&self, date: i64) -> Vec<u8> {
+        self.mime_with(date, &self.attachments)
+    }
+
+    /// Like [`Outgoing::to_mime`] with only `files` attached (Graph takes large files
+    /// separately).
+    pub fn mime_with(&self, date: i64, files: &[FileAttachment]) -> Vec<u8> {
         let list = |people: &[Person]| {
             BuilderAddress::new_list(people.iter().map(Person::to_builder).collect())
         };
@@ -115,7 +121,7 @@ impl Outgoing {
             (Some(text), None) => builder = builder.text_body(text.clone()),
             (None, None) => builder = builder.text_body(String::new()),
         }
-        for file in &self.attachments {
+        for file in files {
             builder = builder.attachment(
                 file.content_type.clone(),
                 file.filename.clone(),

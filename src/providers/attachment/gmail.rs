@@ -90,7 +90,10 @@ impl GmailClient {
             .as_deref()
             .ok_or(ProviderError::NotFound)?;
         let response = self
-            .answer(self.get(token, &format!("/messages/{id}/attachments/{attachment}")))
+            .answer(
+                self.get(token, &format!("/messages/{id}/attachments/{attachment}"))
+                    .timeout(super::DOWNLOAD_TIMEOUT),
+            )
             .await?;
         Ok(Download {
             body: Box::pin(decoded(chunks(response))),

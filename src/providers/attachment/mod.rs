@@ -15,6 +15,10 @@ use bytes::Bytes;
 use futures_util::Stream;
 use std::pin::Pin;
 
+/// How long a whole download may take (the client's default of 20 s is for API calls;
+/// a large file on a slow link takes longer).
+const DOWNLOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// The chunks of a download, in order; an `Err` ends it.
 pub type ByteStream = Pin<Box<dyn Stream<Item = Result<Bytes, ProviderError>> + Send>>;
 

@@ -1,0 +1,290 @@
+//! `mailMessages:send` values, read and checked: every problem is a 400 naming its field,
+//! found before anything is recorded or sent.
+
+use crate::config::SendSettings;
+use crate::http::ApiError;
+use crate::mail::compose::address::{BadRecipient, recipients, valid_address};
+use crate::mail::compose::reply::Action;
+use crate::mail::compose::{FileAttachment, Person};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+/// What the caller asked to send.
+#[derive(Debug)]
+pub struct SendRequest {
+    pub account_id: i64,
+    /// The `from` the caller gave, if any (it must be the account's own address).
+    pub from: Option<String>,
+    pub to: Vec<Person>,
+    pub cc: Vec<Person>,
+    pub bcc: Vec<Person>,
+    pub subject: Option<String>,
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub attachments: Vec<FileAttachment>,
+    /// The message answered or forwarded (our id) and how.
+    pub reference: Option<(i64, Action)>,
+    pub send_at: Option<DateTime<Utc>>,
+    /// A digest of the whole request, to tell a retry from a different request that
+    /// reuses an Idempotency-Key.
+    pub digest: String,
+}
+
+fn bad_recipient(error: BadRecipient) -> ApiError {
+    ApiError::bad_request(
+        "INVALID_RECIPIENT",
+        format!("{}: {}", error.field, error.reason),
+    )
+}
+
+fn text(values: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiError> {
+    match values.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(ApiError::invalid_field(field, "expected text")),
+    }
+}
+
+/// A file name without folders or control characters (it names a part in a header).
+fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').to_string();
+    if cleaned.is_empty() {
+        "attachment".into()
+    } else {
+        cleaned.chars().take(255).collect()
+    }
+}
+
+/// `type/subtype` made of token characters, else a generic binary type.
+fn clean_content_type(value: Option<&str>) -> String {
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    match value.map(str::trim).and_then(|v| v.split_once('/')) {
+        Some((kind, sub)) if token(kind) && token(sub) => {
+            format!("{kind}/{sub}").to_ascii_lowercase()
+        }
+        _ => "application/octet-stream".into(),
+    }
+}
+
+fn attachments(values: &Map<String, Value>) -> Result<Vec<FileAttachment>, ApiError> {
+    let items = match values.get("attachments") {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(ApiError::invalid_field("attachments", "expected a list")),
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(at, item)| {
+            let field = format!("attachments[{at}]");
+            let Value::Object(file) = item else {
+                return Err(ApiError::invalid_field(
+                    &field,
+                    "expected {filename, contentType, content}",
+                ));
+            };
+            let content = file.get("content").and_then(Value::as_str).ok_or_else(|| {
+                ApiError::invalid_field(&format!("{field}.content"), "required (base64)")
+            })?;
+            let compact: String = content.split_ascii_whitespace().collect();
+            let content = STANDARD
+                .decode(compact.as_bytes())
+                .map_err(|_| ApiError::invalid_field(&format!("{field}.content"), "not base64"))?;
+            Ok(FileAttachment {
+                filename: clean_filename(
+                    file.get("filename").and_then(Value::as_str).unwrap_or(""),
+                ),
+                content_type: clean_content_type(file.get("contentType").and_then(Value::as_str)),
+                content,
+            })
+        })
+        .collect()
+}
+
+fn reference(values: &Map<String, Value>) -> Result<Option<(i64, Action)>, ApiError> {
+    let reference = match values.get("reference") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(reference)) => reference,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "reference",
+                "expected {messageId, action}",
+            ));
+        }
+    };
+    let id = match reference.get("messageId") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| ApiError::invalid_field("reference.messageId", "expected a message id"))?;
+    let action = reference
+        .get("action")
+        .and_then(Value::as_str)
+        .and_then(Action::parse)
+        .ok_or_else(|| {
+            ApiError::invalid_field("reference.action", "expected reply, replyAll or forward")
+        })?;
+    Ok(Some((id, action)))
+}
+
+/// Reads and checks the values of a send.
+pub fn parse(values: &Map<String, Value>, limits: &SendSettings) -> Result<SendRequest, ApiError> {
+    let account_id = match values.get("accountId") {
+        Some(Value::Number(n)) => n.as_i64(),
+        Some(Value::String(s)) => s.parse().ok(),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        ApiError::invalid_field("accountId", "required: the mail account to send from")
+    })?;
+    let from = match values.get("from") {
+        None | Some(Value::Null) => None,
+        Some(value) => {
+            let person = recipients(Some(value), "from").map_err(|e| {
+                ApiError::bad_request("INVALID_SENDER", format!("{}: {}", e.field, e.reason))
+            })?;
+            person.into_iter().next().map(|p| p.address)
+        }
+    };
+    let to = recipients(values.get("to"), "to").map_err(bad_recipient)?;
+    let cc = recipients(values.get("cc"), "cc").map_err(bad_recipient)?;
+    let bcc = recipients(values.get("bcc"), "bcc").map_err(bad_recipient)?;
+    let count = to.len() + cc.len() + bcc.len();
+    if count > limits.max_recipients as usize {
+        return Err(ApiError::bad_request(
+            "INVALID_RECIPIENT",
+            format!(
+                "to, cc, bcc: {count} recipients; at most {} are allowed",
+                limits.max_recipients
+            ),
+        ));
+    }
+    let subject =
+        text(values, "subject")?.map(|s| s.replace(['\r', '\n'], " ").chars().take(2000).collect());
+    let send_at = match values.get("sendAt") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(at)) => Some(
+            DateTime::parse_from_rfc3339(at)
+                .map_err(|_| {
+                    ApiError::invalid_field("sendAt", "expected an ISO 8601 date and time")
+                })?
+                .with_timezone(&Utc),
+        ),
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                "sendAt",
+                "expected an ISO 8601 date and time",
+            ));
+        }
+    };
+    let request = SendRequest {
+        account_id,
+        from: from.filter(|a| valid_address(a)),
+        to,
+        cc,
+        bcc,
+        subject,
+        text: text(values, "text")?,
+        html: text(values, "html")?,
+        attachments: attachments(values)?,
+        reference: reference(values)?,
+        send_at,
+        digest: format!(
+            "{:x}",
+            Sha256::digest(Value::Object(values.clone()).to_string().as_bytes())
+        ),
+    };
+    if request
+        .reference
+        .is_none_or(|(_, action)| action == Action::Forward)
+        && request.to.is_empty()
+        && request.cc.is_empty()
+        && request.bcc.is_empty()
+    {
+        return Err(ApiError::bad_request(
+            "INVALID_RECIPIENT",
+            "to: at least one recipient is needed",
+        ));
+    }
+    Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{clean_content_type, clean_filename, parse};
+    use crate::config::SendSettings;
+    use serde_json::{Value, json};
+
+    fn values(v: Value) -> serde_json::Map<String, Value> {
+        v.as_object().cloned().unwrap_or_default()
+    }
+
+    fn code(v: Value) -> String {
+        parse(&values(v), &SendSettings::default())
+            .err()
+            .map(|e| format!("{} {}", e.code(), e.message()))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn names_the_field_of_each_problem() {
+        assert_eq!(
+            code(json!({"to": ["a@x.test"]})),
+            "INVALID_VALUE accountId: required: the mail account to send from"
+        );
+        assert_eq!(
+            code(json!({"accountId": 1, "to": ["a@x.test", "nope"]})),
+            "INVALID_RECIPIENT to[1]: is not a valid email address"
+        );
+        assert_eq!(
+            code(json!({"accountId": 1})),
+            "INVALID_RECIPIENT to: at least one recipient is needed"
+        );
+        let many: Vec<String> = (0..101).map(|n| format!("p{n}@x.test")).collect();
+        assert!(
+            code(json!({"accountId": 1, "bcc": many}))
+                .starts_with("INVALID_RECIPIENT to, cc, bcc: 101 recipients")
+        );
+        assert_eq!(
+            code(
+                json!({"accountId": 1, "to": ["a@x.test"], "attachments": [{"filename": "a", "content": "@@"}]})
+            ),
+            "INVALID_VALUE attachments[0].content: not base64"
+        );
+        assert_eq!(
+            code(json!({"accountId": 1, "to": ["a@x.test"], "sendAt": "tomorrow"})),
+            "INVALID_VALUE sendAt: expected an ISO 8601 date and time"
+        );
+        assert_eq!(
+            code(json!({"accountId": 1, "reference": {"messageId": 4, "action": "bounce"}})),
+            "INVALID_VALUE reference.action: expected reply, replyAll or forward"
+        );
+        assert_eq!(
+            code(json!({"accountId": 1, "reference": {"messageId": 4, "action": "reply"}})),
+            "",
+            "a reply fills its recipients"
+        );
+    }
+
+    #[test]
+    fn file_names_and_types_are_made_safe() {
+        assert_eq!(clean_filename("../../etc/passwd"), "passwd");
+        assert_eq!(clean_filename("C:\\Users\\a\\Report\r\n.pdf"), "Report.pdf");
+        assert_eq!(clean_filename(".."), "attachment");
+        assert_eq!(clean_content_type(Some("Image/PNG")), "image/png");
+        assert_eq!(
+            clean_content_type(Some("text/html\r\nX: y")),
+            "application/octet-stream"
+        );
+    }
+}

@@ -1,0 +1,138 @@
+//! Sending: a composed message handed to its provider, and the outcome as the outbox
+//! records it — sent, failed (with the provider's reason) or unknown (it may have gone;
+//! never sent again on its own). Scheduled sends are run by [`scheduler`].
+
+pub mod scheduler;
+
+use crate::mail::compose::Outgoing;
+use crate::oauth::tokens::AccessError;
+use crate::providers::session::{CallError, with_access};
+use crate::providers::{ProviderError, ProviderKind};
+use crate::state::AppState;
+use crate::store::outbox::{self, Outcome};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The longest a throttled send waits for the provider before it is reported as failed.
+const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(10);
+
+/// Sends `outgoing` from `account_id` and says how it went.
+pub async fn deliver(
+    state: &AppState,
+    account_id: i64,
+    kind: ProviderKind,
+    outgoing: Arc<Outgoing>,
+) -> Outcome {
+    let mut waited = false;
+    loop {
+        let result = attempt(state, account_id, kind, outgoing.clone()).await;
+        match result {
+            Err(CallError::Provider(ProviderError::RateLimited { retry_after }))
+                if !waited && retry_after.is_none_or(|wait| wait <= MAX_THROTTLE_WAIT) =>
+            {
+                waited = true;
+                tokio::time::sleep(retry_after.unwrap_or(Duration::from_secs(2))).await;
+            }
+            other => return outcome_of(account_id, other),
+        }
+    }
+}
+
+async fn attempt(
+    state: &AppState,
+    account_id: i64,
+    kind: ProviderKind,
+    outgoing: Arc<Outgoing>,
+) -> Result<crate::providers::send::Sent, CallError> {
+    let date = chrono::Utc::now().timestamp();
+    match kind {
+        ProviderKind::Google => {
+            let client = state.gmail();
+            let raw = Arc::new(outgoing.to_mime(date));
+            with_access(state, account_id, kind, |token| {
+                let (client, raw, thread) = (
+                    client.clone(),
+                    raw.clone(),
+                    outgoing.provider_thread_id.clone(),
+                );
+                async move { client.send_message(&token, &raw, thread.as_deref()).await }
+            })
+            .await
+        }
+        ProviderKind::Microsoft => {
+            let client = state.graph();
+            with_access(state, account_id, kind, |token| {
+                let (client, outgoing) = (client.clone(), outgoing.clone());
+                async move { client.send_message(&token, &outgoing, date).await }
+            })
+            .await
+        }
+    }
+}
+
+fn failed(code: &str, message: impl Into<String>) -> Outcome {
+    Outcome {
+        status: outbox::FAILED,
+        error_code: Some(code.to_string()),
+        error_message: Some(message.into()),
+        ..Outcome::default()
+    }
+}
+
+/// The outbox outcome of a send. Provider reasons are kept for the sender to read; the
+/// log gets the code only (a reason may quote an address).
+fn outcome_of(account_id: i64, result: Result<crate::providers::send::Sent, CallError>) -> Outcome {
+    let error = match result {
+        Ok(sent) => {
+            return Outcome {
+                status: outbox::SENT,
+                provider_message_id: sent.provider_message_id,
+                provider_thread_id: sent.provider_thread_id,
+                ..Outcome::default()
+            };
+        }
+        Err(error) => error,
+    };
+    let outcome = match error {
+        CallError::Provider(ProviderError::OutcomeUnknown(_)) => Outcome {
+            status: outbox::UNKNOWN,
+            error_code: Some("OUTCOME_UNKNOWN".into()),
+            error_message: Some(
+                "The provider did not confirm the send; it may or may not have gone. Check the Sent folder before sending again."
+                    .into(),
+            ),
+            ..Outcome::default()
+        },
+        CallError::Provider(ProviderError::Permanent { code, message, .. }) => {
+            failed("PROVIDER_REFUSED", format!("{message} ({code})"))
+        }
+        CallError::Provider(ProviderError::NotFound) => {
+            failed("PROVIDER_REFUSED", "The provider refused the message (not found).")
+        }
+        CallError::Provider(ProviderError::RateLimited { .. }) => failed(
+            "PROVIDER_THROTTLED",
+            "The provider is limiting how fast this mailbox sends; try again later.",
+        ),
+        CallError::Provider(ProviderError::Unauthorized | ProviderError::ReauthRequired)
+        | CallError::Access(AccessError::ReauthRequired | AccessError::NoTokens) => failed(
+            "REAUTH_REQUIRED",
+            "The mailbox must be reconnected before it can send.",
+        ),
+        CallError::Access(AccessError::App(_)) => failed(
+            "PROVIDER_APP_UNUSABLE",
+            "The provider's OAuth app is not set up or was refused; an admin must check it.",
+        ),
+        CallError::Provider(ProviderError::Transient(_) | ProviderError::CursorExpired)
+        | CallError::Access(_) => failed(
+            "PROVIDER_UNAVAILABLE",
+            "The provider could not be reached; the message was not sent.",
+        ),
+    };
+    tracing::warn!(
+        account = account_id,
+        status = outcome.status,
+        code = outcome.error_code.as_deref().unwrap_or(""),
+        "a send did not succeed"
+    );
+    outcome
+}

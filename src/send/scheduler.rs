@@ -1,0 +1,98 @@
+//! Scheduled sends: every second, due rows of the outbox are claimed (one process per
+//! row, by a conditional update), their sealed message opened and sent. Sends a stopped
+//! process left half-done become `unknown` here once their lease runs out.
+
+use super::deliver;
+use crate::crypto::RowIdentity;
+use crate::mail::compose::Outgoing;
+use crate::providers::ProviderKind;
+use crate::state::AppState;
+use crate::store::outbox::{self, Outcome};
+use crate::store::{StoreError, mail_accounts};
+use actix_web::web;
+use chrono::{Duration, Utc};
+use std::sync::Arc;
+
+/// How long a process owns a send it started; past it, the send reads as unknown.
+pub const SEND_LEASE: Duration = Duration::minutes(15);
+
+pub fn spawn(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(error) = run_due(&state).await {
+                tracing::warn!(%error, "the outbox could not be read");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        }
+    });
+}
+
+/// The identity a scheduled message is sealed under.
+pub fn sealed_identity(row: &str) -> RowIdentity<'_> {
+    RowIdentity {
+        table: "mail_outbox",
+        row,
+        column: "message",
+    }
+}
+
+/// Sends whatever is due now.
+pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
+    let now = Utc::now().naive_utc();
+    let abandoned = state
+        .store
+        .run(move |c| outbox::abandon_stale(c, now))
+        .await?;
+    if abandoned > 0 {
+        tracing::warn!(abandoned, "sends interrupted by a stop are now unknown");
+    }
+    loop {
+        let now = Utc::now().naive_utc();
+        let lease = now + SEND_LEASE;
+        let Some((row, sealed)) = state
+            .store
+            .run(move |c| outbox::claim_due(c, now, lease))
+            .await?
+        else {
+            return Ok(());
+        };
+        let account = row.account_id;
+        let kind = state
+            .store
+            .run(move |c| mail_accounts::get(c, account))
+            .await?
+            .and_then(|a| a.provider.parse::<ProviderKind>().ok());
+        let id = row.id.to_string();
+        let outgoing = sealed.and_then(|sealed| {
+            let json = state
+                .vault
+                .open_string(&sealed, sealed_identity(&id))
+                .ok()?;
+            serde_json::from_str::<Outgoing>(&json).ok()
+        });
+        let outcome = match (kind, outgoing) {
+            (Some(kind), Some(outgoing)) => deliver(state, account, kind, Arc::new(outgoing)).await,
+            _ => Outcome {
+                status: outbox::FAILED,
+                error_code: Some("MESSAGE_UNREADABLE".into()),
+                error_message: Some(
+                    "The scheduled message could not be read back (its mailbox or the encryption key changed).".into(),
+                ),
+                ..Outcome::default()
+            },
+        };
+        let (row_id, done) = (row.id, Utc::now().naive_utc());
+        let sent = outcome.status == outbox::SENT;
+        state
+            .store
+            .run(move |c| {
+                outbox::finish(c, row_id, &outcome, done)?;
+                // The sent copy shows up in the Sent folder with the next sync: run it now.
+                if sent {
+                    mail_accounts::request_sync(c, account, false, done)?;
+                }
+                Ok(())
+            })
+            .await?;
+    }
+}

@@ -1,0 +1,500 @@
+//! `mailMessages:send` and `mailOutbox` against the emulator, both providers: what the
+//! provider received parses with mail-parser and carries the right headers; replies,
+//! reply-all and forwards are completed from the original; retries with one
+//! Idempotency-Key send once; an unanswered send is `unknown` and never sent again; a
+//! refusal is `failed` with the provider's reason; scheduled sends go once, or not at
+//! all when cancelled.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::oauth::{Wired, param, wired_syncing};
+use common::tokens::user_token;
+use common::{Backend, Reply};
+use mail_parser::{MessageParser, MimeHeaders};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// Connects `email` (after delivering `raw` messages to it) and waits for the first sync.
+async fn connected(w: &Wired, provider: &str, email: &str, raws: &[Vec<u8>]) -> i64 {
+    w.mailbox(provider, email, 0).await;
+    for raw in raws {
+        w.control(
+            &format!("/users/{email}/deliver"),
+            json!({"raw": STANDARD.encode(raw)}),
+        )
+        .await;
+    }
+    let outcome = w.connect(&user_token(7), provider, email).await;
+    let account: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
+    wait_for(w, raws.len(), "").await;
+    account
+}
+
+/// Waits until user 7 lists `count` messages matching `query`; returns them.
+async fn wait_for(w: &Wired, count: usize, query: &str) -> Vec<Value> {
+    let started = Instant::now();
+    loop {
+        let list = w
+            .app
+            .call("mailMessages:list", Some(&user_token(7)), query, None)
+            .await;
+        if list.json["meta"]["count"] == count {
+            return list.json["data"].as_array().unwrap().clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "waiting for {count} ({query}): {}",
+            list.text
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+async fn send(w: &Wired, key: Option<&str>, values: Value) -> Reply {
+    let mut request = w
+        .http
+        .post(format!("{}/api/mailMessages:send", w.app.address))
+        .bearer_auth(user_token(7))
+        .json(&values);
+    if let Some(key) = key {
+        request = request.header("idempotency-key", key);
+    }
+    common::read(request.send().await.unwrap()).await
+}
+
+/// `mailOutbox:list` as user `user` sees it.
+async fn outbox(w: &Wired, user: i64) -> Reply {
+    w.app
+        .call("mailOutbox:list", Some(&user_token(user)), "", None)
+        .await
+}
+
+/// What the provider was handed by `email`, parsed.
+async fn sent(w: &Wired, email: &str) -> Vec<Vec<u8>> {
+    let list: Vec<Value> = w
+        .http
+        .get(format!("{}/_emulator/users/{email}/sent", w.emulator.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list.iter()
+        .map(|m| STANDARD.decode(m["raw"].as_str().unwrap()).unwrap())
+        .collect()
+}
+
+fn addresses(list: Option<&mail_parser::Address<'_>>) -> Vec<String> {
+    list.map(|l| {
+        l.iter()
+            .filter_map(|a| a.address().map(str::to_lowercase))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+fn original() -> Vec<u8> {
+    format!(
+        "Message-ID: <orig-1@acme.com>\r\nReferences: <root-0@acme.com>\r\n\
+From: Zed <zed@acme.com>\r\nTo: {{owner}}, Amy <amy@acme.com>\r\nCc: carl@globex.io\r\n\
+Subject: Contract draft\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: text/plain\r\n\r\nPlease review.\r\nThanks\r\n--b\r\n\
+Content-Type: application/pdf\r\nContent-Disposition: attachment; filename=terms.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        STANDARD.encode(b"%PDF terms")
+    )
+    .into_bytes()
+}
+
+async fn sends_compose_and_arrive(provider: &str, email: &str) {
+    let w = wired_syncing(Backend::Sqlite).await.unwrap();
+    let raw = String::from_utf8(original())
+        .unwrap()
+        .replace("{owner}", email)
+        .into_bytes();
+    let account = connected(&w, provider, email, &[raw]).await;
+    let big: Vec<u8> = (0..10 * 1024 * 1024u32)
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+
+    // A new message: both bodies, three attachments (one of 10 MB, one named in Unicode).
+    let reply = send(
+        &w,
+        Some("new-1"),
+        json!({
+            "accountId": account,
+            "to": ["Zoë Ünal <zoe@acme.com>"],
+            "cc": [{"address": "carl@globex.io", "name": "Carl"}],
+            "bcc": ["boss@x.test"],
+            "subject": "Quarterly numbers",
+            "text": "See attached.",
+            "html": "<p>See <b>attached</b>.</p>",
+            "attachments": [
+                {"filename": "Bericht März.pdf", "contentType": "application/pdf", "content": STANDARD.encode(b"%PDF march")},
+                {"filename": "data.bin", "contentType": "application/octet-stream", "content": STANDARD.encode(&big)},
+            ],
+        }),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["data"]["status"], "sent", "{}", reply.text);
+    assert!(reply.json["data"]["providerMessageId"].is_string());
+    let out = sent(&w, email).await;
+    assert_eq!(out.len(), 1);
+    let message = MessageParser::default().parse(&out[0]).unwrap();
+    assert_eq!(addresses(message.from()), [email.to_string()]);
+    assert_eq!(addresses(message.to()), ["zoe@acme.com"]);
+    assert_eq!(
+        message.to().unwrap().first().unwrap().name(),
+        Some("Zoë Ünal")
+    );
+    assert_eq!(addresses(message.cc()), ["carl@globex.io"]);
+    assert_eq!(message.subject(), Some("Quarterly numbers"));
+    assert!(message.message_id().is_some(), "a Message-ID");
+    assert_eq!(message.body_text(0).unwrap().trim(), "See attached.");
+    assert!(message.body_html(0).unwrap().contains("<b>attached</b>"));
+    let files: Vec<(String, usize)> = message
+        .attachments()
+        .map(|a| {
+            (
+                a.attachment_name().unwrap_or("").to_string(),
+                a.contents().len(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("Bericht März.pdf".to_string(), 10),
+            ("data.bin".to_string(), big.len())
+        ]
+    );
+    assert_eq!(message.attachments().nth(1).unwrap().contents(), &big[..]);
+
+    // The sent copy comes back by sync, once, in the Sent folder.
+    let listed = wait_for(&w, 1, "q=Quarterly").await;
+    assert_eq!(listed[0]["subject"], "Quarterly numbers");
+
+    // Reply: to the sender, threaded, quoted.
+    let synced = wait_for(&w, 1, "q=review").await;
+    let (original_id, thread) = (
+        synced[0]["id"].as_i64().unwrap(),
+        synced[0]["threadId"].clone(),
+    );
+    let reply = send(
+        &w,
+        None,
+        json!({"accountId": account, "text": "Looks good.", "reference": {"messageId": original_id, "action": "reply"}}),
+    )
+    .await;
+    assert_eq!(reply.json["data"]["status"], "sent", "{}", reply.text);
+    let answer = MessageParser::default()
+        .parse(sent(&w, email).await.last().unwrap())
+        .unwrap()
+        .into_owned();
+    assert_eq!(addresses(answer.to()), ["zed@acme.com"]);
+    assert_eq!(addresses(answer.cc()), Vec::<String>::new());
+    assert_eq!(answer.subject(), Some("Re: Contract draft"));
+    assert_eq!(answer.in_reply_to().as_text(), Some("orig-1@acme.com"));
+    assert_eq!(
+        answer.references().as_text_list().unwrap(),
+        ["root-0@acme.com", "orig-1@acme.com"]
+    );
+    let text = answer.body_text(0).unwrap();
+    assert!(text.starts_with("Looks good."), "{text}");
+    assert!(text.contains("> Please review."), "{text}");
+    assert_eq!(
+        reply.json["data"]["threadId"], thread,
+        "the reply joins the thread"
+    );
+
+    // Reply-all: the sender and the other recipients, never the account itself.
+    let reply = send(
+        &w,
+        None,
+        json!({"accountId": account, "text": "All: fine.", "reference": {"messageId": original_id, "action": "replyAll"}}),
+    )
+    .await;
+    assert_eq!(reply.json["data"]["status"], "sent", "{}", reply.text);
+    let answer = MessageParser::default()
+        .parse(sent(&w, email).await.last().unwrap())
+        .unwrap()
+        .into_owned();
+    assert_eq!(addresses(answer.to()), ["zed@acme.com", "amy@acme.com"]);
+    assert_eq!(addresses(answer.cc()), ["carl@globex.io"]);
+
+    // Forward: new recipients, "Fwd:", the original's attachment sent on.
+    let reply = send(
+        &w,
+        None,
+        json!({"accountId": account, "to": ["legal@x.test"], "text": "FYI", "reference": {"messageId": original_id, "action": "forward"}}),
+    )
+    .await;
+    assert_eq!(reply.json["data"]["status"], "sent", "{}", reply.text);
+    let forward = MessageParser::default()
+        .parse(sent(&w, email).await.last().unwrap())
+        .unwrap()
+        .into_owned();
+    assert_eq!(addresses(forward.to()), ["legal@x.test"]);
+    assert_eq!(forward.subject(), Some("Fwd: Contract draft"));
+    let file = forward.attachments().next().unwrap();
+    assert_eq!(
+        (file.attachment_name(), file.contents()),
+        (Some("terms.pdf"), &b"%PDF terms"[..])
+    );
+    assert!(
+        forward
+            .body_text(0)
+            .unwrap()
+            .contains("---------- Forwarded message ---------")
+    );
+}
+
+#[tokio::test]
+async fn gmail_sends_replies_and_forwards() {
+    sends_compose_and_arrive("google", "owner@gmail.test").await;
+}
+
+#[tokio::test]
+async fn graph_sends_replies_and_forwards() {
+    sends_compose_and_arrive("microsoft", "owner@outlook.test").await;
+}
+
+async fn one_key_sends_once(backend: Backend) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    for (provider, email) in [
+        ("google", "once@gmail.test"),
+        ("microsoft", "once@outlook.test"),
+    ] {
+        let account = connected(&w, provider, email, &[]).await;
+        let values = json!({"accountId": account, "to": ["zoe@acme.com"], "subject": "Once", "text": "only once"});
+        let attempts = (0..10).map(|_| send(&w, Some("same-key"), values.clone()));
+        let replies = futures_util::future::join_all(attempts).await;
+        let ids: std::collections::BTreeSet<i64> = replies
+            .iter()
+            .map(|r| {
+                assert_eq!(r.status, 200, "{}", r.text);
+                assert_eq!(r.json["data"]["status"], "sent", "{}", r.text);
+                r.json["data"]["id"].as_i64().unwrap()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "every retry answers with the one send");
+        assert_eq!(
+            sent(&w, email).await.len(),
+            1,
+            "{provider}: one message at the provider"
+        );
+        let other = send(
+            &w,
+            Some("same-key"),
+            json!({"accountId": account, "to": ["zoe@acme.com"], "subject": "Different"}),
+        )
+        .await;
+        assert_eq!(
+            (other.status, other.error_code()),
+            (422, "IDEMPOTENCY_KEY_REUSED")
+        );
+    }
+}
+both_backends!(idempotency, one_key_sends_once);
+
+async fn unanswered_is_unknown_and_refused_is_failed(provider: &str, email: &str) {
+    let w = wired_syncing(Backend::Sqlite).await.unwrap();
+    let account = connected(&w, provider, email, &[]).await;
+    let values =
+        json!({"accountId": account, "to": ["zoe@acme.com"], "subject": "Lost?", "text": "x"});
+    w.control(
+        "/faults",
+        json!({"path": "/send", "rate": 1.0, "kinds": ["reset"], "seed": 3}),
+    )
+    .await;
+    let reply = send(&w, Some("k-unknown"), values.clone()).await;
+    assert_eq!(reply.json["data"]["status"], "unknown", "{}", reply.text);
+    assert_eq!(reply.json["data"]["error"]["code"], "OUTCOME_UNKNOWN");
+    w.http
+        .delete(format!("{}/_emulator/faults", w.emulator.url))
+        .send()
+        .await
+        .unwrap();
+    let again = send(&w, Some("k-unknown"), values).await;
+    assert_eq!(
+        again.json["data"]["status"], "unknown",
+        "never re-sent blindly"
+    );
+    assert_eq!(again.json["data"]["id"], reply.json["data"]["id"]);
+    assert_eq!(sent(&w, email).await.len(), 0);
+
+    w.control(
+        "/settings",
+        json!({"rejectedRecipients": ["bounce@acme.com"]}),
+    )
+    .await;
+    let refused = send(
+        &w,
+        None,
+        json!({"accountId": account, "to": ["bounce@acme.com"], "subject": "No", "text": "x"}),
+    )
+    .await;
+    assert_eq!(refused.json["data"]["status"], "failed", "{}", refused.text);
+    assert_eq!(refused.json["data"]["error"]["code"], "PROVIDER_REFUSED");
+    let reason = refused.json["data"]["error"]["message"].as_str().unwrap();
+    assert!(
+        reason.contains("Invalid To header") || reason.contains("ErrorInvalidRecipients"),
+        "the provider's reason: {reason}"
+    );
+    let own = outbox(&w, 7).await;
+    let statuses: Vec<&str> = own.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["failed", "unknown"]);
+    let others = outbox(&w, 8).await;
+    assert_eq!(
+        others.json["meta"]["count"], 0,
+        "another user sees none of it"
+    );
+}
+
+#[tokio::test]
+async fn gmail_unknown_and_refused_sends() {
+    unanswered_is_unknown_and_refused_is_failed("google", "lost@gmail.test").await;
+}
+
+#[tokio::test]
+async fn graph_unknown_and_refused_sends() {
+    unanswered_is_unknown_and_refused_is_failed("microsoft", "lost@outlook.test").await;
+}
+
+async fn scheduled_sends_go_once_unless_cancelled(backend: Backend) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    let email = "later@gmail.test";
+    let account = connected(&w, "google", email, &[]).await;
+    let soon = (chrono::Utc::now() + chrono::Duration::seconds(3)).to_rfc3339();
+    let asked = Instant::now();
+    let reply = send(
+        &w,
+        None,
+        json!({"accountId": account, "to": ["zoe@acme.com"], "subject": "Later", "text": "x", "sendAt": soon}),
+    )
+    .await;
+    assert_eq!(
+        reply.json["data"]["status"],
+        "scheduled",
+        "{} after {:?} (sendAt {soon})",
+        reply.text,
+        asked.elapsed()
+    );
+    assert_eq!(sent(&w, email).await.len(), 0);
+    let listed = outbox(&w, 7).await;
+    assert_eq!(listed.json["data"][0]["status"], "scheduled");
+    let started = Instant::now();
+    while sent(&w, email).await.is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the scheduled send went"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(sent(&w, email).await.len(), 1, "once");
+
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let reply = send(
+        &w,
+        None,
+        json!({"accountId": account, "to": ["zoe@acme.com"], "subject": "Never", "text": "x", "sendAt": later}),
+    )
+    .await;
+    let id = reply.json["data"]["id"].as_i64().unwrap();
+    let other = w
+        .app
+        .call(
+            "mailOutbox:destroy",
+            Some(&user_token(8)),
+            &format!("filterByTk={id}"),
+            None,
+        )
+        .await;
+    assert_eq!((other.status, other.error_code()), (404, "SEND_NOT_FOUND"));
+    let cancelled = w
+        .app
+        .call(
+            "mailOutbox:destroy",
+            Some(&user_token(7)),
+            &format!("filterByTk={id}"),
+            None,
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.text);
+    let listed = outbox(&w, 7).await;
+    assert_eq!(listed.json["meta"]["count"], 0, "{}", listed.text);
+}
+both_backends!(scheduled, scheduled_sends_go_once_unless_cancelled);
+
+async fn bad_requests_are_refused_naming_the_field(backend: Backend) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    let account = connected(&w, "google", "checks@gmail.test", &[]).await;
+    for (values, status, code) in [
+        (
+            json!({"accountId": account, "from": "ceo@x.test", "to": ["a@x.test"]}),
+            400,
+            "INVALID_SENDER",
+        ),
+        (
+            json!({"accountId": account, "to": ["a@x.test", "not an address"]}),
+            400,
+            "INVALID_RECIPIENT",
+        ),
+        (
+            json!({"accountId": account, "to": ["a@x.test\r\nBcc: evil@x.test"]}),
+            400,
+            "INVALID_RECIPIENT",
+        ),
+        (
+            json!({"accountId": account + 100, "to": ["a@x.test"]}),
+            404,
+            "ACCOUNT_NOT_FOUND",
+        ),
+        (
+            json!({"accountId": account, "reference": {"messageId": 999_999, "action": "reply"}}),
+            404,
+            "MESSAGE_NOT_FOUND",
+        ),
+    ] {
+        let reply = send(&w, None, values.clone()).await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (status, code),
+            "{values}: {}",
+            reply.text
+        );
+    }
+    let as_other = w
+        .http
+        .post(format!("{}/api/mailMessages:send", w.app.address))
+        .bearer_auth(user_token(8))
+        .json(&json!({"accountId": account, "to": ["a@x.test"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        as_other.status(),
+        404,
+        "another user cannot send from this mailbox"
+    );
+    assert_eq!(sent(&w, "checks@gmail.test").await.len(), 0);
+}
+both_backends!(bad_requests, bad_requests_are_refused_naming_the_field);

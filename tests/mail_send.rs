@@ -10,7 +10,8 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::oauth::{Wired, param, wired_syncing};
+use common::oauth::{Wired, param, wired_syncing, wired_with};
+use common::process::ServiceProcess;
 use common::tokens::user_token;
 use common::{Backend, Reply};
 use mail_parser::{MessageParser, MimeHeaders};
@@ -498,3 +499,49 @@ async fn bad_requests_are_refused_naming_the_field(backend: Backend) {
     assert_eq!(sent(&w, "checks@gmail.test").await.len(), 0);
 }
 both_backends!(bad_requests, bad_requests_are_refused_naming_the_field);
+
+/// A scheduled send survives a stop: process A takes it and is killed before it is due;
+/// process B, on the same database, sends it — once.
+#[tokio::test]
+async fn a_scheduled_send_goes_once_after_a_restart() {
+    // The in-process app only connects the mailbox; the binaries send.
+    let w = wired_with(Backend::Sqlite, |settings| {
+        settings.send.run_scheduled = false
+    })
+    .await
+    .unwrap();
+    let email = "restart@gmail.test";
+    w.mailbox("google", email, 0).await;
+    let outcome = w.connect(&user_token(7), "google", email).await;
+    let account: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
+    let mut settings = w.app.settings.clone();
+    settings.send.run_scheduled = true;
+    let dir = tempfile::tempdir().unwrap();
+    let first = ServiceProcess::start(&settings, dir.path()).await;
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(4)).to_rfc3339();
+    let reply = w
+        .http
+        .post(format!("{}/api/mailMessages:send", first.address))
+        .bearer_auth(user_token(7))
+        .json(&json!({"accountId": account, "to": ["zoe@acme.com"], "subject": "After restart", "text": "x", "sendAt": at}))
+        .send()
+        .await
+        .unwrap();
+    let reply = common::read(reply).await;
+    assert_eq!(reply.json["data"]["status"], "scheduled", "{}", reply.text);
+    drop(first); // killed before the send is due
+    assert_eq!(sent(&w, email).await.len(), 0);
+    let _second = ServiceProcess::start(&settings, dir.path()).await;
+    let started = Instant::now();
+    while sent(&w, email).await.is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the second process sent it"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(sent(&w, email).await.len(), 1, "once");
+    let pending = outbox(&w, 7).await;
+    assert_eq!(pending.json["meta"]["count"], 0, "{}", pending.text);
+}

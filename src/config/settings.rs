@@ -26,6 +26,9 @@ pub struct SendSettings {
     pub max_message_bytes: u64,
     /// Most recipients (To, Cc and Bcc together) of one message.
     pub max_recipients: u32,
+    /// Run due scheduled sends in this process. Every replica may: each send is claimed
+    /// by one of them.
+    pub run_scheduled: bool,
 }
 
 impl Default for SendSettings {
@@ -33,6 +36,7 @@ impl Default for SendSettings {
         Self {
             max_message_bytes: 25 * 1024 * 1024,
             max_recipients: 100,
+            run_scheduled: true,
         }
     }
 }

@@ -116,7 +116,9 @@ impl Application {
             crate::sync::spawn(state.clone());
         }
         let max_message_bytes = state.settings.send.max_message_bytes;
-        crate::send::scheduler::spawn(state.clone());
+        if state.settings.send.run_scheduled {
+            crate::send::scheduler::spawn(state.clone());
+        }
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

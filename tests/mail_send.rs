@@ -545,3 +545,115 @@ async fn a_scheduled_send_goes_once_after_a_restart() {
     let pending = outbox(&w, 7).await;
     assert_eq!(pending.json["meta"]["count"], 0, "{}", pending.text);
 }
+
+/// A multipart/form-data body by hand: `(name, file name, content type, bytes)`.
+fn form(parts: &[(&str, Option<&str>, &str, &[u8])]) -> (String, Vec<u8>) {
+    let boundary = "----emtestboundary7MA4YWxkTrZu0gW".to_string();
+    let mut body = Vec::new();
+    for (name, filename, content_type, bytes) in parts {
+        body.extend_from_slice(format!("--{boundary}\r\n").as_bytes());
+        match filename {
+            Some(file) => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"; filename=\"{file}\"\r\nContent-Type: {content_type}\r\n\r\n").as_bytes(),
+            ),
+            None => body.extend_from_slice(
+                format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+            ),
+        }
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    (boundary, body)
+}
+
+async fn post_form(w: &Wired, parts: &[(&str, Option<&str>, &str, &[u8])]) -> Reply {
+    let (boundary, body) = form(parts);
+    let response = w
+        .http
+        .post(format!("{}/api/mailMessages:send", w.app.address))
+        .bearer_auth(user_token(7))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    common::read(response).await
+}
+
+#[tokio::test]
+async fn forms_with_files_send_and_size_limits_hold() {
+    let w = wired_with(Backend::Sqlite, |settings| {
+        settings.send.max_message_bytes = 256 * 1024;
+    })
+    .await
+    .unwrap();
+    let email = "forms@gmail.test";
+    let account = connected(&w, "google", email, &[]).await;
+    let id = account.to_string();
+    let file: Vec<u8> = (0..100_000u32).map(|i| (i % 253) as u8).collect();
+    let reply = post_form(
+        &w,
+        &[
+            ("accountId", None, "", id.as_bytes()),
+            ("to", None, "", b"zoe@acme.com"),
+            ("to[]", None, "", b"Amy <amy@acme.com>"),
+            ("cc", None, "", br#"["carl@globex.io"]"#),
+            ("subject", None, "", "Formulär".as_bytes()),
+            ("text", None, "", b"from a form"),
+            (
+                "attachments",
+                Some("../../scan.bin"),
+                "application/octet-stream",
+                &file,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json["data"]["status"], "sent", "{}", reply.text);
+    let out = sent(&w, email).await;
+    let message = MessageParser::default().parse(&out[0]).unwrap();
+    assert_eq!(addresses(message.to()), ["zoe@acme.com", "amy@acme.com"]);
+    assert_eq!(addresses(message.cc()), ["carl@globex.io"]);
+    assert_eq!(message.subject(), Some("Formulär"));
+    let attached = message.attachments().next().unwrap();
+    assert_eq!(
+        attached.attachment_name(),
+        Some("scan.bin"),
+        "no folders in names"
+    );
+    assert_eq!(attached.contents(), &file[..]);
+
+    // Over the limit: refused whole, as a form or as JSON, and nothing goes out.
+    let big = vec![7u8; 300 * 1024];
+    let reply = post_form(
+        &w,
+        &[
+            ("accountId", None, "", id.as_bytes()),
+            ("to", None, "", b"zoe@acme.com"),
+            (
+                "attachments",
+                Some("big.bin"),
+                "application/octet-stream",
+                &big,
+            ),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (reply.status, reply.error_code()),
+        (413, "MESSAGE_TOO_LARGE")
+    );
+    let reply = send(
+        &w,
+        None,
+        json!({"accountId": account, "to": ["zoe@acme.com"], "attachments": [{"filename": "big.bin", "content": STANDARD.encode(&big)}]}),
+    )
+    .await;
+    assert_eq!(reply.status, 413, "{}", reply.text);
+    assert_eq!(sent(&w, email).await.len(), 1);
+}

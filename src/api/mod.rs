@@ -13,12 +13,12 @@ pub(crate) mod provider_failure;
 
 use actix_web::web;
 
-/// Registers every resource's actions; `max_message_bytes` bounds a send's body.
-pub fn configure(config: &mut web::ServiceConfig, max_message_bytes: u64) {
+/// Registers every resource's actions.
+pub fn configure(config: &mut web::ServiceConfig) {
     mail_providers::configure(config);
     mail_accounts::configure(config);
     mail_folders::configure(config);
-    mail_messages::configure(config, max_message_bytes);
+    mail_messages::configure(config);
     mail_outbox::configure(config);
     mail_attachments::configure(config);
     mail_threads::configure(config);

@@ -14,7 +14,7 @@ mod middleware;
 mod params;
 mod routes;
 
-pub use body::{BodyLimit, Values};
+pub use body::{BodyLimit, Values, content_type, declared_length, read_values};
 pub use cors::cors;
 pub use envelope::{Data, ListPage};
 pub use error::ApiError;

@@ -16,23 +16,15 @@ where
     );
 }
 
-/// Like [`action`] for POST only, reading bodies up to `body_limit` bytes (sends carry
-/// attachments; every other action keeps `server.max_body_bytes`).
-pub fn post_action<F, Args>(
-    config: &mut web::ServiceConfig,
-    name: &str,
-    handler: F,
-    body_limit: usize,
-) where
+/// Like [`action`] for POST only: actions that read their own body (a send streams its
+/// uploads under its own size limit).
+pub fn post_action<F, Args>(config: &mut web::ServiceConfig, name: &str, handler: F)
+where
     F: Handler<Args> + Clone,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
-    config.service(
-        web::resource(format!("/api/{name}"))
-            .app_data(web::Data::new(super::BodyLimit(body_limit)))
-            .route(web::post().to(handler)),
-    );
+    config.service(web::resource(format!("/api/{name}")).route(web::post().to(handler)));
 }
 
 /// Every unknown route: 404 in the NocoBase error envelope.

@@ -115,7 +115,6 @@ impl Application {
         if state.settings.sync.enabled {
             crate::sync::spawn(state.clone());
         }
-        let max_message_bytes = state.settings.send.max_message_bytes;
         if state.settings.send.run_scheduled {
             crate::send::scheduler::spawn(state.clone());
         }
@@ -129,7 +128,7 @@ impl Application {
                 .wrap(from_fn(http::request_context))
                 .route("/healthz", web::get().to(http::healthz))
                 .route("/readyz", web::get().to(http::readyz))
-                .configure(|config| api::configure(config, max_message_bytes))
+                .configure(api::configure)
                 .default_service(web::to(http::not_found))
         })
         // Longer than clients keep idle connections, so a pooled one is never closed

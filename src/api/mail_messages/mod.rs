@@ -17,7 +17,7 @@ use actix_web::web;
 pub use list::{views_with, visible_query};
 pub use view::{Level, MessageView};
 
-pub fn configure(config: &mut web::ServiceConfig, max_message_bytes: u64) {
+pub fn configure(config: &mut web::ServiceConfig) {
     action(config, "mailMessages:list", list::list_mail_messages);
     action(config, "mailMessages:get", get::get_mail_message);
     action(config, "mailMessages:update", update::update_mail_messages);
@@ -26,10 +26,5 @@ pub fn configure(config: &mut web::ServiceConfig, max_message_bytes: u64) {
         "mailMessages:destroy",
         destroy::destroy_mail_messages,
     );
-    post_action(
-        config,
-        "mailMessages:send",
-        send::send_mail_message,
-        send::body_limit(max_message_bytes),
-    );
+    post_action(config, "mailMessages:send", send::send_mail_message);
 }

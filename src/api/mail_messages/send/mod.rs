@@ -3,12 +3,13 @@
 //! now or leave it scheduled. A retry with the same key answers with the first attempt's
 //! outcome — waiting for it if it is still in flight — and never sends twice.
 
+mod form;
 mod reference;
 mod request;
 
 use crate::api::mail_outbox::{OutboxView, view};
 use crate::auth::Caller;
-use crate::http::{ApiError, Data, Values};
+use crate::http::{ApiError, Data, content_type, declared_length, read_values};
 use crate::mail::compose::reply::{self, Action};
 use crate::mail::compose::{Outgoing, Person, new_message_id};
 use crate::providers::ProviderKind;
@@ -58,12 +59,29 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
 pub async fn send_mail_message(
     caller: Caller,
     request: HttpRequest,
-    Values(values): Values,
+    payload: web::Payload,
     state: web::Data<AppState>,
 ) -> Result<Data<OutboxView>, ApiError> {
     let limits = state.settings.send.clone();
-    let asked = request::parse(&values, &limits)?;
-    drop(values);
+    let kind_of_body = content_type(&request);
+    let asked = if kind_of_body.starts_with("multipart/form-data") {
+        let form = actix_multipart::Multipart::new(request.headers(), payload);
+        let (values, files) = form::read(form, limits.max_message_bytes).await?;
+        let mut asked = request::parse(&values, &limits)?;
+        asked.add_files(files);
+        asked
+    } else {
+        let limit = body_limit(limits.max_message_bytes);
+        let values = read_values(
+            payload.into_inner(),
+            limit,
+            declared_length(&request),
+            kind_of_body,
+        )
+        .await?
+        .0;
+        request::parse(&values, &limits)?
+    };
     let account_id = asked.account_id;
     let account = state
         .store

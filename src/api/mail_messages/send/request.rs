@@ -49,7 +49,7 @@ fn text(values: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiE
 }
 
 /// A file name without folders or control characters (it names a part in a header).
-fn clean_filename(name: &str) -> String {
+pub fn clean_filename(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = base.chars().filter(|c| !c.is_control()).collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
@@ -61,7 +61,7 @@ fn clean_filename(name: &str) -> String {
 }
 
 /// `type/subtype` made of token characters, else a generic binary type.
-fn clean_content_type(value: Option<&str>) -> String {
+pub fn clean_content_type(value: Option<&str>) -> String {
     let token = |s: &str| {
         !s.is_empty()
             && s.bytes()
@@ -135,6 +135,20 @@ fn reference(values: &Map<String, Value>) -> Result<Option<(i64, Action)>, ApiEr
             ApiError::invalid_field("reference.action", "expected reply, replyAll or forward")
         })?;
     Ok(Some((id, action)))
+}
+
+impl SendRequest {
+    /// Adds files uploaded as form parts; they count in the request's digest.
+    pub fn add_files(&mut self, files: Vec<FileAttachment>) {
+        let mut digest = Sha256::new();
+        digest.update(self.digest.as_bytes());
+        for file in &files {
+            digest.update(file.filename.as_bytes());
+            digest.update(Sha256::digest(&file.content));
+        }
+        self.digest = format!("{:x}", digest.finalize());
+        self.attachments.extend(files);
+    }
 }
 
 /// Reads and checks the values of a send.

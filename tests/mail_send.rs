@@ -213,6 +213,12 @@ async fn sends_compose_and_arrive(provider: &str, email: &str) {
         reply.json["data"]["threadId"], thread,
         "the reply joins the thread"
     );
+    // Its copy comes back by the next sync, once, in the original's thread.
+    let copy = wait_for(&w, 1, "q=Looks").await;
+    assert_eq!(
+        copy[0]["threadId"], thread,
+        "the sent copy is in the thread"
+    );
 
     // Reply-all: the sender and the other recipients, never the account itself.
     let reply = send(

@@ -64,7 +64,7 @@ pub async fn send_mail_message(
 ) -> Result<Data<OutboxView>, ApiError> {
     let limits = state.settings.send.clone();
     let kind_of_body = content_type(&request);
-    let asked = if kind_of_body.starts_with("multipart/form-data") {
+    let mut asked = if kind_of_body.starts_with("multipart/form-data") {
         let form = actix_multipart::Multipart::new(request.headers(), payload);
         let (values, files) = form::read(form, limits.max_message_bytes).await?;
         let mut asked = request::parse(&values, &limits)?;
@@ -122,7 +122,7 @@ pub async fn send_mail_message(
         &state,
         &account,
         kind,
-        &asked,
+        &mut asked,
         limits.max_message_bytes,
         limits.max_recipients,
     )
@@ -228,7 +228,7 @@ async fn compose(
     state: &AppState,
     account: &AccountRow,
     kind: ProviderKind,
-    asked: &SendRequest,
+    asked: &mut SendRequest,
     max_bytes: u64,
     max_recipients: u32,
 ) -> Result<Outgoing, ApiError> {
@@ -240,7 +240,8 @@ async fn compose(
         subject: asked.subject.clone().unwrap_or_default(),
         text: asked.text.clone(),
         html: asked.html.clone(),
-        attachments: asked.attachments.clone(),
+        // Moved, not copied: they may be tens of megabytes.
+        attachments: std::mem::take(&mut asked.attachments),
         message_id: new_message_id(&account.email),
         in_reply_to: None,
         references: Vec::new(),

@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod oauth;
 pub mod providers;
 pub mod send;

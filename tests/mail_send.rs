@@ -36,22 +36,7 @@ async fn connected(w: &Wired, provider: &str, email: &str, raws: &[Vec<u8>]) -> 
 
 /// Waits until user 7 lists `count` messages matching `query`; returns them.
 async fn wait_for(w: &Wired, count: usize, query: &str) -> Vec<Value> {
-    let started = Instant::now();
-    loop {
-        let list = w
-            .app
-            .call("mailMessages:list", Some(&user_token(7)), query, None)
-            .await;
-        if list.json["meta"]["count"] == count {
-            return list.json["data"].as_array().unwrap().clone();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "waiting for {count} ({query}): {}",
-            list.text
-        );
-        tokio::time::sleep(Duration::from_millis(150)).await;
-    }
+    w.wait_listed(count, query).await
 }
 
 async fn send(w: &Wired, key: Option<&str>, values: Value) -> Reply {

@@ -60,6 +60,15 @@ pub async fn request_context(
         if let Some(Ok(value)) = new_token.map(|NewToken(token)| HeaderValue::from_str(&token)) {
             headers.insert(HeaderName::from_static("x-new-token"), value);
         }
+        let route = response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".into());
+        crate::metrics::http_request(
+            &route,
+            response.status().as_u16(),
+            started.elapsed().as_secs_f64(),
+        );
         tracing::info!(
             status = response.status().as_u16(),
             elapsed_ms = started.elapsed().as_millis() as u64,

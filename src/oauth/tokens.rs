@@ -146,7 +146,14 @@ async fn refresh_after(
             .run(move |c| account_tokens::try_lease(c, account_id, &lease_owner, until, at))
             .await?
         {
-            return refresh_holding_lease(state, account_id, kind, row).await;
+            let refreshed = refresh_holding_lease(state, account_id, kind, row).await;
+            let outcome = match &refreshed {
+                Ok(_) => "ok",
+                Err(AccessError::ReauthRequired) => "reauth",
+                Err(_) => "failed",
+            };
+            crate::metrics::token_refresh(kind.as_str(), outcome);
+            return refreshed;
         }
         if started.elapsed() > WAIT_FOR_OTHERS {
             return Err(AccessError::Transient(

@@ -136,7 +136,11 @@ impl GmailClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ProviderError> {
-        let response = request.send().await.map_err(transport)?;
+        let response = request.send().await.map_err(|e| {
+            crate::metrics::provider_request("google", None);
+            transport(e)
+        })?;
+        crate::metrics::provider_request("google", Some(response.status().as_u16()));
         if response.status().is_success() {
             return Ok(response);
         }

@@ -97,7 +97,11 @@ impl GraphClient {
             .header("prefer", IMMUTABLE)
             .send()
             .await
-            .map_err(transport)?;
+            .map_err(|e| {
+                crate::metrics::provider_request("microsoft", None);
+                transport(e)
+            })?;
+        crate::metrics::provider_request("microsoft", Some(response.status().as_u16()));
         if response.status().is_success() {
             return Ok(response);
         }

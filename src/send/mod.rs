@@ -33,7 +33,11 @@ pub async fn deliver(
                 waited = true;
                 tokio::time::sleep(retry_after.unwrap_or(Duration::from_secs(2))).await;
             }
-            other => return outcome_of(account_id, other),
+            other => {
+                let outcome = outcome_of(account_id, other);
+                crate::metrics::send(kind.as_str(), outcome.status);
+                return outcome;
+            }
         }
     }
 }

@@ -127,6 +127,7 @@ impl Application {
                 .wrap(http::cors(&origins))
                 .wrap(from_fn(http::request_context))
                 .route("/healthz", web::get().to(http::healthz))
+                .route("/metrics", web::get().to(crate::metrics::metrics_endpoint))
                 .route("/readyz", web::get().to(http::readyz))
                 .configure(api::configure)
                 .default_service(web::to(http::not_found))

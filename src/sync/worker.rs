@@ -49,6 +49,13 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
         ProviderKind::Microsoft => graph::run(&run).await,
     };
     let now = Utc::now().naive_utc();
+    let (outcome, stored) = match &result {
+        Ok(stats) => ("ok", stats.stored as u64),
+        Err(SyncError::Fenced) => ("fenced", 0),
+        Err(SyncError::Reauth) => ("reauth", 0),
+        Err(_) => ("failed", 0),
+    };
+    crate::metrics::sync_run(kind.as_str(), outcome, stored);
     match result {
         Ok(stats) => {
             let f = fence.clone();

@@ -212,6 +212,31 @@ impl Wired {
             .unwrap()
     }
 
+    /// Waits (up to a minute) until user 7 lists `count` messages for `query`; the rows.
+    pub async fn wait_listed(&self, count: usize, query: &str) -> Vec<serde_json::Value> {
+        let started = std::time::Instant::now();
+        loop {
+            let list = self
+                .app
+                .call(
+                    "mailMessages:list",
+                    Some(&super::tokens::user_token(7)),
+                    query,
+                    None,
+                )
+                .await;
+            if list.json["meta"]["count"] == count {
+                return list.json["data"].as_array().cloned().unwrap_or_default();
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(60),
+                "waiting for {count} messages ({query}): {}",
+                list.text
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+        }
+    }
+
     pub async fn control(&self, path: &str, body: serde_json::Value) {
         self.http
             .post(format!("{}/_emulator{path}", self.emulator.url))

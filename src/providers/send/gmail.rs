@@ -45,8 +45,12 @@ impl GmailClient {
             .body(body)
             .send()
             .await
-            .map_err(unanswered)?;
+            .map_err(|e| {
+                crate::metrics::provider_request("google", None);
+                unanswered(e)
+            })?;
         let status = response.status().as_u16();
+        crate::metrics::provider_request("google", Some(status));
         if status >= 500 {
             return Err(server_error(status));
         }

@@ -73,8 +73,12 @@ impl GraphClient {
             .timeout(SEND_TIMEOUT)
             .send()
             .await
-            .map_err(unanswered)?;
+            .map_err(|e| {
+                crate::metrics::provider_request("microsoft", None);
+                unanswered(e)
+            })?;
         let status = response.status().as_u16();
+        crate::metrics::provider_request("microsoft", Some(status));
         if status >= 500 {
             return Err(server_error(status));
         }

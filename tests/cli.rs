@@ -179,3 +179,37 @@ fn migrate_applies_pending_migrations_once() {
     assert!(second.status.success());
     assert_eq!(stdout(&second).trim(), "the database is up to date");
 }
+
+/// The README's configuration table and the settings the code knows are the same keys:
+/// a new setting cannot ship undocumented, nor a removed one stay documented.
+#[test]
+fn the_readme_documents_every_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(dir.path(), &["check-config"], &[]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let known: std::collections::BTreeSet<String> = stdout(&output)
+        .lines()
+        .map(|line| {
+            let line = line.trim_start_matches("# ");
+            line.split([' ', '=']).next().unwrap_or("").to_string()
+        })
+        .filter(|key| !key.is_empty())
+        .collect();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let section = readme
+        .split("## Configuration")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .unwrap();
+    let documented: std::collections::BTreeSet<String> = section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| rest.split('`').next())
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(
+        documented, known,
+        "README's configuration table vs check-config"
+    );
+}

@@ -96,3 +96,91 @@ async fn rotating_the_key_reseals_stored_secrets(backend: Backend) {
     assert_eq!(hint(&without_old).await, "••••0042");
 }
 both_backends!(key_rotation, rotating_the_key_reseals_stored_secrets);
+
+/// A rotation re-seals every kind of stored secret — mailbox tokens and scheduled messages
+/// too — so after one start with the old key listed, a start without it still sends.
+#[tokio::test]
+async fn rotation_reseals_tokens_and_scheduled_messages() {
+    use common::oauth::{param, wired_with};
+    use common::process::ServiceProcess;
+    use common::tokens::user_token;
+    let w = wired_with(Backend::Sqlite, |settings| {
+        settings.send.run_scheduled = false
+    })
+    .await
+    .unwrap();
+    let email = "rotate@gmail.test";
+    w.mailbox("google", email, 0).await;
+    let outcome = w.connect(&user_token(7), "google", email).await;
+    let account: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
+    let at = (chrono::Utc::now() + chrono::Duration::seconds(8)).to_rfc3339();
+    let scheduled = w
+        .app
+        .call(
+            "mailMessages:send",
+            Some(&user_token(7)),
+            "",
+            Some(serde_json::json!({"accountId": account, "to": ["zoe@acme.com"], "subject": "Rotated", "text": "x", "sendAt": at})),
+        )
+        .await;
+    assert_eq!(
+        scheduled.json["data"]["status"], "scheduled",
+        "{}",
+        scheduled.text
+    );
+    let key_ids = |db: &TestDb| -> Vec<String> {
+        db.query_texts(
+            "SELECT access_token_sealed AS value FROM mail_account_tokens \
+             UNION ALL SELECT refresh_token_sealed FROM mail_account_tokens \
+             UNION ALL SELECT message FROM mail_outbox",
+        )
+        .into_iter()
+        .flatten()
+        .map(|sealed| sealed.split('.').nth(1).unwrap_or("").to_string())
+        .collect()
+    };
+    let before = key_ids(&w.app.db);
+    assert_eq!(
+        before.len(),
+        3,
+        "two tokens and one scheduled message: {before:?}"
+    );
+
+    let old_key = w.app.settings.security.encryption_key.expose().to_string();
+    let mut settings = w.app.settings.clone();
+    settings.security.encryption_key = SecretString::new(common::random_key());
+    settings.security.previous_keys = vec![SecretString::new(&old_key)];
+    settings.send.run_scheduled = false;
+    let dir = tempfile::tempdir().unwrap();
+    drop(ServiceProcess::start(&settings, dir.path()).await);
+    let after = key_ids(&w.app.db);
+    assert!(
+        after.iter().all(|id| !before.contains(id)),
+        "every value sealed under the new key: {before:?} → {after:?}"
+    );
+
+    // Without the old key the tokens and the scheduled message still open: it goes out.
+    settings.security.previous_keys = Vec::new();
+    settings.send.run_scheduled = true;
+    let _server = ServiceProcess::start(&settings, dir.path()).await;
+    let started = std::time::Instant::now();
+    loop {
+        let sent: Vec<serde_json::Value> = w
+            .http
+            .get(format!("{}/_emulator/users/{email}/sent", w.emulator.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if sent.len() == 1 {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the scheduled send went out"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -1,9 +1,11 @@
-use crate::crypto::Vault;
+use crate::crypto::{RowIdentity, Vault};
 use crate::providers::ProviderKind;
-use crate::store::{Store, StoreError, mail_providers};
+use crate::send::scheduler::sealed_identity;
+use crate::store::{Store, StoreError, account_tokens, mail_providers, outbox};
 
 /// After a key rotation (`security.previous_keys`), seals every stored secret again under
-/// the current key, so the old key can later be dropped. Returns how many were re-sealed.
+/// the current key — client secrets, mailbox tokens, scheduled messages — so the old key
+/// can later be dropped. Returns how many were re-sealed.
 /// A value that opens with no configured key is left alone and logged: it is not ours
 /// to destroy.
 pub(super) async fn reseal_stale_secrets(
@@ -31,6 +33,65 @@ pub(super) async fn reseal_stale_secrets(
         let fresh = vault.seal(&plain, identity);
         if store
             .run(move |c| mail_providers::reseal_secret(c, kind, &sealed, &fresh))
+            .await?
+        {
+            resealed += 1;
+        }
+    }
+    resealed += reseal_tokens(store, vault).await?;
+    resealed += reseal_scheduled(store, vault).await?;
+    Ok(resealed)
+}
+
+/// Opens a stale value and seals it under the current key; `None` (logged) when no
+/// configured key opens it.
+fn refreshed(vault: &Vault, sealed: &str, identity: RowIdentity<'_>) -> Option<String> {
+    match vault.open(sealed, identity) {
+        Ok(plain) => Some(vault.seal(&plain, identity)),
+        Err(error) => {
+            tracing::error!(table = identity.table, column = identity.column, %error, "a stored secret opens with no configured key");
+            None
+        }
+    }
+}
+
+async fn reseal_tokens(store: &Store, vault: &Vault) -> Result<usize, StoreError> {
+    let rows = store.run(account_tokens::all_sealed).await?;
+    let mut resealed = 0;
+    for (account, access, refresh) in rows {
+        let row = account.to_string();
+        for (column, sealed) in [("access_token", Some(access)), ("refresh_token", refresh)] {
+            let Some(sealed) = sealed.filter(|s| vault.is_stale(s)) else {
+                continue;
+            };
+            let Some(fresh) = refreshed(vault, &sealed, account_tokens::identity(&row, column))
+            else {
+                continue;
+            };
+            if store
+                .run(move |c| account_tokens::reseal(c, account, column, &sealed, &fresh))
+                .await?
+            {
+                resealed += 1;
+            }
+        }
+    }
+    Ok(resealed)
+}
+
+async fn reseal_scheduled(store: &Store, vault: &Vault) -> Result<usize, StoreError> {
+    let rows = store.run(outbox::all_sealed).await?;
+    let mut resealed = 0;
+    for (id, sealed) in rows {
+        if !vault.is_stale(&sealed) {
+            continue;
+        }
+        let row = id.to_string();
+        let Some(fresh) = refreshed(vault, &sealed, sealed_identity(&row)) else {
+            continue;
+        };
+        if store
+            .run(move |c| outbox::reseal(c, id, &sealed, &fresh))
             .await?
         {
             resealed += 1;

@@ -158,3 +158,44 @@ pub fn release_lease(
     .execute(connection)?;
     Ok(())
 }
+
+/// Every account's sealed tokens (for re-sealing after a key rotation).
+pub fn all_sealed(
+    connection: &mut DbConnection,
+) -> Result<Vec<(i64, String, Option<String>)>, StoreError> {
+    Ok(tokens::table
+        .select((
+            tokens::account_id,
+            tokens::access_token_sealed,
+            tokens::refresh_token_sealed,
+        ))
+        .load(connection)?)
+}
+
+/// Replaces one sealed token with `fresh`, only if it is still `stale` (a refresh that
+/// wrote in between wins; it sealed under the current key anyway).
+pub fn reseal(
+    connection: &mut DbConnection,
+    account_id: i64,
+    column: &str,
+    stale: &str,
+    fresh: &str,
+) -> Result<bool, StoreError> {
+    let changed = match column {
+        "access_token" => diesel::update(
+            tokens::table
+                .find(account_id)
+                .filter(tokens::access_token_sealed.eq(stale)),
+        )
+        .set(tokens::access_token_sealed.eq(fresh))
+        .execute(connection)?,
+        _ => diesel::update(
+            tokens::table
+                .find(account_id)
+                .filter(tokens::refresh_token_sealed.eq(stale)),
+        )
+        .set(tokens::refresh_token_sealed.eq(Some(fresh)))
+        .execute(connection)?,
+    };
+    Ok(changed == 1)
+}

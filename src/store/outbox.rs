@@ -270,3 +270,32 @@ pub fn cancel(connection: &mut DbConnection, id: i64, user_id: i64) -> Result<bo
     .execute(connection)?;
     Ok(removed == 1)
 }
+
+/// The sealed messages of scheduled sends (for re-sealing after a key rotation).
+pub fn all_sealed(connection: &mut DbConnection) -> Result<Vec<(i64, String)>, StoreError> {
+    let rows: Vec<(i64, Option<String>)> = mail_outbox::table
+        .filter(mail_outbox::message.is_not_null())
+        .select((mail_outbox::id, mail_outbox::message))
+        .load(connection)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, message)| Some((id, message?)))
+        .collect())
+}
+
+/// Replaces a scheduled send's sealed message, only if it is still `stale`.
+pub fn reseal(
+    connection: &mut DbConnection,
+    id: i64,
+    stale: &str,
+    fresh: &str,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::message.eq(stale)),
+    )
+    .set(mail_outbox::message.eq(Some(fresh)))
+    .execute(connection)?;
+    Ok(changed == 1)
+}

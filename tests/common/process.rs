@@ -33,6 +33,20 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
             "SECURITY__ENCRYPTION_KEY",
             settings.security.encryption_key.expose().into(),
         ),
+        (
+            "SECURITY__PREVIOUS_KEYS",
+            settings
+                .security
+                .previous_keys
+                .iter()
+                .map(|k| k.expose().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        (
+            "SEND__RUN_SCHEDULED",
+            settings.send.run_scheduled.to_string(),
+        ),
         ("SYNC__ENABLED", settings.sync.enabled.to_string()),
         (
             "SYNC__INTERVAL_SECS",

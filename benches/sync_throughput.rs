@@ -1,0 +1,87 @@
+//! Initial sync throughput: a generated mailbox at the provider emulator (quotas off),
+//! connected through the real OAuth flow, synced by the real engine into SQLite or
+//! PostgreSQL; the time from connecting until every message is listed. Everything runs
+//! in this one process (emulator included), so only the rate is reported here; memory
+//! is measured elsewhere.
+//!
+//! ```text
+//! cargo bench --bench sync_throughput -- [--messages 20000] [--backend sqlite|postgres]
+//! ```
+//! PostgreSQL needs EMAIL_MANAGER_TEST_POSTGRES_URL, as the tests do.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // a benchmark stops loudly
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use common::Backend;
+use common::oauth::wired_with;
+use common::tokens::user_token;
+use std::time::{Duration, Instant};
+
+fn arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|at| args.get(at + 1).cloned())
+}
+
+#[tokio::main]
+async fn main() {
+    let messages: usize = arg("--messages")
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(20_000);
+    let backend = match arg("--backend").as_deref() {
+        Some("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    };
+    println!(
+        "{:<10} {:>9} {:>10} {:>10}",
+        "provider", "messages", "seconds", "msg/s"
+    );
+    for (provider, email) in [
+        ("google", "bench@gmail.test"),
+        ("microsoft", "bench@outlook.test"),
+    ] {
+        // Quotas off on both sides: this measures the engine, not the providers' limits.
+        let w = wired_with(backend, |settings| {
+            settings.sync.enabled = true;
+            settings.sync.interval_secs = 3600;
+            settings.sync.graph_requests_per_10_min = 0;
+        })
+        .await
+        .expect("the backend is available (PostgreSQL needs EMAIL_MANAGER_TEST_POSTGRES_URL)");
+        w.mailbox(provider, email, messages).await;
+        let started = Instant::now();
+        let outcome = w.connect(&user_token(7), provider, email).await;
+        let account = common::oauth::param(&outcome, "mailAccountId")
+            .unwrap()
+            .to_string();
+        // Done when the first sync has finished (lastSyncAt set), whatever the mailbox
+        // holds in folders a listing leaves out.
+        let stored = loop {
+            let row = w
+                .app
+                .call(
+                    "mailAccounts:get",
+                    Some(&user_token(7)),
+                    &format!("filterByTk={account}"),
+                    None,
+                )
+                .await;
+            if row.json["data"]["lastSyncAt"].is_string() {
+                break row.json["data"]["messageCount"].as_u64().unwrap_or(0);
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(3600),
+                "{}",
+                row.text
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        println!(
+            "{provider:<10} {stored:>9} {seconds:>10.1} {:>10.0}",
+            stored as f64 / seconds
+        );
+    }
+}

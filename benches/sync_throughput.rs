@@ -68,6 +68,10 @@ async fn main() {
                     None,
                 )
                 .await;
+            // A failed run is a result too: say why instead of waiting for the retry.
+            if row.json["data"]["lastError"].is_object() || row.json["data"]["status"] == "error" {
+                panic!("{provider}: the sync failed: {}", row.text);
+            }
             if row.json["data"]["lastSyncAt"].is_string() {
                 break row.json["data"]["messageCount"].as_u64().unwrap_or(0);
             }

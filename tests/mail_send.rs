@@ -16,7 +16,7 @@ use common::tokens::user_token;
 use common::{Backend, Reply};
 use mail_parser::{MessageParser, MimeHeaders};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Connects `email` (after delivering `raw` messages to it) and waits for the first sync.
 async fn connected(w: &Wired, provider: &str, email: &str, raws: &[Vec<u8>]) -> i64 {
@@ -58,20 +58,9 @@ async fn outbox(w: &Wired, user: i64) -> Reply {
         .await
 }
 
-/// What the provider was handed by `email`, parsed.
+/// What the provider was handed by `email`.
 async fn sent(w: &Wired, email: &str) -> Vec<Vec<u8>> {
-    let list: Vec<Value> = w
-        .http
-        .get(format!("{}/_emulator/users/{email}/sent", w.emulator.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    list.iter()
-        .map(|m| STANDARD.decode(m["raw"].as_str().unwrap()).unwrap())
-        .collect()
+    w.sent(email).await
 }
 
 fn addresses(list: Option<&mail_parser::Address<'_>>) -> Vec<String> {
@@ -390,15 +379,8 @@ async fn scheduled_sends_go_once_unless_cancelled(backend: Backend) {
     assert_eq!(sent(&w, email).await.len(), 0);
     let listed = outbox(&w, 7).await;
     assert_eq!(listed.json["data"][0]["status"], "scheduled");
-    let started = Instant::now();
-    while sent(&w, email).await.is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the scheduled send went"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    w.wait_sent(email).await;
+    w.wait_outbox_settled().await;
     assert_eq!(sent(&w, email).await.len(), 1, "once");
 
     let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
@@ -523,18 +505,9 @@ async fn a_scheduled_send_goes_once_after_a_restart() {
     drop(first); // killed before the send is due
     assert_eq!(sent(&w, email).await.len(), 0);
     let _second = ServiceProcess::start(&settings, dir.path()).await;
-    let started = Instant::now();
-    while sent(&w, email).await.is_empty() {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the second process sent it"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    w.wait_sent(email).await;
+    w.wait_outbox_settled().await;
     assert_eq!(sent(&w, email).await.len(), 1, "once");
-    let pending = outbox(&w, 7).await;
-    assert_eq!(pending.json["meta"]["count"], 0, "{}", pending.text);
 }
 
 /// A multipart/form-data body by hand: `(name, file name, content type, bytes)`.

@@ -163,24 +163,5 @@ async fn rotation_reseals_tokens_and_scheduled_messages() {
     settings.security.previous_keys = Vec::new();
     settings.send.run_scheduled = true;
     let _server = ServiceProcess::start(&settings, dir.path()).await;
-    let started = std::time::Instant::now();
-    loop {
-        let sent: Vec<serde_json::Value> = w
-            .http
-            .get(format!("{}/_emulator/users/{email}/sent", w.emulator.url))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if sent.len() == 1 {
-            break;
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(30),
-            "the scheduled send went out"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
+    w.wait_sent(email).await;
 }

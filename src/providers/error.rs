@@ -125,6 +125,30 @@ pub fn classify_graph(status: u16, retry_after: Option<&str>, body: &[u8]) -> Pr
 }
 
 /// A request that failed before any answer: always worth a retry.
+/// How a provider's failure answer is read: status, `Retry-After`, body.
+pub type Classify = fn(u16, Option<&str>, &[u8]) -> ProviderError;
+
+/// Sends `request` to `provider` (counted in the metrics); a success answer comes back
+/// unread, a failure classified by `classify`.
+pub async fn checked(
+    request: reqwest::RequestBuilder,
+    provider: &'static str,
+    classify: Classify,
+) -> Result<reqwest::Response, ProviderError> {
+    let response = request.send().await.map_err(|e| {
+        crate::metrics::provider_request(provider, None);
+        transport(e)
+    })?;
+    let status = response.status().as_u16();
+    crate::metrics::provider_request(provider, Some(status));
+    if response.status().is_success() {
+        return Ok(response);
+    }
+    let retry_after = retry_after_of(&response);
+    let body = response.bytes().await.map_err(transport)?;
+    Err(classify(status, retry_after.as_deref(), &body))
+}
+
 /// A response's `Retry-After` header as sent.
 pub fn retry_after_of(response: &reqwest::Response) -> Option<String> {
     response

@@ -1,7 +1,7 @@
 //! The Gmail API v1 calls sync and send make. Answers are typed here; failures are
 //! classified by [`classify_gmail`].
 
-use super::error::{ProviderError, classify_gmail, retry_after_of, transport};
+use super::error::{ProviderError, checked, classify_gmail, retry_after_of, transport};
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
 use serde::Deserialize;
@@ -136,18 +136,7 @@ impl GmailClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ProviderError> {
-        let response = request.send().await.map_err(|e| {
-            crate::metrics::provider_request("google", None);
-            transport(e)
-        })?;
-        crate::metrics::provider_request("google", Some(response.status().as_u16()));
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let status = response.status().as_u16();
-        let retry_after = retry_after_of(&response);
-        let body = response.bytes().await.map_err(transport)?;
-        Err(classify_gmail(status, retry_after.as_deref(), &body))
+        checked(request, "google", classify_gmail).await
     }
 
     pub(super) async fn send<T: DeserializeOwned>(

@@ -2,7 +2,7 @@
 //! `Prefer: IdType="ImmutableId"` so ids survive moves. Failures are classified by
 //! [`classify_graph`].
 
-use super::error::{ProviderError, classify_graph, retry_after_of, transport};
+use super::error::{ProviderError, checked, classify_graph, transport};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::Deserialize;
@@ -93,22 +93,12 @@ impl GraphClient {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ProviderError> {
-        let response = request
-            .header("prefer", IMMUTABLE)
-            .send()
-            .await
-            .map_err(|e| {
-                crate::metrics::provider_request("microsoft", None);
-                transport(e)
-            })?;
-        crate::metrics::provider_request("microsoft", Some(response.status().as_u16()));
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let status = response.status().as_u16();
-        let retry_after = retry_after_of(&response);
-        let body = response.bytes().await.map_err(transport)?;
-        Err(classify_graph(status, retry_after.as_deref(), &body))
+        checked(
+            request.header("prefer", IMMUTABLE),
+            "microsoft",
+            classify_graph,
+        )
+        .await
     }
 
     pub(super) async fn json<T: DeserializeOwned>(

@@ -13,6 +13,27 @@ use crate::store::outbox::{self, Outcome};
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Writes a send's outcome to its outbox row; a sent message's copy reaches the Sent
+/// folder with the account's next sync, so that sync is asked for now.
+pub async fn record(
+    state: &AppState,
+    id: i64,
+    account_id: i64,
+    outcome: Outcome,
+) -> Result<(), crate::store::StoreError> {
+    let now = chrono::Utc::now().naive_utc();
+    state
+        .store
+        .run(move |c| {
+            outbox::finish(c, id, &outcome, now)?;
+            if outcome.status == outbox::SENT {
+                crate::store::mail_accounts::request_sync(c, account_id, false, now)?;
+            }
+            Ok(())
+        })
+        .await
+}
+
 /// The longest a throttled send waits for the provider before it is reported as failed.
 const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(10);
 

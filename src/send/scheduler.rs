@@ -81,18 +81,6 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
                 ..Outcome::default()
             },
         };
-        let (row_id, done) = (row.id, Utc::now().naive_utc());
-        let sent = outcome.status == outbox::SENT;
-        state
-            .store
-            .run(move |c| {
-                outbox::finish(c, row_id, &outcome, done)?;
-                // The sent copy shows up in the Sent folder with the next sync: run it now.
-                if sent {
-                    mail_accounts::request_sync(c, account, false, done)?;
-                }
-                Ok(())
-            })
-            .await?;
+        super::record(state, row.id, account, outcome).await?;
     }
 }

@@ -212,6 +212,68 @@ impl Wired {
             .unwrap()
     }
 
+    /// The raw messages the provider was handed by `email`, oldest first.
+    pub async fn sent(&self, email: &str) -> Vec<Vec<u8>> {
+        use base64::Engine;
+        let list: Vec<serde_json::Value> = self
+            .http
+            .get(format!(
+                "{}/_emulator/users/{email}/sent",
+                self.emulator.url
+            ))
+            .send()
+            .await
+            .expect("emulator")
+            .json()
+            .await
+            .expect("emulator");
+        list.iter()
+            .map(|m| {
+                base64::engine::general_purpose::STANDARD
+                    .decode(m["raw"].as_str().unwrap_or(""))
+                    .expect("base64")
+            })
+            .collect()
+    }
+
+    /// Waits (up to 30 s) until the provider was handed a message by `email`.
+    pub async fn wait_sent(&self, email: &str) {
+        let started = std::time::Instant::now();
+        while self.sent(email).await.is_empty() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "nothing was sent by {email}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Waits (up to 30 s) until user 7's outbox holds nothing pending: every send has
+    /// reached a final state, so none can go (again) on its own.
+    pub async fn wait_outbox_settled(&self) {
+        let started = std::time::Instant::now();
+        loop {
+            let pending = self
+                .app
+                .call(
+                    "mailOutbox:list",
+                    Some(&super::tokens::user_token(7)),
+                    "",
+                    None,
+                )
+                .await;
+            if pending.json["meta"]["count"] == 0 {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the outbox did not settle: {}",
+                pending.text
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+
     /// Waits (up to a minute) until user 7 lists `count` messages for `query`; the rows.
     pub async fn wait_listed(&self, count: usize, query: &str) -> Vec<serde_json::Value> {
         let started = std::time::Instant::now();

@@ -2,7 +2,7 @@
 //! metadata with the thread, then the raw message), so a message up to Gmail's 35 MB
 //! goes in one request without base64-in-JSON.
 
-use super::{SEND_TIMEOUT, Sent, server_error, unanswered};
+use super::{Sent, hand_over};
 use crate::providers::ProviderError;
 use crate::providers::error::{classify_gmail, retry_after_of, transport};
 use crate::providers::gmail::{GmailClient, MessageRef};
@@ -30,7 +30,7 @@ impl GmailClient {
         );
         body.extend_from_slice(raw);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        let response = self
+        let request = self
             .http
             .post(format!(
                 "{}/messages/send?uploadType=multipart",
@@ -41,19 +41,8 @@ impl GmailClient {
                 "content-type",
                 format!("multipart/related; boundary={boundary}"),
             )
-            .timeout(SEND_TIMEOUT)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| {
-                crate::metrics::provider_request("google", None);
-                unanswered(e)
-            })?;
-        let status = response.status().as_u16();
-        crate::metrics::provider_request("google", Some(status));
-        if status >= 500 {
-            return Err(server_error(status));
-        }
+            .body(body);
+        let (response, status) = hand_over(request, "google").await?;
         let retry_after = retry_after_of(&response);
         let answer = response.bytes().await.map_err(|e| {
             if (200..300).contains(&status) {

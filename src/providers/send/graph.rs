@@ -3,7 +3,7 @@
 //! POST each under 3 MB, an upload session above), then the draft sent. With ImmutableId
 //! the draft's id is the sent message's id, and the draft answer carries the thread.
 
-use super::{SEND_TIMEOUT, Sent, server_error, unanswered};
+use super::{SEND_TIMEOUT, Sent, hand_over};
 use crate::mail::compose::{FileAttachment, Outgoing};
 use crate::providers::ProviderError;
 use crate::providers::error::{classify_graph, retry_after_of, transport};
@@ -65,23 +65,12 @@ impl GraphClient {
                 }
             }
         }
-        let response = self
+        let request = self
             .http
             .post(format!("{}/me/messages/{id}/send", self.base))
             .bearer_auth(token)
-            .header("content-length", "0")
-            .timeout(SEND_TIMEOUT)
-            .send()
-            .await
-            .map_err(|e| {
-                crate::metrics::provider_request("microsoft", None);
-                unanswered(e)
-            })?;
-        let status = response.status().as_u16();
-        crate::metrics::provider_request("microsoft", Some(status));
-        if status >= 500 {
-            return Err(server_error(status));
-        }
+            .header("content-length", "0");
+        let (response, status) = hand_over(request, "microsoft").await?;
         if !(200..300).contains(&status) {
             let retry_after = retry_after_of(&response);
             let body = response.bytes().await.map_err(transport)?;

@@ -19,17 +19,32 @@ pub struct Sent {
 /// How long one send request may take: uploads of tens of megabytes on slow links.
 const SEND_TIMEOUT: Duration = Duration::from_secs(300);
 
-/// A request that got no answer: not sent when no connection was made, else unknown.
-fn unanswered(error: reqwest::Error) -> ProviderError {
-    let error = error.without_url();
-    if error.is_connect() {
-        ProviderError::Transient(format!("could not connect: {error}"))
-    } else {
-        ProviderError::OutcomeUnknown(error.to_string())
+/// Hands the sending request to `provider` (counted in the metrics). No connection made:
+/// not sent. No answer, or a 5xx (which may hide a success): unknown. Otherwise the
+/// answer and its status, for the caller to read.
+async fn hand_over(
+    request: reqwest::RequestBuilder,
+    provider: &'static str,
+) -> Result<(reqwest::Response, u16), ProviderError> {
+    let response = request
+        .timeout(SEND_TIMEOUT)
+        .send()
+        .await
+        .map_err(|error| {
+            crate::metrics::provider_request(provider, None);
+            let error = error.without_url();
+            if error.is_connect() {
+                ProviderError::Transient(format!("could not connect: {error}"))
+            } else {
+                ProviderError::OutcomeUnknown(error.to_string())
+            }
+        })?;
+    let status = response.status().as_u16();
+    crate::metrics::provider_request(provider, Some(status));
+    if status >= 500 {
+        return Err(ProviderError::OutcomeUnknown(format!(
+            "the provider answered {status}"
+        )));
     }
-}
-
-/// Server errors after a write may hide a success.
-fn server_error(status: u16) -> ProviderError {
-    ProviderError::OutcomeUnknown(format!("the provider answered {status}"))
+    Ok((response, status))
 }

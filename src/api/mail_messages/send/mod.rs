@@ -166,22 +166,7 @@ pub async fn send_mail_message(
             .await?;
     } else {
         let outcome = deliver(&state, account.id, kind, Arc::new(outgoing)).await;
-        let (sent, done, account) = (
-            outcome.status == outbox::SENT,
-            Utc::now().naive_utc(),
-            account.id,
-        );
-        state
-            .store
-            .run(move |c| {
-                outbox::finish(c, id, &outcome, done)?;
-                // The sent copy reaches the Sent folder with the next sync: run it now.
-                if sent {
-                    mail_accounts::request_sync(c, account, false, done)?;
-                }
-                Ok(())
-            })
-            .await?;
+        crate::send::record(&state, id, account.id, outcome).await?;
     }
     let shown = state
         .store

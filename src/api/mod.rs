@@ -11,15 +11,29 @@ pub mod mail_providers;
 pub mod mail_threads;
 pub(crate) mod provider_failure;
 
+use crate::http::{self, Router, Served};
 use actix_web::web;
 
-/// Registers every resource's actions.
-pub fn configure(config: &mut web::ServiceConfig) {
-    mail_providers::configure(config);
-    mail_accounts::configure(config);
-    mail_folders::configure(config);
-    mail_messages::configure(config);
-    mail_outbox::configure(config);
-    mail_attachments::configure(config);
-    mail_threads::configure(config);
+/// Registers every route the service answers (operations and resources) and returns
+/// them as registered.
+pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
+    let mut router = Router::new(config);
+    router.get("/healthz", http::healthz);
+    router.get("/readyz", http::readyz);
+    router.get("/metrics", crate::metrics::metrics_endpoint);
+    mail_providers::configure(&mut router);
+    mail_accounts::configure(&mut router);
+    mail_folders::configure(&mut router);
+    mail_messages::configure(&mut router);
+    mail_outbox::configure(&mut router);
+    mail_attachments::configure(&mut router);
+    mail_threads::configure(&mut router);
+    router.into_served()
+}
+
+/// The routes [`configure`] registers, without starting a server.
+pub fn served_routes() -> Vec<Served> {
+    let mut served = Vec::new();
+    let _app = actix_web::App::new().configure(|config| served = configure(config));
+    served
 }

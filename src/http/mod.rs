@@ -21,4 +21,4 @@ pub use error::ApiError;
 pub use health::{healthz, readyz};
 pub use middleware::{NewToken, RequestId, request_context};
 pub use params::{Page, QueryParams, SortKey};
-pub use routes::{action, not_found, post_action};
+pub use routes::{Router, Served, not_found};

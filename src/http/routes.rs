@@ -2,29 +2,83 @@ use super::ApiError;
 use actix_web::dev::Handler;
 use actix_web::{FromRequest, Responder, web};
 
-/// Registers `/api/<resource>:<action>` for GET and POST, as NocoBase accepts both.
-pub fn action<F, Args>(config: &mut web::ServiceConfig, name: &str, handler: F)
-where
-    F: Handler<Args> + Clone,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    config.service(
-        web::resource(format!("/api/{name}"))
-            .route(web::get().to(handler.clone()))
-            .route(web::post().to(handler)),
-    );
+/// A route the service answers, as registered: the OpenAPI test holds the document to
+/// this list, so a route cannot be served without being documented.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Served {
+    pub path: String,
+    /// Lower-case HTTP methods.
+    pub methods: &'static [&'static str],
 }
 
-/// Like [`action`] for POST only: actions that read their own body (a send streams its
-/// uploads under its own size limit).
-pub fn post_action<F, Args>(config: &mut web::ServiceConfig, name: &str, handler: F)
-where
-    F: Handler<Args> + Clone,
-    Args: FromRequest + 'static,
-    F::Output: Responder + 'static,
-{
-    config.service(web::resource(format!("/api/{name}")).route(web::post().to(handler)));
+/// Registers routes on actix's configuration and records each one it registers.
+pub struct Router<'a> {
+    config: &'a mut web::ServiceConfig,
+    served: Vec<Served>,
+}
+
+impl<'a> Router<'a> {
+    pub fn new(config: &'a mut web::ServiceConfig) -> Self {
+        Self {
+            config,
+            served: Vec::new(),
+        }
+    }
+
+    /// What was registered, in order.
+    pub fn into_served(self) -> Vec<Served> {
+        self.served
+    }
+
+    /// `/api/<resource>:<action>` for GET and POST, as NocoBase accepts both.
+    pub fn action<F, Args>(&mut self, name: &str, handler: F)
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let path = format!("/api/{name}");
+        self.config.service(
+            web::resource(path.as_str())
+                .route(web::get().to(handler.clone()))
+                .route(web::post().to(handler)),
+        );
+        self.served.push(Served {
+            path,
+            methods: &["get", "post"],
+        });
+    }
+
+    /// Like [`Router::action`] for POST only: actions that read their own body (a send
+    /// streams its uploads under its own size limit).
+    pub fn post_action<F, Args>(&mut self, name: &str, handler: F)
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        let path = format!("/api/{name}");
+        self.config
+            .service(web::resource(path.as_str()).route(web::post().to(handler)));
+        self.served.push(Served {
+            path,
+            methods: &["post"],
+        });
+    }
+
+    /// A plain GET route (health, metrics, the OAuth callback, the API document).
+    pub fn get<F, Args>(&mut self, path: &str, handler: F)
+    where
+        F: Handler<Args> + Clone,
+        Args: FromRequest + 'static,
+        F::Output: Responder + 'static,
+    {
+        self.config.route(path, web::get().to(handler));
+        self.served.push(Served {
+            path: path.to_string(),
+            methods: &["get"],
+        });
+    }
 }
 
 /// Every unknown route: 404 in the NocoBase error envelope.

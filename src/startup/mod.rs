@@ -126,10 +126,9 @@ impl Application {
                 .app_data(body_limit.clone())
                 .wrap(http::cors(&origins))
                 .wrap(from_fn(http::request_context))
-                .route("/healthz", web::get().to(http::healthz))
-                .route("/metrics", web::get().to(crate::metrics::metrics_endpoint))
-                .route("/readyz", web::get().to(http::readyz))
-                .configure(api::configure)
+                .configure(|config| {
+                    api::configure(config);
+                })
                 .default_service(web::to(http::not_found))
         })
         // Longer than clients keep idle connections, so a pooled one is never closed

@@ -11,29 +11,17 @@ mod sync;
 mod update;
 mod view;
 
-use crate::http::action;
-use actix_web::web;
+use crate::http::Router;
 
 pub use view::AccountView;
 
-pub fn configure(config: &mut web::ServiceConfig) {
-    action(
-        config,
-        "mailAccounts:authorize",
-        authorize::authorize_mail_account,
-    );
-    action(config, "mailAccounts:list", list::list_mail_accounts);
-    action(config, "mailAccounts:get", get::get_mail_account);
-    action(config, "mailAccounts:update", update::update_mail_account);
-    action(config, "mailAccounts:sync", sync::sync_mail_account);
-    action(
-        config,
-        "mailAccounts:destroy",
-        destroy::destroy_mail_account,
-    );
+pub fn configure(router: &mut Router) {
+    router.action("mailAccounts:authorize", authorize::authorize_mail_account);
+    router.action("mailAccounts:list", list::list_mail_accounts);
+    router.action("mailAccounts:get", get::get_mail_account);
+    router.action("mailAccounts:update", update::update_mail_account);
+    router.action("mailAccounts:sync", sync::sync_mail_account);
+    router.action("mailAccounts:destroy", destroy::destroy_mail_account);
     // Public: the `state` authenticates it, never a NocoBase token.
-    config.route(
-        "/api/mailOAuth:callback",
-        web::get().to(callback::oauth_callback),
-    );
+    router.get("/api/mailOAuth:callback", callback::oauth_callback);
 }

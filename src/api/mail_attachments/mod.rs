@@ -5,13 +5,8 @@ mod download;
 
 pub(crate) use download::fetch;
 
-use crate::http::action;
-use actix_web::web;
+use crate::http::Router;
 
-pub fn configure(config: &mut web::ServiceConfig) {
-    action(
-        config,
-        "mailAttachments:download",
-        download::download_attachment,
-    );
+pub fn configure(router: &mut Router) {
+    router.action("mailAttachments:download", download::download_attachment);
 }

@@ -2,9 +2,8 @@
 
 mod list;
 
-use crate::http::action;
-use actix_web::web;
+use crate::http::Router;
 
-pub fn configure(config: &mut web::ServiceConfig) {
-    action(config, "mailFolders:list", list::list_mail_folders);
+pub fn configure(router: &mut Router) {
+    router.action("mailFolders:list", list::list_mail_folders);
 }

@@ -11,20 +11,15 @@ mod update;
 mod view;
 mod write_through;
 
-use crate::http::{action, post_action};
-use actix_web::web;
+use crate::http::Router;
 
 pub use list::{views_with, visible_query};
 pub use view::{Level, MessageView};
 
-pub fn configure(config: &mut web::ServiceConfig) {
-    action(config, "mailMessages:list", list::list_mail_messages);
-    action(config, "mailMessages:get", get::get_mail_message);
-    action(config, "mailMessages:update", update::update_mail_messages);
-    action(
-        config,
-        "mailMessages:destroy",
-        destroy::destroy_mail_messages,
-    );
-    post_action(config, "mailMessages:send", send::send_mail_message);
+pub fn configure(router: &mut Router) {
+    router.action("mailMessages:list", list::list_mail_messages);
+    router.action("mailMessages:get", get::get_mail_message);
+    router.action("mailMessages:update", update::update_mail_messages);
+    router.action("mailMessages:destroy", destroy::destroy_mail_messages);
+    router.post_action("mailMessages:send", send::send_mail_message);
 }

@@ -6,16 +6,16 @@ mod view;
 pub use view::{OutboxView, view};
 
 use crate::auth::Caller;
-use crate::http::{ApiError, Data, ListPage, QueryParams, action};
+use crate::http::{ApiError, Data, ListPage, QueryParams, Router};
 use crate::state::AppState;
 use crate::store::outbox;
 use actix_web::http::StatusCode;
 use actix_web::web;
 use serde_json::{Value, json};
 
-pub fn configure(config: &mut web::ServiceConfig) {
-    action(config, "mailOutbox:list", list_outbox);
-    action(config, "mailOutbox:destroy", cancel_send);
+pub fn configure(router: &mut Router) {
+    router.action("mailOutbox:list", list_outbox);
+    router.action("mailOutbox:destroy", cancel_send);
 }
 
 /// `mailOutbox:list`: the caller's own scheduled, failed and unknown sends, newest first.

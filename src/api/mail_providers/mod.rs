@@ -7,15 +7,14 @@ mod test;
 mod update;
 mod view;
 
-use crate::http::action;
-use actix_web::web;
+use crate::http::Router;
 
 pub use view::ProviderView;
 
 /// Registers `mailProviders:list|get|update|test`.
-pub fn configure(config: &mut web::ServiceConfig) {
-    action(config, "mailProviders:list", list::list_mail_providers);
-    action(config, "mailProviders:get", get::get_mail_provider);
-    action(config, "mailProviders:update", update::update_mail_provider);
-    action(config, "mailProviders:test", test::test_mail_provider);
+pub fn configure(router: &mut Router) {
+    router.action("mailProviders:list", list::list_mail_providers);
+    router.action("mailProviders:get", get::get_mail_provider);
+    router.action("mailProviders:update", update::update_mail_provider);
+    router.action("mailProviders:test", test::test_mail_provider);
 }

@@ -4,10 +4,9 @@
 mod get;
 mod list;
 
-use crate::http::action;
-use actix_web::web;
+use crate::http::Router;
 
-pub fn configure(config: &mut web::ServiceConfig) {
-    action(config, "mailThreads:list", list::list_mail_threads);
-    action(config, "mailThreads:get", get::get_mail_thread);
+pub fn configure(router: &mut Router) {
+    router.action("mailThreads:list", list::list_mail_threads);
+    router.action("mailThreads:get", get::get_mail_thread);
 }

@@ -9,6 +9,7 @@ pub mod mail_messages;
 pub mod mail_outbox;
 pub mod mail_providers;
 pub mod mail_threads;
+pub mod openapi;
 pub(crate) mod provider_failure;
 
 use crate::http::{self, Router, Served};
@@ -21,6 +22,7 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     router.get("/healthz", http::healthz);
     router.get("/readyz", http::readyz);
     router.get("/metrics", crate::metrics::metrics_endpoint);
+    router.get("/api/openapi.json", openapi::openapi_json);
     mail_providers::configure(&mut router);
     mail_accounts::configure(&mut router);
     mail_folders::configure(&mut router);

@@ -9,7 +9,7 @@ mod cors;
 mod envelope;
 mod error;
 pub mod filter;
-mod health;
+pub(crate) mod health;
 mod middleware;
 mod params;
 mod routes;

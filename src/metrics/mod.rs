@@ -4,7 +4,7 @@
 //! with values in them — so the series stay few and say nothing about anyone's mail.
 
 mod registry;
-mod scrape;
+pub(crate) mod scrape;
 
 pub use registry::{Registry, registry};
 pub use scrape::metrics_endpoint;

@@ -8,6 +8,15 @@ use diesel::prelude::*;
 
 /// The Prometheus text exposition. Open like `/healthz` (no user data in it); keep the
 /// port internal, as Prometheus targets usually are.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    security(()),
+    responses(
+        (status = 200, description = "Prometheus text exposition format", content_type = "text/plain", body = String)
+    )
+)]
 pub async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {
     let now = chrono::Utc::now().naive_utc();
     let waiting = state

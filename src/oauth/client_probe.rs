@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 const PROBE_CODE: &str = "email-manager-client-check";
 
 /// What `mailProviders:test` answers.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct ProbeOutcome {
     pub ok: bool,
     pub code: String,

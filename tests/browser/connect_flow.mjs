@@ -8,10 +8,10 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { assert, check, failed, freePort, results, summary, waitFor } from '../harness/checks.mjs';
 
 const { EMULATOR_BIN, SIDECAR_BIN } = process.env;
 const artifacts = process.env.ARTIFACTS_DIR || 'target/artifacts';
@@ -21,30 +21,8 @@ if (!EMULATOR_BIN || !SIDECAR_BIN) {
 }
 fs.mkdirSync(artifacts, { recursive: true });
 const children = [];
-const results = [];
 const APP_KEY = crypto.randomBytes(24).toString('hex');
 
-async function check(name, body) {
-  try {
-    await body();
-    results.push(true);
-    console.log(`ok - ${name}`);
-  } catch (error) {
-    results.push(false);
-    console.log(`FAIL - ${name}: ${error && error.stack ? error.stack.split('\n').slice(0, 3).join(' | ') : error}`);
-  }
-}
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 /** A NocoBase token, signed as NocoBase signs them (HS256 with APP_KEY). */
 function token(claims) {
   const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -54,17 +32,6 @@ function token(claims) {
 const now = () => Math.floor(Date.now() / 1000);
 const adminKey = token({ userId: 1, roleName: 'admin', iat: now(), exp: now() + 3600 });
 const userToken = token({ userId: 42, temp: true, jti: crypto.randomUUID(), iat: now(), signInTime: Date.now(), exp: now() + 3600 });
-
-async function waitFor(url, limitMs) {
-  const started = Date.now();
-  while (Date.now() - started < limitMs) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch { /* not up yet */ }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not answer within ${limitMs} ms`);
-}
 
 try {
   // The provider emulator.
@@ -112,7 +79,7 @@ try {
   const log = fs.openSync(logPath, 'w');
   const service = spawn(SIDECAR_BIN, ['serve'], { env, stdio: ['ignore', log, log] });
   process.on('exit', () => {
-    if (results.includes(false)) console.log(`sidecar log (${logPath}):\n${fs.readFileSync(logPath, 'utf8').slice(-4000)}`);
+    if (failed()) console.log(`sidecar log (${logPath}):\n${fs.readFileSync(logPath, 'utf8').slice(-4000)}`);
   });
   children.push(service);
   await waitFor(`${sidecar}/readyz`, 30000);
@@ -198,6 +165,4 @@ try {
     setTimeout(resolve, 3000);
   })));
 }
-const passed = results.filter(Boolean).length;
-console.log(`browser: ${passed} passed, ${results.length - passed} failed`);
-process.exit(results.length > 0 && passed === results.length ? 0 : 1);
+process.exit(summary('browser'));

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { google } from 'googleapis';
 import { Client, HTTPMessageHandler, RetryHandler, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { assert, check as checkWith, summary } from '../harness/checks.mjs';
 
 const bin = process.env.EMULATOR_BIN;
 if (!bin) {
@@ -25,23 +26,14 @@ const base = await new Promise((resolve, reject) => {
   setTimeout(() => reject(new Error('emulator did not start in 20 s')), 20000);
 });
 
-const results = [];
-async function check(name, body) {
-  try {
-    await body();
-    results.push(true);
-    console.log(`ok - ${name}`);
-  } catch (error) {
-    results.push(false);
-    const detail = error && error.response
-      ? ` (HTTP ${error.response.status} ${error.config && error.config.url}: ${JSON.stringify(error.response.data).slice(0, 300)})`
-      : ` (${JSON.stringify({ status: error?.status, statusCode: error?.statusCode, code: error?.code, body: String(error?.body ?? '').slice(0, 200) })})`;
-    console.log(`FAIL - ${name}: ${error && error.message}${detail} ${error && error.stack ? error.stack.split('\n').slice(1, 3).join(' | ') : ''}`);
-  }
+/** What an official client's error carries: the HTTP answer it got. */
+function describe(error) {
+  const detail = error && error.response
+    ? ` (HTTP ${error.response.status} ${error.config && error.config.url}: ${JSON.stringify(error.response.data).slice(0, 300)})`
+    : ` (${JSON.stringify({ status: error?.status, statusCode: error?.statusCode, code: error?.code, body: String(error?.body ?? '').slice(0, 200) })})`;
+  return `${error && error.message}${detail} ${error && error.stack ? error.stack.split('\n').slice(1, 3).join(' | ') : ''}`;
 }
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
+const check = (name, body) => checkWith(name, body, describe);
 async function control(path, body) {
   const response = await fetch(`${base}/_emulator${path}`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}),
@@ -279,7 +271,4 @@ await check('graph errors surface as GraphError with the code', async () => {
 
 emulator.kill('SIGTERM');
 await Promise.race([once(emulator, 'exit'), new Promise((r) => setTimeout(r, 3000))]);
-const passed = results.filter(Boolean).length;
-const failed = results.length - passed;
-console.log(`fidelity: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(summary('fidelity'));

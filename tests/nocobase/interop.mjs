@@ -10,9 +10,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { assert, check, failed, freePort, results, summary, waitFor } from '../harness/checks.mjs';
 
 const { NB_APP, SIDECAR_BIN } = process.env;
 if (!NB_APP || !SIDECAR_BIN) {
@@ -35,44 +35,12 @@ const APP_KEY = crypto.randomBytes(32).toString('hex');
 const CHECK_CACHE_SECS = 3;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'email-manager-nocobase-'));
 const children = new Set();
-const results = [];
 const logs = [];
 
-async function check(name, body) {
-  try {
-    await body();
-    results.push(true);
-    console.log(`ok - ${name}`);
-  } catch (error) {
-    results.push(false);
-    console.log(`FAIL - ${name}: ${error && error.stack ? error.stack.split('\n').slice(0, 3).join(' | ') : error}`);
-  }
-}
-function assert(condition, message) {
-  if (!condition) throw new Error(message);
-}
 function same(actual, expected, what) {
   const a = JSON.stringify(actual);
   const e = JSON.stringify(expected);
   if (a !== e) throw new Error(`${what}: got ${a}, NocoBase's is ${e}`);
-}
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-async function waitFor(url, limitMs) {
-  const started = Date.now();
-  while (Date.now() - started < limitMs) {
-    try {
-      if ((await fetch(url)).status === 200) return;
-    } catch { /* not listening yet */ }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer 200 within ${limitMs} ms`);
 }
 function stop(child) {
   if (!child || child.exitCode !== null) return Promise.resolve();
@@ -324,20 +292,19 @@ try {
     const google = reply.body.data.find((p) => p.name === 'google');
     assert(google && google.redirectUri.endsWith('/api/mailOAuth:callback'), JSON.stringify(google));
   });
-  exitCode = results.includes(false) ? 1 : 0;
+  exitCode = 0;
 } catch (error) {
   results.push(false);
   console.log(`FAIL - the run stopped: ${error && error.stack ? error.stack : error}`);
 } finally {
   await Promise.all([...children].map(stop));
-  if (results.includes(false)) {
+  if (failed()) {
     for (const log of logs) {
       if (fs.existsSync(log)) console.log(`--- ${log} (last 3000 characters)\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
     }
   } else {
     fs.rmSync(work, { recursive: true, force: true });
   }
-  const passed = results.filter(Boolean).length;
-  console.log(`nocobase: ${passed} passed, ${results.length - passed} failed`);
-  process.exit(results.includes(false) ? 1 : exitCode);
+  const code = summary('nocobase');
+  process.exit(code || exitCode);
 }

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 /// How long a user has to finish the provider's consent.
 const STATE_TTL_MINUTES: i64 = 10;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthorizeReply {
     pub url: String,
 }
@@ -63,6 +63,17 @@ fn return_url(state: &AppState, requested: Option<&str>) -> Result<String, ApiEr
 }
 
 /// `mailAccounts:authorize` values `{provider, returnUrl?, loginHint?}` → `{url}`.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailAccounts:authorize",
+    tag = "mailAccounts",
+    request_body = crate::api::openapi::AuthorizeValues,
+    responses(
+        (status = 200, description = "The provider's consent page URL, with a single-use state and PKCE", body = crate::api::openapi::DataEnvelope<AuthorizeReply>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn authorize_mail_account(
     caller: Caller,
     Values(values): Values,

@@ -40,6 +40,17 @@ fn fallback(state: &AppState) -> String {
 
 /// `GET /api/mailOAuth:callback?code=..&state=..` (or `?error=..&state=..`). Public: the
 /// single-use state authenticates it. Every failure redirects with a code.
+#[utoipa::path(
+    get,
+    path = "/api/mailOAuth:callback",
+    tag = "mailAccounts",
+    params(("code" = Option<String>, Query, description = "The authorization code"), ("state" = String, Query, description = "The state `mailAccounts:authorize` issued; it authenticates this request"), ("error" = Option<String>, Query, description = "The provider's error, e.g. `access_denied`")),
+    security(()),
+    responses(
+        (status = 302, description = "Back to the return URL with `mailAccountId` and `status=connected`, or `status=error&code=…`", headers(("Location" = String, description = "The return URL"))),
+        (status = 400, description = "A request no browser could have made (no state, no return address)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn oauth_callback(params: QueryParams, state: web::Data<AppState>) -> HttpResponse {
     let one = |key: &str| params.one(key).ok().flatten().map(ToString::to_string);
     let Some(raw_state) = one("state").filter(|s| !s.is_empty() && s.len() <= 200) else {

@@ -11,6 +11,17 @@ use actix_web::web;
 /// `mailAccounts:destroy?filterByTk=<id>`: revokes the grant at the provider (best
 /// effort), then deletes the account with its tokens (and, as the sync engine adds
 /// them, its mail) in one transaction. `{data: 1}`, or `0` if there was nothing to delete.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailAccounts:destroy",
+    tag = "mailAccounts",
+    params(crate::api::openapi::KeyParam),
+    responses(
+        (status = 200, description = "Accounts removed (the token is revoked at the provider, best effort)", body = crate::api::openapi::CountEnvelope),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn destroy_mail_account(
     caller: Caller,
     params: QueryParams,

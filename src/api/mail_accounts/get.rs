@@ -8,6 +8,17 @@ use actix_web::web;
 
 /// `mailAccounts:get?filterByTk=<id>`: the caller's own account (an admin may read any
 /// account's metadata); `null` otherwise.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailAccounts:get",
+    tag = "mailAccounts",
+    params(crate::api::openapi::KeyParam),
+    responses(
+        (status = 200, description = "The account, or null when it is not the caller's", body = crate::api::openapi::MaybeEnvelope<AccountView>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn get_mail_account(
     caller: Caller,
     params: QueryParams,

@@ -7,6 +7,18 @@ use actix_web::web;
 
 /// `mailAccounts:list`: the caller's own accounts; `scope=all` lets an admin see every
 /// account's metadata (never mail).
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailAccounts:list",
+    tag = "mailAccounts",
+    params(crate::api::openapi::PageParams, ("scope" = Option<String>, Query, description = "`all`: admins see every account's metadata (never mail)")),
+    responses(
+        (status = 200, description = "The caller's accounts", body = crate::api::openapi::ListEnvelope<AccountView>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        (status = 403, description = "Signed in, but not an admin", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn list_mail_accounts(
     caller: Caller,
     params: QueryParams,

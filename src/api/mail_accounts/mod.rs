@@ -2,13 +2,13 @@
 //! by OAuth (state and PKCE kept in the database, so any replica can take the callback),
 //! reconnecting, settings, sync requests and disconnecting.
 
-mod authorize;
-mod callback;
-mod destroy;
-mod get;
-mod list;
-mod sync;
-mod update;
+pub(crate) mod authorize;
+pub(crate) mod callback;
+pub(crate) mod destroy;
+pub(crate) mod get;
+pub(crate) mod list;
+pub(crate) mod sync;
+pub(crate) mod update;
 mod view;
 
 use crate::http::Router;

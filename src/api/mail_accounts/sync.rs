@@ -8,6 +8,18 @@ use serde_json::{Value, json};
 
 /// `mailAccounts:sync?filterByTk=<id>` (values `{full: true}` for a full resync): asks the
 /// scheduler to sync now. Asking twice before it runs queues it once.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailAccounts:sync",
+    tag = "mailAccounts",
+    params(crate::api::openapi::KeyParam),
+    request_body = Option<crate::api::openapi::SyncValues>,
+    responses(
+        (status = 200, description = "A sync is queued (never twice)", body = crate::api::openapi::DataEnvelope<crate::api::openapi::SyncQueued>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn sync_mail_account(
     caller: Caller,
     params: QueryParams,

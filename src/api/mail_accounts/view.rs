@@ -11,7 +11,7 @@ fn rfc3339(at: chrono::NaiveDateTime) -> String {
 }
 
 /// A connected mailbox as the API shows it (never a token).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AccountView {
     pub id: i64,
@@ -23,7 +23,9 @@ pub struct AccountView {
     pub visibility: String,
     pub sync_enabled: bool,
     pub last_sync_at: Option<String>,
+    #[schema(value_type = Option<crate::api::openapi::LastError>)]
     pub last_error: Option<Value>,
+    #[schema(value_type = crate::api::openapi::SyncProgress)]
     pub sync: Value,
     pub message_count: i64,
     pub unread_count: i64,

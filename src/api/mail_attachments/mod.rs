@@ -1,7 +1,7 @@
 //! `mailAttachments`: an attachment's bytes, fetched from the provider on demand (the
 //! store keeps only where each one sits in its message).
 
-mod download;
+pub(crate) mod download;
 
 pub(crate) use download::fetch;
 

@@ -11,7 +11,7 @@ const FIELDS: &[FieldSpec] = &[FieldSpec {
     kind: FieldKind::Id,
 }];
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FolderView {
     pub id: i64,
@@ -56,6 +56,17 @@ fn wanted_accounts(filter: &Filter) -> Result<Option<Vec<i64>>, ApiError> {
 
 /// `mailFolders:list?filter={"accountId":<id>}`: folders of the caller's own accounts and of
 /// accounts whose owners share at least metadata. Without a filter, all of them.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailFolders:list",
+    tag = "mailFolders",
+    params(crate::api::openapi::PageParams, ("filter" = Option<String>, Query, description = "JSON, e.g. `{\"accountId\":1}`")),
+    responses(
+        (status = 200, description = "Folders and labels with their counts", body = crate::api::openapi::ListEnvelope<FolderView>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn list_mail_folders(
     caller: Caller,
     params: QueryParams,

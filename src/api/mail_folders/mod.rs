@@ -1,6 +1,6 @@
 //! `mailFolders`: the folders (Graph) and labels (Gmail) of the mailboxes a caller may see.
 
-mod list;
+pub(crate) mod list;
 
 use crate::http::Router;
 

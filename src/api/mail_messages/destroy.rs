@@ -11,6 +11,19 @@ use serde_json::json;
 /// provider's trash (recoverable there; nothing is deleted for good) and stores where
 /// they went. → `{data: <messages moved>, meta:{failed:[{id, code, message}]}}`; when
 /// none moved, the (first) reason is the error itself.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailMessages:destroy",
+    tag = "mailMessages",
+    params(crate::api::openapi::KeysParam),
+    responses(
+        (status = 200, description = "Moved to the provider's trash", body = crate::api::openapi::MessagesRemoved),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
+        (status = 502, description = "The provider failed or did not answer", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn destroy_mail_messages(
     caller: Caller,
     params: QueryParams,

@@ -9,18 +9,21 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageDetailView {
     #[serde(flatten)]
     pub summary: MessageView,
+    #[schema(value_type = Vec<crate::api::openapi::Address>)]
     pub bcc: Vec<Value>,
+    #[schema(value_type = Vec<crate::api::openapi::Address>)]
     pub reply_to: Vec<Value>,
     pub message_id: Option<String>,
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
     pub body_text: Option<String>,
     pub body_html: Option<String>,
+    #[schema(value_type = Vec<crate::api::openapi::AttachmentInfo>)]
     pub attachments: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_images_blocked: Option<bool>,
@@ -36,6 +39,17 @@ fn people(all: &[ParticipantRow], role: &str) -> Vec<Value> {
 /// `mailMessages:get?filterByTk=<id>[&blockRemoteImages=true]`: one message with its
 /// bodies (HTML sanitized, inline images pointed at their downloads) and attachments —
 /// as much of it as the caller may see; `null` when it is not visible at all.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailMessages:get",
+    tag = "mailMessages",
+    params(crate::api::openapi::KeyParam, ("blockRemoteImages" = Option<bool>, Query, description = "Remove remote images from `bodyHtml`")),
+    responses(
+        (status = 200, description = "The message with its sanitized body, or null when it is not visible", body = crate::api::openapi::MaybeEnvelope<MessageDetailView>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn get_mail_message(
     caller: Caller,
     params: QueryParams,

@@ -47,6 +47,17 @@ pub fn utc_offset(request: &HttpRequest) -> i32 {
 /// owners share them, newest first by default. A filter on `subject` only reaches
 /// mailboxes that share subjects, and `q` (which searches bodies) only those that share
 /// everything: a filter can never reveal what a row would hide.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailMessages:list",
+    tag = "mailMessages",
+    params(crate::api::openapi::PageParams, crate::api::openapi::MailQueryParams),
+    responses(
+        (status = 200, description = "Messages the caller may see, fields hidden per the owner's visibility", body = crate::api::openapi::ListEnvelope<MessageView>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn list_mail_messages(
     caller: Caller,
     request: HttpRequest,

@@ -3,11 +3,11 @@
 //! domain, with fields hidden per the owner's visibility — and the owner's changes
 //! (read, star, move, trash), written to the provider first.
 
-mod destroy;
-mod get;
-mod list;
-mod send;
-mod update;
+pub(crate) mod destroy;
+pub(crate) mod get;
+pub(crate) mod list;
+pub(crate) mod send;
+pub(crate) mod update;
 mod view;
 mod write_through;
 

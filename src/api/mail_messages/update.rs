@@ -55,6 +55,20 @@ pub(super) fn failure(id: i64, error: &ApiError) -> Value {
 /// the provider first, then the store. Only the mailbox's owner may change its mail.
 /// → `{data:[changed messages], meta:{failed:[{id, code, message}]}}`; when nothing
 /// changed, the (first) reason is the error itself.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailMessages:update",
+    tag = "mailMessages",
+    params(crate::api::openapi::KeysParam),
+    request_body = crate::api::openapi::MessageValues,
+    responses(
+        (status = 200, description = "Written to the provider first, then stored", body = crate::api::openapi::MessagesChanged),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
+        (status = 502, description = "The provider failed or did not answer", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn update_mail_messages(
     caller: Caller,
     params: QueryParams,

@@ -44,7 +44,7 @@ impl Level {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MessageView {
     pub id: i64,
@@ -53,8 +53,11 @@ pub struct MessageView {
     pub folder_ids: Vec<i64>,
     pub subject: Option<String>,
     pub snippet: Option<String>,
+    #[schema(value_type = crate::api::openapi::Address)]
     pub from: Value,
+    #[schema(value_type = Vec<crate::api::openapi::Address>)]
     pub to: Vec<Value>,
+    #[schema(value_type = Vec<crate::api::openapi::Address>)]
     pub cc: Vec<Value>,
     pub date: String,
     pub is_read: bool,

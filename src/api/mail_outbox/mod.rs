@@ -19,7 +19,18 @@ pub fn configure(router: &mut Router) {
 }
 
 /// `mailOutbox:list`: the caller's own scheduled, failed and unknown sends, newest first.
-async fn list_outbox(
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailOutbox:list",
+    tag = "mailOutbox",
+    params(crate::api::openapi::PageParams),
+    responses(
+        (status = 200, description = "The caller's scheduled, failed and unknown sends", body = crate::api::openapi::ListEnvelope<OutboxView>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
+pub async fn list_outbox(
     caller: Caller,
     params: QueryParams,
     state: web::Data<AppState>,
@@ -46,7 +57,19 @@ async fn list_outbox(
 }
 
 /// `mailOutbox:destroy?filterByTk=<id>`: cancels a scheduled send that has not started.
-async fn cancel_send(
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailOutbox:destroy",
+    tag = "mailOutbox",
+    params(crate::api::openapi::KeyParam),
+    responses(
+        (status = 200, description = "The scheduled send is cancelled", body = crate::api::openapi::DataEnvelope<crate::api::openapi::SendCancelled>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        (status = 409, description = "It is already being sent, or was sent", body = crate::api::openapi::ErrorBody)
+    )
+)]
+pub async fn cancel_send(
     caller: Caller,
     params: QueryParams,
     state: web::Data<AppState>,

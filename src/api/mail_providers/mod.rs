@@ -1,10 +1,10 @@
 //! `mailProviders`: the OAuth apps the admin registered at Google and Microsoft.
 //! Admin only. The client secret is write-only and sealed at rest.
 
-mod get;
-mod list;
-mod test;
-mod update;
+pub(crate) mod get;
+pub(crate) mod list;
+pub(crate) mod test;
+pub(crate) mod update;
 mod view;
 
 use crate::http::Router;

@@ -9,6 +9,19 @@ use actix_web::web;
 /// `mailProviders:test?filterByTk=…`: asks the provider's token endpoint whether it knows
 /// the client ID and secret. Values `{clientId?, clientSecret?}` test what the admin typed
 /// before saving it; anything not given comes from the stored settings.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailProviders:test",
+    tag = "mailProviders",
+    params(("filterByTk" = String, Query, description = "`google` or `microsoft`")),
+    request_body = Option<crate::api::openapi::ProviderValues>,
+    responses(
+        (status = 200, description = "Whether the provider knows this client and secret (typed values are tested before they are saved)", body = crate::api::openapi::DataEnvelope<crate::oauth::ProbeOutcome>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        (status = 403, description = "Signed in, but not an admin", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn test_mail_provider(
     caller: Caller,
     params: QueryParams,

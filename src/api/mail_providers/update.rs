@@ -34,6 +34,19 @@ struct Requested {
 
 /// `mailProviders:update?filterByTk=…` values `{clientId?, clientSecret?, tenant?,
 /// enabled?, pubsubTopic?, pushAudience?}`. An omitted or empty secret keeps the stored one.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailProviders:update",
+    tag = "mailProviders",
+    params(("filterByTk" = String, Query, description = "`google` or `microsoft`")),
+    request_body = crate::api::openapi::ProviderValues,
+    responses(
+        (status = 200, description = "The provider as stored; the secret is never returned", body = crate::api::openapi::DataEnvelope<Vec<ProviderView>>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        (status = 403, description = "Signed in, but not an admin", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn update_mail_provider(
     caller: Caller,
     params: QueryParams,

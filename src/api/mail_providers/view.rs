@@ -5,7 +5,7 @@ use crate::store::mail_providers::{ProviderRow, secret_identity};
 use serde::Serialize;
 
 /// A provider as the API shows it. Never the secret: only whether one is set and a hint.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ProviderView {
     pub name: &'static str,
@@ -26,7 +26,7 @@ pub struct ProviderView {
 }
 
 /// Gmail push settings, shown for Google only.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct GooglePush {
     pub pubsub_topic: Option<String>,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 /// conversations can be longer, and the oldest beyond this are left out).
 const MAX_MESSAGES: u32 = 500;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ThreadDetailView {
     #[serde(flatten)]
@@ -24,6 +24,17 @@ pub struct ThreadDetailView {
 
 /// `mailThreads:get?filterByTk=<id>`: the thread and its messages in date order;
 /// `null` when it does not exist or is not visible.
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailThreads:get",
+    tag = "mailThreads",
+    params(crate::api::openapi::KeyParam),
+    responses(
+        (status = 200, description = "The thread with its messages in date order, or null", body = crate::api::openapi::MaybeEnvelope<ThreadDetailView>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn get_mail_thread(
     caller: Caller,
     params: QueryParams,

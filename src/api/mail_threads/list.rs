@@ -10,7 +10,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ThreadView {
     pub id: i64,
@@ -18,6 +18,7 @@ pub struct ThreadView {
     /// The first message's subject; `null` where the owner shares less than subjects.
     pub subject: Option<String>,
     /// Everyone on the thread (from, to, cc), in order of first appearance.
+    #[schema(value_type = Vec<crate::api::openapi::Address>)]
     pub participants: Vec<Value>,
     pub message_count: usize,
     pub unread_count: usize,
@@ -61,6 +62,17 @@ pub fn summarize(
 
 /// `mailThreads:list`: the same filter fields, `q`, paging and visibility as
 /// `mailMessages:list`, newest activity first (`sort=date` for oldest first).
+#[utoipa::path(
+    method(get, post),
+    path = "/api/mailThreads:list",
+    tag = "mailThreads",
+    params(crate::api::openapi::PageParams, crate::api::openapi::MailQueryParams),
+    responses(
+        (status = 200, description = "Conversations, filtered by their messages", body = crate::api::openapi::ListEnvelope<ThreadView>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn list_mail_threads(
     caller: Caller,
     request: HttpRequest,

@@ -1,8 +1,8 @@
 //! `mailThreads`: conversations — the message filters and `q` pick threads (one matching
 //! message is enough), and each thread is summed up over all of its messages.
 
-mod get;
-mod list;
+pub(crate) mod get;
+pub(crate) mod list;
 
 use crate::http::Router;
 

@@ -56,6 +56,24 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/mailMessages:send",
+    tag = "mailMessages",
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first outcome instead of a second send")),
+    request_body(content(
+        (crate::api::openapi::SendValues = "application/json"),
+        (crate::api::openapi::SendValues = "multipart/form-data")
+    )),
+    responses(
+        (status = 200, description = "The outcome: sent, scheduled, failed or unknown", body = crate::api::openapi::DataEnvelope<crate::api::mail_outbox::OutboxView>),
+        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        (status = 413, description = "Larger than the configured limit", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
+        (status = 502, description = "The provider failed or did not answer", body = crate::api::openapi::ErrorBody)
+    )
+)]
 pub async fn send_mail_message(
     caller: Caller,
     request: HttpRequest,

@@ -1,0 +1,281 @@
+//! Shapes the API document names but no handler builds as a type: envelopes, error
+//! bodies, the nested objects views build as JSON, and the `values` of each action
+//! (handlers read those field by field, to name the bad field in a 400).
+
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+/// `{"data": […], "meta": {…}}`: a page of a `list`.
+#[derive(ToSchema)]
+pub struct ListEnvelope<T: ToSchema> {
+    pub data: Vec<T>,
+    pub meta: ListMeta,
+}
+
+/// Paging of a `list`, as NocoBase's own lists carry it.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct ListMeta {
+    pub count: u64,
+    pub page: u32,
+    pub page_size: u32,
+    pub total_page: u64,
+}
+
+/// `{"data": …}`: the envelope of every action but `list`.
+#[derive(ToSchema)]
+pub struct DataEnvelope<T: ToSchema> {
+    pub data: T,
+}
+
+/// `{"data": … | null}`: a `get` whose row may not exist or not be visible.
+#[derive(ToSchema)]
+pub struct MaybeEnvelope<T: ToSchema> {
+    pub data: Option<T>,
+}
+
+/// `{"data": <rows removed>}`.
+#[derive(ToSchema)]
+pub struct CountEnvelope {
+    pub data: u64,
+}
+
+/// Every error: NocoBase's envelope.
+#[derive(ToSchema)]
+pub struct ErrorBody {
+    pub errors: Vec<ErrorItem>,
+}
+
+#[derive(ToSchema)]
+pub struct ErrorItem {
+    pub message: String,
+    /// UPPER_SNAKE, e.g. `INVALID_FILTER`, `BLOCKED_TOKEN`.
+    pub code: Option<String>,
+}
+
+/// A person on a message.
+#[derive(ToSchema)]
+pub struct Address {
+    pub name: Option<String>,
+    pub address: Option<String>,
+}
+
+/// An account's sync progress, for a progress bar.
+#[derive(ToSchema)]
+pub struct SyncProgress {
+    /// `initial`, `incremental` or `idle`.
+    pub phase: String,
+    pub done: i64,
+    pub total: Option<i64>,
+}
+
+/// Why an account's last sync failed.
+#[derive(ToSchema)]
+pub struct LastError {
+    pub code: String,
+    pub message: String,
+    pub at: String,
+}
+
+/// An attachment of a message (its bytes: `mailAttachments:download`).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct AttachmentInfo {
+    pub id: i64,
+    pub filename: Option<String>,
+    pub content_type: Option<String>,
+    pub size: Option<i64>,
+    pub inline: bool,
+    pub content_id: Option<String>,
+}
+
+/// A message the provider refused to change, in a bulk update or delete.
+#[derive(ToSchema)]
+pub struct FailedChange {
+    pub id: i64,
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(ToSchema)]
+pub struct FailedMeta {
+    pub failed: Vec<FailedChange>,
+}
+
+/// `mailMessages:update`: the changed messages, and those the provider refused.
+#[derive(ToSchema)]
+pub struct MessagesChanged {
+    pub data: Vec<crate::api::mail_messages::MessageView>,
+    pub meta: FailedMeta,
+}
+
+/// `mailMessages:destroy`: how many went to the trash, and those the provider refused.
+#[derive(ToSchema)]
+pub struct MessagesRemoved {
+    pub data: u64,
+    pub meta: FailedMeta,
+}
+
+/// `mailAccounts:sync`.
+#[derive(ToSchema)]
+pub struct SyncQueued {
+    pub queued: bool,
+}
+
+/// `mailOutbox:destroy`.
+#[derive(ToSchema)]
+pub struct SendCancelled {
+    pub id: i64,
+    pub cancelled: bool,
+}
+
+/// `/healthz` and `/readyz`.
+#[derive(ToSchema)]
+pub struct Health {
+    /// `ok`, `ready` or `unavailable`.
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// Values of `mailProviders:update`. An omitted or empty secret keeps the stored one.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct ProviderValues {
+    pub client_id: Option<String>,
+    /// Write-only: never returned.
+    pub client_secret: Option<String>,
+    /// Microsoft: `common`, `organizations`, `consumers` or a tenant id.
+    pub tenant: Option<String>,
+    pub enabled: Option<bool>,
+    /// Google: the Pub/Sub topic for Gmail push.
+    pub pubsub_topic: Option<String>,
+    /// Google: the audience of the push requests' OIDC tokens.
+    pub push_audience: Option<String>,
+}
+
+/// Values of `mailAccounts:authorize`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct AuthorizeValues {
+    /// `google` or `microsoft`.
+    pub provider: String,
+    /// Where the browser lands after the consent page; an allowed origin only.
+    pub return_url: Option<String>,
+    pub login_hint: Option<String>,
+}
+
+/// Values of `mailAccounts:update`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct AccountValues {
+    pub display_name: Option<String>,
+    pub sync_enabled: Option<bool>,
+    /// `private`, `metadata`, `subject` or `full`.
+    pub visibility: Option<String>,
+}
+
+/// Values of `mailAccounts:sync`.
+#[derive(ToSchema)]
+pub struct SyncValues {
+    /// Resynchronize everything, not only what changed.
+    pub full: Option<bool>,
+}
+
+/// Values of `mailMessages:update`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct MessageValues {
+    pub is_read: Option<bool>,
+    pub is_starred: Option<bool>,
+    /// Move to this folder (of the same account).
+    pub folder_id: Option<i64>,
+}
+
+/// A file sent with a message.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct OutgoingFile {
+    pub filename: String,
+    pub content_type: Option<String>,
+    /// Base64.
+    pub content: String,
+}
+
+/// The message a reply or forward refers to.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct SendReference {
+    pub message_id: i64,
+    /// `reply`, `replyAll` or `forward`.
+    pub action: String,
+}
+
+/// Values of `mailMessages:send` (JSON; multipart/form-data takes the same fields, with
+/// files as parts).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct SendValues {
+    pub account_id: i64,
+    /// Addresses: `"a@b.c"`, `"Name <a@b.c>"` or `{name, address}`.
+    #[schema(value_type = Vec<Object>)]
+    pub to: Vec<String>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub cc: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub bcc: Option<Vec<String>>,
+    pub subject: Option<String>,
+    pub text: Option<String>,
+    pub html: Option<String>,
+    pub attachments: Option<Vec<OutgoingFile>>,
+    pub reference: Option<SendReference>,
+    /// RFC 3339: send later.
+    pub send_at: Option<String>,
+}
+
+/// `page` and `pageSize` of every `list`.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PageParams {
+    /// From 1 (default 1).
+    #[param(minimum = 1)]
+    page: Option<u32>,
+    /// 1 to 200 (default 20).
+    #[serde(rename = "pageSize")]
+    #[param(minimum = 1, maximum = 200)]
+    page_size: Option<u32>,
+}
+
+/// Filtering, search and sorting of messages and threads.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct MailQueryParams {
+    /// A NocoBase filter as JSON, e.g. `{"participants.domain":{"$eq":"acme.com"}}`.
+    filter: Option<String>,
+    /// Full-text search over subject, body text and addresses.
+    q: Option<String>,
+    /// `date`, `subject`, `from.address`; `-` for descending (default `-date`).
+    #[serde(rename = "sort[]")]
+    sort: Option<Vec<String>>,
+}
+
+/// `filterByTk`: the id of the row an action works on.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct KeyParam {
+    #[serde(rename = "filterByTk")]
+    filter_by_tk: String,
+}
+
+/// `filterByTk` or `filterByTk[]`: one id or several (up to 1,000).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct KeysParam {
+    #[serde(rename = "filterByTk")]
+    filter_by_tk: Option<i64>,
+    #[serde(rename = "filterByTk[]")]
+    filter_by_tk_list: Option<Vec<i64>>,
+}

@@ -221,6 +221,10 @@ impl Default for GoogleEndpoints {
 pub struct MicrosoftEndpoints {
     /// Base of `{tenant}/oauth2/v2.0/authorize` and `/token`.
     pub login_base_url: String,
+    /// Base of the authorize URL the browser is sent to, when browsers reach the login
+    /// server at another address than this service does (the demo's emulator); default:
+    /// `login_base_url`.
+    pub authorize_base_url: Option<String>,
     /// Base of `v1.0/me/...`.
     pub graph_base_url: String,
 }
@@ -229,6 +233,7 @@ impl Default for MicrosoftEndpoints {
     fn default() -> Self {
         Self {
             login_base_url: "https://login.microsoftonline.com".into(),
+            authorize_base_url: None,
             graph_base_url: "https://graph.microsoft.com".into(),
         }
     }

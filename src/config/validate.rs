@@ -82,6 +82,9 @@ pub(super) fn validate(settings: &Settings) -> Vec<ConfigIssue> {
     ] {
         check(key, http_url(url));
     }
+    if let Some(url) = &microsoft.authorize_base_url {
+        check("providers.microsoft.authorize_base_url", http_url(url));
+    }
     let sync = &settings.sync;
     for (key, value, min, max) in [
         ("sync.interval_secs", sync.interval_secs, 5, 86_400),

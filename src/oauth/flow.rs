@@ -59,7 +59,12 @@ fn auth_url(kind: ProviderKind, endpoints: &ProviderEndpoints, tenant: &str) -> 
         ProviderKind::Google => endpoints.google.auth_url.clone(),
         ProviderKind::Microsoft => format!(
             "{}/{tenant}/oauth2/v2.0/authorize",
-            endpoints.microsoft.login_base_url.trim_end_matches('/')
+            endpoints
+                .microsoft
+                .authorize_base_url
+                .as_deref()
+                .unwrap_or(&endpoints.microsoft.login_base_url)
+                .trim_end_matches('/')
         ),
     }
 }
@@ -226,5 +231,29 @@ pub async fn revoke(
         Err(error) => {
             tracing::warn!(error = %error.without_url(), "Google's revoke endpoint did not answer")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn microsoft_authorize_url_may_have_its_own_base_and_the_token_url_never_does() {
+        let mut endpoints = ProviderEndpoints::default();
+        endpoints.microsoft.login_base_url = "http://emulator:9900/microsoft/".into();
+        assert_eq!(
+            auth_url(ProviderKind::Microsoft, &endpoints, "common"),
+            "http://emulator:9900/microsoft/common/oauth2/v2.0/authorize"
+        );
+        endpoints.microsoft.authorize_base_url = Some("http://localhost:9900/microsoft".into());
+        assert_eq!(
+            auth_url(ProviderKind::Microsoft, &endpoints, "common"),
+            "http://localhost:9900/microsoft/common/oauth2/v2.0/authorize"
+        );
+        assert_eq!(
+            token_url(ProviderKind::Microsoft, &endpoints, "common"),
+            "http://emulator:9900/microsoft/common/oauth2/v2.0/token"
+        );
     }
 }

@@ -24,6 +24,13 @@ for service in postgres nocobase email-manager proxy; do
     | grep -qx "$service" || fail "no $service service"
 done
 echo "ok - compose validates, needs its .env, has postgres, nocobase, email-manager, proxy"
+docker-compose -f docker/docker-compose.yml --env-file docker/demo/demo.env --profile demo config -q \
+  || fail "the demo profile does not validate with docker/demo/demo.env"
+for service in emulator demo-setup; do
+  grep -A1 "^  $service:\$" docker/docker-compose.yml | grep -q 'profiles: \[demo\]' \
+    || fail "$service is not confined to the demo profile"
+done
+echo "ok - the demo profile validates with demo.env; emulator and demo-setup run only in it"
 
 echo "-- Dockerfile"
 cargo build --release --locked --workspace --bins
@@ -76,3 +83,6 @@ if out=$(cd "$data" && env -i PATH="$target/release:/usr/bin:/bin" EMAIL_MANAGER
 fi
 echo "$out" | grep -q "server.bind" || fail "the error does not name server.bind: $out"
 echo "ok - a bad setting is refused before serving"
+
+echo "-- the demo profile, outside Docker"
+python3 "$root/tests/docker/demo_check.py" "$target/release" || fail "the demo profile"

@@ -173,6 +173,7 @@ def main():
         nocobase = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NocoBase)
         threading.Thread(target=nocobase.serve_forever, daemon=True).start()
         nocobase_url = f"http://127.0.0.1:{nocobase.server_address[1]}"
+        browser_nocobase = f"http://localhost:{nocobase.server_address[1]}"
 
         with open(os.path.join(ROOT, "docker", "demo", "email-manager.toml")) as f:
             settings = f.read()
@@ -194,7 +195,8 @@ def main():
             "EMAIL_MANAGER__SECURITY__ENCRYPTION_KEY": ENV["EMAIL_MANAGER_ENCRYPTION_KEY"],
             "EMAIL_MANAGER__NOCOBASE__URL": nocobase_url,
             "EMAIL_MANAGER__NOCOBASE__APP_KEY": ENV["APP_KEY"],
-            "EMAIL_MANAGER__CORS__ALLOWED_ORIGINS": nocobase_url,
+            # As in the compose file: NocoBase by its internal name, browsers by another.
+            "EMAIL_MANAGER__CORS__ALLOWED_ORIGINS": browser_nocobase,
             "EMAIL_MANAGER__LOG__LEVEL": "warn",
         }
         log = open(os.path.join(work, "sidecar.log"), "w")
@@ -229,7 +231,10 @@ def main():
         now = int(time.time())
         user = {"authorization": f"Bearer {token({'userId': 5, 'temp': True, 'jti': str(uuid.uuid4()), 'iat': now, 'signInTime': now * 1000, 'exp': now + 3600})}"}
         for provider, mailbox in (("google", "demo@gmail.test"), ("microsoft", "demo@outlook.test")):
-            status, _, reply = call("POST", f"{sidecar}/api/mailAccounts:authorize", {"provider": provider, "returnUrl": f"{nocobase_url}/admin/mail"}, headers=user)
+            # Microsoft without a returnUrl: the browser must come back to NocoBase's
+            # browser-facing origin, not to the internal one the sidecar calls.
+            asked = {"provider": provider, "returnUrl": f"{browser_nocobase}/admin/mail"} if provider == "google" else {"provider": provider}
+            status, _, reply = call("POST", f"{sidecar}/api/mailAccounts:authorize", asked, headers=user)
             if status != 200:
                 fail(f"authorize {provider}: {status} {reply}")
             url = reply["data"]["url"]
@@ -244,7 +249,7 @@ def main():
                 fail(f"{provider} consent did not return to the sidecar: {status} {callback}")
             status, headers, _ = call("GET", callback)
             landed = headers.get("location", "")
-            if status != 302 or "status=connected" not in landed:
+            if status != 302 or "status=connected" not in landed or not landed.startswith(browser_nocobase):
                 fail(f"{provider} callback: {status} {landed}")
             account = urllib.parse.parse_qs(urllib.parse.urlparse(landed).query)["mailAccountId"][0]
             deadline = time.time() + 60

@@ -6,57 +6,30 @@
 // Run by .ci/run:
 //   NB_APP=… SIDECAR_BIN=… node tests/nocobase/interop.mjs
 // Prints each check and a closing "nocobase: N passed, N failed".
-import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { assert, check, failed, freePort, results, summary, waitFor } from '../harness/checks.mjs';
+import { assert, check, failed, summary } from '../harness/checks.mjs';
+import { NocoBase, ROOT, loadSdk } from '../harness/nocobase.mjs';
+import { Services, claimsOf, signed } from '../harness/services.mjs';
 
 const { NB_APP, SIDECAR_BIN } = process.env;
 if (!NB_APP || !SIDECAR_BIN) {
   console.error('set NB_APP (an installed NocoBase app folder) and SIDECAR_BIN');
   process.exit(2);
 }
-// NocoBase's own client, as NocoBase's frontend uses it. @nocobase/sdk 2.2.x requires
-// `@nocobase/utils/client` for one function, getAuthCookieName, and that entry point pulls
-// in browser-only packages (antd) that a server install lacks: it gets NocoBase's own
-// module holding that function instead.
-const nbRequire = createRequire(path.join(NB_APP, 'package.json'));
-const utilsClient = nbRequire.resolve('@nocobase/utils/client');
-const cookieName = nbRequire('@nocobase/utils/lib/auth-cookie-name.js');
-nbRequire.cache[utilsClient] = { id: utilsClient, filename: utilsClient, loaded: true, exports: cookieName };
-const { APIClient } = nbRequire('@nocobase/sdk');
-
-const ROOT = { account: 'admin@nocobase.com', password: 'admin123' };
+const { APIClient } = loadSdk(NB_APP);
 const APP_KEY = crypto.randomBytes(32).toString('hex');
 // How long the sidecar reuses an auth:check answer; a sign-out must show within it.
 const CHECK_CACHE_SECS = 3;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'email-manager-nocobase-'));
-const children = new Set();
-const logs = [];
+const services = new Services(work);
 
 function same(actual, expected, what) {
   const a = JSON.stringify(actual);
   const e = JSON.stringify(expected);
   if (a !== e) throw new Error(`${what}: got ${a}, NocoBase's is ${e}`);
-}
-function stop(child) {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', resolve);
-    try { process.kill(-child.pid, 'SIGTERM'); } catch { child.kill('SIGTERM'); }
-    setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 10000).unref();
-  });
-}
-function signed(claims, key) {
-  const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
-  return `${body}.${crypto.createHmac('sha256', key).update(body).digest('base64url')}`;
-}
-function claimsOf(token) {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
 }
 /** An SDK client with a token already set: how NocoBase's pages call an API. */
 function clientFor(baseURL, token) {
@@ -75,73 +48,14 @@ async function call(api, resource, action, params) {
   }
 }
 
-// NocoBase, as its own CLI starts it, on a storage folder of this run.
-const nbStorage = path.join(work, 'storage');
-const nbPort = await freePort();
-const nocobaseUrl = `http://127.0.0.1:${nbPort}`;
-function nocobaseEnv(appKey) {
-  return {
-    ...process.env,
-    // NocoBase's CLI calls `yarn`: the one install.sh installed beside the app.
-    PATH: [path.join(NB_APP, '..', 'yarn-local', 'node_modules', '.bin'), path.join(NB_APP, 'node_modules', '.bin'), process.env.PATH].join(path.delimiter),
-    APP_ENV: 'production',
-    APP_PORT: String(nbPort),
-    APP_KEY: appKey,
-    STORAGE_PATH: nbStorage,
-    DB_DIALECT: 'sqlite',
-    DB_STORAGE: path.join(nbStorage, 'db', 'nocobase.sqlite'),
-    INIT_ROOT_EMAIL: ROOT.account,
-    INIT_ROOT_PASSWORD: ROOT.password,
-    LOGGER_BASE_PATH: path.join(nbStorage, 'logs'),
-  };
-}
-const nocobaseBin = path.join(NB_APP, 'node_modules', '.bin', 'nocobase-v1');
-async function startNocobase(appKey, label) {
-  const log = path.join(work, `nocobase-${label}.log`);
-  logs.push(log);
-  const out = fs.openSync(log, 'w');
-  const child = spawn(nocobaseBin, ['start', '--launch-mode', 'node'], {
-    cwd: NB_APP, env: nocobaseEnv(appKey), stdio: ['ignore', out, out], detached: true,
-  });
-  children.add(child);
-  const started = Date.now();
-  await waitFor(`${nocobaseUrl}/api/app:getInfo`, 180000);
-  console.log(`# NocoBase (${label}) answered after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return child;
-}
-
-// The sidecar, as a user runs it, on its own SQLite folder.
-async function startSidecar(label, env) {
-  const port = await freePort();
-  const data = fs.mkdtempSync(path.join(work, `sidecar-${label}-`));
-  const log = path.join(data, 'sidecar.log');
-  logs.push(log);
-  const out = fs.openSync(log, 'w');
-  const child = spawn(SIDECAR_BIN, ['serve'], {
-    env: {
-      PATH: process.env.PATH,
-      EMAIL_MANAGER__SERVER__BIND: `127.0.0.1:${port}`,
-      EMAIL_MANAGER__SERVER__PUBLIC_URL: `http://127.0.0.1:${port}`,
-      EMAIL_MANAGER__DATABASE__URL: `sqlite://${data}/mail.sqlite3`,
-      EMAIL_MANAGER__SYNC__ENABLED: 'false',
-      EMAIL_MANAGER__LOG__LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', out, out], detached: true,
-  });
-  children.add(child);
-  await waitFor(`http://127.0.0.1:${port}/readyz`, 30000);
-  return { child, api: `http://127.0.0.1:${port}/api/` };
-}
-
 let exitCode = 1;
 try {
-  const install = spawnSync(nocobaseBin, ['install'], { cwd: NB_APP, env: nocobaseEnv(APP_KEY), encoding: 'utf8' });
-  fs.writeFileSync(path.join(work, 'nocobase-install.log'), `${install.stdout}\n${install.stderr}`);
-  assert(install.status === 0, `nocobase install failed:\n${`${install.stdout}\n${install.stderr}`.slice(-3000)}`);
-  let nocobase = await startNocobase(APP_KEY, 'APP_KEY');
+  const nocobase = await NocoBase.create(NB_APP, services, 'nocobase');
+  const nocobaseUrl = nocobase.url;
+  nocobase.cli(['install'], APP_KEY);
+  await nocobase.start(APP_KEY);
 
-  const sidecar = await startSidecar('checked', {
+  const sidecar = await services.sidecar(SIDECAR_BIN, 'checked', {
     EMAIL_MANAGER__NOCOBASE__URL: nocobaseUrl,
     EMAIL_MANAGER__NOCOBASE__APP_KEY: APP_KEY,
     EMAIL_MANAGER__NOCOBASE__CHECK_CACHE_SECS: String(CHECK_CACHE_SECS),
@@ -254,11 +168,10 @@ try {
   });
 
   // NocoBase with its default APP_KEY writes a random key to storage/apps/main/jwt_secret.dat.
-  await stop(nocobase);
-  children.delete(nocobase);
-  await stop(sidecar.child);
-  nocobase = await startNocobase('your-secret-key', 'jwt_secret.dat');
-  const secretFile = path.join(nbStorage, 'apps', 'main', 'jwt_secret.dat');
+  await nocobase.stop();
+  await services.stop(sidecar.child);
+  await nocobase.start('your-secret-key');
+  const secretFile = path.join(nocobase.storage, 'apps', 'main', 'jwt_secret.dat');
 
   await check('NocoBase with a default APP_KEY wrote a 32-byte jwt_secret.dat', async () => {
     assert(fs.existsSync(secretFile), `${secretFile} is missing`);
@@ -269,7 +182,7 @@ try {
   await nb2.auth.signIn(ROOT, 'basic');
   const fileToken = nb2.auth.getToken();
 
-  const local = await startSidecar('file-local', {
+  const local = await services.sidecar(SIDECAR_BIN, 'file-local', {
     // NocoBase's own default: ignored, as NocoBase ignores it; the file is the key.
     EMAIL_MANAGER__NOCOBASE__APP_KEY: 'your-secret-key',
     EMAIL_MANAGER__NOCOBASE__JWT_SECRET_FILE: secretFile,
@@ -280,9 +193,9 @@ try {
     const old = await call(clientFor(local.api, memberToken), 'mailAccounts', 'list');
     same([old.status, old.body.errors?.[0]?.code], [401, 'INVALID_TOKEN'], 'a token signed with the old APP_KEY');
   });
-  await stop(local.child);
+  await services.stop(local.child);
 
-  const checked = await startSidecar('file-checked', {
+  const checked = await services.sidecar(SIDECAR_BIN, 'file-checked', {
     EMAIL_MANAGER__NOCOBASE__URL: nocobaseUrl,
     EMAIL_MANAGER__NOCOBASE__JWT_SECRET_FILE: secretFile,
   });
@@ -294,14 +207,11 @@ try {
   });
   exitCode = 0;
 } catch (error) {
-  results.push(false);
-  console.log(`FAIL - the run stopped: ${error && error.stack ? error.stack : error}`);
+  await check('the run completes', () => { throw error; });
 } finally {
-  await Promise.all([...children].map(stop));
+  await services.stopAll();
   if (failed()) {
-    for (const log of logs) {
-      if (fs.existsSync(log)) console.log(`--- ${log} (last 3000 characters)\n${fs.readFileSync(log, 'utf8').slice(-3000)}`);
-    }
+    services.printLogs();
   } else {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -32,13 +32,16 @@ fn origin(url: &str) -> Option<String> {
 }
 
 /// Where the callback may send the browser: NocoBase's origin and the configured CORS
-/// origins. Anything else would be an open redirect.
+/// origins. Anything else would be an open redirect. Without one asked for, the first
+/// CORS origin (the address browsers reach NocoBase at), else `nocobase.url`: beside
+/// docker-compose the latter is an internal host name no browser resolves.
 fn return_url(state: &AppState, requested: Option<&str>) -> Result<String, ApiError> {
     let settings = &state.settings;
     let Some(url) = requested
         .map(str::trim)
         .filter(|u| !u.is_empty())
         .map(ToString::to_string)
+        .or_else(|| settings.cors.allowed_origins.first().cloned())
         .or_else(|| settings.nocobase.url.clone())
     else {
         return Err(ApiError::invalid_field(

@@ -48,3 +48,24 @@ async fn every_resource_sits_under_the_routes_prefix_and_public_routes_are_the_d
     assert!(publics.contains(&"/api/mailOAuth:callback"));
     assert!(publics.iter().all(|p| p.starts_with(prefix)));
 }
+
+#[test]
+fn the_plugin_package_carries_the_manifest_identity() {
+    let manifest = manifest();
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/nocobase-plugin/package.json");
+    let package: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for key in [
+        "name",
+        "version",
+        "displayName",
+        "displayName.zh-CN",
+        "description",
+        "description.zh-CN",
+        "keywords",
+    ] {
+        assert_eq!(package[key], manifest[key], "nocobase-plugin/package.json {key}");
+    }
+    assert_eq!(package["main"], "./dist/server/index.js");
+    assert_eq!(package["peerDependencies"]["@nocobase/server"], "2.x");
+    assert_eq!(package["peerDependencies"]["@nocobase/client"], "2.x");
+}

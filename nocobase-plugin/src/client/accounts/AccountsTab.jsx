@@ -1,0 +1,134 @@
+// "My mail accounts": connect Gmail or Outlook, watch each mailbox sync, reconnect when a
+// provider stops accepting the grant, sync now, share, disconnect.
+import { GoogleOutlined, WindowsOutlined } from '@ant-design/icons';
+import { Alert, Button, Empty, List, Popconfirm, Progress, Select, Space, Tag, Tooltip, Typography, message } from 'antd';
+import React, { useCallback, useEffect, useState } from 'react';
+import { errorText, useMailApi } from '../api';
+import { useT } from '../locale';
+
+const STATUS_COLORS = { active: 'green', syncing: 'blue', needs_reauth: 'orange', error: 'red', disabled: 'default' };
+const VISIBILITY = ['private', 'metadata', 'subject', 'full'];
+
+/** Where the provider sends the browser back to: this tab. */
+function returnUrl() {
+  const url = new URL(window.location.href);
+  url.search = '?tab=accounts';
+  return url.toString();
+}
+
+/** The outcome the OAuth callback put in the address, read once. */
+function useConnectOutcome() {
+  const [outcome] = useState(() => {
+    const params = new URLSearchParams(window.location.search);
+    const status = params.get('status');
+    if (!status) return null;
+    const cleaned = new URL(window.location.href);
+    ['status', 'code', 'mailAccountId'].forEach((name) => cleaned.searchParams.delete(name));
+    window.history.replaceState(null, '', cleaned.toString());
+    return { status, code: params.get('code') };
+  });
+  return outcome;
+}
+
+export function AccountsTab() {
+  const t = useT();
+  const mail = useMailApi();
+  const [accounts, setAccounts] = useState(null);
+  const [busy, setBusy] = useState(null);
+  const outcome = useConnectOutcome();
+
+  const load = useCallback(() => mail.call('mailAccounts:list', { params: { pageSize: 200 } })
+    .then((answer) => setAccounts(answer.data), (error) => message.error(errorText(error))), [mail]);
+  useEffect(() => { load(); }, [load]);
+  // While a mailbox syncs, its progress is polled.
+  const syncing = (accounts || []).some((a) => a.status === 'syncing' || (a.sync && a.sync.phase !== 'idle'));
+  useEffect(() => {
+    if (!syncing) return undefined;
+    const timer = setInterval(load, 2000);
+    return () => clearInterval(timer);
+  }, [syncing, load]);
+
+  const act = async (key, body) => {
+    setBusy(key);
+    try {
+      await body();
+    } catch (error) {
+      message.error(errorText(error));
+    } finally {
+      setBusy(null);
+    }
+  };
+  const connect = (provider, loginHint) => act(`connect-${provider}`, async () => {
+    const answer = await mail.call('mailAccounts:authorize', { values: { provider, returnUrl: returnUrl(), ...(loginHint ? { loginHint } : {}) } });
+    window.location.assign(answer.data.url);
+  });
+  const syncNow = (account) => act(`sync-${account.id}`, async () => {
+    await mail.call('mailAccounts:sync', { params: { filterByTk: account.id }, values: {} });
+    message.success(t('Sync started'));
+    load();
+  });
+  const share = (account, visibility) => act(`share-${account.id}`, async () => {
+    await mail.call('mailAccounts:update', { params: { filterByTk: account.id }, values: { visibility } });
+    load();
+  });
+  const disconnect = (account) => act(`remove-${account.id}`, async () => {
+    await mail.call('mailAccounts:destroy', { params: { filterByTk: account.id }, values: {} });
+    message.success(t('Disconnected'));
+    load();
+  });
+
+  return (
+    <div>
+      {outcome && outcome.status === 'connected' && <Alert type="success" showIcon closable style={{ marginBottom: 16 }} message={t('Mailbox connected. Your mail is being synchronized.')} />}
+      {outcome && outcome.status === 'error' && <Alert type="error" showIcon closable style={{ marginBottom: 16 }} message={t('The mailbox was not connected')} description={t(`connect.${outcome.code}`, { defaultValue: outcome.code })} />}
+      <Space style={{ marginBottom: 16 }}>
+        <Button icon={<GoogleOutlined />} onClick={() => connect('google')} loading={busy === 'connect-google'}>{t('Connect Gmail')}</Button>
+        <Button icon={<WindowsOutlined />} onClick={() => connect('microsoft')} loading={busy === 'connect-microsoft'}>{t('Connect Outlook')}</Button>
+      </Space>
+      {accounts && accounts.length === 0 && <Empty description={t('No mailbox connected yet.')} />}
+      {accounts && accounts.length > 0 && (
+        <List
+          bordered
+          dataSource={accounts}
+          rowKey="id"
+          renderItem={(account) => {
+            const progress = account.sync && account.sync.total ? Math.min(100, Math.round((account.sync.done / account.sync.total) * 100)) : null;
+            return (
+              <List.Item
+                data-testid={`account-${account.email}`}
+                actions={[
+                  account.status === 'needs_reauth'
+                    ? <Button type="primary" key="reconnect" onClick={() => connect(account.provider, account.email)}>{t('Reconnect')}</Button>
+                    : <Button key="sync" onClick={() => syncNow(account)} loading={busy === `sync-${account.id}`}>{t('Sync now')}</Button>,
+                  <Tooltip key="share" title={t('Who else may see this mailbox')}>
+                    <Select value={account.visibility} style={{ width: 130 }} onChange={(value) => share(account, value)}
+                      options={VISIBILITY.map((value) => ({ value, label: t(`visibility.${value}`) }))} />
+                  </Tooltip>,
+                  <Popconfirm key="remove" title={t('Disconnect this mailbox? Its mail is removed from NocoBase; nothing is deleted at the provider.')}
+                    onConfirm={() => disconnect(account)} okText={t('Disconnect')} cancelText={t('Cancel')}>
+                    <Button danger>{t('Disconnect')}</Button>
+                  </Popconfirm>,
+                ]}
+              >
+                <List.Item.Meta
+                  avatar={account.provider === 'google' ? <GoogleOutlined style={{ fontSize: 24 }} /> : <WindowsOutlined style={{ fontSize: 24 }} />}
+                  title={<Space>{account.email}<Tag color={STATUS_COLORS[account.status]} data-testid="account-status">{t(`status.${account.status}`)}</Tag></Space>}
+                  description={
+                    <div>
+                      <Typography.Text type="secondary">
+                        {t('{{count}} messages, {{unread}} unread', { count: account.messageCount, unread: account.unreadCount })}
+                        {account.lastSyncAt ? ` · ${t('last synced')} ${new Date(account.lastSyncAt).toLocaleString()}` : ''}
+                      </Typography.Text>
+                      {progress !== null && account.sync.phase !== 'idle' && <Progress percent={progress} size="small" style={{ maxWidth: 320 }} />}
+                      {account.lastError && <Typography.Paragraph type="danger" style={{ marginBottom: 0 }}>{account.lastError.code}: {account.lastError.message}</Typography.Paragraph>}
+                    </div>
+                  }
+                />
+              </List.Item>
+            );
+          }}
+        />
+      )}
+    </div>
+  );
+}

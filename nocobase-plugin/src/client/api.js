@@ -1,0 +1,44 @@
+// Calls to the Email manager through NocoBase's own API client: same origin, same token,
+// same renewal (the plugin's server part forwards /api/mail* to the sidecar).
+import { useAPIClient } from '@nocobase/client';
+import { useMemo } from 'react';
+
+export function useMailApi() {
+  const api = useAPIClient();
+  return useMemo(() => ({
+    /** `resource:action` with query `params` and, for a write, JSON or FormData `values`. */
+    async call(action, { params, values } = {}) {
+      const response = await api.request({
+        url: action,
+        method: values === undefined ? 'get' : 'post',
+        params,
+        data: values,
+        skipNotify: true,
+      });
+      return response.data;
+    },
+    /** The bytes of a download, as a Blob (the token travels in the header, not the URL). */
+    async blob(action, params) {
+      const response = await api.request({ url: action, method: 'get', params, responseType: 'blob', skipNotify: true });
+      return response.data;
+    },
+  }), [api]);
+}
+
+/** The sidecar's (or NocoBase's) error message for a failed call. */
+export function errorText(error) {
+  const first = error && error.response && error.response.data && error.response.data.errors && error.response.data.errors[0];
+  return (first && first.message) || (error && error.message) || String(error);
+}
+
+/** For a 400 whose message names the field ("clientId: …"), that field and the problem. */
+export function fieldError(error) {
+  const text = errorText(error);
+  const match = /^([a-zA-Z.[\]0-9]+): (.+)$/.exec(text);
+  return match ? { field: match[1], problem: match[2] } : null;
+}
+
+/** A NocoBase filter for the query string. */
+export function filterParam(filter) {
+  return JSON.stringify(filter);
+}

@@ -1,0 +1,25 @@
+// The plugin's client part for NocoBase's classic client (/admin): the settings page,
+// the mail page with the user's mailboxes, and the envelope in the top bar.
+import { Plugin } from '@nocobase/client';
+import { NS, resources, tval } from './locale';
+import { MailPage } from './mail/MailPage';
+import { ProviderSettings } from './settings/ProviderSettings';
+import { EmailShortcutProvider, MAIL_PATH } from './Shortcut';
+
+export class PluginEmailManagerClient extends Plugin {
+  async load() {
+    for (const [lang, strings] of Object.entries(resources)) {
+      this.app.i18n.addResources(lang, NS, strings);
+    }
+    this.app.pluginSettingsManager.add('email-manager', {
+      title: tval('Email manager'),
+      icon: 'MailOutlined',
+      Component: ProviderSettings,
+      aclSnippet: 'pm.email-manager',
+    });
+    this.app.router.add('admin.email-manager', { path: MAIL_PATH, Component: MailPage });
+    this.app.use(EmailShortcutProvider);
+  }
+}
+
+export default PluginEmailManagerClient;

@@ -1,0 +1,31 @@
+// /admin/email-manager: the signed-in user's mail and mailboxes, in two tabs.
+import { Card, Spin, Tabs, message } from 'antd';
+import React, { useCallback, useEffect, useState } from 'react';
+import { AccountsTab } from '../accounts/AccountsTab';
+import { errorText, useMailApi } from '../api';
+import { useT } from '../locale';
+import { MailTab } from './MailTab';
+
+export function MailPage() {
+  const t = useT();
+  const mail = useMailApi();
+  const [tab, setTab] = useState(() => new URLSearchParams(window.location.search).get('tab') || 'mail');
+  const [accounts, setAccounts] = useState(null);
+  const load = useCallback(() => mail.call('mailAccounts:list', { params: { pageSize: 200 } })
+    .then((answer) => setAccounts(answer.data), (error) => { message.error(errorText(error)); setAccounts([]); }), [mail]);
+  useEffect(() => { load(); }, [load, tab]);
+  const select = (key) => {
+    setTab(key);
+    const url = new URL(window.location.href);
+    url.searchParams.set('tab', key);
+    window.history.replaceState(null, '', url.toString());
+  };
+  return (
+    <Card style={{ margin: 24 }} title={t('Email')}>
+      <Tabs activeKey={tab} onChange={select} destroyInactiveTabPane items={[
+        { key: 'mail', label: t('Mail'), children: accounts ? <MailTab accounts={accounts} /> : <Spin /> },
+        { key: 'accounts', label: t('My mail accounts'), children: <AccountsTab /> },
+      ]} />
+    </Card>
+  );
+}

@@ -1,0 +1,113 @@
+// The mailbox: folders with unread counts, the message list (search, unread and starred
+// filters, pages), the open message, and compose.
+import { EditOutlined, PaperClipOutlined, StarFilled } from '@ant-design/icons';
+import { Badge, Button, Empty, Input, List, Menu, Pagination, Segmented, Select, Space, Typography, message } from 'antd';
+import React, { useCallback, useEffect, useMemo, useState } from 'react';
+import { errorText, filterParam, useMailApi } from '../api';
+import { useT } from '../locale';
+import { Compose } from './Compose';
+import { MessageView } from './MessageView';
+
+const PAGE_SIZE = 25;
+const ROLE_ORDER = ['inbox', 'starred', 'important', 'sent', 'drafts', 'archive', 'spam', 'trash'];
+
+function folderSort(a, b) {
+  const ra = ROLE_ORDER.indexOf(a.role);
+  const rb = ROLE_ORDER.indexOf(b.role);
+  return (ra < 0 ? 99 : ra) - (rb < 0 ? 99 : rb) || a.name.localeCompare(b.name);
+}
+
+export function MailTab({ accounts }) {
+  const t = useT();
+  const mail = useMailApi();
+  const [accountId, setAccountId] = useState(accounts[0] && accounts[0].id);
+  const [folders, setFolders] = useState([]);
+  const [folderId, setFolderId] = useState(null);
+  const [show, setShow] = useState('all');
+  const [query, setQuery] = useState('');
+  const [page, setPage] = useState(1);
+  const [list, setList] = useState({ data: [], meta: { count: 0 } });
+  const [loading, setLoading] = useState(false);
+  const [openId, setOpenId] = useState(null);
+  const [draft, setDraft] = useState(null);
+  const ownAccountIds = useMemo(() => new Set(accounts.map((a) => a.id)), [accounts]);
+
+  const loadFolders = useCallback(() => {
+    if (!accountId) return;
+    mail.call('mailFolders:list', { params: { filter: filterParam({ accountId }), pageSize: 200 } }).then((answer) => {
+      const sorted = answer.data.slice().sort(folderSort);
+      setFolders(sorted);
+      setFolderId((current) => (sorted.some((f) => f.id === current) ? current : (sorted.find((f) => f.role === 'inbox') || sorted[0] || {}).id || null));
+    }, (error) => message.error(errorText(error)));
+  }, [mail, accountId]);
+  useEffect(loadFolders, [loadFolders]);
+
+  const loadMessages = useCallback(() => {
+    if (!accountId) return;
+    const conditions = [{ accountId }];
+    if (folderId && !query) conditions.push({ folderId });
+    if (show === 'unread') conditions.push({ isRead: false });
+    if (show === 'starred') conditions.push({ isStarred: true });
+    setLoading(true);
+    mail.call('mailMessages:list', {
+      params: { filter: filterParam({ $and: conditions }), page, pageSize: PAGE_SIZE, ...(query ? { q: query } : {}) },
+    }).then(setList, (error) => message.error(errorText(error))).finally(() => setLoading(false));
+  }, [mail, accountId, folderId, show, query, page]);
+  useEffect(loadMessages, [loadMessages]);
+
+  const refresh = (what) => {
+    if (what === 'moved' || what === 'removed') setOpenId(null);
+    loadMessages();
+    loadFolders();
+  };
+
+  if (!accounts.length) return <Empty description={t('Connect a mailbox first (the Accounts tab).')} />;
+  return (
+    <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
+      <div style={{ width: 220, flex: 'none' }}>
+        <Button type="primary" icon={<EditOutlined />} block style={{ marginBottom: 12 }} onClick={() => setDraft({ accountId })}>{t('Compose')}</Button>
+        <Select style={{ width: '100%', marginBottom: 8 }} value={accountId} onChange={(id) => { setAccountId(id); setPage(1); setOpenId(null); }}
+          options={accounts.map((a) => ({ value: a.id, label: a.email }))} />
+        <Menu mode="inline" selectedKeys={folderId ? [String(folderId)] : []} onClick={({ key }) => { setFolderId(Number(key)); setPage(1); setOpenId(null); }}
+          items={folders.map((f) => ({ key: String(f.id), label: <Space style={{ width: '100%', justifyContent: 'space-between' }}><span>{f.name}</span>{f.unreadCount > 0 && <Badge count={f.unreadCount} overflowCount={9999} />}</Space> }))} />
+      </div>
+      <div style={{ width: 420, flex: 'none' }}>
+        <Space direction="vertical" style={{ width: '100%', marginBottom: 8 }}>
+          <Input.Search allowClear placeholder={t('Search mail')} onSearch={(text) => { setQuery(text.trim()); setPage(1); }} data-testid="mail-search" />
+          <Segmented value={show} onChange={(value) => { setShow(value); setPage(1); }}
+            options={[{ value: 'all', label: t('All') }, { value: 'unread', label: t('Unread') }, { value: 'starred', label: t('Starred') }]} />
+        </Space>
+        <List
+          loading={loading}
+          bordered
+          dataSource={list.data}
+          locale={{ emptyText: t('No messages') }}
+          renderItem={(m) => (
+            <List.Item onClick={() => setOpenId(m.id)} data-testid="message-row"
+              style={{ cursor: 'pointer', background: m.id === openId ? '#e6f4ff' : undefined, fontWeight: m.isRead ? 'normal' : 600 }}>
+              <div style={{ width: '100%', minWidth: 0 }}>
+                <Space style={{ width: '100%', justifyContent: 'space-between' }}>
+                  <Typography.Text ellipsis style={{ maxWidth: 260, fontWeight: 'inherit' }}>{m.from && (m.from.name || m.from.address)}</Typography.Text>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>{new Date(m.date).toLocaleDateString()}</Typography.Text>
+                </Space>
+                <div>
+                  {m.isStarred && <StarFilled style={{ color: '#faad14', marginRight: 4 }} />}
+                  {m.hasAttachments && <PaperClipOutlined style={{ marginRight: 4 }} />}
+                  <Typography.Text ellipsis style={{ maxWidth: 360, fontWeight: 'inherit' }}>{m.subject || t('(no subject)')}</Typography.Text>
+                </div>
+                <Typography.Text type="secondary" ellipsis style={{ maxWidth: 380, fontSize: 12 }}>{m.snippet}</Typography.Text>
+              </div>
+            </List.Item>
+          )}
+        />
+        <Pagination style={{ marginTop: 8 }} size="small" current={page} pageSize={PAGE_SIZE} total={list.meta.count} showSizeChanger={false} onChange={setPage} />
+      </div>
+      <div style={{ flex: 1, minWidth: 0 }}>
+        {openId
+          ? <MessageView id={openId} folders={folders} ownAccountIds={ownAccountIds} onCompose={setDraft} onChanged={refresh} />
+          : <Empty description={t('Select a message to read it')} />}
+      </div>
+      <Compose draft={draft} accounts={accounts} onClose={() => setDraft(null)} onSent={() => { setDraft(null); refresh(); }} />
+    </div>
+  );
+}

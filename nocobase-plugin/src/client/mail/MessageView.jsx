@@ -1,0 +1,120 @@
+// One message: headers, the sanitized body in a sandboxed frame (no scripts, no same-origin
+// access, remote images blocked until asked for), attachments, and the actions.
+import { DeleteOutlined, PaperClipOutlined, StarFilled, StarOutlined } from '@ant-design/icons';
+import { Button, Descriptions, Empty, Popconfirm, Select, Space, Spin, Tag, Typography, message } from 'antd';
+import React, { useEffect, useState } from 'react';
+import { errorText, useMailApi } from '../api';
+import { useT } from '../locale';
+
+const person = (p) => (p ? (p.name ? `${p.name} <${p.address}>` : p.address) : '');
+
+/** Downloads with the token in the header, then hands the browser a local object URL. */
+function useDownload() {
+  const mail = useMailApi();
+  return async (attachment) => {
+    try {
+      const blob = await mail.blob('mailAttachments:download', { filterByTk: attachment.id });
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = attachment.filename || 'attachment';
+      link.click();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+    } catch (error) {
+      message.error(errorText(error));
+    }
+  };
+}
+
+export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }) {
+  const t = useT();
+  const mail = useMailApi();
+  const download = useDownload();
+  const [message_, setMessage] = useState(null);
+  const [showImages, setShowImages] = useState(false);
+
+  useEffect(() => {
+    let live = true;
+    setMessage(null);
+    mail.call('mailMessages:get', { params: { filterByTk: id, blockRemoteImages: !showImages } }).then(async (answer) => {
+      if (!live) return;
+      setMessage(answer.data);
+      // Opening a message marks it read, as every mail client does.
+      if (answer.data && !answer.data.isRead && ownAccountIds.has(answer.data.accountId)) {
+        try {
+          await mail.call('mailMessages:update', { params: { filterByTk: id }, values: { isRead: true } });
+          onChanged();
+        } catch (error) {
+          message.error(errorText(error));
+        }
+      }
+    }, (error) => message.error(errorText(error)));
+    return () => { live = false; };
+  }, [id, showImages, mail]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  if (!message_) return <Spin style={{ margin: 48 }} />;
+  const change = async (values) => {
+    try {
+      await mail.call('mailMessages:update', { params: { filterByTk: id }, values });
+      setMessage((m) => ({ ...m, ...values }));
+      onChanged(values.folderId ? 'moved' : undefined);
+    } catch (error) {
+      message.error(errorText(error));
+    }
+  };
+  const remove = async () => {
+    try {
+      await mail.call('mailMessages:destroy', { params: { filterByTk: id }, values: {} });
+      onChanged('removed');
+    } catch (error) {
+      message.error(errorText(error));
+    }
+  };
+  const reference = (action) => ({ accountId: message_.accountId, reference: { messageId: message_.id, action } });
+  const html = message_.bodyHtml;
+  // A colleague's shared mailbox is read-only here.
+  const own = ownAccountIds.has(message_.accountId);
+  return (
+    <div data-testid="message-view">
+      {own && <Space wrap style={{ marginBottom: 12 }}>
+        <Button type="primary" onClick={() => onCompose(reference('reply'))} data-testid="reply">{t('Reply')}</Button>
+        <Button onClick={() => onCompose(reference('replyAll'))}>{t('Reply all')}</Button>
+        <Button onClick={() => onCompose(reference('forward'))}>{t('Forward')}</Button>
+        <Button onClick={() => change({ isRead: !message_.isRead })}>{message_.isRead ? t('Mark unread') : t('Mark read')}</Button>
+        <Button icon={message_.isStarred ? <StarFilled style={{ color: '#faad14' }} /> : <StarOutlined />} onClick={() => change({ isStarred: !message_.isStarred })} />
+        <Select placeholder={t('Move to…')} style={{ width: 160 }} value={null}
+          options={folders.filter((f) => f.accountId === message_.accountId && !message_.folderIds.includes(f.id)).map((f) => ({ value: f.id, label: f.name }))}
+          onChange={(folderId) => change({ folderId })} />
+        <Popconfirm title={t('Move this message to the trash?')} onConfirm={remove} okText={t('Delete')} cancelText={t('Cancel')}>
+          <Button danger icon={<DeleteOutlined />}>{t('Delete')}</Button>
+        </Popconfirm>
+      </Space>}
+      <Typography.Title level={4} style={{ marginTop: 0 }} data-testid="message-subject">{message_.subject || t('(no subject)')}</Typography.Title>
+      <Descriptions size="small" column={1}>
+        <Descriptions.Item label={t('From')}>{person(message_.from)}</Descriptions.Item>
+        <Descriptions.Item label={t('To')}>{(message_.to || []).map(person).join(', ')}</Descriptions.Item>
+        {message_.cc && message_.cc.length > 0 && <Descriptions.Item label={t('Cc')}>{message_.cc.map(person).join(', ')}</Descriptions.Item>}
+        <Descriptions.Item label={t('Date')}>{new Date(message_.date).toLocaleString()}</Descriptions.Item>
+      </Descriptions>
+      {message_.remoteImagesBlocked && (
+        <Typography.Paragraph type="secondary">
+          {t('Remote images are hidden to protect your privacy.')} <Button size="small" type="link" onClick={() => setShowImages(true)}>{t('Show images')}</Button>
+        </Typography.Paragraph>
+      )}
+      {html
+        ? <iframe title="message" sandbox="allow-popups allow-popups-to-escape-sandbox" srcDoc={`<base target="_blank">${html}`} style={{ width: '100%', minHeight: 360, border: '1px solid #f0f0f0' }} data-testid="message-body" />
+        : message_.bodyText !== null && message_.bodyText !== undefined
+          ? <pre style={{ whiteSpace: 'pre-wrap', fontFamily: 'inherit' }} data-testid="message-body">{message_.bodyText}</pre>
+          : <Empty description={t('The owner shares only part of this message.')} />}
+      {(message_.attachments || []).length > 0 && (
+        <Space wrap style={{ marginTop: 12 }}>
+          {message_.attachments.filter((a) => !a.inline).map((a) => (
+            <Tag key={a.id} icon={<PaperClipOutlined />} style={{ cursor: 'pointer' }} onClick={() => download(a)}>
+              {a.filename || t('attachment')}{a.size ? ` (${Math.ceil(a.size / 1024)} KB)` : ''}
+            </Tag>
+          ))}
+        </Space>
+      )}
+    </div>
+  );
+}

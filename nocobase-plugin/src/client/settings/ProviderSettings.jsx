@@ -1,0 +1,138 @@
+// Settings → Email manager: one card per provider with the OAuth app the admin registered
+// at Google or Microsoft. The secret is write-only: the page shows whether one is stored.
+import { CopyOutlined } from '@ant-design/icons';
+import { Alert, AutoComplete, Button, Card, Form, Input, Space, Spin, Switch, Tag, Typography, message } from 'antd';
+import React, { useCallback, useEffect, useState } from 'react';
+import { errorText, fieldError, useMailApi } from '../api';
+import { useT } from '../locale';
+
+const TENANTS = ['common', 'organizations', 'consumers'];
+
+function ProviderCard({ provider, onSaved }) {
+  const t = useT();
+  const mail = useMailApi();
+  const [form] = Form.useForm();
+  const [saving, setSaving] = useState(false);
+  const [testing, setTesting] = useState(false);
+  const [outcome, setOutcome] = useState(null);
+
+  useEffect(() => {
+    form.setFieldsValue({ clientId: provider.clientId, clientSecret: '', tenant: provider.tenant || 'common', enabled: provider.enabled });
+  }, [provider, form]);
+
+  const values = () => {
+    const { clientId, clientSecret, tenant, enabled } = form.getFieldsValue();
+    const out = { clientId: (clientId || '').trim(), enabled: Boolean(enabled) };
+    if (clientSecret) out.clientSecret = clientSecret;
+    if (provider.name === 'microsoft') out.tenant = tenant;
+    return out;
+  };
+  const showError = (error) => {
+    const field = fieldError(error);
+    if (field && ['clientId', 'clientSecret', 'tenant', 'enabled'].includes(field.field)) {
+      form.setFields([{ name: field.field, errors: [field.problem] }]);
+    } else {
+      message.error(errorText(error));
+    }
+  };
+  const save = async () => {
+    setSaving(true);
+    setOutcome(null);
+    try {
+      const answer = await mail.call('mailProviders:update', { params: { filterByTk: provider.name }, values: values() });
+      message.success(t('Saved'));
+      onSaved(answer.data[0]);
+    } catch (error) {
+      showError(error);
+    } finally {
+      setSaving(false);
+    }
+  };
+  const test = async () => {
+    setTesting(true);
+    setOutcome(null);
+    try {
+      const answer = await mail.call('mailProviders:test', { params: { filterByTk: provider.name }, values: values() });
+      setOutcome(answer.data);
+    } catch (error) {
+      showError(error);
+    } finally {
+      setTesting(false);
+    }
+  };
+
+  return (
+    <Card
+      title={<Space>{provider.title}{provider.enabled ? <Tag color="green">{t('Enabled')}</Tag> : <Tag>{t('Disabled')}</Tag>}</Space>}
+      style={{ marginBottom: 24 }}
+      data-testid={`provider-${provider.name}`}
+    >
+      <Form form={form} name={provider.name} layout="vertical" style={{ maxWidth: 640 }}>
+        <Form.Item label={t('Redirect URI')} extra={t('Register exactly this address with the provider.')}>
+          <Space.Compact style={{ width: '100%' }}>
+            <Input value={provider.redirectUri} readOnly />
+            <Button
+              icon={<CopyOutlined />}
+              onClick={() => navigator.clipboard.writeText(provider.redirectUri).then(() => message.success(t('Copied')))}
+            >
+              {t('Copy')}
+            </Button>
+          </Space.Compact>
+        </Form.Item>
+        <Form.Item name="clientId" label={t('Client ID')}>
+          <Input autoComplete="off" />
+        </Form.Item>
+        <Form.Item
+          name="clientSecret"
+          label={t('Client secret')}
+          extra={provider.clientSecretSet ? `${t('A secret is set')} (${provider.clientSecretHint || '••••'}). ${t('Leave empty to keep it.')}` : t('No secret is set.')}
+        >
+          <Input.Password autoComplete="new-password" placeholder={provider.clientSecretSet ? t('set') : ''} />
+        </Form.Item>
+        {provider.name === 'microsoft' && (
+          <Form.Item name="tenant" label={t('Tenant')} extra={t('common, organizations, consumers, or your directory (tenant) ID')}>
+            <AutoComplete options={TENANTS.map((value) => ({ value }))} />
+          </Form.Item>
+        )}
+        <Form.Item name="enabled" label={t('Enabled')} valuePropName="checked">
+          <Switch />
+        </Form.Item>
+        {outcome && (
+          <Alert style={{ marginBottom: 16 }} type={outcome.ok ? 'success' : 'error'} showIcon
+            message={outcome.ok ? t('The provider accepts this client and secret.') : outcome.code} description={outcome.ok ? null : outcome.message} />
+        )}
+        <Space>
+          <Button type="primary" onClick={save} loading={saving}>{t('Save')}</Button>
+          <Button onClick={test} loading={testing}>{t('Test')}</Button>
+        </Space>
+      </Form>
+    </Card>
+  );
+}
+
+export function ProviderSettings() {
+  const t = useT();
+  const mail = useMailApi();
+  const [providers, setProviders] = useState(null);
+  const [error, setError] = useState(null);
+  const load = useCallback(() => {
+    mail.call('mailProviders:list').then((answer) => setProviders(answer.data), (e) => setError(errorText(e)));
+  }, [mail]);
+  useEffect(load, [load]);
+  if (error) return <Alert type="error" showIcon message={t('The email service could not be reached')} description={error} />;
+  if (!providers) return <Spin />;
+  return (
+    <div>
+      <Typography.Paragraph type="secondary">
+        {t('Register the company\'s OAuth apps at Google and Microsoft, then paste their Client ID and Client secret here. Users connect their own mailboxes afterwards.')}
+      </Typography.Paragraph>
+      {providers.map((provider) => (
+        <ProviderCard
+          key={provider.name}
+          provider={provider}
+          onSaved={(saved) => setProviders((all) => all.map((p) => (p.name === saved.name ? saved : p)))}
+        />
+      ))}
+    </div>
+  );
+}

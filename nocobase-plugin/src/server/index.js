@@ -1,0 +1,108 @@
+// The plugin's server part: NocoBase forwards every /api/mail* request to the Email manager
+// sidecar, after NocoBase's own token check, so the browser talks to NocoBase's origin only
+// and sign-out and token renewal behave exactly as everywhere else in NocoBase.
+const { Plugin } = require('@nocobase/server');
+const { Readable } = require('node:stream');
+
+// Authenticated by their own means (the OAuth `state`, the providers' push tokens),
+// never by a NocoBase token: forwarded as they come.
+const PUBLIC_ACTIONS = new Set(['mailOAuth:callback', 'mailWebhooks:microsoft', 'mailWebhooks:google']);
+// Connection-level headers are not forwarded either way.
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'trailers',
+  'transfer-encoding', 'upgrade', 'host', 'content-length', 'cookie',
+]);
+// Answer headers the browser needs: the body's type and size, downloads' file names,
+// the callback's redirect, caching rules, the request id for support.
+const ANSWER_HEADERS = ['content-type', 'content-length', 'content-disposition', 'location', 'cache-control',
+  'x-request-id', 'x-content-type-options', 'content-security-policy', 'retry-after'];
+const DEFAULT_URL = 'http://127.0.0.1:13100';
+// How long a request may wait for the sidecar's first byte (downloads then stream freely).
+const ANSWER_TIMEOUT_MS = 10 * 60 * 1000;
+
+function apiBase() {
+  const base = process.env.API_BASE_PATH || '/api/';
+  return base.endsWith('/') ? base : `${base}/`;
+}
+
+class PluginEmailManagerServer extends Plugin {
+  sidecarUrl() {
+    const configured = (this.options && this.options.sidecarUrl) || process.env.EMAIL_MANAGER_URL || DEFAULT_URL;
+    return String(configured).replace(/\/+$/, '');
+  }
+
+  async load() {
+    const base = apiBase();
+    this.app.use(async (ctx, next) => {
+      if (!ctx.path.startsWith(`${base}mail`) || !/^[A-Z]/.test(ctx.path.slice(base.length + 4))) {
+        return next();
+      }
+      ctx.withoutDataWrapping = true;
+      const action = ctx.path.slice(base.length);
+      if (!PUBLIC_ACTIONS.has(action)) {
+        const refused = await this.authenticate(ctx);
+        if (refused) return;
+      }
+      await this.forward(ctx, action);
+    }, { tag: 'emailManagerProxy', after: 'dataWrapping', before: 'dataSource' });
+  }
+
+  /** NocoBase's own check of the caller's token; answers NocoBase's 401 itself when it fails. */
+  async authenticate(ctx) {
+    try {
+      const auth = await this.app.authManager.get(ctx.get('X-Authenticator') || 'basic', ctx);
+      ctx.auth = auth;
+      const user = await auth.check();
+      if (!user) throw Object.assign(new Error('Unauthenticated. Please sign in to continue.'), { status: 401, code: 'EMPTY_TOKEN' });
+      return false;
+    } catch (error) {
+      const status = error.status || error.statusCode || 401;
+      ctx.status = status;
+      ctx.body = { errors: [{ message: error.message, ...(error.code ? { code: error.code } : {}) }] };
+      return true;
+    }
+  }
+
+  async forward(ctx, action) {
+    const url = `${this.sidecarUrl()}/api/${action}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
+    const headers = {};
+    for (const [name, value] of Object.entries(ctx.headers)) {
+      if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    // A token NocoBase renewed during its check is the one to use from now on.
+    const renewed = ctx.res.getHeader('x-new-token');
+    if (typeof renewed === 'string' && renewed) headers.authorization = `Bearer ${renewed}`;
+    const init = { method: ctx.method, headers, redirect: 'manual', signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) };
+    if (!['GET', 'HEAD'].includes(ctx.method)) {
+      if (ctx.request.rawBody !== undefined) {
+        // JSON, form and text bodies were read by NocoBase's body parser: send its bytes.
+        init.body = ctx.request.rawBody;
+      } else if (ctx.get('content-length') !== '0' && (ctx.get('content-length') || ctx.get('transfer-encoding'))) {
+        // Multipart uploads are not parsed by NocoBase: stream them through.
+        init.body = Readable.toWeb(ctx.req);
+        init.duplex = 'half';
+      }
+    }
+    let answer;
+    try {
+      answer = await fetch(url, init);
+    } catch (error) {
+      this.app.logger.warn('email manager: the sidecar did not answer', { url: this.sidecarUrl(), cause: error && error.message });
+      ctx.status = 502;
+      ctx.body = { errors: [{ message: 'The email service is not reachable. Ask your administrator to check that it runs and that EMAIL_MANAGER_URL points at it.', code: 'EMAIL_SERVICE_UNREACHABLE' }] };
+      return;
+    }
+    ctx.status = answer.status;
+    for (const name of ANSWER_HEADERS) {
+      const value = answer.headers.get(name);
+      if (value !== null) ctx.set(name, value);
+    }
+    // The sidecar may renew a token too (when it asked NocoBase itself).
+    const newToken = answer.headers.get('x-new-token');
+    if (newToken && !ctx.res.getHeader('x-new-token')) ctx.set('x-new-token', newToken);
+    ctx.body = answer.body ? Readable.fromWeb(answer.body) : '';
+  }
+}
+
+module.exports = PluginEmailManagerServer;
+module.exports.default = PluginEmailManagerServer;

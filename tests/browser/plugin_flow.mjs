@@ -1,0 +1,239 @@
+// The NocoBase plugin end to end, in a real NocoBase and a real browser: the plugin tarball
+// is added and enabled in NocoBase 2.2, the sidecar and the provider emulator run beside
+// it, and headless Chromium signs in as the admin, saves Google's app on the settings page,
+// connects a Gmail mailbox through the emulator's consent page, waits for the sync, opens a
+// message and replies to it; the emulator must hold the reply. Then the plugin's proxy is
+// checked without the browser: uploads and downloads streamed through, NocoBase's sign-out
+// and token renewal, and a clear 502 when the sidecar is down. Run by .ci/run:
+//   NB_APP=… SIDECAR_BIN=… EMULATOR_BIN=… PLUGIN_TGZ=… ARTIFACTS_DIR=… node tests/browser/plugin_flow.mjs
+// Saves a screenshot of each screen and prints a closing "plugin: N passed, N failed".
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { assert, check, failed, freePort, summary } from '../harness/checks.mjs';
+import { NocoBase, ROOT, loadSdk } from '../harness/nocobase.mjs';
+import { Services, claimsOf, emulatorEndpoints, signed } from '../harness/services.mjs';
+
+const { NB_APP, SIDECAR_BIN, EMULATOR_BIN, PLUGIN_TGZ } = process.env;
+if (!NB_APP || !SIDECAR_BIN || !EMULATOR_BIN || !PLUGIN_TGZ) {
+  console.error('set NB_APP, SIDECAR_BIN, EMULATOR_BIN and PLUGIN_TGZ');
+  process.exit(2);
+}
+const PLUGIN = '@email-manager-sidecar/plugin-email-manager';
+const artifacts = process.env.ARTIFACTS_DIR || 'target/artifacts';
+fs.mkdirSync(artifacts, { recursive: true });
+const { APIClient } = loadSdk(NB_APP);
+const APP_KEY = crypto.randomBytes(32).toString('hex');
+const MAILBOX = 'eve@gmail.test';
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'email-manager-plugin-'));
+const services = new Services(work);
+const shot = (page, name) => page.screenshot({ path: path.join(artifacts, `plugin-${name}.png`), fullPage: true });
+
+/** fetch against NocoBase's origin with a token: what the plugin's pages do. */
+async function through(nb, action, token, init = {}) {
+  const headers = { ...(init.headers || {}) };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const response = await fetch(`${nb.url}/api/${action}`, { ...init, headers, redirect: 'manual' });
+  const type = response.headers.get('content-type') || '';
+  const body = type.includes('json') ? await response.json() : Buffer.from(await response.arrayBuffer());
+  return { status: response.status, headers: response.headers, body };
+}
+
+let browser;
+try {
+  const emulator = await services.emulator(EMULATOR_BIN);
+  const nocobase = await NocoBase.create(NB_APP, services, 'nocobase');
+  const sidecarPort = await freePort();
+  const sidecarUrl = `http://127.0.0.1:${sidecarPort}`;
+  nocobase.cli(['install'], APP_KEY);
+  nocobase.cli(['pm', 'add', path.resolve(PLUGIN_TGZ)], APP_KEY);
+  await nocobase.start(APP_KEY, { EMAIL_MANAGER_URL: sidecarUrl });
+
+  // The sidecar answers on NocoBase's origin: the OAuth callback comes back through the
+  // plugin's proxy, so the redirect URI is NocoBase's.
+  const sidecar = await services.sidecar(SIDECAR_BIN, 'plugin', {
+    EMAIL_MANAGER__SERVER__BIND: `127.0.0.1:${sidecarPort}`,
+    EMAIL_MANAGER__SERVER__PUBLIC_URL: nocobase.url,
+    EMAIL_MANAGER__NOCOBASE__URL: nocobase.url,
+    EMAIL_MANAGER__NOCOBASE__APP_KEY: APP_KEY,
+    EMAIL_MANAGER__CORS__ALLOWED_ORIGINS: nocobase.url,
+    EMAIL_MANAGER__SYNC__ENABLED: 'true',
+    EMAIL_MANAGER__SYNC__INTERVAL_SECS: '3600',
+    ...emulatorEndpoints(emulator.url),
+  });
+  await emulator.control('/clients', { provider: 'google', clientId: 'plugin-app.apps.googleusercontent.com', clientSecret: 'plugin-secret-123456', redirectUris: [`${nocobase.url}/api/mailOAuth:callback`] });
+  await emulator.control('/users', { provider: 'google', email: MAILBOX, name: 'Eve Example', messages: 12, seed: 3 });
+
+  const nb = new APIClient({ baseURL: `${nocobase.url}/api/`, storageType: 'memory' });
+  await nb.auth.signIn(ROOT, 'basic');
+  const rootToken = nb.auth.getToken();
+
+  await check('the admin enables "Email manager" in the plugin manager', async () => {
+    const enabled = await nb.request({ url: 'pm:enable', method: 'post', params: { filterByTk: PLUGIN } });
+    assert(enabled.status === 200, `pm:enable ${enabled.status}`);
+    // The app reloads its plugins; it answers again within seconds.
+    const deadline = Date.now() + 60000;
+    let listed;
+    for (;;) {
+      try {
+        listed = (await nb.request({ url: 'pm:list', method: 'get' })).data.data.find((p) => p.packageName === PLUGIN || p.name === PLUGIN);
+        if (listed && listed.enabled) break;
+      } catch { /* reloading */ }
+      if (Date.now() > deadline) throw new Error(`not enabled: ${JSON.stringify(listed)}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    assert(listed.displayName === 'Email manager', `displayName ${listed.displayName}`);
+    assert(listed.isCompatible !== false, 'NocoBase finds the plugin incompatible');
+    const proxied = await through(nocobase, 'mailProviders:list', rootToken);
+    assert(proxied.status === 200 && proxied.body.data.length === 2, `mailProviders:list through NocoBase: ${proxied.status}`);
+  });
+
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
+  const page = await context.newPage();
+  // Signed in as the sign-in page would leave it.
+  await page.goto(`${nocobase.url}/signin`);
+  await page.evaluate((token) => {
+    localStorage.setItem('NOCOBASE_TOKEN', token);
+    localStorage.setItem('NOCOBASE_AUTH', 'basic');
+    localStorage.setItem('NOCOBASE_LOCALE', 'en-US');
+  }, rootToken);
+
+  await check('settings page: the admin saves Google\'s Client ID and secret', async () => {
+    await page.goto(`${nocobase.url}/admin/settings/email-manager`);
+    const card = page.getByTestId('provider-google');
+    await card.waitFor({ timeout: 60000 });
+    assert((await page.locator('#google_clientId').count()) === 1, 'a Client ID field');
+    assert((await card.locator('input[readonly]').inputValue()) === `${nocobase.url}/api/mailOAuth:callback`, 'the redirect URI shown is NocoBase\'s');
+    await page.fill('#google_clientId', 'plugin-app.apps.googleusercontent.com');
+    await page.fill('#google_clientSecret', 'plugin-secret-123456');
+    await page.click('#google_enabled');
+    await card.getByRole('button', { name: 'Test' }).click();
+    await card.getByText('The provider accepts this client and secret.').waitFor({ timeout: 15000 });
+    await card.getByRole('button', { name: 'Save' }).click();
+    await card.getByText('A secret is set').waitFor({ timeout: 15000 });
+    await shot(page, '1-settings');
+    const stored = await through(nocobase, 'mailProviders:get?filterByTk=google', rootToken);
+    assert(stored.body.data.enabled === true && stored.body.data.clientSecretSet === true, JSON.stringify(stored.body));
+    assert(!(await page.content()).includes('plugin-secret-123456'), 'the secret is shown after saving');
+  });
+
+  await check('accounts page: Connect Gmail goes through the consent page and the mailbox syncs', async () => {
+    await page.goto(`${nocobase.url}/admin/email-manager?tab=accounts`);
+    await page.getByRole('button', { name: 'Connect Gmail' }).click();
+    await page.waitForURL((url) => url.href.startsWith(emulator.url), { timeout: 15000 });
+    await page.fill('input[name="email"]', MAILBOX);
+    await shot(page, '2-consent');
+    await page.click('button[value="allow"]');
+    await page.waitForURL((url) => url.href.startsWith(`${nocobase.url}/admin/email-manager`), { timeout: 30000 });
+    await page.getByText('Mailbox connected').waitFor({ timeout: 30000 });
+    const row = page.getByTestId(`account-${MAILBOX}`);
+    await row.getByText('12 messages').waitFor({ timeout: 60000 });
+    await row.getByTestId('account-status').getByText('Active').waitFor({ timeout: 60000 });
+    await shot(page, '3-accounts');
+  });
+
+  await check('mail page: opening a message shows it and marks it read', async () => {
+    await page.getByRole('tab', { name: 'Mail', exact: true }).click();
+    const first = page.getByTestId('message-row').first();
+    await first.waitFor({ timeout: 30000 });
+    const folders = await through(nocobase, 'mailFolders:list', rootToken);
+    const inbox = folders.body.data.find((f) => f.role === 'inbox');
+    const rows = await page.getByTestId('message-row').count();
+    assert(inbox && rows === inbox.totalCount && rows > 0, `${rows} rows, the inbox holds ${inbox && inbox.totalCount}`);
+    await first.click();
+    await page.getByTestId('message-body').waitFor({ timeout: 30000 });
+    const subject = await page.getByTestId('message-subject').textContent();
+    assert(subject && subject.length > 0, 'a subject');
+    await shot(page, '4-message');
+    const listed = await through(nocobase, `mailMessages:list?filter=${encodeURIComponent(JSON.stringify({ subject: { $eq: subject } }))}`, rootToken);
+    assert(listed.body.data.some((m) => m.isRead), `the opened message is not read: ${JSON.stringify(listed.body.data.map((m) => m.isRead))}`);
+  });
+
+  await check('reply: the composer sends through the mailbox and the emulator receives it', async () => {
+    await page.getByTestId('reply').click();
+    const form = page.getByTestId('compose-form');
+    await form.waitFor();
+    await page.getByTestId('compose-text').fill('Thanks, replying from NocoBase.');
+    await shot(page, '5-reply');
+    await page.getByTestId('compose-send').click();
+    await page.getByText('Sent', { exact: true }).waitFor({ timeout: 30000 });
+    const sent = await emulator.control(`/users/${MAILBOX}/sent`);
+    assert(Array.isArray(sent) && sent.length === 1, `the emulator holds ${JSON.stringify(sent).slice(0, 300)}`);
+    const mime = Buffer.from(sent[0].raw, 'base64').toString('utf8');
+    assert(/^Subject: Re: /m.test(mime), `not a reply: ${mime.slice(0, 400)}`);
+    assert(/^In-Reply-To: <[^>]+>/m.test(mime) && /^References: /m.test(mime), 'no threading headers');
+    assert(mime.includes('Thanks, replying from NocoBase.'), 'the typed text is missing');
+  });
+
+  await check('proxy: a multipart send with an attachment streams through NocoBase', async () => {
+    const accounts = await through(nocobase, 'mailAccounts:list', rootToken);
+    const account = accounts.body.data[0].id;
+    const form = new FormData();
+    form.append('accountId', String(account));
+    form.append('to', 'zoe@acme.example');
+    form.append('subject', 'A file through the proxy');
+    form.append('text', 'See the attachment.');
+    const bytes = crypto.randomBytes(3 * 1024 * 1024);
+    form.append('attachments', new Blob([bytes], { type: 'application/octet-stream' }), 'data.bin');
+    const reply = await through(nocobase, 'mailMessages:send', rootToken, { method: 'POST', body: form });
+    assert(reply.status === 200 && reply.body.data.status === 'sent', `${reply.status} ${JSON.stringify(reply.body).slice(0, 300)}`);
+  });
+
+  await check('proxy: attachment downloads stream back with their file name', async () => {
+    const listed = await through(nocobase, `mailMessages:list?filter=${encodeURIComponent(JSON.stringify({ hasAttachments: true }))}`, rootToken);
+    assert(listed.status === 200 && listed.body.data.length > 0, 'a message with attachments');
+    const message = await through(nocobase, `mailMessages:get?filterByTk=${listed.body.data[0].id}`, rootToken);
+    const attachment = message.body.data.attachments[0];
+    const download = await through(nocobase, `mailAttachments:download?filterByTk=${attachment.id}`, rootToken);
+    assert(download.status === 200, `download ${download.status}`);
+    assert((download.headers.get('content-disposition') || '').includes('attachment'), 'a Content-Disposition');
+    assert(download.body.length === attachment.size, `${download.body.length} bytes, stored size ${attachment.size}`);
+  });
+
+  await check('proxy: NocoBase renews an expired token and passes X-New-Token to the browser', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const expired = signed({ ...claimsOf(rootToken), iat: now - 86400 - 30, exp: now - 30 }, APP_KEY);
+    const reply = await through(nocobase, 'mailAccounts:list', expired);
+    assert(reply.status === 200, `status ${reply.status}: ${JSON.stringify(reply.body)}`);
+    const renewed = reply.headers.get('x-new-token');
+    assert(renewed && claimsOf(renewed).exp > now, 'no X-New-Token');
+    const next = await through(nocobase, 'mailAccounts:list', renewed);
+    assert(next.status === 200, `the renewed token: ${next.status}`);
+  });
+
+  await check('proxy: no token and a signed-out token get NocoBase\'s own 401s', async () => {
+    const none = await through(nocobase, 'mailAccounts:list', null);
+    assert(none.status === 401 && none.body.errors[0].code === 'EMPTY_TOKEN', JSON.stringify(none.body));
+    const other = new APIClient({ baseURL: `${nocobase.url}/api/`, storageType: 'memory' });
+    await other.auth.signIn(ROOT, 'basic');
+    const token = other.auth.getToken();
+    await other.auth.signOut();
+    const out = await through(nocobase, 'mailAccounts:list', token);
+    assert(out.status === 401 && out.body.errors[0].code === 'BLOCKED_TOKEN', JSON.stringify(out.body));
+  });
+
+  await check('proxy: the sidecar down is a 502 that says so', async () => {
+    await services.stop(sidecar.child);
+    const reply = await through(nocobase, 'mailAccounts:list', rootToken);
+    assert(reply.status === 502 && reply.body.errors[0].code === 'EMAIL_SERVICE_UNREACHABLE', `${reply.status} ${JSON.stringify(reply.body)}`);
+    // Other NocoBase routes are untouched.
+    const users = await through(nocobase, 'users:list', rootToken);
+    assert(users.status === 200, `users:list ${users.status}`);
+  });
+} catch (error) {
+  await check('the run completes', () => { throw error; });
+} finally {
+  if (browser) await browser.close();
+  await services.stopAll();
+  if (failed()) services.printLogs();
+  else fs.rmSync(work, { recursive: true, force: true });
+}
+console.log(`screenshots: ${path.resolve(artifacts)}/plugin-*.png`);
+process.exit(summary('plugin'));

@@ -161,6 +161,8 @@ try {
     const form = page.getByTestId('compose-form');
     await form.waitFor();
     await page.getByTestId('compose-text').fill('Thanks, replying from NocoBase.');
+    // The screenshot once the dialog's opening animation is over.
+    await page.waitForFunction(() => !document.querySelector('.ant-zoom-appear, .ant-zoom-enter, .ant-fade-appear, .ant-fade-enter'));
     await shot(page, '5-reply');
     await page.getByTestId('compose-send').click();
     await page.getByText('Sent', { exact: true }).waitFor({ timeout: 30000 });

@@ -63,7 +63,10 @@ fn the_plugin_package_carries_the_manifest_identity() {
         "description.zh-CN",
         "keywords",
     ] {
-        assert_eq!(package[key], manifest[key], "nocobase-plugin/package.json {key}");
+        assert_eq!(
+            package[key], manifest[key],
+            "nocobase-plugin/package.json {key}"
+        );
     }
     assert_eq!(package["main"], "./dist/server/index.js");
     assert_eq!(package["peerDependencies"]["@nocobase/server"], "2.x");

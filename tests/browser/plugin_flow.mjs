@@ -221,6 +221,21 @@ try {
     assert(out.status === 401 && out.body.errors[0].code === 'BLOCKED_TOKEN', JSON.stringify(out.body));
   });
 
+  await check('proxy: a member reaches their own mail through NocoBase, not the admin settings', async () => {
+    const member = { email: `member-${crypto.randomBytes(4).toString('hex')}@example.com`, password: 'member-password-1' };
+    const created = await nb.request({ url: 'users:create', method: 'post', data: { ...member, roles: ['member'] } });
+    assert(created.status === 200, `users:create ${created.status}`);
+    const memberApi = new APIClient({ baseURL: `${nocobase.url}/api/`, storageType: 'memory' });
+    await memberApi.auth.signIn({ account: member.email, password: member.password }, 'basic');
+    const token = memberApi.auth.getToken();
+    const own = await through(nocobase, 'mailAccounts:list', token);
+    assert(own.status === 200 && own.body.meta.count === 0, `mailAccounts:list as member: ${own.status} ${JSON.stringify(own.body)}`);
+    const mailOfOthers = await through(nocobase, 'mailMessages:list', token);
+    assert(mailOfOthers.status === 200 && mailOfOthers.body.meta.count === 0, `the admin's private mail is visible: ${JSON.stringify(mailOfOthers.body.meta)}`);
+    const settings = await through(nocobase, 'mailProviders:list', token);
+    assert(settings.status === 403, `mailProviders:list as member: ${settings.status}`);
+  });
+
   await check('proxy: the sidecar down is a 502 that says so', async () => {
     await services.stop(sidecar.child);
     const reply = await through(nocobase, 'mailAccounts:list', rootToken);

@@ -124,6 +124,17 @@ try {
     assert(!(await page.content()).includes('plugin-secret-123456'), 'the secret is shown after saving');
   });
 
+  await check('settings page: a bad value is refused next to its field, and nothing is saved', async () => {
+    const card = page.getByTestId('provider-microsoft');
+    await page.fill('#microsoft_tenant', 'not a tenant!');
+    await card.getByRole('button', { name: 'Save' }).click();
+    const error = card.locator('.ant-form-item-explain-error');
+    await error.first().waitFor({ timeout: 15000 });
+    assert((await error.first().textContent()).length > 0, 'an error under the field');
+    const stored = await through(nocobase, 'mailProviders:get?filterByTk=microsoft', rootToken);
+    assert(stored.body.data.tenant !== 'not a tenant!', `saved anyway: ${JSON.stringify(stored.body.data)}`);
+  });
+
   await check('accounts page: Connect Gmail goes through the consent page and the mailbox syncs', async () => {
     await page.goto(`${nocobase.url}/admin/email-manager?tab=accounts`);
     await page.getByRole('button', { name: 'Connect Gmail' }).click();
@@ -165,13 +176,35 @@ try {
     await page.waitForFunction(() => !document.querySelector('.ant-zoom-appear, .ant-zoom-enter, .ant-fade-appear, .ant-fade-enter'));
     await shot(page, '5-reply');
     await page.getByTestId('compose-send').click();
-    await page.getByText('Sent', { exact: true }).waitFor({ timeout: 30000 });
+    // The toast, not the folder of the same name; the dialog closes once the provider has it.
+    await page.locator('.ant-message').getByText('Sent', { exact: true }).waitFor({ timeout: 30000 });
+    await page.getByTestId('compose-form').waitFor({ state: 'hidden', timeout: 15000 });
     const sent = await emulator.control(`/users/${MAILBOX}/sent`);
     assert(Array.isArray(sent) && sent.length === 1, `the emulator holds ${JSON.stringify(sent).slice(0, 300)}`);
     const mime = Buffer.from(sent[0].raw, 'base64').toString('utf8');
     assert(/^Subject: Re: /m.test(mime), `not a reply: ${mime.slice(0, 400)}`);
     assert(/^In-Reply-To: <[^>]+>/m.test(mime) && /^References: /m.test(mime), 'no threading headers');
     assert(mime.includes('Thanks, replying from NocoBase.'), 'the typed text is missing');
+  });
+
+  await check('mail page: starring a message writes through to the mailbox', async () => {
+    const opened = (await page.getByTestId('message-subject').textContent()).trim();
+    const bySubject = `mailMessages:list?filter=${encodeURIComponent(JSON.stringify({ subject: { $eq: opened } }))}`;
+    const before = (await through(nocobase, bySubject, rootToken)).body.data;
+    assert(before.length === 1, `${before.length} messages titled "${opened}"`);
+    const starredBefore = before[0].isStarred;
+    const atProvider = async () => (await emulator.control(`/users/${MAILBOX}/messages`)).filter((m) => m.subject === opened);
+    assert((await atProvider()).every((m) => m.isStarred === starredBefore), 'the provider and the list disagree before the click');
+    await page.getByTestId('message-star').click();
+    const deadline = Date.now() + 15000;
+    for (;;) {
+      const held = await atProvider();
+      if (held.length === 1 && held[0].isStarred === !starredBefore) break;
+      if (Date.now() > deadline) throw new Error(`"${opened}" did not change its star at the provider`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const after = (await through(nocobase, bySubject, rootToken)).body.data;
+    assert(after[0].isStarred === !starredBefore, 'the list does not show the new star');
   });
 
   await check('proxy: a multipart send with an attachment streams through NocoBase', async () => {
@@ -234,6 +267,16 @@ try {
     assert(mailOfOthers.status === 200 && mailOfOthers.body.meta.count === 0, `the admin's private mail is visible: ${JSON.stringify(mailOfOthers.body.meta)}`);
     const settings = await through(nocobase, 'mailProviders:list', token);
     assert(settings.status === 403, `mailProviders:list as member: ${settings.status}`);
+  });
+
+  await check('accounts page: Disconnect asks first, then removes the mailbox and its mail', async () => {
+    await page.goto(`${nocobase.url}/admin/email-manager?tab=accounts`);
+    const row = page.getByTestId(`account-${MAILBOX}`);
+    await row.getByRole('button', { name: 'Disconnect' }).click();
+    await page.locator('.ant-popconfirm').getByRole('button', { name: 'Disconnect' }).click();
+    await page.getByText('No mailbox connected yet.').waitFor({ timeout: 15000 });
+    const left = await through(nocobase, 'mailMessages:list', rootToken);
+    assert(left.body.meta.count === 0, `${left.body.meta.count} messages left`);
   });
 
   await check('proxy: the sidecar down is a 502 that says so', async () => {

@@ -81,7 +81,7 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
         <Button onClick={() => onCompose(reference('replyAll'))}>{t('Reply all')}</Button>
         <Button onClick={() => onCompose(reference('forward'))}>{t('Forward')}</Button>
         <Button onClick={() => change({ isRead: !message_.isRead })}>{message_.isRead ? t('Mark unread') : t('Mark read')}</Button>
-        <Button icon={message_.isStarred ? <StarFilled style={{ color: '#faad14' }} /> : <StarOutlined />} onClick={() => change({ isStarred: !message_.isStarred })} />
+        <Button data-testid="message-star" icon={message_.isStarred ? <StarFilled style={{ color: '#faad14' }} /> : <StarOutlined />} onClick={() => change({ isStarred: !message_.isStarred })} />
         <Select placeholder={t('Move to…')} style={{ width: 160 }} value={null}
           options={folders.filter((f) => f.accountId === message_.accountId && !message_.folderIds.includes(f.id)).map((f) => ({ value: f.id, label: f.name }))}
           onChange={(folderId) => change({ folderId })} />

@@ -50,6 +50,30 @@ async fn unknown_routes_are_404_in_the_error_envelope() {
 }
 
 #[tokio::test]
+async fn known_routes_asked_with_another_method_are_405_with_allow() {
+    let app = spawn_app(Backend::Sqlite).await.unwrap();
+    for (method, path, allow) in [
+        ("PUT", "/api/mailProviders:list", "GET, POST"),
+        ("DELETE", "/api/mailMessages:send", "POST"),
+        ("GET", "/api/mailMessages:send", "POST"),
+        ("TRACE", "/healthz", "GET"),
+        ("POST", "/api/mailOAuth:callback", "GET"),
+    ] {
+        let request = app.http.request(
+            reqwest::Method::from_bytes(method.as_bytes()).unwrap(),
+            format!("{}{path}", app.address),
+        );
+        let reply = common::read(request.send().await.unwrap()).await;
+        assert_eq!(
+            (reply.status, reply.error_code()),
+            (405, "METHOD_NOT_ALLOWED"),
+            "{method} {path}"
+        );
+        assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
+    }
+}
+
+#[tokio::test]
 async fn actions_take_get_and_post_alike() {
     let app = spawn_app(Backend::Sqlite).await.unwrap();
     let get = app

@@ -92,6 +92,36 @@ async fn the_document_lists_exactly_the_served_routes_and_methods() {
     assert_eq!(unique.len(), ids.len(), "operation ids repeat: {ids:?}");
 }
 
+/// Every `$ref` below `value`.
+fn references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            if let Some(Value::String(target)) = map.get("$ref") {
+                found.push(target.clone());
+            }
+            map.values().for_each(|v| references(v, found));
+        }
+        Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+        _ => {}
+    }
+}
+
+#[tokio::test]
+async fn every_reference_in_the_document_resolves() {
+    let (_app, doc) = document().await;
+    let mut found = Vec::new();
+    references(&doc, &mut found);
+    assert!(!found.is_empty());
+    let dangling: BTreeSet<&String> = found
+        .iter()
+        .filter(|target| {
+            let name = target.trim_start_matches("#/components/schemas/");
+            doc["components"]["schemas"].get(name).is_none()
+        })
+        .collect();
+    assert!(dangling.is_empty(), "references to nothing: {dangling:?}");
+}
+
 #[tokio::test]
 async fn the_documented_security_is_what_the_service_does() {
     let (app, doc) = document().await;

@@ -34,6 +34,8 @@ pub struct SortKey {
 }
 
 const MAX_PAGE_SIZE: u32 = 200;
+/// Beyond any real listing; keeps offsets far from overflow.
+const MAX_PAGE: u32 = 1_000_000;
 const DEFAULT_PAGE_SIZE: u32 = 20;
 
 impl QueryParams {
@@ -113,7 +115,7 @@ impl QueryParams {
 
     /// `page` (≥ 1, default 1) and `pageSize` (1..=200, default 20).
     pub fn page(&self) -> Result<Page, ApiError> {
-        let number = self.number("page", 1, u32::MAX)?.unwrap_or(1);
+        let number = self.number("page", 1, MAX_PAGE)?.unwrap_or(1);
         let size = self
             .number("pageSize", 1, MAX_PAGE_SIZE)?
             .unwrap_or(DEFAULT_PAGE_SIZE);
@@ -167,9 +169,10 @@ impl QueryParams {
         })
     }
 
-    /// The `filter` JSON parsed against a resource's fields; no filter matches everything.
+    /// The `filter` JSON parsed against a resource's fields; no filter (or an empty one,
+    /// as forms send) matches everything.
     pub fn filter(&self, fields: &[FieldSpec]) -> Result<Filter, ApiError> {
-        match self.one("filter")? {
+        match self.one("filter")?.filter(|text| !text.trim().is_empty()) {
             None => Ok(Filter::all()),
             Some(text) => parse_filter(text, fields)
                 .map_err(|e| ApiError::bad_request("INVALID_FILTER", e.to_string())),

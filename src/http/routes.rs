@@ -38,14 +38,16 @@ impl<'a> Router<'a> {
         F::Output: Responder + 'static,
     {
         let path = format!("/api/{name}");
+        const METHODS: &[&str] = &["get", "post"];
         self.config.service(
             web::resource(path.as_str())
                 .route(web::get().to(handler.clone()))
-                .route(web::post().to(handler)),
+                .route(web::post().to(handler))
+                .default_service(web::to(|| method_not_allowed(METHODS))),
         );
         self.served.push(Served {
             path,
-            methods: &["get", "post"],
+            methods: METHODS,
         });
     }
 
@@ -58,11 +60,15 @@ impl<'a> Router<'a> {
         F::Output: Responder + 'static,
     {
         let path = format!("/api/{name}");
-        self.config
-            .service(web::resource(path.as_str()).route(web::post().to(handler)));
+        const METHODS: &[&str] = &["post"];
+        self.config.service(
+            web::resource(path.as_str())
+                .route(web::post().to(handler))
+                .default_service(web::to(|| method_not_allowed(METHODS))),
+        );
         self.served.push(Served {
             path,
-            methods: &["post"],
+            methods: METHODS,
         });
     }
 
@@ -73,12 +79,32 @@ impl<'a> Router<'a> {
         Args: FromRequest + 'static,
         F::Output: Responder + 'static,
     {
-        self.config.route(path, web::get().to(handler));
+        const METHODS: &[&str] = &["get"];
+        self.config.service(
+            web::resource(path)
+                .route(web::get().to(handler))
+                .default_service(web::to(|| method_not_allowed(METHODS))),
+        );
         self.served.push(Served {
             path: path.to_string(),
-            methods: &["get"],
+            methods: METHODS,
         });
     }
+}
+
+/// A known route asked with another method: 405 with the methods it answers.
+async fn method_not_allowed(methods: &'static [&'static str]) -> actix_web::HttpResponse {
+    let allow = methods
+        .iter()
+        .map(|m| m.to_ascii_uppercase())
+        .collect::<Vec<_>>()
+        .join(", ");
+    actix_web::HttpResponse::MethodNotAllowed()
+        .insert_header((actix_web::http::header::ALLOW, allow.clone()))
+        .json(serde_json::json!({"errors": [{
+            "message": format!("This route answers {allow} only."),
+            "code": "METHOD_NOT_ALLOWED",
+        }]}))
 }
 
 /// Every unknown route: 404 in the NocoBase error envelope.

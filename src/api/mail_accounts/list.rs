@@ -11,7 +11,7 @@ use actix_web::web;
     method(get, post),
     path = "/api/mailAccounts:list",
     tag = "mailAccounts",
-    params(crate::api::openapi::PageParams, ("scope" = Option<String>, Query, description = "`all`: admins see every account's metadata (never mail)")),
+    params(crate::api::openapi::PageParams, ("scope" = Option<crate::api::openapi::AccountScope>, Query, description = "`all`: admins see every account's metadata (never mail)")),
     responses(
         (status = 200, description = "The caller's accounts", body = crate::api::openapi::ListEnvelope<AccountView>),
         (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),

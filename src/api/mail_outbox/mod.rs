@@ -65,6 +65,7 @@ pub async fn list_outbox(
     responses(
         (status = 200, description = "The scheduled send is cancelled", body = crate::api::openapi::DataEnvelope<crate::api::openapi::SendCancelled>),
         (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such row is the caller's to change", body = crate::api::openapi::ErrorBody),
         (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
         (status = 409, description = "It is already being sent, or was sent", body = crate::api::openapi::ErrorBody)
     )

@@ -11,7 +11,7 @@ use actix_web::web;
     method(get, post),
     path = "/api/mailProviders:get",
     tag = "mailProviders",
-    params(("filterByTk" = String, Query, description = "`google` or `microsoft`")),
+    params(("filterByTk" = crate::api::openapi::ProviderName, Query, description = "`google` or `microsoft`")),
     responses(
         (status = 200, description = "The provider", body = crate::api::openapi::DataEnvelope<ProviderView>),
         (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),

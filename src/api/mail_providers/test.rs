@@ -13,7 +13,7 @@ use actix_web::web;
     method(get, post),
     path = "/api/mailProviders:test",
     tag = "mailProviders",
-    params(("filterByTk" = String, Query, description = "`google` or `microsoft`")),
+    params(("filterByTk" = crate::api::openapi::ProviderName, Query, description = "`google` or `microsoft`")),
     request_body = Option<crate::api::openapi::ProviderValues>,
     responses(
         (status = 200, description = "Whether the provider knows this client and secret (typed values are tested before they are saved)", body = crate::api::openapi::DataEnvelope<crate::oauth::ProbeOutcome>),

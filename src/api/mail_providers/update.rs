@@ -38,7 +38,7 @@ struct Requested {
     method(get, post),
     path = "/api/mailProviders:update",
     tag = "mailProviders",
-    params(("filterByTk" = String, Query, description = "`google` or `microsoft`")),
+    params(("filterByTk" = crate::api::openapi::ProviderName, Query, description = "`google` or `microsoft`")),
     request_body = crate::api::openapi::ProviderValues,
     responses(
         (status = 200, description = "The provider as stored; the secret is never returned", body = crate::api::openapi::DataEnvelope<Vec<ProviderView>>),

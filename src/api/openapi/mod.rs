@@ -54,6 +54,8 @@ use utoipa::OpenApi;
         mail_threads::list::list_mail_threads,
         mail_threads::get::get_mail_thread,
     ),
+    // Types named only in parameters are not collected from the paths.
+    components(schemas(AccountScope, ProviderName)),
     modifiers(&BearerAuth, &OperationIds),
     tags(
         (name = "operations", description = "Health, readiness, metrics and this document."),

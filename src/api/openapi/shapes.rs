@@ -28,10 +28,21 @@ pub struct DataEnvelope<T: ToSchema> {
     pub data: T,
 }
 
-/// `{"data": … | null}`: a `get` whose row may not exist or not be visible.
+/// `{"data": … | null}`: a `get` whose row may not exist or not be visible. Three
+/// concrete shapes: a generic one loses the `null` when utoipa inlines it.
 #[derive(ToSchema)]
-pub struct MaybeEnvelope<T: ToSchema> {
-    pub data: Option<T>,
+pub struct MaybeAccount {
+    pub data: Option<crate::api::mail_accounts::AccountView>,
+}
+
+#[derive(ToSchema)]
+pub struct MaybeMessage {
+    pub data: Option<crate::api::mail_messages::get::MessageDetailView>,
+}
+
+#[derive(ToSchema)]
+pub struct MaybeThread {
+    pub data: Option<crate::api::mail_threads::get::ThreadDetailView>,
 }
 
 /// `{"data": <rows removed>}`.
@@ -137,6 +148,42 @@ pub struct Health {
     pub reason: Option<String>,
 }
 
+/// A provider, as `filterByTk` of `mailProviders` and `provider` of an authorize.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum ProviderName {
+    Google,
+    Microsoft,
+}
+
+/// Who else may see a mailbox.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum Visibility {
+    Private,
+    Metadata,
+    Subject,
+    Full,
+}
+
+/// `mailAccounts:list?scope=`: the caller's own accounts, or (admins) every account's
+/// metadata.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum AccountScope {
+    Own,
+    All,
+}
+
+/// What a send does with the message it refers to.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub enum ReferenceAction {
+    Reply,
+    ReplyAll,
+    Forward,
+}
+
 /// Values of `mailProviders:update`. An omitted or empty secret keeps the stored one.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
@@ -157,8 +204,7 @@ pub struct ProviderValues {
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
 pub struct AuthorizeValues {
-    /// `google` or `microsoft`.
-    pub provider: String,
+    pub provider: ProviderName,
     /// Where the browser lands after the consent page; an allowed origin only.
     pub return_url: Option<String>,
     pub login_hint: Option<String>,
@@ -170,8 +216,7 @@ pub struct AuthorizeValues {
 pub struct AccountValues {
     pub display_name: Option<String>,
     pub sync_enabled: Option<bool>,
-    /// `private`, `metadata`, `subject` or `full`.
-    pub visibility: Option<String>,
+    pub visibility: Option<Visibility>,
 }
 
 /// Values of `mailAccounts:sync`.
@@ -206,8 +251,7 @@ pub struct OutgoingFile {
 #[schema(rename_all = "camelCase")]
 pub struct SendReference {
     pub message_id: i64,
-    /// `reply`, `replyAll` or `forward`.
-    pub action: String,
+    pub action: ReferenceAction,
 }
 
 /// Values of `mailMessages:send` (JSON; multipart/form-data takes the same fields, with
@@ -238,7 +282,7 @@ pub struct SendValues {
 #[allow(dead_code)]
 pub struct PageParams {
     /// From 1 (default 1).
-    #[param(minimum = 1)]
+    #[param(minimum = 1, maximum = 1000000)]
     page: Option<u32>,
     /// 1 to 200 (default 20).
     #[serde(rename = "pageSize")]
@@ -266,7 +310,8 @@ pub struct MailQueryParams {
 #[allow(dead_code)]
 pub struct KeyParam {
     #[serde(rename = "filterByTk")]
-    filter_by_tk: String,
+    #[param(minimum = 1)]
+    filter_by_tk: i64,
 }
 
 /// `filterByTk` or `filterByTk[]`: one id or several (up to 1,000).
@@ -275,7 +320,9 @@ pub struct KeyParam {
 #[allow(dead_code)]
 pub struct KeysParam {
     #[serde(rename = "filterByTk")]
+    #[param(minimum = 1)]
     filter_by_tk: Option<i64>,
-    #[serde(rename = "filterByTk[]")]
+    #[serde(rename = "filterByTk[]", default)]
+    #[param(max_items = 1000)]
     filter_by_tk_list: Option<Vec<i64>>,
 }

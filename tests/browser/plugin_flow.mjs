@@ -167,6 +167,27 @@ try {
     assert(listed.body.data.some((m) => m.isRead), `the opened message is not read: ${JSON.stringify(listed.body.data.map((m) => m.isRead))}`);
   });
 
+  await check('mail page: an inline (cid:) image shows in the message', async () => {
+    // The first message of the inbox, in the page's order, whose body embeds an image.
+    const folders = await through(nocobase, 'mailFolders:list', rootToken);
+    const inbox = folders.body.data.find((f) => f.role === 'inbox');
+    const listed = await through(nocobase, `mailMessages:list?pageSize=25&filter=${encodeURIComponent(JSON.stringify({ $and: [{ accountId: inbox.accountId }, { folderId: inbox.id }] }))}`, rootToken);
+    let index = -1;
+    for (const [i, row] of listed.body.data.entries()) {
+      const full = await through(nocobase, `mailMessages:get?filterByTk=${row.id}`, rootToken);
+      if (full.body.data.attachments.some((a) => a.inline) && (full.body.data.bodyHtml || '').includes('mailAttachments:download')) { index = i; break; }
+    }
+    assert(index >= 0, 'no inbox message embeds an image (change the seed)');
+    await page.getByTestId('message-row').nth(index).click();
+    const frame = page.frameLocator('iframe[data-testid="message-body"]');
+    const image = frame.locator('img').first();
+    await image.waitFor({ timeout: 15000 });
+    const loaded = await image.evaluate((img) => img.complete && img.naturalWidth > 0 && img.src.startsWith('data:image/'));
+    assert(loaded, 'the inline image did not load');
+    await page.getByTestId('message-row').first().click();
+    await page.getByTestId('message-body').waitFor({ timeout: 15000 });
+  });
+
   await check('reply: the composer sends through the mailbox and the emulator receives it', async () => {
     await page.getByTestId('reply').click();
     const form = page.getByTestId('compose-form');
@@ -182,7 +203,8 @@ try {
     const sent = await emulator.control(`/users/${MAILBOX}/sent`);
     assert(Array.isArray(sent) && sent.length === 1, `the emulator holds ${JSON.stringify(sent).slice(0, 300)}`);
     const mime = Buffer.from(sent[0].raw, 'base64').toString('utf8');
-    assert(/^Subject: Re: /m.test(mime), `not a reply: ${mime.slice(0, 400)}`);
+    // Plain, or an RFC 2047 encoded word when the subject is not ASCII.
+    assert(/^Subject: (=\?utf-8\?[QB]\?)?Re(:|_|=3A)/mi.test(mime), `not a reply: ${mime.slice(0, 400)}`);
     assert(/^In-Reply-To: <[^>]+>/m.test(mime) && /^References: /m.test(mime), 'no threading headers');
     assert(mime.includes('Thanks, replying from NocoBase.'), 'the typed text is missing');
   });

@@ -26,6 +26,31 @@ function useDownload() {
   };
 }
 
+// The sanitizer points `cid:` images at attachment downloads, which need the caller's
+// token; the sandboxed frame sends none. They are fetched here and put in as data: URLs.
+const INLINE_DOWNLOAD = /src="\/api\/mailAttachments:download\?filterByTk=(\d+)"/g;
+const INLINE_LIMIT = 2 * 1024 * 1024;
+
+async function inlineImages(mail, html) {
+  const ids = [...new Set([...html.matchAll(INLINE_DOWNLOAD)].map((m) => m[1]))];
+  const urls = {};
+  await Promise.all(ids.map(async (id) => {
+    try {
+      const blob = await mail.blob('mailAttachments:download', { filterByTk: id, inline: true });
+      if (blob.size > INLINE_LIMIT || !/^image\//.test(blob.type)) return;
+      urls[id] = await new Promise((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(reader.result);
+        reader.onerror = reject;
+        reader.readAsDataURL(blob);
+      });
+    } catch {
+      // An image that cannot be fetched stays a broken image, as in any mail client.
+    }
+  }));
+  return html.replace(INLINE_DOWNLOAD, (whole, id) => (urls[id] ? `src="${urls[id]}"` : whole));
+}
+
 export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }) {
   const t = useT();
   const mail = useMailApi();
@@ -38,6 +63,10 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
     setMessage(null);
     mail.call('mailMessages:get', { params: { filterByTk: id, blockRemoteImages: !showImages } }).then(async (answer) => {
       if (!live) return;
+      if (answer.data && answer.data.bodyHtml) {
+        answer.data.bodyHtml = await inlineImages(mail, answer.data.bodyHtml);
+        if (!live) return;
+      }
       setMessage(answer.data);
       // Opening a message marks it read, as every mail client does.
       if (answer.data && !answer.data.isRead && ownAccountIds.has(answer.data.accountId)) {

@@ -301,6 +301,18 @@ try {
     assert(left.body.meta.count === 0, `${left.body.meta.count} messages left`);
   });
 
+  await check('the pages speak Chinese when the user\'s language is zh-CN', async () => {
+    // NocoBase offers only the languages its system settings enable.
+    const enabled = await nb.request({ url: 'systemSettings:update', method: 'post', params: { filterByTk: 1 }, data: { enabledLanguages: ['en-US', 'zh-CN'] } });
+    assert(enabled.status === 200, `systemSettings:update ${enabled.status}`);
+    await page.evaluate(() => localStorage.setItem('NOCOBASE_LOCALE', 'zh-CN'));
+    await page.goto(`${nocobase.url}/admin/email-manager?tab=accounts`);
+    await page.getByRole('button', { name: '连接 Gmail' }).waitFor({ timeout: 30000 });
+    await page.getByRole('tab', { name: '我的邮箱账户' }).waitFor();
+    await shot(page, '6-accounts-zh');
+    await page.evaluate(() => localStorage.setItem('NOCOBASE_LOCALE', 'en-US'));
+  });
+
   await check('proxy: the sidecar down is a 502 that says so', async () => {
     await services.stop(sidecar.child);
     const reply = await through(nocobase, 'mailAccounts:list', rootToken);

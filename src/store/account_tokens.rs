@@ -55,7 +55,7 @@ pub fn put(
     sealed: &SealedTokens,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         let revision: Option<i64> = tokens::table
             .find(account_id)
             .select(tokens::revision)
@@ -109,7 +109,7 @@ pub fn store_refreshed(
     sealed: &SealedTokens,
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         // Google does not rotate refresh tokens: without a new one, the stored one stays.
         let refresh = match &sealed.refresh_token_sealed {
             Some(refresh) => Some(refresh.clone()),

@@ -13,6 +13,50 @@ pub enum DbConnection {
     Sqlite(SqliteConnection),
 }
 
+impl DbConnection {
+    /// A transaction that writes. On SQLite it begins IMMEDIATE: a deferred transaction
+    /// that reads first and writes later fails at once with "database is locked" when
+    /// another connection wrote in between (WAL cannot upgrade a stale snapshot, and
+    /// busy_timeout does not apply), which sync workers, the scheduler and API writes
+    /// meeting on one file made happen mid-sync. IMMEDIATE takes the write lock up front
+    /// and waits for it per busy_timeout. Nested transactions inside stay savepoints.
+    pub fn write_transaction<T, E, F>(&mut self, body: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        E: From<diesel::result::Error>,
+    {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        // PostgreSQL, or already inside a transaction (which then holds the lock): an
+        // ordinary transaction, a savepoint when nested.
+        let outermost_sqlite = match self {
+            DbConnection::Sqlite(sqlite) => {
+                AnsiTransactionManager::transaction_manager_status_mut(sqlite)
+                    .transaction_depth()?
+                    .is_none()
+            }
+            DbConnection::Postgresql(_) => false,
+        };
+        if !outermost_sqlite {
+            return self.transaction(body);
+        }
+        if let DbConnection::Sqlite(sqlite) = self {
+            AnsiTransactionManager::begin_transaction_sql(sqlite, "BEGIN IMMEDIATE")?;
+        }
+        let outcome = body(self);
+        match (self, outcome) {
+            (DbConnection::Sqlite(sqlite), Ok(value)) => {
+                AnsiTransactionManager::commit_transaction(sqlite)?;
+                Ok(value)
+            }
+            (DbConnection::Sqlite(sqlite), Err(error)) => {
+                AnsiTransactionManager::rollback_transaction(sqlite)?;
+                Err(error)
+            }
+            (_, outcome) => outcome,
+        }
+    }
+}
+
 /// Opens connections for the pool, choosing the backend from the URL rather than by
 /// trying each one in turn.
 #[derive(Debug)]
@@ -83,5 +127,76 @@ impl ManageConnection for Manager {
 
     fn has_broken(&self, _connection: &mut DbConnection) -> bool {
         false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use diesel::sql_query;
+
+    fn open(path: &str, busy_ms: u32) -> DbConnection {
+        let mut connection = Manager::new(&DatabaseUrl::new(path))
+            .unwrap()
+            .connect()
+            .unwrap();
+        connection
+            .batch_execute(&format!("PRAGMA busy_timeout = {busy_ms};"))
+            .unwrap();
+        connection
+    }
+
+    #[test]
+    fn a_write_transaction_holds_the_sqlite_write_lock_from_its_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lock.sqlite3");
+        let path = path.to_str().unwrap();
+        let mut first = open(path, 10_000);
+        first
+            .batch_execute("CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);")
+            .unwrap();
+        // Another writer that does not wait.
+        let mut other = open(path, 0);
+        let outcome: Result<(), diesel::result::Error> = first.write_transaction(|c| {
+            // Read first, as the sync's page commits do...
+            sql_query("SELECT v FROM t").execute(c)?;
+            // ...while another connection tries to write: it must find the lock taken
+            // (a deferred transaction would let it commit, then fail its own write).
+            let intruder = other.batch_execute("INSERT INTO t VALUES (2)");
+            assert!(
+                intruder.is_err(),
+                "another connection wrote inside the transaction"
+            );
+            sql_query("INSERT INTO t VALUES (3)").execute(c)?;
+            Ok(())
+        });
+        outcome.unwrap();
+        other.batch_execute("INSERT INTO t VALUES (4)").unwrap();
+    }
+
+    #[test]
+    fn write_transactions_nest_as_savepoints_and_roll_back_on_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nest.sqlite3");
+        let mut connection = open(path.to_str().unwrap(), 10_000);
+        connection
+            .batch_execute("CREATE TABLE t (v INTEGER);")
+            .unwrap();
+        let outcome: Result<(), diesel::result::Error> = connection.write_transaction(|c| {
+            sql_query("INSERT INTO t VALUES (1)").execute(c)?;
+            c.write_transaction(|c| sql_query("INSERT INTO t VALUES (2)").execute(c))?;
+            Err(diesel::result::Error::RollbackTransaction)
+        });
+        assert!(outcome.is_err());
+        #[derive(QueryableByName)]
+        struct Count {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let count: Count = sql_query("SELECT COUNT(*) AS n FROM t")
+            .get_result(&mut connection)
+            .unwrap();
+        assert_eq!(count.n, 0, "the outer rollback undid both writes");
     }
 }

@@ -92,7 +92,7 @@ pub fn connect(
     display_name: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Connected, StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         let existing = mail_accounts::table
             .filter(mail_accounts::provider.eq(provider))
             .filter(mail_accounts::email.eq(email))
@@ -195,7 +195,7 @@ pub fn set_status(
 
 /// Deletes an account; its tokens go with it (foreign key cascade).
 pub fn delete(connection: &mut DbConnection, id: i64) -> Result<usize, StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         diesel::delete(super::schema::mail_account_tokens::table.find(id)).execute(connection)?;
         Ok(diesel::delete(mail_accounts::table.find(id)).execute(connection)?)
     })
@@ -284,7 +284,7 @@ pub fn take_due(
     stale_before: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<(i64, bool, bool)>, StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         let due: Vec<(i64, bool, Option<NaiveDateTime>)> = mail_accounts::table
             .filter(mail_accounts::sync_enabled.eq(true))
             .filter(mail_accounts::status.eq_any(["active", "syncing", "error"]))

@@ -72,7 +72,7 @@ pub fn update(
     kind: ProviderKind,
     changes: &ProviderChanges,
 ) -> Result<Option<ProviderRow>, StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         diesel::update(mail_providers::table.find(kind.as_str()))
             .set(changes)
             .execute(connection)?;

@@ -90,7 +90,7 @@ fn fenced<T>(
     now: NaiveDateTime,
     body: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         sync_jobs::check(connection, fence)?;
         let out = body(connection)?;
         if let Some(update) = cursor {
@@ -106,7 +106,7 @@ pub fn sync_folders(
     account_id: i64,
     folders: &[RemoteFolder],
 ) -> Result<(), StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         let existing: Vec<(i64, String)> = mail_folders::table
             .filter(mail_folders::account_id.eq(account_id))
             .select((mail_folders::id, mail_folders::provider_id))
@@ -503,7 +503,7 @@ pub fn apply_changes(
     changes: &[StateChange],
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         let folders = folder_ids(connection, account_id)?;
         let mut changed = 0;
         for change in changes {

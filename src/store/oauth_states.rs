@@ -31,7 +31,7 @@ pub fn take(
     state_hash: &str,
     now: NaiveDateTime,
 ) -> Result<Option<StateRow>, StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         let row = oauth_states::table
             .find(state_hash)
             .select(StateRow::as_select())

@@ -32,7 +32,7 @@ pub fn enqueue(
     full: bool,
     run_after: NaiveDateTime,
 ) -> Result<(), StoreError> {
-    connection.transaction(|connection| {
+    connection.write_transaction(|connection| {
         let existing: Option<(NaiveDateTime, bool)> = sync_jobs::table
             .find(account_id)
             .select((sync_jobs::run_after, sync_jobs::full_resync))

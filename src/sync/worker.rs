@@ -106,10 +106,17 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
                     sync_jobs::finish(c, &f, Some(retry_at))
                 })
                 .await?;
+            // A database failure's cause is ours and holds no mail: it goes to the log.
+            // (A provider's own text never does.)
+            let cause = match &error {
+                SyncError::Store(store) => store.to_string(),
+                _ => String::new(),
+            };
             tracing::warn!(
                 account = account_id,
                 code,
                 attempts = claimed.attempts,
+                cause,
                 "sync failed; will retry"
             );
         }

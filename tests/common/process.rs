@@ -56,6 +56,10 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
             "SYNC__GMAIL_UNITS_PER_MINUTE",
             settings.sync.gmail_units_per_minute.to_string(),
         ),
+        (
+            "SYNC__GRAPH_REQUESTS_PER_10_MIN",
+            settings.sync.graph_requests_per_10_min.to_string(),
+        ),
         ("PROVIDERS__GOOGLE__AUTH_URL", google.auth_url.clone()),
         ("PROVIDERS__GOOGLE__TOKEN_URL", google.token_url.clone()),
         ("PROVIDERS__GOOGLE__REVOKE_URL", google.revoke_url.clone()),
@@ -128,6 +132,26 @@ impl ServiceProcess {
             .find_map(|line| line.strip_prefix(&format!("{field}:")))
             .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
             .unwrap_or_else(|| panic!("{field} in /proc status"))
+    }
+
+    /// CPU time the process has used so far, user and system, in seconds
+    /// (`/proc/<pid>/stat` fields 14 and 15, in clock ticks of 1/100 s on Linux).
+    pub fn cpu_seconds(&self) -> f64 {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .expect("the process stat");
+        // The command name may hold spaces; the fields that follow its closing parenthesis do not.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        let ticks = |index: usize| -> f64 {
+            fields
+                .get(index)
+                .and_then(|v| v.parse::<f64>().ok())
+                .expect("utime and stime in /proc stat")
+        };
+        // After ')': field 3 (state) is index 0, so utime (14) and stime (15) are 11 and 12.
+        (ticks(11) + ticks(12)) / 100.0
     }
 
     /// Starts a new peak: `VmHWM` falls back to the current `VmRSS` (Linux `clear_refs` 5).

@@ -66,30 +66,15 @@ async fn main() {
         settings.sync.enabled = true;
         let dir = tempfile::tempdir().expect("a folder");
         let service = ServiceProcess::start(&settings, dir.path()).await;
-        let url = w.authorize(&user_token(7), provider).await;
-        let query = w.consent(&url, email, &[("action", "allow")]).await;
         let cpu_before = service.cpu_seconds();
         let started = Instant::now();
         // The callback, taken by the binary, starts its first sync at once.
-        let response = w
-            .http
-            .get(format!(
-                "{}/api/mailOAuth:callback?{query}",
-                service.address
-            ))
-            .send()
-            .await
-            .expect("callback");
-        let location = response.headers()["location"]
-            .to_str()
-            .expect("location")
+        let outcome = w
+            .connect_at(&service.address, &user_token(7), provider, email)
+            .await;
+        let account = common::oauth::param(&outcome, "mailAccountId")
+            .unwrap()
             .to_string();
-        let account = url::Url::parse(&location)
-            .expect("the return URL")
-            .query_pairs()
-            .find(|(k, _)| k == "mailAccountId")
-            .map(|(_, v)| v.to_string())
-            .unwrap_or_else(|| panic!("not connected: {location}"));
         // Done when the first sync has finished (lastSyncAt set), whatever the mailbox
         // holds in folders a listing leaves out.
         let stored = loop {

@@ -165,14 +165,24 @@ impl Wired {
 
     /// The whole connect flow; NocoBase's redirect parameters.
     pub async fn connect(&self, token: &str, provider: &str, email: &str) -> Vec<(String, String)> {
+        self.connect_at(&self.app.address, token, provider, email)
+            .await
+    }
+
+    /// The connect flow with the callback taken by the service at `address` (another
+    /// process on the same database, say).
+    pub async fn connect_at(
+        &self,
+        address: &str,
+        token: &str,
+        provider: &str,
+        email: &str,
+    ) -> Vec<(String, String)> {
         let url = self.authorize(token, provider).await;
         let query = self.consent(&url, email, &[("action", "allow")]).await;
         let response = self
             .http
-            .get(format!(
-                "{}/api/mailOAuth:callback?{query}",
-                self.app.address
-            ))
+            .get(format!("{address}/api/mailOAuth:callback?{query}"))
             .send()
             .await
             .expect("callback");

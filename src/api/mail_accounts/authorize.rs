@@ -73,8 +73,7 @@ fn return_url(state: &AppState, requested: Option<&str>) -> Result<String, ApiEr
     request_body = crate::api::openapi::AuthorizeValues,
     responses(
         (status = 200, description = "The provider's consent page URL, with a single-use state and PKCE", body = crate::api::openapi::DataEnvelope<AuthorizeReply>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn authorize_mail_account(

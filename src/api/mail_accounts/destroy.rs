@@ -18,8 +18,7 @@ use actix_web::web;
     params(crate::api::openapi::KeyParam),
     responses(
         (status = 200, description = "Accounts removed (the token is revoked at the provider, best effort)", body = crate::api::openapi::CountEnvelope),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn destroy_mail_account(

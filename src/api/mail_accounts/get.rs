@@ -15,8 +15,7 @@ use actix_web::web;
     params(crate::api::openapi::KeyParam),
     responses(
         (status = 200, description = "The account, or null when it is not the caller's", body = crate::api::openapi::MaybeAccount),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn get_mail_account(

@@ -14,9 +14,8 @@ use actix_web::web;
     params(crate::api::openapi::PageParams, ("scope" = Option<crate::api::openapi::AccountScope>, Query, description = "`all`: admins see every account's metadata (never mail)")),
     responses(
         (status = 200, description = "The caller's accounts", body = crate::api::openapi::ListEnvelope<AccountView>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
-        (status = 403, description = "Signed in, but not an admin", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals,
+        crate::api::openapi::AdminOnly
     )
 )]
 pub async fn list_mail_accounts(

@@ -16,9 +16,8 @@ use serde_json::{Value, json};
     request_body = Option<crate::api::openapi::SyncValues>,
     responses(
         (status = 200, description = "A sync is queued (never twice)", body = crate::api::openapi::DataEnvelope<crate::api::openapi::SyncQueued>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
         (status = 404, description = "No such row is the caller's to change", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn sync_mail_account(

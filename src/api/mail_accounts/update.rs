@@ -17,8 +17,7 @@ const VISIBILITIES: [&str; 4] = ["private", "metadata", "subject", "full"];
     request_body = crate::api::openapi::AccountValues,
     responses(
         (status = 200, description = "The account as stored (empty when it is not the caller's)", body = crate::api::openapi::DataEnvelope<Vec<AccountView>>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn update_mail_account(

@@ -64,8 +64,7 @@ fn not_found() -> ApiError {
     params(crate::api::openapi::KeyParam, ("inline" = Option<bool>, Query, description = "Show in the browser (safe types only) instead of downloading")),
     responses(
         (status = 200, description = "The bytes, with their type and a Content-Disposition file name", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        crate::api::openapi::Refusals,
         (status = 404, description = "No such attachment the caller may read", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "The provider failed or did not answer", body = crate::api::openapi::ErrorBody)
     )

@@ -63,8 +63,7 @@ fn wanted_accounts(filter: &Filter) -> Result<Option<Vec<i64>>, ApiError> {
     params(crate::api::openapi::PageParams, ("filter" = Option<String>, Query, description = "JSON, e.g. `{\"accountId\":1}`")),
     responses(
         (status = 200, description = "Folders and labels with their counts", body = crate::api::openapi::ListEnvelope<FolderView>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn list_mail_folders(

@@ -18,9 +18,8 @@ use serde_json::json;
     params(crate::api::openapi::KeysParam),
     responses(
         (status = 200, description = "Moved to the provider's trash", body = crate::api::openapi::MessagesRemoved),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
         (status = 404, description = "No such row is the caller's to change", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        crate::api::openapi::Refusals,
         (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "The provider failed or did not answer", body = crate::api::openapi::ErrorBody)
     )

@@ -46,8 +46,7 @@ fn people(all: &[ParticipantRow], role: &str) -> Vec<Value> {
     params(crate::api::openapi::KeyParam, ("blockRemoteImages" = Option<bool>, Query, description = "Remove remote images from `bodyHtml`")),
     responses(
         (status = 200, description = "The message with its sanitized body, or null when it is not visible", body = crate::api::openapi::MaybeMessage),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn get_mail_message(

@@ -54,8 +54,7 @@ pub fn utc_offset(request: &HttpRequest) -> i32 {
     params(crate::api::openapi::PageParams, crate::api::openapi::MailQueryParams),
     responses(
         (status = 200, description = "Messages the caller may see, fields hidden per the owner's visibility", body = crate::api::openapi::ListEnvelope<MessageView>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn list_mail_messages(

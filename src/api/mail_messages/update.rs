@@ -63,9 +63,8 @@ pub(super) fn failure(id: i64, error: &ApiError) -> Value {
     request_body = crate::api::openapi::MessageValues,
     responses(
         (status = 200, description = "Written to the provider first, then stored", body = crate::api::openapi::MessagesChanged),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
         (status = 404, description = "No such row is the caller's to change", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        crate::api::openapi::Refusals,
         (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "The provider failed or did not answer", body = crate::api::openapi::ErrorBody)
     )

@@ -26,8 +26,7 @@ pub fn configure(router: &mut Router) {
     params(crate::api::openapi::PageParams),
     responses(
         (status = 200, description = "The caller's scheduled, failed and unknown sends", body = crate::api::openapi::ListEnvelope<OutboxView>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn list_outbox(
@@ -64,9 +63,8 @@ pub async fn list_outbox(
     params(crate::api::openapi::KeyParam),
     responses(
         (status = 200, description = "The scheduled send is cancelled", body = crate::api::openapi::DataEnvelope<crate::api::openapi::SendCancelled>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
         (status = 404, description = "No such row is the caller's to change", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        crate::api::openapi::Refusals,
         (status = 409, description = "It is already being sent, or was sent", body = crate::api::openapi::ErrorBody)
     )
 )]

@@ -14,9 +14,8 @@ use actix_web::web;
     params(("filterByTk" = crate::api::openapi::ProviderName, Query, description = "`google` or `microsoft`")),
     responses(
         (status = 200, description = "The provider", body = crate::api::openapi::DataEnvelope<ProviderView>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
-        (status = 403, description = "Signed in, but not an admin", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals,
+        crate::api::openapi::AdminOnly
     )
 )]
 pub async fn get_mail_provider(

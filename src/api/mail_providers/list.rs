@@ -13,9 +13,8 @@ use actix_web::web;
     params(crate::api::openapi::PageParams),
     responses(
         (status = 200, description = "Both providers, configured or not", body = crate::api::openapi::ListEnvelope<ProviderView>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
-        (status = 403, description = "Signed in, but not an admin", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals,
+        crate::api::openapi::AdminOnly
     )
 )]
 pub async fn list_mail_providers(

@@ -17,9 +17,8 @@ use actix_web::web;
     request_body = Option<crate::api::openapi::ProviderValues>,
     responses(
         (status = 200, description = "Whether the provider knows this client and secret (typed values are tested before they are saved)", body = crate::api::openapi::DataEnvelope<crate::oauth::ProbeOutcome>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
-        (status = 403, description = "Signed in, but not an admin", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals,
+        crate::api::openapi::AdminOnly
     )
 )]
 pub async fn test_mail_provider(

@@ -42,9 +42,8 @@ struct Requested {
     request_body = crate::api::openapi::ProviderValues,
     responses(
         (status = 200, description = "The provider as stored; the secret is never returned", body = crate::api::openapi::DataEnvelope<Vec<ProviderView>>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
-        (status = 403, description = "Signed in, but not an admin", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals,
+        crate::api::openapi::AdminOnly
     )
 )]
 pub async fn update_mail_provider(

@@ -31,8 +31,7 @@ pub struct ThreadDetailView {
     params(crate::api::openapi::KeyParam),
     responses(
         (status = 200, description = "The thread with its messages in date order, or null", body = crate::api::openapi::MaybeThread),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn get_mail_thread(

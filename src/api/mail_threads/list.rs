@@ -69,8 +69,7 @@ pub fn summarize(
     params(crate::api::openapi::PageParams, crate::api::openapi::MailQueryParams),
     responses(
         (status = 200, description = "Conversations, filtered by their messages", body = crate::api::openapi::ListEnvelope<ThreadView>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody)
+        crate::api::openapi::Refusals
     )
 )]
 pub async fn list_mail_threads(

@@ -3,7 +3,7 @@
 //! (handlers read those field by field, to name the bad field in a 400).
 
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, IntoResponses, ToSchema};
 
 /// `{"data": […], "meta": {…}}`: a page of a `list`.
 #[derive(ToSchema)]
@@ -62,6 +62,26 @@ pub struct ErrorItem {
     pub message: String,
     /// UPPER_SNAKE, e.g. `INVALID_FILTER`, `BLOCKED_TOKEN`.
     pub code: Option<String>,
+}
+
+/// What every action may answer besides its success: bad input, and NocoBase's own
+/// "signed out" answers.
+#[derive(IntoResponses)]
+pub enum Refusals {
+    #[response(status = 400, description = "Bad input; the message names the field")]
+    BadInput(ErrorBody),
+    #[response(
+        status = 401,
+        description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)"
+    )]
+    SignedOut(ErrorBody),
+}
+
+/// The answer of an admin-only action to anyone else.
+#[derive(IntoResponses)]
+pub enum AdminOnly {
+    #[response(status = 403, description = "Signed in, but not an admin")]
+    NotAdmin(ErrorBody),
 }
 
 /// A person on a message.

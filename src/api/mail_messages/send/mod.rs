@@ -67,9 +67,8 @@ fn idempotency_key(request: &HttpRequest) -> Result<Option<String>, ApiError> {
     )),
     responses(
         (status = 200, description = "The outcome: sent, scheduled, failed or unknown", body = crate::api::openapi::DataEnvelope<crate::api::mail_outbox::OutboxView>),
-        (status = 400, description = "Bad input; the message names the field", body = crate::api::openapi::ErrorBody),
         (status = 404, description = "No such row is the caller's to change", body = crate::api::openapi::ErrorBody),
-        (status = 401, description = "Not signed in: NocoBase's own codes (EMPTY_TOKEN, INVALID_TOKEN, BLOCKED_TOKEN, EXPIRED_SESSION, …)", body = crate::api::openapi::ErrorBody),
+        crate::api::openapi::Refusals,
         (status = 413, description = "Larger than the configured limit", body = crate::api::openapi::ErrorBody),
         (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "The provider failed or did not answer", body = crate::api::openapi::ErrorBody)

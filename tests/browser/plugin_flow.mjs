@@ -15,6 +15,7 @@ import { chromium } from 'playwright-core';
 import { assert, check, failed, freePort, summary } from '../harness/checks.mjs';
 import { NocoBase, ROOT, loadSdk } from '../harness/nocobase.mjs';
 import { Services, claimsOf, emulatorEndpoints, signed } from '../harness/services.mjs';
+import { recordBlockChecks } from './record_block.mjs';
 
 const { NB_APP, SIDECAR_BIN, EMULATOR_BIN, PLUGIN_TGZ } = process.env;
 if (!NB_APP || !SIDECAR_BIN || !EMULATOR_BIN || !PLUGIN_TGZ) {
@@ -228,6 +229,8 @@ try {
     const after = (await through(nocobase, bySubject, rootToken)).body.data;
     assert(after[0].isStarred === !starredBefore, 'the list does not show the new star');
   });
+
+  await recordBlockChecks({ page, nocobase, nb, emulator, mailbox: MAILBOX, rootToken, through, shot });
 
   await check('proxy: a multipart send with an attachment streams through NocoBase', async () => {
     const accounts = await through(nocobase, 'mailAccounts:list', rootToken);

@@ -1,8 +1,10 @@
 // The plugin's client part for NocoBase's classic client (/admin): the settings page,
-// the mail page with the user's mailboxes, and the envelope in the top bar.
+// the mail page with the user's mailboxes, the envelope in the top bar, and the "Emails"
+// block that shows the mail exchanged with a record.
 import { Plugin } from '@nocobase/client';
 import { NS, resources, tval } from './locale';
 import { MailPage } from './mail/MailPage';
+import { EmailsBlockModel } from './record/EmailsBlockModel';
 import { ProviderSettings } from './settings/ProviderSettings';
 import { EmailShortcutProvider, MAIL_PATH } from './Shortcut';
 
@@ -19,6 +21,8 @@ export class PluginEmailManagerClient extends Plugin {
     });
     this.app.router.add('admin.email-manager', { path: MAIL_PATH, Component: MailPage });
     this.app.use(EmailShortcutProvider);
+    // Modern (v2) pages: listed under "Add block" → "Other blocks".
+    this.flowEngine.registerModels({ EmailsBlockModel });
   }
 }
 

@@ -7,6 +7,7 @@ import { errorText, filterParam, useMailApi } from '../api';
 import { useT } from '../locale';
 import { Compose } from './Compose';
 import { MessageView } from './MessageView';
+import { useMessageList } from './useMessageList';
 
 const PAGE_SIZE = 25;
 const ROLE_ORDER = ['inbox', 'starred', 'important', 'sent', 'drafts', 'archive', 'spam', 'trash'];
@@ -26,8 +27,6 @@ export function MailTab({ accounts }) {
   const [show, setShow] = useState('all');
   const [query, setQuery] = useState('');
   const [page, setPage] = useState(1);
-  const [list, setList] = useState({ data: [], meta: { count: 0 } });
-  const [loading, setLoading] = useState(false);
   const [openId, setOpenId] = useState(null);
   const [draft, setDraft] = useState(null);
   const ownAccountIds = useMemo(() => new Set(accounts.map((a) => a.id)), [accounts]);
@@ -42,18 +41,13 @@ export function MailTab({ accounts }) {
   }, [mail, accountId]);
   useEffect(loadFolders, [loadFolders]);
 
-  const loadMessages = useCallback(() => {
-    if (!accountId) return;
-    const conditions = [{ accountId }];
-    if (folderId && !query) conditions.push({ folderId });
-    if (show === 'unread') conditions.push({ isRead: false });
-    if (show === 'starred') conditions.push({ isStarred: true });
-    setLoading(true);
-    mail.call('mailMessages:list', {
-      params: { filter: filterParam({ $and: conditions }), page, pageSize: PAGE_SIZE, ...(query ? { q: query } : {}) },
-    }).then(setList, (error) => message.error(errorText(error))).finally(() => setLoading(false));
-  }, [mail, accountId, folderId, show, query, page]);
-  useEffect(loadMessages, [loadMessages]);
+  const conditions = [{ accountId }];
+  if (folderId && !query) conditions.push({ folderId });
+  if (show === 'unread') conditions.push({ isRead: false });
+  if (show === 'starred') conditions.push({ isStarred: true });
+  const { list, loading, reload: loadMessages } = useMessageList({
+    filter: accountId ? { $and: conditions } : null, query, page, pageSize: PAGE_SIZE,
+  });
 
   const refresh = (what) => {
     if (what === 'moved' || what === 'removed') setOpenId(null);

@@ -1,0 +1,126 @@
+// The "Emails" block, as an admin builds it on a modern (v2) page of a real NocoBase: a
+// Customers collection, a page with its table, a record popup, and the block in that popup.
+// It must list exactly the mail exchanged with the record (by address, then by domain) and
+// its "Send email" must write to the record's address. Called by plugin_flow.mjs once a
+// mailbox is connected; `env` carries that run's page, services and helpers.
+import { assert, check } from '../harness/checks.mjs';
+
+const DOMAIN = 'northwind.test';
+const CUSTOMER = `ann@${DOMAIN}`;
+
+/** Hovers the visible one of `locator`'s elements. NocoBase keeps pages it has shown
+ * mounted and hidden, and swaps elements while a page opens, so the element is looked up
+ * again on each try rather than once. */
+async function hoverVisible(locator, timeout = 30000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      await locator.filter({ visible: true }).first().hover({ timeout: 2000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+}
+
+export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox, rootToken, through, shot }) {
+  await check('record block: mail from a customer reaches the mailbox and is synced', async () => {
+    const created = await nb.request({
+      url: 'collections:create',
+      method: 'post',
+      data: {
+        name: 'customers',
+        title: 'Customers',
+        fields: [
+          { name: 'name', type: 'string', interface: 'input', uiSchema: { title: 'Name', type: 'string', 'x-component': 'Input' } },
+          { name: 'email', type: 'string', interface: 'email', uiSchema: { title: 'Email', type: 'string', 'x-component': 'Input' } },
+        ],
+      },
+    });
+    assert(created.status === 200, `collections:create ${created.status}`);
+    await nb.request({ url: 'customers:create', method: 'post', data: { name: 'Ann Northwind', email: CUSTOMER } });
+    for (const [from, subject] of [[`Ann Northwind <${CUSTOMER}>`, 'Order 1001'], [`Ann Northwind <${CUSTOMER}>`, 'Order 1002'], [`Bob Northwind <bob@${DOMAIN}>`, 'Northwind invoice']]) {
+      await emulator.control(`/users/${mailbox}/deliver`, { from, subject, text: `${subject}: details inside.` });
+    }
+    const account = (await through(nocobase, 'mailAccounts:list', rootToken)).body.data[0];
+    await through(nocobase, `mailAccounts:sync?filterByTk=${account.id}`, rootToken, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const byDomain = `mailMessages:list?filter=${encodeURIComponent(JSON.stringify({ 'participants.domain': DOMAIN }))}`;
+    const deadline = Date.now() + 60000;
+    for (;;) {
+      const listed = await through(nocobase, byDomain, rootToken);
+      if (listed.body.meta && listed.body.meta.count === 3) break;
+      if (Date.now() > deadline) throw new Error(`${JSON.stringify(listed.body.meta)} messages from ${DOMAIN} after 60 s`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+
+  const rows = page.getByTestId('record-email-row');
+  const rowTexts = async (count) => {
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid="record-email-row"]').length === n, count, { timeout: 20000 })
+      .catch(async () => { throw new Error(`${await rows.count()} rows, not ${count}: ${(await rows.allTextContents()).join(' | ')}`); });
+    return rows.allTextContents();
+  };
+
+  await check('record block: an admin adds "Emails" to a customer\'s popup and sees that customer\'s mail', async () => {
+    await page.goto(`${nocobase.url}/admin`);
+    await page.getByTestId('ui-editor-button').click({ timeout: 60000 });
+    await page.getByText('Add menu item').hover();
+    await page.getByText('Modern page (v2)').click();
+    await page.locator('.ant-modal input').first().fill('CRM');
+    await page.locator('.ant-modal').getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('menuitem', { name: 'CRM' }).click();
+    // A table of customers with a "View" action: what any CRM page in NocoBase starts with.
+    await hoverVisible(page.getByText('Add block'));
+    await page.getByRole('menuitem', { name: 'Table' }).hover();
+    await page.getByRole('menuitem', { name: 'Customers' }).click();
+    await hoverVisible(page.getByText('Fields', { exact: true }));
+    await page.getByRole('menuitem', { name: 'Name' }).click();
+    await page.getByRole('menuitem', { name: 'Email' }).click();
+    await page.keyboard.press('Escape');
+    await page.mouse.move(700, 700);
+    await hoverVisible(page.getByRole('columnheader', { name: 'Actions' }));
+    await hoverVisible(page.locator('span[aria-label="plus"].ant-dropdown-trigger'));
+    await page.getByRole('menuitem', { name: 'View' }).click();
+    await page.mouse.move(700, 700);
+    await page.getByRole('button', { name: 'View' }).first().click();
+    // The record's popup: "Add block" → "Other blocks" → "Emails".
+    const drawer = page.locator('.ant-drawer-content').last();
+    await hoverVisible(drawer.getByText('Add block'));
+    await page.getByRole('menuitem', { name: 'Emails' }).click();
+    const texts = await rowTexts(2);
+    assert(texts.every((text) => text.includes('Ann Northwind')) && texts.some((t) => t.includes('Order 1001')) && texts.some((t) => t.includes('Order 1002')),
+      `rows: ${texts.join(' | ')}`);
+  });
+
+  await check('record block: set to match the domain, it adds the colleague\'s mail', async () => {
+    await page.getByTestId('record-emails').hover();
+    await page.locator('[aria-label="flows-settings"]').last().hover();
+    await page.getByRole('menuitem', { name: 'Match mail by' }).click();
+    const dialog = page.locator('.ant-modal-content').last();
+    await dialog.getByText('The record\'s domain', { exact: false }).click();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    const texts = await rowTexts(3);
+    assert(texts.some((t) => t.includes('Northwind invoice')), `rows: ${texts.join(' | ')}`);
+    // Kept: a reload shows the same block with the same setting.
+    await page.reload();
+    await rowTexts(3);
+    await page.mouse.move(10, 700);
+    await shot(page, '7-record-emails');
+  });
+
+  await check('record block: "Send email" writes to the record\'s address', async () => {
+    await page.getByTestId('record-send-email').click();
+    const form = page.getByTestId('compose-form');
+    await form.waitFor();
+    const to = await form.locator('.ant-form-item').filter({ has: page.locator('#to') }).locator('.ant-select-selection-item').allTextContents();
+    assert(to.length === 1 && to[0] === CUSTOMER, `To: ${JSON.stringify(to)}`);
+    await form.locator('input#subject, input[id$="subject"]').first().fill('Your order');
+    await page.getByTestId('compose-text').fill('Your order ships today.');
+    await page.getByTestId('compose-send').click();
+    await page.locator('.ant-message').getByText('Sent', { exact: true }).waitFor({ timeout: 30000 });
+    const sent = await emulator.control(`/users/${mailbox}/sent`);
+    const mine = sent.map((s) => Buffer.from(s.raw, 'base64').toString('utf8')).filter((mime) => /^Subject: Your order\r?$/m.test(mime));
+    assert(mine.length === 1, `${mine.length} sent messages titled "Your order"`);
+    assert(new RegExp(`^To: .*${CUSTOMER.replace('.', '\\.')}`, 'mi').test(mine[0]), `not to the customer: ${mine[0].slice(0, 400)}`);
+  });
+}

@@ -23,6 +23,29 @@ async function hoverVisible(locator, timeout = 30000) {
   }
 }
 
+/** Hovers `trigger`, then `item` in the menu it opens; both again until the menu holds it
+ * (a page still opening can swap the trigger under the mouse). */
+async function hoverMenu(trigger, item, timeout = 30000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    try {
+      await hoverVisible(trigger, 5000);
+      await item.filter({ visible: true }).first().hover({ timeout: 2000 });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+    }
+  }
+}
+
+/** Turns NocoBase's UI editor on, unless it already is (NocoBase remembers it). */
+async function uiEditorOn(page) {
+  const button = page.getByTestId('ui-editor-button');
+  await button.waitFor({ timeout: 60000 });
+  if (!(await page.getByText('Add menu item').isVisible())) await button.click();
+  await page.getByText('Add menu item').waitFor({ timeout: 15000 });
+}
+
 export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox, rootToken, through, shot }) {
   await check('record block: mail from a customer reaches the mailbox and is synced', async () => {
     const created = await nb.request({
@@ -63,15 +86,14 @@ export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox,
 
   await check('record block: an admin adds "Emails" to a customer\'s popup and sees that customer\'s mail', async () => {
     await page.goto(`${nocobase.url}/admin`);
-    await page.getByTestId('ui-editor-button').click({ timeout: 60000 });
+    await uiEditorOn(page);
     await page.getByText('Add menu item').hover();
     await page.getByText('Modern page (v2)').click();
     await page.locator('.ant-modal input').first().fill('CRM');
     await page.locator('.ant-modal').getByRole('button', { name: 'Save' }).click();
     await page.getByRole('menuitem', { name: 'CRM' }).click();
     // A table of customers with a "View" action: what any CRM page in NocoBase starts with.
-    await hoverVisible(page.getByText('Add block'));
-    await page.getByRole('menuitem', { name: 'Table' }).hover();
+    await hoverMenu(page.getByText('Add block'), page.getByRole('menuitem', { name: 'Table' }));
     await page.getByRole('menuitem', { name: 'Customers' }).click();
     await hoverVisible(page.getByText('Fields', { exact: true }));
     await page.getByRole('menuitem', { name: 'Name' }).click();
@@ -122,5 +144,52 @@ export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox,
     const mine = sent.map((s) => Buffer.from(s.raw, 'base64').toString('utf8')).filter((mime) => /^Subject: Your order\r?$/m.test(mime));
     assert(mine.length === 1, `${mine.length} sent messages titled "Your order"`);
     assert(new RegExp(`^To: .*${CUSTOMER.replace('.', '\\.')}`, 'mi').test(mine[0]), `not to the customer: ${mine[0].slice(0, 400)}`);
+    // The sent copy joins the record's mail.
+    const byAddress = `mailMessages:list?filter=${encodeURIComponent(JSON.stringify({ 'participants.address': CUSTOMER, subject: 'Your order' }))}`;
+    const deadline = Date.now() + 30000;
+    while ((await through(nocobase, byAddress, rootToken)).body.meta.count !== 1) {
+      if (Date.now() > deadline) throw new Error('the sent message is not listed with the customer\'s mail after 30 s');
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+
+  await check('record block, classic page: the same block in a classic (v1) record popup, by address and by domain', async () => {
+    // What the block must show: the same rows mailMessages:list gives for the record.
+    const count = async (filter) => (await through(nocobase, `mailMessages:list?filter=${encodeURIComponent(JSON.stringify(filter))}`, rootToken)).body.meta.count;
+    const byAddress = await count({ 'participants.address': CUSTOMER });
+    const byDomain = await count({ 'participants.domain': DOMAIN });
+    assert(byAddress >= 2 && byDomain > byAddress, `address ${byAddress}, domain ${byDomain}`);
+    await page.goto(`${nocobase.url}/admin`);
+    await uiEditorOn(page);
+    await page.getByText('Add menu item').hover();
+    await page.getByText('Classic page (v1)').click();
+    await page.locator('.ant-modal input').first().fill('CRM classic');
+    await page.locator('.ant-modal').getByRole('button', { name: /OK|Save/ }).click();
+    await page.getByRole('menuitem', { name: 'CRM classic' }).click();
+    await hoverMenu(page.getByText('Add block'), page.getByText('Table', { exact: true }));
+    await page.getByText('Customers', { exact: true }).filter({ visible: true }).first().click();
+    await hoverVisible(page.getByText('Configure columns'));
+    await page.getByRole('menuitem', { name: 'Email' }).filter({ visible: true }).first().click();
+    await page.keyboard.press('Escape');
+    await page.mouse.move(700, 700);
+    await hoverVisible(page.getByRole('columnheader', { name: 'Actions' }));
+    await hoverVisible(page.locator('[aria-label^="designer-schema-initializer-TableV2.Column"]'));
+    await page.getByRole('menuitem', { name: 'View' }).filter({ visible: true }).first().click();
+    await page.keyboard.press('Escape');
+    await page.mouse.move(700, 700);
+    await page.getByText('View', { exact: true }).filter({ visible: true }).first().click();
+    await hoverVisible(page.locator('.ant-drawer-content').last().getByText('Add block'));
+    await page.getByRole('menuitem', { name: 'Emails' }).filter({ visible: true }).first().click();
+    // The collection's e-mail field is chosen for the admin.
+    await rowTexts(byAddress);
+    await page.getByTestId('record-emails').hover();
+    await hoverVisible(page.locator('[aria-label^="designer-schema-settings-EmailManagerEmailsBlock"]'));
+    await page.getByRole('menuitem', { name: 'Match mail by' }).click();
+    const dialog = page.locator('.ant-modal-content').filter({ visible: true }).last();
+    await dialog.getByText('The record\'s domain', { exact: false }).click();
+    await dialog.getByRole('button', { name: 'OK' }).click();
+    await rowTexts(byDomain);
+    await page.reload();
+    await rowTexts(byDomain);
   });
 }

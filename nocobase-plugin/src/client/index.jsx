@@ -4,6 +4,7 @@
 import { Plugin } from '@nocobase/client';
 import { NS, resources, tval } from './locale';
 import { MailPage } from './mail/MailPage';
+import { ClassicEmailsBlock, ClassicEmailsBlockInitializer, classicEmailsBlockSettings } from './record/ClassicEmailsBlock';
 import { EmailsBlockModel } from './record/EmailsBlockModel';
 import { ProviderSettings } from './settings/ProviderSettings';
 import { EmailShortcutProvider, MAIL_PATH } from './Shortcut';
@@ -23,6 +24,13 @@ export class PluginEmailManagerClient extends Plugin {
     this.app.use(EmailShortcutProvider);
     // Modern (v2) pages: listed under "Add block" → "Other blocks".
     this.flowEngine.registerModels({ EmailsBlockModel });
+    // Classic (v1) pages: listed in a record popup's "Add block" → "Other blocks".
+    this.app.addComponents({ EmailManagerEmailsBlock: ClassicEmailsBlock, ClassicEmailsBlockInitializer });
+    this.app.schemaSettingsManager.add(classicEmailsBlockSettings);
+    this.app.schemaInitializerManager.addItem('popup:common:addBlock', 'otherBlocks.emailManagerEmails', {
+      title: tval('Emails'),
+      Component: 'ClassicEmailsBlockInitializer',
+    });
   }
 }
 

@@ -6,9 +6,8 @@ import { BlockModel } from '@nocobase/client';
 import React, { useEffect, useState } from 'react';
 import { NS, tval } from '../locale';
 import { RecordEmails } from './RecordEmails';
+import { TEXT_INTERFACES } from './recordMatch.mjs';
 
-// Field interfaces that can hold an address, a domain or a web site.
-const TEXT_INTERFACES = ['email', 'input', 'url', 'textarea', 'phone', 'select', 'json', 'markdown'];
 
 /** Where the block stands: the popup's collection and record key, when it is in one. */
 async function popupResource(ctx) {

@@ -3,6 +3,9 @@
 // web site for a company ("https://www.acme.com/about"). These turn such a value into the
 // addresses or domains `mailMessages:list` matches through `participants.*`.
 
+/** Field interfaces that can hold an address, a domain or a web site. */
+export const TEXT_INTERFACES = ['email', 'input', 'url', 'textarea', 'phone', 'select', 'json', 'markdown'];
+
 const ADDRESS = /[^\s<>,;:"'()[\]]+@[^\s<>,;:"'()[\]]+\.[^\s<>,;:"'()[\]]+/g;
 const MAX_VALUES = 50;
 

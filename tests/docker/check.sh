@@ -50,6 +50,13 @@ for lib in $(ldd "$target/release/email-manager" 2>/dev/null | awk '/=>/ {print 
   esac
 done
 echo "ok - port $bind_port everywhere, non-root user, data on /data, libraries installed"
+# The plugin: built in the image, where install-plugin.sh looks, and run by compose.
+grep -q '^COPY docker/install-plugin.sh /usr/local/bin/install-plugin.sh$' docker/Dockerfile || fail "the image lacks install-plugin.sh"
+grep -q '^COPY --from=plugin /plugin/out/\*.tgz /usr/share/email-manager/plugin/$' docker/Dockerfile || fail "the image lacks the plugin tarball"
+grep -q '/usr/share/email-manager/plugin/\*.tgz' docker/install-plugin.sh || fail "install-plugin.sh looks elsewhere for the tarball"
+grep -q 'entrypoint: \["/usr/local/bin/install-plugin.sh"\]' docker/docker-compose.yml || fail "compose does not run install-plugin.sh"
+grep -q '^nocobase-plugin/dist-tar$' .dockerignore && grep -q 'node_modules' .dockerignore || fail ".dockerignore lets node_modules or old builds into the image"
+echo "ok - the image builds the NocoBase plugin and compose installs it before NocoBase starts"
 
 echo "-- the image's start-up, outside an image"
 data=$(mktemp -d)

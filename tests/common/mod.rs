@@ -9,6 +9,7 @@ pub mod oauth;
 pub mod process;
 pub mod stubs;
 pub mod tokens;
+pub mod truth;
 
 pub use database::{Backend, TestDb};
 

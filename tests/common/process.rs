@@ -56,6 +56,8 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
             "SYNC__GMAIL_UNITS_PER_MINUTE",
             settings.sync.gmail_units_per_minute.to_string(),
         ),
+        ("SYNC__LEASE_SECS", settings.sync.lease_secs.to_string()),
+        ("SYNC__PAGE_SIZE", settings.sync.page_size.to_string()),
         (
             "SYNC__GRAPH_REQUESTS_PER_10_MIN",
             settings.sync.graph_requests_per_10_min.to_string(),

@@ -175,8 +175,9 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_once() {
         if settled {
             break now;
         }
+        // A debug build syncs slower than a release one; the limit grows with the mailbox.
         assert!(
-            started.elapsed() < Duration::from_secs(180),
+            started.elapsed() < Duration::from_secs(120 + messages as u64 / 20),
             "stuck after the kills: {now}"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;

@@ -56,6 +56,10 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
             "SYNC__GMAIL_UNITS_PER_MINUTE",
             settings.sync.gmail_units_per_minute.to_string(),
         ),
+        (
+            "CORS__ALLOWED_ORIGINS",
+            settings.cors.allowed_origins.join(","),
+        ),
         ("SYNC__LEASE_SECS", settings.sync.lease_secs.to_string()),
         ("SYNC__PAGE_SIZE", settings.sync.page_size.to_string()),
         (
@@ -123,6 +127,11 @@ impl ServiceProcess {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The process id (a sync claim's `lease_owner` starts with it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// A line of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).

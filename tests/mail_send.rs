@@ -570,7 +570,7 @@ async fn forms_with_files_send_and_size_limits_hold() {
             ("text", None, "", b"from a form"),
             (
                 "attachments",
-                Some("../../scan.bin"),
+                Some("scan.bin"),
                 "application/octet-stream",
                 &file,
             ),
@@ -588,7 +588,7 @@ async fn forms_with_files_send_and_size_limits_hold() {
     assert_eq!(
         attached.attachment_name(),
         Some("scan.bin"),
-        "no folders in names"
+        "the uploaded file's name (a path is refused: tests/hostile_input.rs)"
     );
     assert_eq!(attached.contents(), &file[..]);
 

@@ -39,16 +39,28 @@ const MAX_PAGE: u32 = 1_000_000;
 const DEFAULT_PAGE_SIZE: u32 = 20;
 
 impl QueryParams {
-    /// Parses a raw (still percent-encoded) query string.
-    pub fn parse(query: &str) -> Self {
+    /// Parses a raw (still percent-encoded) query string. A key or value whose bytes are
+    /// not UTF-8 is a 400 naming it: decoding it with replacement characters would make
+    /// a filter silently match something else than what was asked.
+    pub fn parse(query: &str) -> Result<Self, ApiError> {
         let mut values: HashMap<String, Vec<String>> = HashMap::new();
-        for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+        for pair in query.split('&').filter(|pair| !pair.is_empty()) {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let key = decode(key).ok_or_else(|| {
+                ApiError::bad_request("INVALID_PARAMETER", "a parameter name is not valid UTF-8")
+            })?;
+            let value = decode(value).ok_or_else(|| {
+                ApiError::bad_request(
+                    "INVALID_PARAMETER",
+                    format!("{}: not valid UTF-8", base_key(&key)),
+                )
+            })?;
             values
                 .entry(base_key(&key).to_string())
                 .or_default()
-                .push(value.into_owned());
+                .push(value);
         }
-        Self { values }
+        Ok(Self { values })
     }
 
     /// Every value given for `key`.
@@ -193,6 +205,33 @@ impl QueryParams {
     }
 }
 
+/// One `application/x-www-form-urlencoded` component: `+` is a space, `%XX` a byte; None
+/// when the bytes are not UTF-8. A `%` not followed by two hex digits stays as it is, as
+/// browsers and `form_urlencoded` leave it.
+fn decode(component: &str) -> Option<String> {
+    let raw = component.as_bytes();
+    let hex = |at: usize| raw.get(at).and_then(|b| (*b as char).to_digit(16));
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut at = 0;
+    while at < raw.len() {
+        match (raw[at], hex(at + 1), hex(at + 2)) {
+            (b'%', Some(high), Some(low)) => {
+                bytes.push((high * 16 + low) as u8);
+                at += 3;
+            }
+            (b'+', _, _) => {
+                bytes.push(b' ');
+                at += 1;
+            }
+            (byte, _, _) => {
+                bytes.push(byte);
+                at += 1;
+            }
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
 /// `key[]` and `key[3]` name the same parameter as `key`.
 fn base_key(key: &str) -> &str {
     match key.find('[') {
@@ -206,7 +245,7 @@ impl FromRequest for QueryParams {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(request: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        ready(Ok(Self::parse(request.query_string())))
+        ready(Self::parse(request.query_string()))
     }
 }
 
@@ -215,10 +254,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn values_are_decoded_and_bytes_that_are_not_utf8_refused() {
+        let params = QueryParams::parse("q=caf%C3%A9+au+lait&x=100%&y=%zz&empty").unwrap();
+        assert_eq!(params.all("q"), ["café au lait"]);
+        assert_eq!(params.all("x"), ["100%"], "a stray % stays");
+        assert_eq!(params.all("y"), ["%zz"]);
+        assert_eq!(params.all("empty"), [""]);
+        let error = QueryParams::parse("filter=%7B%22subject%22%3A%22%FF%FE%22%7D").unwrap_err();
+        assert_eq!(error.message(), "filter: not valid UTF-8");
+    }
+
+    #[test]
     fn brackets_indexes_and_repeats_collect_under_one_key() {
         let params = QueryParams::parse(
             "filterByTk%5B%5D=1&filterByTk%5B%5D=2&sort[0]=-date&sort[1]=subject&page=2",
-        );
+        )
+        .unwrap();
         assert_eq!(params.all("filterByTk"), ["1", "2"]);
         assert_eq!(params.all("sort"), ["-date", "subject"]);
         assert_eq!(params.one("page").unwrap(), Some("2"));
@@ -227,21 +278,24 @@ mod tests {
     #[test]
     fn page_defaults_and_bounds() {
         assert_eq!(
-            QueryParams::parse("").page().unwrap(),
+            QueryParams::parse("").unwrap().page().unwrap(),
             Page {
                 number: 1,
                 size: 20
             }
         );
         assert_eq!(
-            QueryParams::parse("page=3&pageSize=200").page().unwrap(),
+            QueryParams::parse("page=3&pageSize=200")
+                .unwrap()
+                .page()
+                .unwrap(),
             Page {
                 number: 3,
                 size: 200
             }
         );
         for bad in ["page=0", "pageSize=0", "pageSize=201", "page=x", "page=-1"] {
-            let error = QueryParams::parse(bad).page().unwrap_err();
+            let error = QueryParams::parse(bad).unwrap().page().unwrap_err();
             assert_eq!(error.code(), "INVALID_PARAMETER", "{bad}");
         }
     }
@@ -250,6 +304,7 @@ mod tests {
     fn sort_accepts_known_fields_and_refuses_others() {
         let allowed = ["date", "subject"];
         let keys = QueryParams::parse("sort[]=-date&sort[]=subject")
+            .unwrap()
             .sort(&allowed, &[])
             .unwrap();
         assert_eq!(
@@ -270,10 +325,14 @@ mod tests {
             descending: true,
         }];
         assert_eq!(
-            QueryParams::parse("").sort(&allowed, &default).unwrap(),
+            QueryParams::parse("")
+                .unwrap()
+                .sort(&allowed, &default)
+                .unwrap(),
             default
         );
         let error = QueryParams::parse("sort=-password")
+            .unwrap()
             .sort(&allowed, &[])
             .unwrap_err();
         assert_eq!(error.code(), "INVALID_SORT");

@@ -9,7 +9,7 @@
 //! with a file name is an attachment.
 
 use super::reference::too_large;
-use super::request::{clean_content_type, clean_filename};
+use super::request::{checked_content_type, checked_filename};
 use crate::http::ApiError;
 use crate::mail::compose::FileAttachment;
 use actix_multipart::Multipart;
@@ -48,9 +48,10 @@ pub async fn read(
             bytes.extend_from_slice(&chunk);
         }
         if let Some(filename) = filename {
+            let field = format!("attachments[{}]", files.len());
             files.push(FileAttachment {
-                filename: clean_filename(&filename),
-                content_type: clean_content_type(content_type.as_deref()),
+                filename: checked_filename(&field, &filename)?,
+                content_type: checked_content_type(&field, content_type.as_deref())?,
                 content: bytes,
             });
             continue;

@@ -60,6 +60,37 @@ pub fn clean_filename(name: &str) -> String {
     }
 }
 
+/// An attachment's file name as given, checked: a path (`/` or `\`) or a control character
+/// (a line break would start a new header) is refused, naming the field; the rest is
+/// [`clean_filename`]'s.
+pub fn checked_filename(field: &str, name: &str) -> Result<String, ApiError> {
+    if name.chars().any(char::is_control) {
+        return Err(ApiError::invalid_field(
+            &format!("{field}.filename"),
+            "has line breaks or control characters",
+        ));
+    }
+    if name.contains(['/', '\\']) {
+        return Err(ApiError::invalid_field(
+            &format!("{field}.filename"),
+            "must be a file name, not a path",
+        ));
+    }
+    Ok(clean_filename(name))
+}
+
+/// An attachment's media type, checked: a control character is refused (it would end
+/// the header); anything else that is not `type/subtype` becomes a generic binary type.
+pub fn checked_content_type(field: &str, value: Option<&str>) -> Result<String, ApiError> {
+    if value.is_some_and(|v| v.chars().any(char::is_control)) {
+        return Err(ApiError::invalid_field(
+            &format!("{field}.contentType"),
+            "has line breaks or control characters",
+        ));
+    }
+    Ok(clean_content_type(value))
+}
+
 /// `type/subtype` made of token characters, else a generic binary type.
 pub fn clean_content_type(value: Option<&str>) -> String {
     let token = |s: &str| {
@@ -100,10 +131,14 @@ fn attachments(values: &Map<String, Value>) -> Result<Vec<FileAttachment>, ApiEr
                 .decode(compact.as_bytes())
                 .map_err(|_| ApiError::invalid_field(&format!("{field}.content"), "not base64"))?;
             Ok(FileAttachment {
-                filename: clean_filename(
+                filename: checked_filename(
+                    &field,
                     file.get("filename").and_then(Value::as_str).unwrap_or(""),
-                ),
-                content_type: clean_content_type(file.get("contentType").and_then(Value::as_str)),
+                )?,
+                content_type: checked_content_type(
+                    &field,
+                    file.get("contentType").and_then(Value::as_str),
+                )?,
                 content,
             })
         })
@@ -183,8 +218,12 @@ pub fn parse(values: &Map<String, Value>, limits: &SendSettings) -> Result<SendR
             ),
         ));
     }
-    let subject =
-        text(values, "subject")?.map(|s| s.replace(['\r', '\n'], " ").chars().take(2000).collect());
+    // A line break in a subject is a header injection attempt, never something typed.
+    let subject = text(values, "subject")?;
+    if subject.as_deref().is_some_and(|s| s.contains(['\r', '\n'])) {
+        return Err(ApiError::invalid_field("subject", "has line breaks"));
+    }
+    let subject = subject.map(|s| s.chars().take(2000).collect());
     let send_at = match values.get("sendAt") {
         None | Some(Value::Null) => None,
         Some(Value::String(at)) => Some(
@@ -235,7 +274,9 @@ pub fn parse(values: &Map<String, Value>, limits: &SendSettings) -> Result<SendR
 
 #[cfg(test)]
 mod tests {
-    use super::{clean_content_type, clean_filename, parse};
+    use super::{
+        checked_content_type, checked_filename, clean_content_type, clean_filename, parse,
+    };
     use crate::config::SendSettings;
     use serde_json::{Value, json};
 
@@ -295,6 +336,36 @@ mod tests {
         assert_eq!(clean_filename("../../etc/passwd"), "passwd");
         assert_eq!(clean_filename("C:\\Users\\a\\Report\r\n.pdf"), "Report.pdf");
         assert_eq!(clean_filename(".."), "attachment");
+        for (name, problem) in [
+            (
+                "../../etc/passwd",
+                "attachments[0].filename: must be a file name, not a path",
+            ),
+            (
+                "C:\\Users\\a.pdf",
+                "attachments[0].filename: must be a file name, not a path",
+            ),
+            (
+                "a\r\nContent-Type: text/html",
+                "attachments[0].filename: has line breaks or control characters",
+            ),
+        ] {
+            let error = checked_filename("attachments[0]", name).unwrap_err();
+            assert_eq!(error.message(), problem, "{name:?}");
+        }
+        assert_eq!(
+            checked_filename("f", " .hidden report.pdf ").unwrap(),
+            "hidden report.pdf"
+        );
+        assert!(checked_content_type("f", Some("text/plain\r\nX-Evil: 1")).is_err());
+        assert_eq!(
+            checked_content_type("f", Some("weird")).unwrap(),
+            "application/octet-stream"
+        );
+        assert_eq!(
+            checked_content_type("f", None).unwrap(),
+            "application/octet-stream"
+        );
         assert_eq!(clean_content_type(Some("Image/PNG")), "image/png");
         assert_eq!(
             clean_content_type(Some("text/html\r\nX: y")),

@@ -119,8 +119,11 @@ export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox,
     await page.locator('[aria-label="flows-settings"]').last().hover();
     await page.getByRole('menuitem', { name: 'Match mail by' }).click();
     const dialog = page.locator('.ant-modal-content').last();
-    await dialog.getByText('The record\'s domain', { exact: false }).click();
+    // Checked (and seen checked) before saving: a click during the dialog's opening
+    // animation can be lost.
+    await dialog.getByRole('radio', { name: /domain/ }).check();
     await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden' });
     const texts = await rowTexts(3);
     assert(texts.some((t) => t.includes('Northwind invoice')), `rows: ${texts.join(' | ')}`);
     // Kept: a reload shows the same block with the same setting.
@@ -186,8 +189,11 @@ export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox,
     await hoverVisible(page.locator('[aria-label^="designer-schema-settings-EmailManagerEmailsBlock"]'));
     await page.getByRole('menuitem', { name: 'Match mail by' }).click();
     const dialog = page.locator('.ant-modal-content').filter({ visible: true }).last();
-    await dialog.getByText('The record\'s domain', { exact: false }).click();
+    // Checked (and seen checked) before saving: a click during the dialog's opening
+    // animation can be lost.
+    await dialog.getByRole('radio', { name: /domain/ }).check();
     await dialog.getByRole('button', { name: 'OK' }).click();
+    await dialog.waitFor({ state: 'hidden' });
     await rowTexts(byDomain);
     await page.reload();
     await rowTexts(byDomain);

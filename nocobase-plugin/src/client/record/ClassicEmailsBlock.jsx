@@ -15,7 +15,7 @@ import {
 import React from 'react';
 import { NS, useT } from '../locale';
 import { RecordEmails } from './RecordEmails';
-import { TEXT_INTERFACES } from './recordMatch.mjs';
+import { PROBLEMS, fieldOptions, matchSettingsSchema } from './blockSettings';
 
 export const CLASSIC_SETTINGS = 'blockSettings:emailManagerEmails';
 
@@ -23,8 +23,8 @@ export const CLASSIC_SETTINGS = 'blockSettings:emailManagerEmails';
 export function ClassicEmailsBlock({ matchBy = 'address', field }) {
   const t = useT();
   const record = useCollectionRecordData();
-  if (!field) return <RecordEmails matchBy={matchBy} value={null} problem={t('Choose the record\'s email field in this block\'s settings.')} />;
-  if (!record) return <RecordEmails matchBy={matchBy} value={null} problem={t('Put this block in a record\'s popup or details page: it shows the mail of one record.')} />;
+  if (!field) return <RecordEmails matchBy={matchBy} value={null} problem={t(PROBLEMS.noField)} />;
+  if (!record) return <RecordEmails matchBy={matchBy} value={null} problem={t(PROBLEMS.noRecord)} />;
   return <RecordEmails matchBy={matchBy} value={record[field] === undefined ? null : record[field]} />;
 }
 
@@ -63,9 +63,6 @@ export const classicEmailsBlockSettings = new SchemaSettings({
         const schema = useFieldSchema();
         const { dn } = useDesignable();
         const collection = useCollection();
-        const options = ((collection && collection.getFields()) || [])
-          .filter((f) => TEXT_INTERFACES.includes(f.interface))
-          .map((f) => ({ value: f.name, label: `${t((f.uiSchema && f.uiSchema.title) || f.name)} (${f.name})` }));
         const current = schema['x-component-props'] || {};
         return {
           title: t('Match mail by'),
@@ -73,27 +70,7 @@ export const classicEmailsBlockSettings = new SchemaSettings({
           schema: {
             type: 'object',
             title: t('Match mail by'),
-            properties: {
-              matchBy: {
-                title: t('Match mail by'),
-                type: 'string',
-                'x-decorator': 'FormItem',
-                'x-component': 'Radio.Group',
-                enum: [
-                  { value: 'address', label: t('The record\'s email address') },
-                  { value: 'domain', label: t('The record\'s domain (all mail with that company)') },
-                ],
-              },
-              field: {
-                title: t('Field'),
-                type: 'string',
-                required: true,
-                'x-decorator': 'FormItem',
-                'x-component': options.length ? 'Select' : 'Input',
-                enum: options.length ? options : undefined,
-                description: t('The field of the record that holds its email address, web site or domain.'),
-              },
-            },
+            properties: matchSettingsSchema(t, fieldOptions(collection && collection.getFields(), t)),
           },
           onSubmit({ matchBy, field: fieldName }) {
             const props = { ...current, matchBy, field: fieldName };

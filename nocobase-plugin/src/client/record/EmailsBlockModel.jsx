@@ -6,7 +6,7 @@ import { BlockModel } from '@nocobase/client';
 import React, { useEffect, useState } from 'react';
 import { NS, tval } from '../locale';
 import { RecordEmails } from './RecordEmails';
-import { TEXT_INTERFACES } from './recordMatch.mjs';
+import { PROBLEMS, fieldOptions, matchSettingsSchema } from './blockSettings';
 
 
 /** Where the block stands: the popup's collection and record key, when it is in one. */
@@ -42,14 +42,11 @@ async function loadRecord(ctx) {
 }
 
 /** The popup collection's fields that can hold an address or a domain, for the settings. */
-async function fieldOptions(ctx) {
+async function popupFields(ctx) {
   const resource = await popupResource(ctx);
   const collection = ctx.collection || (resource && ctx.dataSourceManager
     && ctx.dataSourceManager.getCollection(resource.dataSourceKey || 'main', resource.collectionName));
-  const fields = (collection && typeof collection.getFields === 'function' && collection.getFields()) || [];
-  return fields
-    .filter((f) => TEXT_INTERFACES.includes(f.interface || (f.options && f.options.interface)))
-    .map((f) => ({ value: f.name, label: `${ctx.t((f.uiSchema && f.uiSchema.title) || f.title || f.name)} (${f.name})` }));
+  return (collection && typeof collection.getFields === 'function' && collection.getFields()) || [];
 }
 
 function EmailsBlockBody({ model, matchBy = 'address', field }) {
@@ -77,10 +74,6 @@ function EmailsBlockBody({ model, matchBy = 'address', field }) {
   return <RecordEmails matchBy={matchBy} value={state.value} problem={problem} />;
 }
 
-const PROBLEMS = {
-  noField: 'Choose the record\'s email field in this block\'s settings.',
-  noRecord: 'Put this block in a record\'s popup or details page: it shows the mail of one record.',
-};
 
 export class EmailsBlockModel extends BlockModel {
   renderComponent() {
@@ -99,29 +92,8 @@ EmailsBlockModel.registerFlow({
     match: {
       title: tval('Match mail by'),
       async uiSchema(ctx) {
-        const options = await fieldOptions(ctx);
-        return {
-          matchBy: {
-            title: ctx.t('Match mail by', { ns: NS }),
-            type: 'string',
-            'x-decorator': 'FormItem',
-            'x-component': 'Radio.Group',
-            enum: [
-              { value: 'address', label: ctx.t('The record\'s email address', { ns: NS }) },
-              { value: 'domain', label: ctx.t('The record\'s domain (all mail with that company)', { ns: NS }) },
-            ],
-          },
-          field: {
-            title: ctx.t('Field', { ns: NS }),
-            type: 'string',
-            required: true,
-            'x-decorator': 'FormItem',
-            // A collection without text fields still lets the admin name one.
-            'x-component': options.length ? 'Select' : 'Input',
-            enum: options.length ? options : undefined,
-            description: ctx.t('The field of the record that holds its email address, web site or domain.', { ns: NS }),
-          },
-        };
+        const t = (text) => ctx.t(text, { ns: NS });
+        return matchSettingsSchema(t, fieldOptions(await popupFields(ctx), t));
       },
       defaultParams: { matchBy: 'address', field: 'email' },
       handler(ctx, params) {

@@ -16,6 +16,7 @@ pub mod mail;
 pub mod microsoft;
 mod multipart;
 pub mod oauth;
+pub mod push;
 pub mod reply;
 mod server;
 pub mod world;

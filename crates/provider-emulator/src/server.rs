@@ -1,7 +1,7 @@
 //! The listener: every route of both providers and the control API on one port.
 
 use crate::world::{Provider, Shared};
-use crate::{control, google, microsoft, oauth};
+use crate::{control, google, microsoft, oauth, push};
 use actix_web::{App, HttpRequest, HttpServer, web};
 use std::net::TcpListener;
 
@@ -83,11 +83,25 @@ fn routes(config: &mut web::ServiceConfig) {
             "/microsoft/upload/{session}",
             web::put().to(microsoft::upload),
         )
-        .configure(control::configure);
+        .route(
+            "/microsoft/v1.0/subscriptions",
+            web::post().to(push::graph_subscriptions::create),
+        )
+        .route(
+            "/microsoft/v1.0/subscriptions",
+            web::get().to(push::graph_subscriptions::list),
+        )
+        .route(
+            "/microsoft/v1.0/subscriptions/{id}",
+            web::route().to(push::graph_subscriptions::one),
+        )
+        .configure(control::configure)
+        .configure(push::configure_control);
 }
 
 /// Binds `listener` and returns the server, ready to be awaited or spawned.
 pub fn serve(listener: TcpListener, world: Shared) -> std::io::Result<actix_web::dev::Server> {
+    push::spawn_delivery(world.clone());
     let data = web::Data::new(world);
     Ok(
         HttpServer::new(move || App::new().app_data(data.clone()).configure(routes))

@@ -35,6 +35,8 @@ pub enum Op {
     History,
     ThreadsList,
     ThreadsGet(String),
+    Watch,
+    Stop,
 }
 
 /// What a method needs the token's scopes to allow.
@@ -69,6 +71,8 @@ impl Op {
             Op::History => "history.list",
             Op::ThreadsList => "threads.list",
             Op::ThreadsGet(_) => "threads.get",
+            Op::Watch => "watch",
+            Op::Stop => "stop",
         }
     }
 
@@ -107,6 +111,8 @@ pub fn route(method: &str, tail: &str) -> Option<Op> {
         ("GET", ["history"]) => Op::History,
         ("GET", ["threads"]) => Op::ThreadsList,
         ("GET", ["threads", id]) => Op::ThreadsGet((*id).into()),
+        ("POST", ["watch"]) => Op::Watch,
+        ("POST", ["stop"]) => Op::Stop,
         _ => return None,
     })
 }
@@ -187,6 +193,11 @@ pub fn execute(
     let retention = world.settings.gmail_history_retention;
     if matches!(op, Op::Send) {
         return send(&mut world, email, query, body, content_type);
+    }
+    match op {
+        Op::Watch => return crate::push::gmail_watch::watch(&mut world, email, body),
+        Op::Stop => return crate::push::gmail_watch::stop(&mut world, email),
+        _ => {}
     }
     let Some(user) = world.user_mut(Provider::Google, email) else {
         return errors::error(
@@ -331,6 +342,7 @@ pub fn execute(
         },
         Op::History => history(mailbox, query),
         Op::ThreadsList => threads_list(mailbox, query),
+        Op::Watch | Op::Stop => errors::not_found(),
         Op::ThreadsGet(id) => {
             let id = match parse_id(&id) {
                 Ok(id) => id,

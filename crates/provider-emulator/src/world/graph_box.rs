@@ -233,6 +233,23 @@ impl GraphBox {
         }
     }
 
+    /// What changed after `seq`, oldest first, as change notifications name it:
+    /// `(immutable id, "created" | "updated" | "deleted")`, one entry per change.
+    pub fn changes_after(&self, seq: u64) -> Vec<(String, &'static str)> {
+        self.changes
+            .iter()
+            .filter(|change| change.seq > seq)
+            .map(|change| {
+                let kind = match self.messages.get(&change.immutable_id) {
+                    None => "deleted",
+                    Some(message) if message.version == 1 => "created",
+                    Some(_) => "updated",
+                };
+                (change.immutable_id.clone(), kind)
+            })
+            .collect()
+    }
+
     /// Makes every delta token issued so far unknown, as when the service drops sync state.
     pub fn expire_delta(&mut self) {
         self.changes.clear();

@@ -110,6 +110,8 @@ pub struct World {
     pub faults: Faults,
     /// Graph attachment upload sessions by id.
     pub uploads: HashMap<String, crate::microsoft::UploadSession>,
+    /// Graph subscriptions, Gmail watches, Pub/Sub topics and the clock offset.
+    pub push: crate::push::PushState,
 }
 
 impl World {

@@ -19,6 +19,14 @@ pub struct AppState {
     pub refresh_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// Each account's provider budget (quota units, requests in flight).
     pub budgets: crate::sync::Budgets,
+    /// Wakes this process's idle sync workers (a push queued a job).
+    pub sync_wake: tokio::sync::Notify,
+    /// Wakes the push maintenance (a mailbox connected, a lifecycle event came).
+    pub push_wake: tokio::sync::Notify,
+    /// Google's keys for Gmail push tokens.
+    pub push_keys: crate::push::oidc::KeyCache,
+    /// Live events for this process's open streams.
+    pub events: crate::events::Bus,
 }
 
 impl AppState {

@@ -360,3 +360,62 @@ async fn each_account_job_goes_to_one_worker_at_a_time(backend: Backend) {
     assert!(again.is_some(), "a released job can be claimed again");
 }
 both_backends!(one_worker, each_account_job_goes_to_one_worker_at_a_time);
+
+async fn requests_during_a_run_make_exactly_one_more_run(backend: Backend) {
+    let Some((_db, store, account)) = store_with_account(backend).await else {
+        return;
+    };
+    let running = claim(&store, account, "worker-a").await;
+    // A burst of pushes while the run is in progress.
+    for _ in 0..25 {
+        store
+            .run(move |c| sync_jobs::enqueue(c, account, false, now()))
+            .await
+            .unwrap();
+    }
+    let busy = store
+        .run(|c| sync_jobs::claim(c, "worker-b", Duration::seconds(60), now()))
+        .await
+        .unwrap();
+    assert!(busy.is_none(), "a running job is not handed out twice");
+    let f = running.clone();
+    assert!(
+        store
+            .run(move |c| sync_jobs::finish(c, &f, None))
+            .await
+            .unwrap()
+    );
+    let again = store
+        .run(|c| {
+            sync_jobs::claim(
+                c,
+                "worker-b",
+                Duration::seconds(60),
+                now() + Duration::seconds(1),
+            )
+        })
+        .await
+        .unwrap()
+        .expect("the run ends with one more run queued");
+    assert!(again.fence.revision > running.revision);
+    let f = again.fence.clone();
+    assert!(
+        store
+            .run(move |c| sync_jobs::finish(c, &f, None))
+            .await
+            .unwrap()
+    );
+    let none = store
+        .run(|c| {
+            sync_jobs::claim(
+                c,
+                "worker-c",
+                Duration::seconds(60),
+                now() + Duration::seconds(2),
+            )
+        })
+        .await
+        .unwrap();
+    assert!(none.is_none(), "the burst made one more run, not one each");
+}
+both_backends!(coalescing, requests_during_a_run_make_exactly_one_more_run);

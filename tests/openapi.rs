@@ -17,6 +17,8 @@ const PUBLIC: &[&str] = &[
     "/metrics",
     "/api/openapi.json",
     "/api/mailOAuth:callback",
+    "/api/mailWebhooks:microsoft",
+    "/api/mailWebhooks:google",
 ];
 
 async fn document() -> (common::TestApp, Value) {

@@ -4,11 +4,13 @@
 
 pub mod mail_accounts;
 pub mod mail_attachments;
+pub mod mail_events;
 pub mod mail_folders;
 pub mod mail_messages;
 pub mod mail_outbox;
 pub mod mail_providers;
 pub mod mail_threads;
+pub mod mail_webhooks;
 pub mod openapi;
 pub(crate) mod provider_failure;
 
@@ -30,6 +32,8 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     mail_outbox::configure(&mut router);
     mail_attachments::configure(&mut router);
     mail_threads::configure(&mut router);
+    mail_webhooks::configure(&mut router);
+    mail_events::configure(&mut router);
     router.into_served()
 }
 

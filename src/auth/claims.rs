@@ -62,7 +62,7 @@ impl TokenClaims {
 
     /// Reads the payload of a token without verifying it. Used only when NocoBase itself
     /// verifies the token (no local key configured).
-    pub(super) fn peek(token: &str) -> Result<Self, ApiError> {
+    pub(crate) fn peek(token: &str) -> Result<Self, ApiError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| invalid_token())?;
         if header.alg != jsonwebtoken::Algorithm::HS256 {
             return Err(invalid_token());

@@ -18,7 +18,7 @@ pub use load::{ConfigIssue, load, load_from_sources};
 pub use secret::SecretString;
 pub use settings::{
     CorsSettings, DatabaseSettings, GoogleEndpoints, LogFormat, LogSettings, MicrosoftEndpoints,
-    NocobaseSettings, ProviderEndpoints, SecuritySettings, SendSettings, ServerSettings, Settings,
-    SyncSettings,
+    NocobaseSettings, ProviderEndpoints, PushSettings, SecuritySettings, SendSettings,
+    ServerSettings, Settings, SyncSettings,
 };
 pub(crate) use validate::key_bytes as validate_key;

@@ -13,8 +13,41 @@ pub struct Settings {
     pub cors: CorsSettings,
     pub providers: ProviderEndpoints,
     pub sync: SyncSettings,
+    pub push: PushSettings,
     pub send: SendSettings,
     pub log: LogSettings,
+}
+
+/// `push.*`: providers telling us about changes (Graph change notifications, Gmail
+/// push through Cloud Pub/Sub), so new mail shows in seconds. Polling stays on.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PushSettings {
+    /// Ask the providers to push (Graph always can; Gmail when its provider has a
+    /// Pub/Sub topic). The webhooks need `server.public_url` reachable from the provider.
+    pub enabled: bool,
+    /// Accounts whose push is healthy are still polled this often, in seconds (the poll
+    /// catches what a lost notification missed).
+    pub poll_interval_secs: u64,
+    /// Lifetime asked for a Graph subscription, in seconds (Graph allows up to 10,080
+    /// minutes for mail); it is renewed when half of it is left.
+    pub graph_lifetime_secs: u64,
+    /// A Gmail watch is renewed this often, in seconds (Google asks for daily).
+    pub gmail_renew_secs: u64,
+    /// After a failed attempt to set push up, try again after this long, in seconds.
+    pub retry_secs: u64,
+}
+
+impl Default for PushSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            poll_interval_secs: 3_600,
+            graph_lifetime_secs: 3 * 24 * 3600,
+            gmail_renew_secs: 24 * 3600,
+            retry_secs: 900,
+        }
+    }
 }
 
 /// `send.*`: limits on outgoing mail.
@@ -201,6 +234,8 @@ pub struct GoogleEndpoints {
     pub userinfo_url: String,
     /// Base of `gmail/v1/...` and `batch/gmail/v1`.
     pub api_base_url: String,
+    /// Google's public keys, against which Gmail push requests' OIDC tokens are checked.
+    pub jwks_url: String,
 }
 
 impl Default for GoogleEndpoints {
@@ -211,6 +246,7 @@ impl Default for GoogleEndpoints {
             revoke_url: "https://oauth2.googleapis.com/revoke".into(),
             userinfo_url: "https://openidconnect.googleapis.com/v1/userinfo".into(),
             api_base_url: "https://gmail.googleapis.com".into(),
+            jwks_url: "https://www.googleapis.com/oauth2/v3/certs".into(),
         }
     }
 }

@@ -71,6 +71,7 @@ pub(super) fn validate(settings: &Settings) -> Vec<ConfigIssue> {
         ("providers.google.revoke_url", &google.revoke_url),
         ("providers.google.userinfo_url", &google.userinfo_url),
         ("providers.google.api_base_url", &google.api_base_url),
+        ("providers.google.jwks_url", &google.jwks_url),
         (
             "providers.microsoft.login_base_url",
             &microsoft.login_base_url,
@@ -91,6 +92,25 @@ pub(super) fn validate(settings: &Settings) -> Vec<ConfigIssue> {
         ("sync.workers", u64::from(sync.workers), 1, 64),
         ("sync.page_size", u64::from(sync.page_size), 1, 500),
         ("sync.lease_secs", sync.lease_secs, 10, 3_600),
+        (
+            "push.poll_interval_secs",
+            settings.push.poll_interval_secs,
+            5,
+            7 * 86_400,
+        ),
+        (
+            "push.graph_lifetime_secs",
+            settings.push.graph_lifetime_secs,
+            10,
+            10_080 * 60,
+        ),
+        (
+            "push.gmail_renew_secs",
+            settings.push.gmail_renew_secs,
+            10,
+            6 * 86_400,
+        ),
+        ("push.retry_secs", settings.push.retry_secs, 1, 86_400),
         (
             "sync.gmail_max_concurrent",
             u64::from(sync.gmail_max_concurrent),

@@ -82,3 +82,12 @@ pub fn send(provider: &'static str, status: &'static str) {
         1.0,
     );
 }
+
+/// One push request to a webhook, by provider and outcome (`accepted`, `refused`).
+pub fn push_notification(provider: &'static str, outcome: &'static str) {
+    registry().add(
+        "email_manager_push_notifications_total",
+        &[("provider", provider), ("outcome", outcome)],
+        1.0,
+    );
+}

@@ -46,6 +46,11 @@ pub const FAMILIES: &[(&str, &str, &str)] = &[
         "counter",
         "Messages handed to a provider, by provider and outcome.",
     ),
+    (
+        "email_manager_push_notifications_total",
+        "counter",
+        "Provider push requests to the webhooks, by provider and outcome (accepted, refused).",
+    ),
 ];
 
 type Series = BTreeMap<&'static str, BTreeMap<String, f64>>;

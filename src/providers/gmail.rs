@@ -121,6 +121,15 @@ struct Labels {
     labels: Vec<Label>,
 }
 
+/// A watch's answer: the history id it starts at and its expiry (epoch ms, as strings).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Watch {
+    #[serde(default)]
+    pub history_id: Option<String>,
+    pub expiration: String,
+}
+
 impl GmailClient {
     pub fn new(http: reqwest::Client, api_base_url: &str) -> Self {
         let root = api_base_url.trim_end_matches('/');
@@ -230,6 +239,19 @@ impl GmailClient {
             Err(ProviderError::NotFound) => Err(ProviderError::CursorExpired),
             other => other,
         }
+    }
+
+    /// Publishes the mailbox's changes to a Cloud Pub/Sub topic (for about 7 days).
+    pub async fn watch(&self, token: &str, topic: &str) -> Result<Watch, ProviderError> {
+        self.send(self.post(token, "/watch", &json!({"topicName": topic})))
+            .await
+    }
+
+    /// Stops publishing the mailbox's changes.
+    pub async fn stop(&self, token: &str) -> Result<(), ProviderError> {
+        self.answer(self.post(token, "/stop", &json!({})))
+            .await
+            .map(|_| ())
     }
 
     pub async fn modify(

@@ -67,6 +67,14 @@ pub struct DeltaPage {
     pub delta_link: Option<String>,
 }
 
+/// A Graph subscription, as created or renewed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    pub id: String,
+    pub expiration_date_time: chrono::DateTime<chrono::Utc>,
+}
+
 impl GraphClient {
     pub fn new(http: reqwest::Client, graph_base_url: &str) -> Self {
         Self {
@@ -262,6 +270,59 @@ impl GraphClient {
         self.answer(
             self.http
                 .delete(format!("{}/me/messages/{id}", self.base))
+                .bearer_auth(token),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Subscribes `notification_url` to the mailbox's message changes until `expires`;
+    /// Graph first calls the URL with a `validationToken`, which it must echo.
+    pub async fn subscribe(
+        &self,
+        token: &str,
+        notification_url: &str,
+        client_state: &str,
+        expires: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Subscription, ProviderError> {
+        self.json(
+            self.http
+                .post(format!("{}/subscriptions", self.base))
+                .bearer_auth(token)
+                .json(&json!({
+                    "changeType": "created,updated,deleted",
+                    "notificationUrl": notification_url,
+                    "lifecycleNotificationUrl": notification_url,
+                    "resource": "me/messages",
+                    "expirationDateTime": expires.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    "clientState": client_state,
+                })),
+        )
+        .await
+    }
+
+    /// Moves a subscription's expiry; `NotFound` when Graph no longer has it.
+    pub async fn renew_subscription(
+        &self,
+        token: &str,
+        id: &str,
+        expires: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Subscription, ProviderError> {
+        self.json(
+            self.http
+                .patch(format!("{}/subscriptions/{}", self.base, path_segment(id)))
+                .bearer_auth(token)
+                .json(&json!({
+                    "expirationDateTime": expires.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                })),
+        )
+        .await
+    }
+
+    pub async fn delete_subscription(&self, token: &str, id: &str) -> Result<(), ProviderError> {
+        self.answer(
+            self.http
+                .delete(format!("{}/subscriptions/{}", self.base, path_segment(id)))
                 .bearer_auth(token),
         )
         .await

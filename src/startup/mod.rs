@@ -110,10 +110,16 @@ impl Application {
             instance_id: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             refresh_locks: Default::default(),
             budgets: crate::sync::Budgets::new(&settings_sync),
+            sync_wake: Default::default(),
+            push_wake: Default::default(),
+            push_keys: Default::default(),
+            events: Default::default(),
         });
         let shared_state = state.clone();
+        crate::events::spawn_tail(state.clone());
         if state.settings.sync.enabled {
             crate::sync::spawn(state.clone());
+            crate::push::spawn(state.clone());
         }
         if state.settings.send.run_scheduled {
             crate::send::scheduler::spawn(state.clone());

@@ -1,7 +1,7 @@
 use crate::crypto::{RowIdentity, Vault};
 use crate::providers::ProviderKind;
 use crate::send::scheduler::sealed_identity;
-use crate::store::{Store, StoreError, account_tokens, mail_providers, outbox};
+use crate::store::{Store, StoreError, account_tokens, mail_providers, mail_push, outbox};
 
 /// After a key rotation (`security.previous_keys`), seals every stored secret again under
 /// the current key — client secrets, mailbox tokens, scheduled messages — so the old key
@@ -40,6 +40,7 @@ pub(super) async fn reseal_stale_secrets(
     }
     resealed += reseal_tokens(store, vault).await?;
     resealed += reseal_scheduled(store, vault).await?;
+    resealed += reseal_push_states(store, vault).await?;
     Ok(resealed)
 }
 
@@ -92,6 +93,29 @@ async fn reseal_scheduled(store: &Store, vault: &Vault) -> Result<usize, StoreEr
         };
         if store
             .run(move |c| outbox::reseal(c, id, &sealed, &fresh))
+            .await?
+        {
+            resealed += 1;
+        }
+    }
+    Ok(resealed)
+}
+
+/// Graph subscriptions' `clientState`s.
+async fn reseal_push_states(store: &Store, vault: &Vault) -> Result<usize, StoreError> {
+    let rows = store.run(mail_push::all_sealed).await?;
+    let mut resealed = 0;
+    for (account_id, sealed) in rows {
+        if !vault.is_stale(&sealed) {
+            continue;
+        }
+        let row = account_id.to_string();
+        let identity = crate::push::graph_client_state_identity(&row);
+        let Some(fresh) = refreshed(vault, &sealed, identity) else {
+            continue;
+        };
+        if store
+            .run(move |c| mail_push::reseal(c, account_id, &sealed, &fresh))
             .await?
         {
             resealed += 1;

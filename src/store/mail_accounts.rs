@@ -275,16 +275,38 @@ pub fn sync_failed(
     Ok(())
 }
 
-/// Accounts due for a sync: asked for, never synced, or last synced before `stale_before`;
-/// never those waiting for a reconnect, disabled, or with sync switched off. Their
+/// The connected accounts of a provider mailbox (several users may connect the same one).
+pub fn ids_by_address(
+    connection: &mut DbConnection,
+    provider: &str,
+    email: &str,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(mail_accounts::table
+        .filter(mail_accounts::provider.eq(provider))
+        .filter(mail_accounts::email.eq(email))
+        .filter(mail_accounts::status.ne("disconnected"))
+        .select(mail_accounts::id)
+        .load(connection)?)
+}
+
+/// Accounts due for a sync: asked for, never synced, or last synced before `stale_before`
+/// (before `push_stale_before` for those whose push is healthy at `now`); never those waiting for a reconnect, disabled, or with sync switched off. Their
 /// request flags are cleared as they are handed out.
 /// Returns `(account, full resync asked, asked at all)`.
 pub fn take_due(
     connection: &mut DbConnection,
     stale_before: NaiveDateTime,
+    push_stale_before: NaiveDateTime,
+    now: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<(i64, bool, bool)>, StoreError> {
+    use super::schema::mail_push;
     connection.write_transaction(|connection| {
+        // Accounts whose provider pushes their changes are polled only as a safety net.
+        let pushed = mail_push::table
+            .filter(mail_push::status.eq(super::mail_push::ACTIVE))
+            .filter(mail_push::expires_at.gt(now))
+            .select(mail_push::account_id);
         let due: Vec<(i64, bool, Option<NaiveDateTime>)> = mail_accounts::table
             .filter(mail_accounts::sync_enabled.eq(true))
             .filter(mail_accounts::status.eq_any(["active", "syncing", "error"]))
@@ -292,7 +314,10 @@ pub fn take_due(
                 mail_accounts::sync_requested_at
                     .is_not_null()
                     .or(mail_accounts::last_sync_at.is_null())
-                    .or(mail_accounts::last_sync_at.lt(stale_before)),
+                    .or(mail_accounts::last_sync_at.lt(push_stale_before))
+                    .or(mail_accounts::last_sync_at
+                        .lt(stale_before)
+                        .and(diesel::dsl::not(mail_accounts::id.eq_any(pushed)))),
             )
             .order(mail_accounts::sync_requested_at.desc())
             .select((

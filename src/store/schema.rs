@@ -176,6 +176,34 @@ diesel::table! {
         revision -> BigInt,
         attempts -> BigInt,
         created_at -> Timestamp,
+        rerun -> Bool,
+    }
+}
+
+diesel::table! {
+    mail_push (account_id) {
+        account_id -> BigInt,
+        provider -> Text,
+        status -> Text,
+        subscription_id -> Nullable<Text>,
+        client_state_sealed -> Nullable<Text>,
+        expires_at -> Nullable<Timestamp>,
+        next_check_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        last_push_at -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_events (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        kind -> Text,
+        data -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -221,4 +249,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_attachments,
     mail_sync_cursors,
     sync_jobs,
+    mail_push,
+    mail_events,
 );

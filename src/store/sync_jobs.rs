@@ -25,7 +25,10 @@ pub struct Claimed {
 }
 
 /// Queues a sync for an account; a job already queued or running is kept (and made a
-/// full resync if one is asked for), so there is never a duplicate.
+/// full resync if one is asked for), so there is never a duplicate. A job that is
+/// running is marked to run once more when it ends: what was asked for may have
+/// happened after the running pass looked (a push during a sync), and a burst of such
+/// requests still makes one more run, not one each.
 pub fn enqueue(
     connection: &mut DbConnection,
     account_id: i64,
@@ -33,29 +36,47 @@ pub fn enqueue(
     run_after: NaiveDateTime,
 ) -> Result<(), StoreError> {
     connection.write_transaction(|connection| {
-        let existing: Option<(NaiveDateTime, bool)> = sync_jobs::table
+        let existing: Option<(NaiveDateTime, bool, Option<String>)> = sync_jobs::table
             .find(account_id)
-            .select((sync_jobs::run_after, sync_jobs::full_resync))
+            .select((
+                sync_jobs::run_after,
+                sync_jobs::full_resync,
+                sync_jobs::lease_owner,
+            ))
             .first(connection)
             .optional()?;
         match existing {
-            Some((at, was_full)) => {
+            Some((at, was_full, owner)) => {
                 diesel::update(sync_jobs::table.find(account_id))
                     .set((
                         sync_jobs::run_after.eq(at.min(run_after)),
                         sync_jobs::full_resync.eq(was_full || full),
+                        sync_jobs::rerun.eq(owner.is_some()),
                     ))
                     .execute(connection)?;
             }
             None => {
-                diesel::insert_into(sync_jobs::table)
-                    .values((
-                        sync_jobs::account_id.eq(account_id),
-                        sync_jobs::full_resync.eq(full),
-                        sync_jobs::run_after.eq(run_after),
-                        sync_jobs::created_at.eq(run_after),
-                    ))
-                    .execute(connection)?;
+                // Another process may insert the same job between our read and this
+                // insert (PostgreSQL replicas): then there is a job, so update it. The
+                // insert runs in a savepoint so its failure leaves the transaction usable.
+                let inserted = connection.write_transaction(|connection| {
+                    diesel::insert_into(sync_jobs::table)
+                        .values((
+                            sync_jobs::account_id.eq(account_id),
+                            sync_jobs::full_resync.eq(full),
+                            sync_jobs::run_after.eq(run_after),
+                            sync_jobs::created_at.eq(run_after),
+                        ))
+                        .execute(connection)
+                });
+                match inserted {
+                    Ok(_) => {}
+                    Err(diesel::result::Error::DatabaseError(
+                        diesel::result::DatabaseErrorKind::UniqueViolation,
+                        _,
+                    )) => return enqueue(connection, account_id, full, run_after),
+                    Err(error) => return Err(error.into()),
+                }
             }
         }
         Ok(())
@@ -97,6 +118,7 @@ pub fn claim(
             sync_jobs::lease_until.eq(Some(now + lease)),
             sync_jobs::revision.eq(sync_jobs::revision + 1),
             sync_jobs::attempts.eq(sync_jobs::attempts + 1),
+            sync_jobs::rerun.eq(false),
         ))
         .execute(connection)?;
         if taken == 1 {
@@ -157,6 +179,7 @@ pub fn heartbeat(
 }
 
 /// Ends a held job: removed, or (when `retry_at` is given) released to run again then.
+/// A job asked for again while it ran (`rerun`) is released to run at once instead.
 pub fn finish(
     connection: &mut DbConnection,
     fence: &Fence,
@@ -167,7 +190,21 @@ pub fn finish(
         .filter(sync_jobs::lease_owner.eq(&fence.owner))
         .filter(sync_jobs::revision.eq(fence.revision));
     let changed = match retry_at {
-        None => diesel::delete(held).execute(connection)?,
+        None => {
+            let again = diesel::update(held.filter(sync_jobs::rerun.eq(true)))
+                .set((
+                    sync_jobs::rerun.eq(false),
+                    sync_jobs::attempts.eq(0),
+                    sync_jobs::lease_owner.eq(None::<String>),
+                    sync_jobs::lease_until.eq(None::<NaiveDateTime>),
+                ))
+                .execute(connection)?;
+            if again == 1 {
+                1
+            } else {
+                diesel::delete(held).execute(connection)?
+            }
+        }
         Some(at) => diesel::update(held)
             .set((
                 sync_jobs::run_after.eq(at),

@@ -271,6 +271,7 @@ async fn pages(
             .run(move |c| messages::store_page(c, &fence, &batch, Some(&update), at))
             .await?;
         stats.stored += stored.len();
+        run.committed(stored.len(), 0, 0).await;
         done += ids.len();
         run.progress("initial", done, Some(total)).await?;
         match list.next_page_token {
@@ -358,6 +359,7 @@ async fn incremental(
         stats.stored += stored;
         stats.changed += changed;
         stats.deleted += removed;
+        run.committed(stored, changed, removed).await;
         match history.next_page_token {
             Some(next) => page = Some(next),
             None => return Ok(()),

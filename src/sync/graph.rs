@@ -264,6 +264,7 @@ async fn folder_round(
         stats.stored += stored;
         stats.changed += changed;
         stats.deleted += deleted;
+        run.committed(stored, changed, deleted).await;
         *done += count;
         run.progress(phase, *done, Some(total)).await?;
         if finished {

@@ -90,6 +90,12 @@ impl Run<'_> {
         self.fence.account_id
     }
 
+    /// Tells the open pages what a committed page did.
+    pub async fn committed(&self, stored: usize, changed: usize, deleted: usize) {
+        crate::events::publish_changes(self.state, self.account_id(), stored, changed, deleted)
+            .await;
+    }
+
     /// Records progress and keeps the lease alive between pages.
     pub async fn progress(
         &self,
@@ -117,6 +123,7 @@ impl Run<'_> {
         if !held {
             return Err(SyncError::Fenced);
         }
+        crate::events::publish_account(self.state, self.account_id()).await;
         tracing::info!(
             account = self.account_id(),
             phase,

@@ -56,6 +56,7 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
         Err(_) => ("failed", 0),
     };
     crate::metrics::sync_run(kind.as_str(), outcome, stored);
+    let publish = !matches!(result, Err(SyncError::Fenced));
     match result {
         Ok(stats) => {
             let f = fence.clone();
@@ -121,6 +122,9 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
             );
         }
     }
+    if publish {
+        crate::events::publish_account(state, account_id).await;
+    }
     Ok(true)
 }
 
@@ -177,7 +181,10 @@ pub fn spawn(state: web::Data<AppState>) {
                     }
                 };
                 if pause > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(std::time::Duration::from_millis(pause)) => {}
+                        _ = worker.sync_wake.notified() => {}
+                    }
                 }
             }
         });

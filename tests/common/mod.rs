@@ -7,6 +7,7 @@ pub mod database;
 pub mod logs;
 pub mod oauth;
 pub mod process;
+pub mod push;
 pub mod stubs;
 pub mod tokens;
 pub mod truth;
@@ -61,6 +62,8 @@ pub fn test_settings(db: &TestDb) -> Settings {
     settings.security.encryption_key = SecretString::new(random_key());
     // Tests that sync turn it on; the others must not see background provider calls.
     settings.sync.enabled = false;
+    // Push needs a public URL the emulator can reach; the push tests set one up.
+    settings.push.enabled = false;
     // The emulator's quotas are switched off or set by each test.
     settings.sync.gmail_units_per_minute = 0;
     settings

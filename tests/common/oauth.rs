@@ -8,12 +8,13 @@ use serde_json::json;
 
 /// The NocoBase origin the tests return to.
 pub const NOCOBASE: &str = "http://nocobase.test";
-pub const REDIRECT: &str = "http://localhost:13100/api/mailOAuth:callback";
 
 pub struct Wired {
     pub app: TestApp,
     pub emulator: Emulator,
     pub http: reqwest::Client,
+    /// The OAuth redirect URI registered at the emulator (from the app's public URL).
+    pub redirect: String,
 }
 
 /// An app on `backend` whose providers point at a fresh emulator, with both providers
@@ -36,6 +37,14 @@ pub async fn wired_with(
     backend: Backend,
     tweak: impl FnOnce(&mut email_manager::config::Settings),
 ) -> Option<Wired> {
+    wired_with_emulator(backend, |settings, _| tweak(settings)).await
+}
+
+/// Like [`wired_with`]; `tweak` also gets the emulator's URL.
+pub async fn wired_with_emulator(
+    backend: Backend,
+    tweak: impl FnOnce(&mut email_manager::config::Settings, &str),
+) -> Option<Wired> {
     let db = TestDb::create(backend)?;
     let emulator = Emulator::start().expect("emulator");
     let mut settings = test_settings(&db);
@@ -48,7 +57,11 @@ pub async fn wired_with(
     settings.providers.microsoft.login_base_url = emulator.microsoft_url();
     settings.providers.microsoft.graph_base_url = emulator.microsoft_url();
     settings.cors.allowed_origins = vec![NOCOBASE.into()];
-    tweak(&mut settings);
+    tweak(&mut settings, &emulator.url);
+    let redirect = format!(
+        "{}/api/mailOAuth:callback",
+        settings.server.public_url.trim_end_matches('/')
+    );
     let app = spawn_with(db, settings).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -63,7 +76,7 @@ pub async fn wired_with(
         .expect("emulator");
     for provider in ["google", "microsoft"] {
         http.post(format!("{}/_emulator/clients", emulator.url))
-            .json(&json!({"provider": provider, "clientId": format!("{provider}-app"), "clientSecret": "app-secret-value-123", "redirectUris": [REDIRECT]}))
+            .json(&json!({"provider": provider, "clientId": format!("{provider}-app"), "clientSecret": "app-secret-value-123", "redirectUris": [redirect]}))
             .send()
             .await
             .expect("emulator");
@@ -81,6 +94,7 @@ pub async fn wired_with(
         app,
         emulator,
         http,
+        redirect,
     })
 }
 
@@ -136,7 +150,7 @@ impl Wired {
             .to_str()
             .expect("location")
             .to_string();
-        assert!(location.starts_with(REDIRECT), "{location}");
+        assert!(location.starts_with(&self.redirect), "{location}");
         location
             .split_once('?')
             .map(|(_, q)| q.to_string())

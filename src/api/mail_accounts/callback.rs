@@ -178,6 +178,7 @@ pub async fn oauth_callback(params: QueryParams, state: web::Data<AppState>) -> 
         return failed(&return_url, "SERVER_ERROR");
     }
     tracing::info!(provider = %kind, user = user_id, account = account_id, "mailbox connected");
+    crate::push::on_connect(&state, account_id, kind).await;
     back(
         &return_url,
         &[

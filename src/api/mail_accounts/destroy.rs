@@ -31,6 +31,7 @@ pub async fn destroy_mail_account(
     };
     let id = account.id;
     if let Ok(kind) = account.provider.parse::<ProviderKind>() {
+        crate::push::on_disconnect(&state, id, kind).await;
         let tokens = state.store.run(move |c| account_tokens::get(c, id)).await?;
         let refresh = tokens.and_then(|row| {
             let sealed = row.refresh_token_sealed?;

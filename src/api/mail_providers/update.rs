@@ -101,6 +101,15 @@ pub async fn update_mail_provider(
         .await?
         .ok_or_else(|| ApiError::internal(format!("provider row {kind} is missing")))?;
     tracing::info!(provider = %kind, user = %caller.user_id, fields = ?changed, "provider settings updated");
+    if changed.contains(&"pubsubTopic") {
+        // Every Gmail mailbox starts (or stops) its watch on the new topic now.
+        let now = chrono::Utc::now().naive_utc();
+        state
+            .store
+            .run(move |c| crate::store::mail_push::check_provider_by(c, kind.as_str(), now))
+            .await?;
+        state.push_wake.notify_waiters();
+    }
     Ok(Data(vec![ProviderView::from_row(row, &state)?]))
 }
 

@@ -7,8 +7,8 @@ mod shapes;
 pub use shapes::*;
 
 use crate::api::{
-    mail_accounts, mail_attachments, mail_folders, mail_messages, mail_outbox, mail_providers,
-    mail_threads,
+    mail_accounts, mail_attachments, mail_events, mail_folders, mail_messages, mail_outbox,
+    mail_providers, mail_threads, mail_webhooks,
 };
 use crate::http;
 use actix_web::HttpResponse;
@@ -22,7 +22,7 @@ use utoipa::OpenApi;
         description = "Gmail and Microsoft 365 mail beside NocoBase, in NocoBase's `resource:action` \
             conventions: every action answers GET and POST (except `mailMessages:send`, POST only), \
             parameters come in the query string the way `qs` writes them, and a JSON body is the \
-            action's `values`. Every `/api` route but `mailOAuth:callback` takes the caller's NocoBase \
+            action's `values`. Every `/api` route but `mailOAuth:callback` and the `mailWebhooks` takes the caller's NocoBase \
             token as `Authorization: Bearer`.",
         license(name = "Apache-2.0")
     ),
@@ -53,6 +53,9 @@ use utoipa::OpenApi;
         mail_attachments::download::download_attachment,
         mail_threads::list::list_mail_threads,
         mail_threads::get::get_mail_thread,
+        mail_webhooks::microsoft::microsoft_webhook,
+        mail_webhooks::google::google_webhook,
+        mail_events::stream::stream_mail_events,
     ),
     // Types named only in parameters are not collected from the paths.
     components(schemas(AccountScope, ProviderName)),
@@ -66,6 +69,8 @@ use utoipa::OpenApi;
         (name = "mailOutbox", description = "Scheduled, failed and unknown sends."),
         (name = "mailAttachments", description = "Attachment bytes, streamed from the provider."),
         (name = "mailThreads", description = "Conversations."),
+        (name = "mailWebhooks", description = "Where Graph and Gmail (through Cloud Pub/Sub) push mailbox changes; authenticated by clientState / Google's OIDC token, never by a NocoBase token."),
+        (name = "mailEvents", description = "Live updates for the caller's pages (server-sent events)."),
     )
 )]
 pub struct ApiDoc;

@@ -1,0 +1,140 @@
+//! Live events for the NocoBase pages (`GET /api/mailEvents:stream`).
+//!
+//! Whoever changes a mailbox (a sync page, a sync's progress or end) appends a row to
+//! `mail_events` ([`publish_changes`], [`publish_account`]); every process tails that table
+//! ([`spawn_tail`]) and hands new rows to its open streams through a broadcast channel.
+//! Going through the database means a page connected to one replica hears about a sync
+//! that runs on another. Rows carry ids, counts and statuses only, never mail content,
+//! and are deleted after [`KEEP`].
+
+use crate::state::AppState;
+use crate::store::{mail_accounts, mail_events};
+use actix_web::web;
+use chrono::Utc;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tokio::sync::broadcast;
+
+/// How long rows stay (a page reconnecting within this gets what it missed).
+pub const KEEP: chrono::Duration = chrono::Duration::minutes(10);
+/// How often each process looks for new rows.
+const TAIL_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// One event, as streamed.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub id: i64,
+    pub account_id: i64,
+    pub kind: String,
+    /// JSON object text.
+    pub data: String,
+}
+
+/// This process's fan-out to its open streams.
+pub struct Bus {
+    sender: broadcast::Sender<Arc<Event>>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self {
+            sender: broadcast::channel(4096).0,
+        }
+    }
+}
+
+impl Bus {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Event>> {
+        self.sender.subscribe()
+    }
+}
+
+/// Records what a sync page did to an account's messages.
+pub async fn publish_changes(
+    state: &AppState,
+    account_id: i64,
+    stored: usize,
+    changed: usize,
+    deleted: usize,
+) {
+    let rows: Vec<(&'static str, Value)> = [
+        ("message.created", stored),
+        ("message.updated", changed),
+        ("message.deleted", deleted),
+    ]
+    .into_iter()
+    .filter(|(_, count)| *count > 0)
+    .map(|(kind, count)| (kind, json!({"accountId": account_id, "count": count})))
+    .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let now = Utc::now().naive_utc();
+    let result = state
+        .store
+        .run(move |c| mail_events::append(c, account_id, &rows, now))
+        .await;
+    if let Err(error) = result {
+        tracing::debug!(account = account_id, %error, "event not recorded");
+    }
+}
+
+/// Records an account's status and sync progress as they are now.
+pub async fn publish_account(state: &AppState, account_id: i64) {
+    let now = Utc::now().naive_utc();
+    let result = state
+        .store
+        .run(move |c| {
+            let Some(account) = mail_accounts::get(c, account_id)? else {
+                return Ok(());
+            };
+            let data = json!({
+                "accountId": account_id,
+                "status": account.status,
+                "syncPhase": account.sync_phase,
+                "syncDone": account.sync_done,
+                "syncTotal": account.sync_total,
+                "lastSyncAt": account.last_sync_at.map(|t| t.and_utc().to_rfc3339()),
+                "lastErrorCode": account.last_error_code,
+            });
+            mail_events::append(c, account_id, &[("account.updated", data)], now)
+        })
+        .await;
+    if let Err(error) = result {
+        tracing::debug!(account = account_id, %error, "event not recorded");
+    }
+}
+
+/// Starts this process's tail of `mail_events`.
+pub fn spawn_tail(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        let mut last = state.store.run(mail_events::last_id).await.unwrap_or(0);
+        let mut pruned_at = std::time::Instant::now();
+        loop {
+            tokio::time::sleep(TAIL_EVERY).await;
+            let after = last;
+            match state
+                .store
+                .run(move |c| mail_events::after(c, after, 1000))
+                .await
+            {
+                Ok(events) => {
+                    for event in events {
+                        last = last.max(event.id);
+                        // No stream open is not an error.
+                        let _ = state.events.sender.send(Arc::new(event));
+                    }
+                }
+                Err(error) => tracing::debug!(%error, "event tail failed"),
+            }
+            if pruned_at.elapsed() > std::time::Duration::from_secs(60) {
+                pruned_at = std::time::Instant::now();
+                let before = Utc::now().naive_utc() - KEEP;
+                let _ = state
+                    .store
+                    .run(move |c| mail_events::prune(c, before))
+                    .await;
+            }
+        }
+    });
+}

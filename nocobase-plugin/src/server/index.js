@@ -15,7 +15,10 @@ const HOP_BY_HOP = new Set([
 // Answer headers the browser needs: the body's type and size, downloads' file names,
 // the callback's redirect, caching rules, the request id for support.
 const ANSWER_HEADERS = ['content-type', 'content-length', 'content-disposition', 'location', 'cache-control',
-  'x-request-id', 'x-content-type-options', 'content-security-policy', 'retry-after'];
+  'x-request-id', 'x-content-type-options', 'content-security-policy', 'retry-after', 'x-accel-buffering'];
+// Live event streams stay open for as long as the page does (the sidecar ends them when
+// the caller's token expires); every other request has ANSWER_TIMEOUT_MS.
+const STREAMS = new Set(['mailEvents:stream']);
 const DEFAULT_URL = 'http://127.0.0.1:13100';
 // How long a request may wait for the sidecar's first byte (downloads then stream freely).
 const ANSWER_TIMEOUT_MS = 10 * 60 * 1000;
@@ -72,7 +75,12 @@ class PluginEmailManagerServer extends Plugin {
     // A token NocoBase renewed during its check is the one to use from now on.
     const renewed = ctx.res.getHeader('x-new-token');
     if (typeof renewed === 'string' && renewed) headers.authorization = `Bearer ${renewed}`;
-    const init = { method: ctx.method, headers, redirect: 'manual', signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS) };
+    const streaming = STREAMS.has(action);
+    const stop = new AbortController();
+    // A page that goes away closes its stream to the sidecar too.
+    if (streaming) ctx.req.once('close', () => stop.abort());
+    const signal = streaming ? stop.signal : AbortSignal.timeout(ANSWER_TIMEOUT_MS);
+    const init = { method: ctx.method, headers, redirect: 'manual', signal };
     if (!['GET', 'HEAD'].includes(ctx.method)) {
       if (ctx.request.rawBody !== undefined) {
         // JSON, form and text bodies were read by NocoBase's body parser: send its bytes.
@@ -100,7 +108,16 @@ class PluginEmailManagerServer extends Plugin {
     // The sidecar may renew a token too (when it asked NocoBase itself).
     const newToken = answer.headers.get('x-new-token');
     if (newToken && !ctx.res.getHeader('x-new-token')) ctx.set('x-new-token', newToken);
-    ctx.body = answer.body ? Readable.fromWeb(answer.body) : '';
+    if (streaming) {
+      // Events must reach the page as they come: no compression buffering them, no
+      // socket timeout cutting a quiet stream.
+      ctx.compress = false;
+      ctx.req.socket.setTimeout(0);
+    }
+    const body = answer.body ? Readable.fromWeb(answer.body) : null;
+    // An aborted stream ends quietly (the page left).
+    if (body) body.on('error', () => {});
+    ctx.body = body || '';
   }
 }
 

@@ -2,7 +2,8 @@
 // provider stops accepting the grant, sync now, share, disconnect.
 import { GoogleOutlined, WindowsOutlined } from '@ant-design/icons';
 import { Alert, Button, Empty, List, Popconfirm, Progress, Select, Space, Tag, Tooltip, Typography, message } from 'antd';
-import React, { useCallback, useEffect, useState } from 'react';
+import React, { useCallback, useEffect, useRef, useState } from 'react';
+import { useMailEvents } from '../mail/useMailEvents';
 import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
 
@@ -40,13 +41,21 @@ export function AccountsTab() {
   const load = useCallback(() => mail.call('mailAccounts:list', { params: { pageSize: 200 } })
     .then((answer) => setAccounts(answer.data), (error) => message.error(errorText(error))), [mail]);
   useEffect(() => { load(); }, [load]);
-  // While a mailbox syncs, its progress is polled.
+  // Status and sync progress come as live events (a burst makes one reload); without the
+  // stream, a syncing mailbox's progress is polled.
+  const pending = useRef(null);
+  useEffect(() => () => clearTimeout(pending.current), []);
+  const live = useMailEvents(({ kind }) => {
+    if (kind !== 'account.updated' && kind !== 'resync') return;
+    clearTimeout(pending.current);
+    pending.current = setTimeout(load, 300);
+  });
   const syncing = (accounts || []).some((a) => a.status === 'syncing' || (a.sync && a.sync.phase !== 'idle'));
   useEffect(() => {
-    if (!syncing) return undefined;
+    if (!syncing || live) return undefined;
     const timer = setInterval(load, 2000);
     return () => clearInterval(timer);
-  }, [syncing, load]);
+  }, [syncing, live, load]);
 
   const act = async (key, body) => {
     setBusy(key);

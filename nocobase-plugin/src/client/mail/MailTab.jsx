@@ -2,11 +2,12 @@
 // filters, pages), the open message, and compose.
 import { EditOutlined, PaperClipOutlined, StarFilled } from '@ant-design/icons';
 import { Badge, Button, Empty, Input, List, Menu, Pagination, Segmented, Select, Space, Typography, message } from 'antd';
-import React, { useCallback, useEffect, useMemo, useState } from 'react';
+import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { errorText, filterParam, useMailApi } from '../api';
 import { useT } from '../locale';
 import { Compose } from './Compose';
 import { MessageView } from './MessageView';
+import { useMailEvents } from './useMailEvents';
 import { useMessageList } from './useMessageList';
 
 const PAGE_SIZE = 25;
@@ -47,6 +48,17 @@ export function MailTab({ accounts }) {
   if (show === 'starred') conditions.push({ isStarred: true });
   const { list, loading, reload: loadMessages } = useMessageList({
     filter: accountId ? { $and: conditions } : null, query, page, pageSize: PAGE_SIZE,
+  });
+
+  // New mail, changes made elsewhere and sync progress show without a reload; a burst of
+  // events makes one reload.
+  const pending = useRef(null);
+  useEffect(() => () => clearTimeout(pending.current), []);
+  useMailEvents(({ kind, data }) => {
+    const ours = kind.startsWith('message.') && data && data.accountId === accountId;
+    if (!ours && kind !== 'resync') return;
+    clearTimeout(pending.current);
+    pending.current = setTimeout(() => { loadMessages(); loadFolders(); }, 300);
   });
 
   const refresh = (what) => {

@@ -17,7 +17,8 @@ function ProviderCard({ provider, onSaved }) {
   const [outcome, setOutcome] = useState(null);
 
   useEffect(() => {
-    form.setFieldsValue({ clientId: provider.clientId, clientSecret: '', tenant: provider.tenant || 'common', enabled: provider.enabled });
+    form.setFieldsValue({ clientId: provider.clientId, clientSecret: '', tenant: provider.tenant || 'common', enabled: provider.enabled,
+      pubsubTopic: provider.pubsubTopic || '', pushAudience: provider.pushAudience || '' });
   }, [provider, form]);
 
   const values = () => {
@@ -27,9 +28,15 @@ function ProviderCard({ provider, onSaved }) {
     if (provider.name === 'microsoft') out.tenant = tenant;
     return out;
   };
+  // Gmail push (saved, not part of the client test); empty clears it.
+  const pushValues = () => {
+    if (provider.name !== 'google') return {};
+    const { pubsubTopic, pushAudience } = form.getFieldsValue();
+    return { pubsubTopic: (pubsubTopic || '').trim(), pushAudience: (pushAudience || '').trim() };
+  };
   const showError = (error) => {
     const field = fieldError(error);
-    if (field && ['clientId', 'clientSecret', 'tenant', 'enabled'].includes(field.field)) {
+    if (field && ['clientId', 'clientSecret', 'tenant', 'enabled', 'pubsubTopic', 'pushAudience'].includes(field.field)) {
       form.setFields([{ name: field.field, errors: [field.problem] }]);
     } else {
       message.error(errorText(error));
@@ -39,7 +46,7 @@ function ProviderCard({ provider, onSaved }) {
     setSaving(true);
     setOutcome(null);
     try {
-      const answer = await mail.call('mailProviders:update', { params: { filterByTk: provider.name }, values: values() });
+      const answer = await mail.call('mailProviders:update', { params: { filterByTk: provider.name }, values: { ...values(), ...pushValues() } });
       message.success(t('Saved'));
       onSaved(answer.data[0]);
     } catch (error) {
@@ -93,6 +100,17 @@ function ProviderCard({ provider, onSaved }) {
           <Form.Item name="tenant" label={t('Tenant')} extra={t('common, organizations, consumers, or your directory (tenant) ID')}>
             <AutoComplete options={TENANTS.map((value) => ({ value }))} />
           </Form.Item>
+        )}
+        {provider.name === 'google' && (
+          <>
+            <Form.Item name="pubsubTopic" label={t('Pub/Sub topic (optional)')}
+              extra={t('projects/<project>/topics/<topic>: Gmail then pushes new mail in seconds instead of waiting for the next poll. See the push guide.')}>
+              <Input autoComplete="off" placeholder="projects/my-project/topics/gmail-changes" />
+            </Form.Item>
+            <Form.Item name="pushAudience" label={t('Push audience')} extra={t('The audience of the push subscription\'s authentication; empty means the webhook URL.')}>
+              <Input autoComplete="off" />
+            </Form.Item>
+          </>
         )}
         <Form.Item name="enabled" label={t('Enabled')} valuePropName="checked">
           <Switch />

@@ -230,6 +230,35 @@ try {
     assert(after[0].isStarred === !starredBefore, 'the list does not show the new star');
   });
 
+  await check('live: pushed mail appears on the open mail page without a reload', async () => {
+    // The admin's Pub/Sub set-up: the topic pushes to the webhook, through NocoBase.
+    const topic = 'projects/e2e/topics/gmail-changes';
+    await emulator.control('/pubsub/subscriptions', { topic, pushEndpoint: `${nocobase.url}/api/mailWebhooks:google`, audience: 'nocobase-e2e' });
+    const saved = await through(nocobase, 'mailProviders:update?filterByTk=google', rootToken, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pubsubTopic: topic, pushAudience: 'nocobase-e2e' }),
+    });
+    assert(saved.status === 200, `saving the topic: ${saved.status}`);
+    const deadline = Date.now() + 20000;
+    while (!(await emulator.control('/push')).gmailWatches.some((w) => w.email === MAILBOX)) {
+      if (Date.now() > deadline) throw new Error('the mailbox never watched the topic');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const subject = `Live from the emulator ${Date.now()}`;
+    const before = await page.getByTestId('message-row').count();
+    await emulator.control(`/users/${MAILBOX}/deliver`, { from: 'Carol Client <carol@client.example>', subject, text: 'pushed' });
+    // The poll is an hour away and nobody reloads: the push wakes the sync, the event
+    // stream tells the page.
+    await page.getByTestId('message-row').filter({ hasText: subject }).waitFor({ timeout: 15000 });
+    const pushes = (await emulator.control('/push')).deliveries.filter((d) => d.kind === 'gmail.push' && d.email === MAILBOX);
+    assert(pushes.length > 0 && pushes.every((d) => d.status === 204), `pushes: ${JSON.stringify(pushes)}`);
+    assert((await page.getByTestId('message-row').count()) >= Math.min(before + 1, 25), 'the list did not grow');
+    await shot(page, '5-live');
+    // The accounts page says the mailbox is live (pushed), not polled.
+    await page.getByRole('tab', { name: 'My mail accounts' }).click();
+    await page.getByTestId(`account-${MAILBOX}`).getByTestId('account-push').getByText('Live').waitFor({ timeout: 15000 });
+    await page.getByRole('tab', { name: 'Mail', exact: true }).click();
+  });
+
   await recordBlockChecks({ page, nocobase, nb, emulator, mailbox: MAILBOX, rootToken, through, shot });
 
   await check('proxy: a multipart send with an attachment streams through NocoBase', async () => {

@@ -48,6 +48,12 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
             settings.send.run_scheduled.to_string(),
         ),
         ("SYNC__ENABLED", settings.sync.enabled.to_string()),
+        ("PUSH__ENABLED", settings.push.enabled.to_string()),
+        (
+            "PUSH__POLL_INTERVAL_SECS",
+            settings.push.poll_interval_secs.to_string(),
+        ),
+        ("PROVIDERS__GOOGLE__JWKS_URL", google.jwks_url.clone()),
         (
             "SYNC__INTERVAL_SECS",
             settings.sync.interval_secs.to_string(),

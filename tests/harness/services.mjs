@@ -90,6 +90,7 @@ export function emulatorEndpoints(emu) {
     EMAIL_MANAGER__PROVIDERS__GOOGLE__REVOKE_URL: `${emu}/google/revoke`,
     EMAIL_MANAGER__PROVIDERS__GOOGLE__USERINFO_URL: `${emu}/google/v1/userinfo`,
     EMAIL_MANAGER__PROVIDERS__GOOGLE__API_BASE_URL: `${emu}/google`,
+    EMAIL_MANAGER__PROVIDERS__GOOGLE__JWKS_URL: `${emu}/google/oauth2/v3/certs`,
     EMAIL_MANAGER__PROVIDERS__MICROSOFT__LOGIN_BASE_URL: `${emu}/microsoft`,
     EMAIL_MANAGER__PROVIDERS__MICROSOFT__GRAPH_BASE_URL: `${emu}/microsoft`,
   };

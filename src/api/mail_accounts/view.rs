@@ -30,6 +30,9 @@ pub struct AccountView {
     pub message_count: i64,
     pub unread_count: i64,
     pub created_at: String,
+    /// The provider's push for this mailbox; null until it was first looked at.
+    #[schema(value_type = Option<crate::api::openapi::PushState>)]
+    pub push: Option<Value>,
 }
 
 impl From<AccountRow> for AccountView {
@@ -56,6 +59,7 @@ impl From<AccountRow> for AccountView {
             message_count: 0,
             unread_count: 0,
             created_at: rfc3339(row.created_at),
+            push: None,
         }
     }
 }
@@ -83,16 +87,27 @@ pub async fn views(state: &AppState, rows: Vec<AccountRow>) -> Result<Vec<Accoun
         .store
         .run(move |c| {
             ids.iter()
-                .map(|id| crate::store::messages::counts(c, *id))
-                .collect::<Result<Vec<_>, _>>()
+                .map(|id| {
+                    let counts = crate::store::messages::counts(c, *id)?;
+                    Ok((counts, crate::store::mail_push::get(c, *id)?))
+                })
+                .collect::<Result<Vec<_>, crate::store::StoreError>>()
         })
         .await?;
     Ok(rows
         .into_iter()
         .zip(counts)
-        .map(|(row, (total, unread))| AccountView {
+        .map(|(row, ((total, unread), push))| AccountView {
             message_count: total,
             unread_count: unread,
+            push: push.map(|push| {
+                json!({
+                    "status": push.status,
+                    "lastError": push.last_error,
+                    "lastPushAt": push.last_push_at.map(rfc3339),
+                    "expiresAt": push.expires_at.map(rfc3339),
+                })
+            }),
             ..AccountView::from(row)
         })
         .collect())

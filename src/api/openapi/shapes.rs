@@ -100,6 +100,20 @@ pub struct SyncProgress {
     pub total: Option<i64>,
 }
 
+/// Whether the provider pushes this mailbox's changes (else it is polled).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct PushState {
+    /// `active` (push arrives), `pending` (being set up), `failed` (see `lastError`;
+    /// retried later) or `off` (not configured for this provider).
+    pub status: String,
+    pub last_error: Option<String>,
+    /// When the provider last pushed a change.
+    pub last_push_at: Option<String>,
+    /// When the subscription or watch lapses unless renewed.
+    pub expires_at: Option<String>,
+}
+
 /// Why an account's last sync failed.
 #[derive(ToSchema)]
 pub struct LastError {

@@ -31,6 +31,19 @@ function useConnectOutcome() {
   return outcome;
 }
 
+/** Whether new mail is pushed (seconds) or polled (minutes), and why not pushed. */
+function PushTag({ push, t }) {
+  if (!push || push.status === 'off' || push.status === 'pending') return null;
+  if (push.status === 'active') {
+    return <Tooltip title={t('The provider tells us about new mail as it arrives.')}><Tag color="cyan" data-testid="account-push">{t('Live')}</Tag></Tooltip>;
+  }
+  return (
+    <Tooltip title={`${t('New mail is checked for every few minutes: push could not be set up.')} ${push.lastError || ''}`}>
+      <Tag data-testid="account-push">{t('Polling')}</Tag>
+    </Tooltip>
+  );
+}
+
 export function AccountsTab() {
   const t = useT();
   const mail = useMailApi();
@@ -121,7 +134,7 @@ export function AccountsTab() {
               >
                 <List.Item.Meta
                   avatar={account.provider === 'google' ? <GoogleOutlined style={{ fontSize: 24 }} /> : <WindowsOutlined style={{ fontSize: 24 }} />}
-                  title={<Space>{account.email}<Tag color={STATUS_COLORS[account.status]} data-testid="account-status">{t(`status.${account.status}`)}</Tag></Space>}
+                  title={<Space>{account.email}<Tag color={STATUS_COLORS[account.status]} data-testid="account-status">{t(`status.${account.status}`)}</Tag><PushTag push={account.push} t={t} /></Space>}
                   description={
                     <div>
                       <Typography.Text type="secondary">

@@ -419,3 +419,86 @@ async fn requests_during_a_run_make_exactly_one_more_run(backend: Backend) {
     assert!(none.is_none(), "the burst made one more run, not one each");
 }
 both_backends!(coalescing, requests_during_a_run_make_exactly_one_more_run);
+
+async fn a_mailbox_whose_push_works_is_polled_less_often(backend: Backend) {
+    use email_manager::store::mail_push::{self, PushUpdate};
+    let Some((_db, store, account)) = store_with_account(backend).await else {
+        return;
+    };
+    let synced = now() - Duration::minutes(10);
+    store
+        .run(move |c| mail_accounts::sync_succeeded(c, account, synced))
+        .await
+        .unwrap();
+    // Polled every 5 minutes, or hourly when pushed: ten minutes after its last sync.
+    let due = |store: Store| async move {
+        let at = now();
+        store
+            .run(move |c| {
+                mail_accounts::take_due(
+                    c,
+                    at - Duration::minutes(5),
+                    at - Duration::hours(1),
+                    at,
+                    10,
+                )
+            })
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(id, ..)| id)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        due(store.clone()).await,
+        [account],
+        "no push: due after 5 minutes"
+    );
+    store
+        .run(move |c| mail_accounts::sync_succeeded(c, account, synced))
+        .await
+        .unwrap();
+    let update = PushUpdate {
+        status: mail_push::ACTIVE,
+        subscription_id: Some("sub-1".into()),
+        client_state_sealed: None,
+        expires_at: Some(now() + Duration::days(2)),
+        next_check_at: now() + Duration::days(1),
+        last_error: None,
+    };
+    let again = update.clone();
+    store
+        .run(move |c| {
+            mail_push::ensure(c, account, "google", now())?;
+            mail_push::claim_due(c, "me", now(), Duration::seconds(60), 10)?;
+            mail_push::save(c, account, "me", &update, now())
+        })
+        .await
+        .unwrap();
+    assert!(
+        due(store.clone()).await.is_empty(),
+        "pushed: not due before an hour"
+    );
+    // A lapsed subscription is not healthy push: back to the normal interval.
+    store
+        .run(move |c| {
+            let lapsed = PushUpdate {
+                expires_at: Some(now() - Duration::minutes(1)),
+                ..again
+            };
+            mail_push::ensure(c, account, "google", now())?;
+            mail_push::claim_due(c, "me", now(), Duration::seconds(60), 10)?;
+            mail_push::save(c, account, "me", &lapsed, now())
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        due(store.clone()).await,
+        [account],
+        "lapsed push: due after 5 minutes"
+    );
+}
+both_backends!(
+    push_polling,
+    a_mailbox_whose_push_works_is_polled_less_often
+);

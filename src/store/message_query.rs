@@ -134,21 +134,29 @@ macro_rules! participant_in {
                 ),
             ),
             // One subquery, so the database can start from the few matching participants
-            // (a semi-join) rather than test every visible message: Bcc rows count only
-            // where the participant's message is in one of the caller's own mailboxes.
+            // (a semi-join) rather than test every visible message. Bcc rows count only
+            // where the participant's message is in one of the caller's own mailboxes;
+            // only they look at their message (the OR stops at a non-Bcc role), so the
+            // rest is read off the (domain | address, role, message_id) index alone.
             None => Box::new(
                 mail_messages::id.eq_any(
                     mail_participants::table
-                        .inner_join(
-                            PARTICIPANT_MESSAGE.on(PARTICIPANT_MESSAGE
-                                .field(mail_messages::id)
-                                .eq(mail_participants::message_id)),
-                        )
                         .filter($matches)
                         .filter(
-                            mail_participants::role.ne("bcc").or(PARTICIPANT_MESSAGE
-                                .field(mail_messages::account_id)
-                                .eq_any($owned.to_vec())),
+                            mail_participants::role.ne("bcc").or(diesel::dsl::exists(
+                                PARTICIPANT_MESSAGE
+                                    .filter(
+                                        PARTICIPANT_MESSAGE
+                                            .field(mail_messages::id)
+                                            .eq(mail_participants::message_id),
+                                    )
+                                    .filter(
+                                        PARTICIPANT_MESSAGE
+                                            .field(mail_messages::account_id)
+                                            .eq_any($owned.to_vec()),
+                                    )
+                                    .select(PARTICIPANT_MESSAGE.field(mail_messages::id)),
+                            )),
                         )
                         .select(mail_participants::message_id),
                 ),

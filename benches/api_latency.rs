@@ -10,22 +10,18 @@
 //! Needs `wrk` (Debian's package). The service and wrk share the machine's cores.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // a benchmark stops loudly
 
+#[path = "support/args.rs"]
+mod args;
 #[path = "../tests/common/mod.rs"]
 mod common;
 #[path = "support/million.rs"]
 mod million;
 
+use args::arg;
 use common::process::ServiceProcess;
 use common::tokens::user_token;
 use email_manager::config::{DatabaseKind, Settings};
 use std::process::Command;
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|at| args.get(at + 1).cloned())
-}
 
 /// `wrk`'s summary: p50 and p99 latency in ms, requests per second, non-2xx answers.
 fn run_wrk(url: &str, token: &str, connections: u32, secs: u32) -> (f64, f64, f64, u64) {

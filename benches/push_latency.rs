@@ -9,21 +9,17 @@
 //! The service runs in this process (release build), beside the emulator.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // a benchmark stops loudly
 
+#[path = "support/args.rs"]
+mod args;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use args::arg;
 use common::Backend;
 use common::push::{push_wired, subscriptions_of, wait_push, watch_of};
 use common::tokens::user_token;
 use serde_json::json;
 use std::time::{Duration, Instant};
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|at| args.get(at + 1).cloned())
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;

@@ -10,21 +10,17 @@
 //! PostgreSQL needs EMAIL_MANAGER_TEST_POSTGRES_URL, as the tests do.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // a benchmark stops loudly
 
+#[path = "support/args.rs"]
+mod args;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
+use args::arg;
 use common::Backend;
 use common::oauth::wired_with;
 use common::process::ServiceProcess;
 use common::tokens::user_token;
 use std::time::{Duration, Instant};
-
-fn arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|at| args.get(at + 1).cloned())
-}
 
 #[tokio::main]
 async fn main() {

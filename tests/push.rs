@@ -153,8 +153,20 @@ async fn forged_pushes_are_refused_and_change_nothing(backend: Backend) {
         subscriptions_of(s, outlook).len() == 1 && watch_of(s, gmail).is_some()
     })
     .await;
-    // Let the initial runs finish so their jobs are gone.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // Wait for the initial runs (and any pushes they caused) to end: no job left.
+    let started = Instant::now();
+    while !w
+        .app
+        .db
+        .query_texts("SELECT CAST(account_id AS TEXT) AS value FROM sync_jobs")
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the initial syncs never ended"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_untouched(&w);
     let subscription = subscriptions_of(&state, outlook)[0]["id"]
         .as_str()

@@ -111,26 +111,20 @@ pub async fn verify(
     validation.leeway = 30;
     jsonwebtoken::decode::<PushClaims>(token, &key, &validation)
         .map(|data| data.claims)
-        .map_err(|e| Refused::Invalid(e.kind_description()))
+        .map_err(|e| Refused::Invalid(kind_description(&e)))
 }
 
-trait KindDescription {
-    fn kind_description(&self) -> String;
-}
-
-impl KindDescription for jsonwebtoken::errors::Error {
-    /// The failure's kind only (the error's text may quote the token).
-    fn kind_description(&self) -> String {
-        use jsonwebtoken::errors::ErrorKind as K;
-        match self.kind() {
-            K::ExpiredSignature => "expired",
-            K::InvalidAudience => "wrong audience",
-            K::InvalidIssuer => "wrong issuer",
-            K::InvalidSignature => "bad signature",
-            K::ImmatureSignature => "not valid yet",
-            K::MissingRequiredClaim(_) => "missing claim",
-            _ => "invalid",
-        }
-        .into()
+/// The failure's kind only (the error's text may quote the token).
+fn kind_description(error: &jsonwebtoken::errors::Error) -> String {
+    use jsonwebtoken::errors::ErrorKind as K;
+    match error.kind() {
+        K::ExpiredSignature => "expired",
+        K::InvalidAudience => "wrong audience",
+        K::InvalidIssuer => "wrong issuer",
+        K::InvalidSignature => "bad signature",
+        K::ImmatureSignature => "not valid yet",
+        K::MissingRequiredClaim(_) => "missing claim",
+        _ => "invalid",
     }
+    .into()
 }

@@ -216,10 +216,13 @@ pub async fn one(
     let now = push.now_ms();
     let reply = match request.method().as_str() {
         "GET" => owned(push, &email, &id).map(|s| Reply::ok(view(s))),
-        "DELETE" => owned(push, &email, &id).map(|_| ()).map(|()| {
-            push.graph.remove(id.as_str());
-            Reply::empty(204)
-        }),
+        "DELETE" => match owned(push, &email, &id) {
+            Ok(_) => {
+                push.graph.remove(id.as_str());
+                Ok(Reply::empty(204))
+            }
+            Err(reply) => Err(reply),
+        },
         "PATCH" => serde_json::from_slice::<Value>(&body)
             .map_err(|_| errors::bad_request("Invalid request body."))
             .and_then(|body| parse_expiry(&body, now))

@@ -324,12 +324,11 @@ fn raw_from_answer(answer: RawAnswer) -> Result<RawMessage, ProviderError> {
     })
 }
 
+/// Where `needle` next occurs in `haystack` at or after `from`. A substring search, not
+/// a comparison at every offset: a batch answer of 50 messages is megabytes, and the
+/// byte-by-byte version was a quarter of the sync's CPU time.
 fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    memchr::memmem::find(haystack.get(from..)?, needle).map(|p| p + from)
 }
 
 /// Splits a `multipart/mixed` body into its parts (each without its boundary lines).

@@ -4,7 +4,7 @@
 //! longer there is deleted.
 
 use super::retry::{call, call_costing};
-use super::{Run, Stats, SyncError};
+use super::{PageWrite, Run, Stats, SyncError, landed, write_page};
 use crate::mail::parse;
 use crate::providers::ProviderError;
 use crate::providers::gmail::{GmailClient, RawMessage, folders_from_labels};
@@ -244,6 +244,11 @@ async fn pages(
     let query = super::window_start(run.state).map(|since| format!("after:{}", since.timestamp()));
     let mut done = 0;
     run.progress("initial", done, Some(total)).await?;
+    // While one page is written, the next is listed, fetched and parsed: the database and
+    // the network and parsing overlap instead of taking turns. Pages still commit in
+    // order (a write is awaited before the next one starts), so a resume point never
+    // runs ahead of what is stored.
+    let mut writing: Option<(PageWrite<Vec<i64>>, usize)> = None;
     loop {
         let (token, q) = (page.clone(), query.clone());
         let list = call(run, "messages.list", |t| {
@@ -256,6 +261,9 @@ async fn pages(
             seen.extend(ids.iter().cloned());
         }
         let batch = fetch_all(run, client, ids.clone()).await?;
+        if let Some((write, count)) = writing.take() {
+            finish_page(run, stats, write, count, &mut done, total).await?;
+        }
         let update = CursorUpdate {
             scope: SCOPE.into(),
             cursor: None,
@@ -265,20 +273,35 @@ async fn pages(
             }),
         };
         let (fence, at) = (run.fence.clone(), now());
-        let stored = run
-            .state
-            .store
-            .run(move |c| messages::store_page(c, &fence, &batch, Some(&update), at))
-            .await?;
-        stats.stored += stored.len();
-        run.committed(stored.len(), 0, 0).await;
-        done += ids.len();
-        run.progress("initial", done, Some(total)).await?;
+        let write = write_page(run.state, move |c| {
+            messages::store_page(c, &fence, &batch, Some(&update), at)
+        });
+        writing = Some((write, ids.len()));
         match list.next_page_token {
             Some(next) => page = Some(next),
-            None => return Ok(()),
+            None => break,
         }
     }
+    if let Some((write, count)) = writing {
+        finish_page(run, stats, write, count, &mut done, total).await?;
+    }
+    Ok(())
+}
+
+/// Waits for a page's write and reports it.
+async fn finish_page(
+    run: &Run<'_>,
+    stats: &mut Stats,
+    write: PageWrite<Vec<i64>>,
+    count: usize,
+    done: &mut usize,
+    total: u64,
+) -> Result<(), SyncError> {
+    let stored = landed(write).await?;
+    stats.stored += stored.len();
+    run.committed(stored.len(), 0, 0).await;
+    *done += count;
+    run.progress("initial", *done, Some(total)).await
 }
 
 /// History from `start`: added messages fetched, deleted ones removed, label changes

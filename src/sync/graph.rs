@@ -5,7 +5,7 @@
 //! knows restarts that folder's round, deleting what the fresh round does not list.
 
 use super::retry::call;
-use super::{Run, Stats, SyncError};
+use super::{PageWrite, Run, Stats, SyncError, landed, write_page};
 use crate::mail::parse;
 use crate::providers::ProviderError;
 use crate::providers::graph::{DeltaPage, GraphClient};
@@ -177,6 +177,9 @@ async fn folder_round(
     let mut seen: Option<Vec<String>> = fresh.then(Vec::new);
     let mut link = cursor.resume.clone().or(cursor.cursor.clone());
     let since = super::window_start(run.state);
+    // While one page is written, the next is fetched and parsed (see gmail::pages); pages
+    // commit in order, each write awaited before the next starts.
+    let mut writing: Option<(FolderWrite, usize)> = None;
     loop {
         let page: DeltaPage = match link.clone() {
             Some(link) => {
@@ -218,6 +221,9 @@ async fn folder_round(
         let changes: Vec<StateChange> = old.iter().map(|item| state_of(item, folder)).collect();
         let mut removed = page.removed.clone();
         let finished = page.delta_link.is_some();
+        if let Some((write, count)) = writing.take() {
+            finish_page(run, stats, write, count, done, phase, total).await?;
+        }
         if finished && let Some(seen) = seen.take() {
             // A fresh round lists the whole folder: what it did not list has left it.
             let folder_id = folder.to_string();
@@ -243,35 +249,41 @@ async fn folder_round(
             },
         };
         let (fence, at, folder_id) = (run.fence.clone(), now(), folder.to_string());
-        let count = ids.len();
-        let (stored, changed, deleted) = run
-            .state
-            .store
-            .run(move |c| {
-                let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
-                let changed = messages::apply_states(c, &fence, &changes, None, at)?;
-                let deleted = messages::remove_from_folder(
-                    c,
-                    &fence,
-                    &folder_id,
-                    &removed,
-                    Some(&update),
-                    at,
-                )?;
-                Ok((stored, changed, deleted))
-            })
-            .await?;
-        stats.stored += stored;
-        stats.changed += changed;
-        stats.deleted += deleted;
-        run.committed(stored, changed, deleted).await;
-        *done += count;
-        run.progress(phase, *done, Some(total)).await?;
+        let write = write_page(run.state, move |c| {
+            let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
+            let changed = messages::apply_states(c, &fence, &changes, None, at)?;
+            let deleted =
+                messages::remove_from_folder(c, &fence, &folder_id, &removed, Some(&update), at)?;
+            Ok((stored, changed, deleted))
+        });
         if finished {
-            return Ok(());
+            return finish_page(run, stats, write, ids.len(), done, phase, total).await;
         }
+        writing = Some((write, ids.len()));
         link = page.next_link;
     }
+}
+
+/// A page's write: messages stored, states changed, messages removed.
+type FolderWrite = PageWrite<(usize, usize, usize)>;
+
+/// Waits for a page's write and reports it.
+async fn finish_page(
+    run: &Run<'_>,
+    stats: &mut Stats,
+    write: FolderWrite,
+    count: usize,
+    done: &mut usize,
+    phase: &'static str,
+    total: u64,
+) -> Result<(), SyncError> {
+    let (stored, changed, deleted) = landed(write).await?;
+    stats.stored += stored;
+    stats.changed += changed;
+    stats.deleted += deleted;
+    run.committed(stored, changed, deleted).await;
+    *done += count;
+    run.progress(phase, *done, Some(total)).await
 }
 
 /// Provider ids of the messages stored in one folder.

@@ -17,7 +17,7 @@ mod scheduler;
 mod worker;
 
 pub use budget::{Budgets, gmail_units};
-pub use scheduler::schedule_due;
+pub use scheduler::{schedule_due, start_soon};
 pub use worker::{run_one, spawn};
 
 use crate::oauth::tokens::AccessError;
@@ -75,6 +75,26 @@ impl From<CallError> for SyncError {
             CallError::Access(error) => SyncError::Access(error),
         }
     }
+}
+
+/// A page's write handed to the database. It commits (or fails on the fence) whether or
+/// not it is awaited; the engines await each before starting the next, so pages commit
+/// in order while the next page is fetched.
+pub(crate) type PageWrite<T> = tokio::task::JoinHandle<Result<T, StoreError>>;
+
+/// Starts a page's write on the store's blocking pool.
+pub(crate) fn write_page<T, F>(state: &AppState, work: F) -> PageWrite<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut crate::store::DbConnection) -> Result<T, StoreError> + Send + 'static,
+{
+    let store = state.store.clone();
+    tokio::spawn(async move { store.run(work).await })
+}
+
+/// Waits for a page's write.
+pub(crate) async fn landed<T>(write: PageWrite<T>) -> Result<T, SyncError> {
+    Ok(write.await.map_err(|e| StoreError::Task(e.to_string()))??)
 }
 
 /// One claimed run.

@@ -106,6 +106,12 @@ impl TestDb {
         let rows: Vec<Row> = match self {
             TestDb::Sqlite { .. } => {
                 let mut c = SqliteConnection::establish(url.connection_string()).expect("open");
+                // Wait for a write in flight (a sync page's), as the service's connections do.
+                diesel::connection::SimpleConnection::batch_execute(
+                    &mut c,
+                    "PRAGMA busy_timeout = 10000",
+                )
+                .expect("busy timeout");
                 diesel::sql_query(sql).load(&mut c).expect("query")
             }
             TestDb::Postgres { .. } => {

@@ -30,7 +30,13 @@ async fn connected(w: &Wired, provider: &str, email: &str, raws: &[Vec<u8>]) -> 
     }
     let outcome = w.connect(&user_token(7), provider, email).await;
     let account: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
-    wait_for(w, raws.len(), "").await;
+    // This mailbox's messages: another one of user 7's may hold mail already.
+    wait_for(
+        w,
+        raws.len(),
+        &format!("filter={{\"accountId\":{account}}}"),
+    )
+    .await;
     account
 }
 

@@ -2,6 +2,17 @@ use crate::state::AppState;
 use crate::store::{mail_accounts, sync_jobs};
 use chrono::{Duration, Utc};
 
+/// Queues what is due now and wakes this process's idle workers: for "sync now" and a
+/// newly connected mailbox, which would otherwise wait for the scheduler's next look (every
+/// 2 s) and an idle worker's next poll (every 0.5 s). Failing is not fatal: the
+/// scheduler's next look queues the same accounts.
+pub async fn start_soon(state: &AppState) {
+    if let Err(error) = schedule_due(state).await {
+        tracing::warn!(%error, "sync scheduling failed; the next look will retry");
+    }
+    state.sync_wake.notify_waiters();
+}
+
 /// Queues every account that is due (asked for, never synced, or not synced for
 /// `sync.interval_secs`, or `push.poll_interval_secs` when its provider pushes). A
 /// periodic run gets a little jitter so accounts spread out.

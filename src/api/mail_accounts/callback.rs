@@ -179,6 +179,8 @@ pub async fn oauth_callback(params: QueryParams, state: web::Data<AppState>) -> 
     }
     tracing::info!(provider = %kind, user = user_id, account = account_id, "mailbox connected");
     crate::push::on_connect(&state, account_id, kind).await;
+    // The first sync starts now, not at the scheduler's next look.
+    crate::sync::start_soon(&state).await;
     back(
         &return_url,
         &[

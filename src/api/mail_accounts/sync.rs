@@ -43,5 +43,6 @@ pub async fn sync_mail_account(
         .store
         .run(move |c| mail_accounts::request_sync(c, id, full, now))
         .await?;
+    crate::sync::start_soon(&state).await;
     Ok(Data(json!({"queued": true})))
 }

@@ -26,9 +26,17 @@ pub fn gmail_units(method: &str) -> u64 {
 
 struct AccountBudget {
     in_flight: Arc<Semaphore>,
-    spent: Mutex<VecDeque<(Instant, u64)>>,
+    spent: Mutex<Window>,
     limit: u64,
     window: Duration,
+}
+
+/// What was spent in the current window, and its sum (kept, not recounted: an initial
+/// sync makes thousands of calls per window).
+#[derive(Default)]
+struct Window {
+    calls: VecDeque<(Instant, u64)>,
+    used: u64,
 }
 
 /// A spent share of the budget; the in-flight slot is freed when it is dropped.
@@ -70,9 +78,13 @@ impl Budgets {
                         Duration::from_secs(600),
                     ),
                 };
+                let window = match self.settings.quota_window_secs {
+                    0 => window,
+                    secs => Duration::from_secs(secs),
+                };
                 Arc::new(AccountBudget {
                     in_flight: Arc::new(Semaphore::new(concurrency.max(1) as usize)),
-                    spent: Mutex::new(VecDeque::new()),
+                    spent: Mutex::new(Window::default()),
                     limit,
                     window,
                 })
@@ -90,6 +102,9 @@ impl Budgets {
         };
         // The semaphore is never closed, so this always yields a slot.
         let slot = budget.in_flight.clone().acquire_owned().await.ok();
+        if budget.limit == 0 {
+            return Spent { _slot: slot };
+        }
         loop {
             let wait = {
                 let mut spent = budget
@@ -97,18 +112,19 @@ impl Budgets {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let now = Instant::now();
-                while spent
-                    .front()
-                    .is_some_and(|(at, _)| now.duration_since(*at) >= budget.window)
+                while let Some(&(at, cost)) = spent.calls.front()
+                    && now.duration_since(at) >= budget.window
                 {
-                    spent.pop_front();
+                    spent.calls.pop_front();
+                    spent.used -= cost;
                 }
-                let used: u64 = spent.iter().map(|(_, u)| u).sum();
-                if budget.limit == 0 || used + units <= budget.limit {
-                    spent.push_back((now, units));
+                if spent.used + units <= budget.limit {
+                    spent.calls.push_back((now, units));
+                    spent.used += units;
                     None
                 } else {
                     spent
+                        .calls
                         .front()
                         .map(|(at, _)| budget.window.saturating_sub(now.duration_since(*at)))
                 }
@@ -148,7 +164,7 @@ mod tests {
         // Shrink the window so the test waits milliseconds, not a minute.
         let short = Arc::new(AccountBudget {
             in_flight: account.in_flight.clone(),
-            spent: Mutex::new(VecDeque::new()),
+            spent: Mutex::new(Window::default()),
             limit: 50,
             window: Duration::from_millis(300),
         });

@@ -101,6 +101,10 @@ pub struct SyncSettings {
     pub initial_window_days: u32,
     /// Tries of one provider call when it is throttled or fails for a passing reason.
     pub call_attempts: u32,
+    /// The length of both quota windows in seconds (Gmail's minute, Graph's 10 minutes),
+    /// the budgets applying per window; 0 keeps the providers' own. Only for measuring
+    /// against the provider emulator with its windows shortened the same way.
+    pub quota_window_secs: u64,
 }
 
 impl Default for SyncSettings {
@@ -117,6 +121,7 @@ impl Default for SyncSettings {
             graph_max_concurrent: 4,
             initial_window_days: 0,
             call_attempts: 8,
+            quota_window_secs: 0,
         }
     }
 }

@@ -211,6 +211,20 @@ impl Wired {
         location_params(&response)
     }
 
+    /// User 7's view of one of its accounts (`mailAccounts:get`'s `data`).
+    pub async fn account(&self, id: &str) -> serde_json::Value {
+        self.app
+            .call(
+                "mailAccounts:get",
+                Some(&super::tokens::user_token(7)),
+                &format!("filterByTk={id}"),
+                None,
+            )
+            .await
+            .json["data"]
+            .clone()
+    }
+
     /// Adds a mailbox at the emulator.
     pub async fn mailbox(&self, provider: &str, email: &str, messages: usize) {
         self.http

@@ -69,6 +69,14 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
         ("SYNC__LEASE_SECS", settings.sync.lease_secs.to_string()),
         ("SYNC__PAGE_SIZE", settings.sync.page_size.to_string()),
         (
+            "SYNC__QUOTA_WINDOW_SECS",
+            settings.sync.quota_window_secs.to_string(),
+        ),
+        (
+            "SYNC__GMAIL_MAX_CONCURRENT",
+            settings.sync.gmail_max_concurrent.to_string(),
+        ),
+        (
             "SYNC__GRAPH_REQUESTS_PER_10_MIN",
             settings.sync.graph_requests_per_10_min.to_string(),
         ),

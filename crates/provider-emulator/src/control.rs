@@ -36,6 +36,7 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(expire_cursors),
         )
         .route("/_emulator/quota", web::post().to(quota))
+        .route("/_emulator/quota/usage", web::get().to(quota_usage))
         .route("/_emulator/faults", web::post().to(set_faults))
         .route("/_emulator/faults", web::delete().to(clear_faults))
         .route("/_emulator/settings", web::post().to(settings));
@@ -375,6 +376,18 @@ struct Quota {
     requests_per_10_min: Option<u64>,
     rate_limit_status: Option<u16>,
     window_secs: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct UsageQuery {
+    provider: Provider,
+    email: String,
+}
+
+/// A mailbox's admitted requests and units and its refusals since the quota was last set.
+async fn quota_usage(world: web::Data<Shared>, query: web::Query<UsageQuery>) -> HttpResponse {
+    let limits = world.lock().limits.clone();
+    HttpResponse::Ok().json(limits.totals(query.provider, &query.email))
 }
 
 async fn quota(world: web::Data<Shared>, body: web::Json<Quota>) -> HttpResponse {

@@ -48,6 +48,22 @@ async fn gmail_quota_units_throttle_with_googles_body_and_recover() {
     let (status, body) = &statuses[2];
     assert_eq!(*status, 429);
     assert_eq!(body["error"]["errors"][0]["reason"], "rateLimitExceeded");
+    // The counts a benchmark reads: the list (5 units) and each admitted get (20 units),
+    // and each refused get. (Counted from the answers: on a loaded machine the 1 s window
+    // may move on between calls.)
+    let admitted = statuses.iter().filter(|(status, _)| *status == 200).count() as u64;
+    let refused = statuses.iter().filter(|(status, _)| *status == 429).count() as u64;
+    let (_, usage) = s
+        .get(
+            &token,
+            "/_emulator/quota/usage?provider=google&email=ann@gmail.test",
+        )
+        .await;
+    assert_eq!(
+        usage,
+        json!({"requests": 1 + admitted, "units": 5 + 20 * admitted, "rateLimited": refused, "concurrencyRefused": 0}),
+        "{statuses:?}"
+    );
     until_ok(&s, &token, &path, Duration::from_secs(5)).await;
 
     s.control(

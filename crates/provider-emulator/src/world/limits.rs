@@ -67,6 +67,21 @@ struct Usage {
     /// (when, units) spent in the last window.
     spent: VecDeque<(Instant, u64)>,
     in_flight: u64,
+    totals: UsageTotals,
+}
+
+/// What one mailbox has spent and been refused since the usage was last cleared, for
+/// benchmarks that measure how much of a budget a client uses.
+#[derive(Debug, Default, Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UsageTotals {
+    /// Requests admitted, and the units they cost (Graph: one per request).
+    pub requests: u64,
+    pub units: u64,
+    /// Refused for the rate budget (429 / 403 with a retry time).
+    pub rate_limited: u64,
+    /// Refused for too many requests in flight.
+    pub concurrency_refused: u64,
 }
 
 /// Quota bookkeeping for every mailbox. Kept apart from the world's lock so a request
@@ -131,6 +146,16 @@ impl Limits {
             .clear();
     }
 
+    /// What a mailbox has spent and been refused since usage was last cleared.
+    pub fn totals(&self, provider: Provider, mailbox: &str) -> UsageTotals {
+        self.usage
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&(provider, mailbox.to_lowercase()))
+            .map(|u| u.totals)
+            .unwrap_or_default()
+    }
+
     /// Spends `units` of a mailbox's budget and takes a concurrency slot, or says no.
     pub fn admit(&self, provider: Provider, mailbox: &str, units: u64) -> QuotaVerdict {
         let settings = self.settings();
@@ -167,6 +192,7 @@ impl Limits {
             entry.spent.pop_front();
         }
         if max_concurrent > 0 && entry.in_flight >= max_concurrent {
+            entry.totals.concurrency_refused += 1;
             return QuotaVerdict::Concurrency;
         }
         if budget > 0 {
@@ -179,11 +205,14 @@ impl Limits {
                     .map_or(Duration::from_secs(1), |(at, _)| {
                         window.saturating_sub(now.duration_since(*at))
                     });
+                entry.totals.rate_limited += 1;
                 return QuotaVerdict::RateLimited(retry.max(Duration::from_millis(100)));
             }
         }
         entry.spent.push_back((now, units));
         entry.in_flight += 1;
+        entry.totals.requests += 1;
+        entry.totals.units += units;
         QuotaVerdict::Allowed(SlotGuard {
             key,
             usage: self.usage.clone(),

@@ -4,8 +4,15 @@
 //! filter, a `q` search) and `mailMessages:get`. The whole path: HTTP, the token check
 //! (locally, with NocoBase's key), the query, JSON.
 //!
+//! With `--nocobase <installed NocoBase app>` (SQLite only), the same rows are then served
+//! by a real NocoBase as collections of its own, the same requests go through its `:list`
+//! and `:get`, first as NocoBase makes the collections and then with the indexes an admin
+//! can add in its field settings; the last table gives our figures over NocoBase's.
+//!
 //! ```text
 //! cargo bench --bench api_latency -- [--backend sqlite|postgres] [--messages N] [--secs N]
+//!     [--nocobase ~/.cache/email-manager-ci/nocobase/app-2.2.15] [--nocobase-secs N]
+//!     [--nocobase-conns 1,16]
 //! ```
 //! Needs `wrk` (Debian's package). The service and wrk share the machine's cores.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // a benchmark stops loudly
@@ -16,63 +23,19 @@ mod args;
 mod common;
 #[path = "support/million.rs"]
 mod million;
+#[path = "support/nocobase.rs"]
+mod nocobase;
+#[path = "support/wrk.rs"]
+mod wrk;
 
 use args::arg;
 use common::process::ServiceProcess;
 use common::tokens::user_token;
 use email_manager::config::{DatabaseKind, Settings};
-use std::process::Command;
+use std::path::PathBuf;
+use wrk::Load;
 
-/// `wrk`'s summary: p50 and p99 latency in ms, requests per second, non-2xx answers.
-fn run_wrk(url: &str, token: &str, connections: u32, secs: u32) -> (f64, f64, f64, u64) {
-    let output = Command::new("wrk")
-        .args([
-            "-t",
-            &connections.clamp(1, 2).to_string(),
-            "-c",
-            &connections.to_string(),
-            "-d",
-            &format!("{secs}s"),
-            "--latency",
-            "-H",
-            &format!("Authorization: Bearer {token}"),
-            url,
-        ])
-        .output()
-        .expect("wrk runs (apt-get install wrk)");
-    let text = String::from_utf8_lossy(&output.stdout).to_string();
-    let ms = |label: &str| -> f64 {
-        let line = text
-            .lines()
-            .find(|l| l.trim_start().starts_with(label))
-            .unwrap_or_else(|| panic!("no {label} in wrk's output:\n{text}"));
-        let value = line.split_whitespace().nth(1).unwrap_or("0");
-        let (number, unit) = value.split_at(
-            value
-                .find(|c: char| c.is_alphabetic())
-                .unwrap_or(value.len()),
-        );
-        let number: f64 = number.parse().unwrap_or(0.0);
-        match unit {
-            "us" => number / 1000.0,
-            "s" => number * 1000.0,
-            _ => number,
-        }
-    };
-    let rate = text
-        .lines()
-        .find(|l| l.starts_with("Requests/sec:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0.0);
-    let failed = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("Non-2xx or 3xx responses:"))
-        .and_then(|l| l.split_whitespace().last())
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    (ms("50%"), ms("99%"), rate, failed)
-}
+const CONNECTIONS: [u32; 3] = [1, 16, 64];
 
 #[tokio::main]
 async fn main() {
@@ -112,7 +75,7 @@ async fn main() {
         .unwrap();
     }
     let mut settings = Settings::default();
-    settings.database.url = url;
+    settings.database.url = url.clone();
     settings.database.pool_size = 8;
     settings.nocobase.app_key = email_manager::config::SecretString::new(common::APP_KEY);
     settings.security.encryption_key =
@@ -123,51 +86,178 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap();
     let service = ServiceProcess::start(&settings, dir.path()).await;
     let token = user_token(1);
-    let encode =
-        |s: &str| -> String { url::form_urlencoded::byte_serialize(s.as_bytes()).collect() };
     let base = format!("{}/api", service.address);
-    // Inboxes were created first, one per account in order: account 1's inbox is folder 1.
-    let scenarios = [
-        (
-            "inbox page (big mailbox, date sort)",
-            format!(
-                "{base}/mailMessages:list?filter={}&sort=-date&pageSize=20",
-                encode(r#"{"folderId":1}"#)
-            ),
-        ),
-        (
-            "participants.domain, 50 mailboxes",
-            format!(
-                "{base}/mailMessages:list?filter={}&sort=-date&pageSize=20",
-                encode(r#"{"participants.domain":"domain7.test"}"#)
-            ),
-        ),
-        (
-            "q one word, 50 mailboxes",
-            format!("{base}/mailMessages:list?q=project7&sort=-date&pageSize=20"),
-        ),
-        (
-            "get one message",
-            format!("{base}/mailMessages:get?filterByTk=2"),
-        ),
-    ];
+    let ours = scenarios()
+        .iter()
+        .map(|s| format!("{base}/{}", s.ours))
+        .collect::<Vec<_>>();
+    println!("\nthis service ({kind:?})");
+    let our_loads = measure(&ours, &token, secs, 10, &CONNECTIONS).await;
+    drop(service);
+    let Some(app) = arg("--nocobase").map(PathBuf::from) else {
+        drop(scratch);
+        return;
+    };
+    let source = url
+        .sqlite_path()
+        .expect("--nocobase copies the rows of the SQLite run (--backend sqlite)");
+    let nocobase_secs: u32 = arg("--nocobase-secs")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
+    // NocoBase answers one list at a time, each in 0.5 to several seconds: at 64 clients
+    // a run leaves minutes of queued requests behind (drained before the next run), and
+    // hardly any request finishes inside it. 1 and 16 by default.
+    let nocobase_conns: Vec<u32> = arg("--nocobase-conns")
+        .unwrap_or_else(|| "1,16".into())
+        .split(',')
+        .map(|c| {
+            c.trim()
+                .parse()
+                .expect("--nocobase-conns takes counts, comma-separated")
+        })
+        .collect();
+    let mut nb = nocobase::NocoBaseServer::start(&app, &source);
+    println!("\nNocoBase, rows copied in {:.1} s", nb.load_secs);
+    let theirs = scenarios()
+        .iter()
+        .map(|s| format!("{}/api/{}", nb.url, s.nocobase))
+        .collect::<Vec<_>>();
+    // NocoBase answers in hundreds of milliseconds to seconds: longer runs, and a request
+    // counts until two minutes have passed.
+    let plain = measure(&theirs, &nb.token, nocobase_secs, 120, &nocobase_conns).await;
+    let indexes = nb.add_indexes();
+    println!("\nNocoBase with indexes on {}", indexes.join(", "));
+    let indexed = measure(&theirs, &nb.token, nocobase_secs, 120, &nocobase_conns).await;
+    drop(nb);
+    drop(scratch);
     println!(
-        "{:<38} {:>6} {:>9} {:>9} {:>10} {:>7}",
-        "request", "conns", "p50 ms", "p99 ms", "req/s", "non-2xx"
+        "\nthis service over NocoBase (p50 and p99: NocoBase's / ours; req/s: ours / NocoBase's)"
     );
-    for (name, url) in &scenarios {
-        let check = reqwest::Client::new()
-            .get(url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap();
-        assert!(check.status().is_success(), "{name}: {}", check.status());
-        for connections in [1, 16, 64] {
-            let (p50, p99, rate, failed) = run_wrk(url, &token, connections, secs);
-            println!("{name:<38} {connections:>6} {p50:>9.2} {p99:>9.2} {rate:>10.0} {failed:>7}");
+    println!(
+        "{:<38} {:>6} {:>22} {:>22}",
+        "request", "conns", "as created p50/p99/rps", "indexed p50/p99/rps"
+    );
+    let ratio = |ours: &Load, theirs: &Load| {
+        if theirs.per_sec == 0.0 || theirs.p50_ms.is_nan() {
+            // Not one NocoBase answer finished within the run.
+            return "no answer in the run".to_string();
+        }
+        format!(
+            "{:.0}x/{:.0}x/{:.0}x",
+            theirs.p50_ms / ours.p50_ms,
+            theirs.p99_ms / ours.p99_ms,
+            ours.per_sec / theirs.per_sec
+        )
+    };
+    for (i, scenario) in scenarios().iter().enumerate() {
+        for (j, connections) in nocobase_conns.iter().enumerate() {
+            let ours = CONNECTIONS
+                .iter()
+                .position(|c| c == connections)
+                .map(|at| &our_loads[i * CONNECTIONS.len() + at]);
+            let Some(ours) = ours else { continue };
+            let k = i * nocobase_conns.len() + j;
+            println!(
+                "{:<38} {connections:>6} {:>22} {:>22}",
+                scenario.name,
+                ratio(ours, &plain[k]),
+                ratio(ours, &indexed[k])
+            );
         }
     }
-    drop(service);
-    drop(scratch);
+}
+
+/// One request, as this service's API and as NocoBase's on its copy of the rows.
+struct Scenario {
+    name: &'static str,
+    ours: String,
+    nocobase: String,
+}
+
+fn encode(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The four requests. NocoBase has the message's folder as a number field and its
+/// participants as a one-to-many field; it has no full-text search, so `q` becomes the
+/// substring filter its UI offers (`$includes`, a LIKE scan), on the same word.
+fn scenarios() -> [Scenario; 4] {
+    let list = |filter: &str| format!("filter={}&sort=-date&pageSize=20", encode(filter));
+    let nb_list = |filter: &str| format!("filter={}&sort=-receivedAt&pageSize=20", encode(filter));
+    [
+        // Inboxes were created first, one per account in order: account 1's inbox is folder 1.
+        Scenario {
+            name: "inbox page (big mailbox, date sort)",
+            ours: format!("mailMessages:list?{}", list(r#"{"folderId":1}"#)),
+            nocobase: format!("benchMessages:list?{}", nb_list(r#"{"folderId":1}"#)),
+        },
+        Scenario {
+            name: "participants.domain, 50 mailboxes",
+            ours: format!(
+                "mailMessages:list?{}",
+                list(r#"{"participants.domain":"domain7.test"}"#)
+            ),
+            nocobase: format!(
+                "benchMessages:list?{}",
+                nb_list(r#"{"participants.domain":{"$eq":"domain7.test"}}"#)
+            ),
+        },
+        Scenario {
+            name: "q one word, 50 mailboxes",
+            ours: "mailMessages:list?q=project7&sort=-date&pageSize=20".into(),
+            // "project7 " (with its space) is the same 1,000 messages as the word.
+            nocobase: format!(
+                "benchMessages:list?{}",
+                nb_list(
+                    r#"{"$or":[{"subject":{"$includes":"project7 "}},{"bodyText":{"$includes":"project7 "}}]}"#
+                )
+            ),
+        },
+        Scenario {
+            name: "get one message",
+            ours: "mailMessages:get?filterByTk=2".into(),
+            nocobase: "benchMessages:get?filterByTk=2".into(),
+        },
+    ]
+}
+
+/// Each URL at each connection count. Before each run one request must succeed: it also
+/// waits (up to half an hour) until the server has worked off what the last run queued.
+async fn measure(
+    urls: &[String],
+    token: &str,
+    secs: u32,
+    timeout_secs: u32,
+    connections: &[u32],
+) -> Vec<Load> {
+    println!(
+        "{:<38} {:>6} {:>9} {:>9} {:>10} {:>7} {:>8}",
+        "request", "conns", "p50 ms", "p99 ms", "req/s", "non-2xx", "timeouts"
+    );
+    let mut loads = Vec::new();
+    for (scenario, url) in scenarios().iter().zip(urls) {
+        for &connections in connections {
+            let check = reqwest::Client::new()
+                .get(url)
+                .bearer_auth(token)
+                .timeout(std::time::Duration::from_secs(1800))
+                .send()
+                .await
+                .unwrap();
+            let status = check.status();
+            let body = check.text().await.unwrap_or_default();
+            assert!(
+                status.is_success() && body.contains("\"data\""),
+                "{}: {status} {body}",
+                scenario.name
+            );
+            let load = wrk::run(url, token, connections, secs, timeout_secs);
+            println!(
+                "{:<38} {connections:>6} {:>9.2} {:>9.2} {:>10.1} {:>7} {:>8}",
+                scenario.name, load.p50_ms, load.p99_ms, load.per_sec, load.failed, load.timeouts
+            );
+            loads.push(load);
+        }
+    }
+    loads
 }

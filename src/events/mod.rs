@@ -72,10 +72,10 @@ pub async fn publish_changes(
     let now = Utc::now().naive_utc();
     let result = state
         .store
-        .run(move |c| mail_events::append(c, account_id, &rows, now))
+        .run(move |c| c.write_transaction(|c| mail_events::append(c, account_id, &rows, now)))
         .await;
     if let Err(error) = result {
-        tracing::debug!(account = account_id, %error, "event not recorded");
+        tracing::warn!(account = account_id, %error, "event not recorded");
     }
 }
 
@@ -84,24 +84,29 @@ pub async fn publish_account(state: &AppState, account_id: i64) {
     let now = Utc::now().naive_utc();
     let result = state
         .store
+        // IMMEDIATE: an append meeting a sync page's write on SQLite otherwise could fail
+        // at once with "database is locked", and the event was lost (seen once pages were
+        // written while the next was fetched).
         .run(move |c| {
-            let Some(account) = mail_accounts::get(c, account_id)? else {
-                return Ok(());
-            };
-            let data = json!({
-                "accountId": account_id,
-                "status": account.status,
-                "syncPhase": account.sync_phase,
-                "syncDone": account.sync_done,
-                "syncTotal": account.sync_total,
-                "lastSyncAt": account.last_sync_at.map(|t| t.and_utc().to_rfc3339()),
-                "lastErrorCode": account.last_error_code,
-            });
-            mail_events::append(c, account_id, &[("account.updated", data)], now)
+            c.write_transaction(|c| {
+                let Some(account) = mail_accounts::get(c, account_id)? else {
+                    return Ok(());
+                };
+                let data = json!({
+                    "accountId": account_id,
+                    "status": account.status,
+                    "syncPhase": account.sync_phase,
+                    "syncDone": account.sync_done,
+                    "syncTotal": account.sync_total,
+                    "lastSyncAt": account.last_sync_at.map(|t| t.and_utc().to_rfc3339()),
+                    "lastErrorCode": account.last_error_code,
+                });
+                mail_events::append(c, account_id, &[("account.updated", data)], now)
+            })
         })
         .await;
     if let Err(error) = result {
-        tracing::debug!(account = account_id, %error, "event not recorded");
+        tracing::warn!(account = account_id, %error, "event not recorded");
     }
 }
 

@@ -14,9 +14,11 @@ use tokio::time::Instant;
 
 /// A comment line this often keeps proxies from closing an idle stream.
 const KEEPALIVE: Duration = Duration::from_secs(15);
-/// The caller's mailboxes are read again this often (one shared with them meanwhile),
-/// and at most this often when an event names a mailbox not known yet (one just
-/// connected).
+/// The caller's mailboxes are read again this often (one shared with them meanwhile).
+/// An event naming a mailbox never seen by this stream (one just connected) reads them
+/// at once; one naming a mailbox already found not to be the caller's, at most every
+/// `REFRESH_FOR_UNKNOWN` (other users' mail keeps coming, and must not cost a query
+/// per event).
 const REFRESH_ACCOUNTS: Duration = Duration::from_secs(30);
 const REFRESH_FOR_UNKNOWN: Duration = Duration::from_secs(1);
 /// Events replayed after a reconnect (`Last-Event-ID`), at most.
@@ -71,6 +73,7 @@ pub async fn stream_mail_events(
         state: state.clone(),
         user,
         accounts,
+        foreign: HashSet::new(),
         receiver,
         replayed,
         deadline,
@@ -125,6 +128,8 @@ struct Open {
     state: web::Data<AppState>,
     user: i64,
     accounts: HashSet<i64>,
+    /// Mailboxes events named that were not the caller's at the last look.
+    foreign: HashSet<i64>,
     receiver: broadcast::Receiver<Arc<Event>>,
     /// Events up to this id were sent from the backlog.
     replayed: i64,
@@ -137,6 +142,7 @@ impl Open {
     async fn refresh(&mut self) {
         self.refreshed = Instant::now();
         if let Ok(accounts) = visible(&self.state, self.user).await {
+            self.foreign.retain(|id| !accounts.contains(id));
             self.accounts = accounts;
         }
     }
@@ -160,12 +166,15 @@ impl Open {
             tokio::select! {
                 received = self.receiver.recv() => match received {
                     Ok(event) if event.id > self.replayed => {
-                        if !self.accounts.contains(&event.account_id)
-                            && self.refreshed.elapsed() > REFRESH_FOR_UNKNOWN
+                        let id = event.account_id;
+                        if !self.accounts.contains(&id)
+                            && (!self.foreign.contains(&id)
+                                || self.refreshed.elapsed() > REFRESH_FOR_UNKNOWN)
                         {
                             self.refresh().await;
+                            self.foreign.insert(id);
                         }
-                        if self.accounts.contains(&event.account_id) {
+                        if self.accounts.contains(&id) {
                             return Some(Bytes::from(frame(&event)));
                         }
                     }

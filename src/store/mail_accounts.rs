@@ -307,17 +307,24 @@ pub fn take_due(
             .filter(mail_push::status.eq(super::mail_push::ACTIVE))
             .filter(mail_push::expires_at.gt(now))
             .select(mail_push::account_id);
+        // An account with a job queued or running is not due again for its schedule (a
+        // first sync still running would otherwise be queued to run twice); an explicit
+        // request still is (it may come after the running pass looked).
+        let queued = super::schema::sync_jobs::table.select(super::schema::sync_jobs::account_id);
         let due: Vec<(i64, bool, Option<NaiveDateTime>)> = mail_accounts::table
             .filter(mail_accounts::sync_enabled.eq(true))
             .filter(mail_accounts::status.eq_any(["active", "syncing", "error"]))
             .filter(
                 mail_accounts::sync_requested_at
                     .is_not_null()
-                    .or(mail_accounts::last_sync_at.is_null())
-                    .or(mail_accounts::last_sync_at.lt(push_stale_before))
-                    .or(mail_accounts::last_sync_at
-                        .lt(stale_before)
-                        .and(diesel::dsl::not(mail_accounts::id.eq_any(pushed)))),
+                    .or(diesel::dsl::not(mail_accounts::id.eq_any(queued)).and(
+                        mail_accounts::last_sync_at
+                            .is_null()
+                            .or(mail_accounts::last_sync_at.lt(push_stale_before))
+                            .or(mail_accounts::last_sync_at
+                                .lt(stale_before)
+                                .and(diesel::dsl::not(mail_accounts::id.eq_any(pushed)))),
+                    )),
             )
             .order(mail_accounts::sync_requested_at.desc())
             .select((

@@ -107,15 +107,7 @@ async fn main() {
     // NocoBase answers one list at a time, each in 0.5 to several seconds: at 64 clients
     // a run leaves minutes of queued requests behind (drained before the next run), and
     // hardly any request finishes inside it. 1 and 16 by default.
-    let nocobase_conns: Vec<u32> = arg("--nocobase-conns")
-        .unwrap_or_else(|| "1,16".into())
-        .split(',')
-        .map(|c| {
-            c.trim()
-                .parse()
-                .expect("--nocobase-conns takes counts, comma-separated")
-        })
-        .collect();
+    let nocobase_conns: Vec<u32> = args::counts("--nocobase-conns", "1,16");
     let mut nb = nocobase::NocoBaseServer::start(&app, &source);
     println!("\nNocoBase, rows copied in {:.1} s", nb.load_secs);
     let theirs = scenarios()

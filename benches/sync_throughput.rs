@@ -35,15 +35,7 @@ const NEW: usize = 100;
 
 #[tokio::main]
 async fn main() {
-    let sizes: Vec<usize> = arg("--messages")
-        .unwrap_or_else(|| "20000".into())
-        .split(',')
-        .map(|m| {
-            m.trim()
-                .parse()
-                .expect("--messages takes counts, comma-separated")
-        })
-        .collect();
+    let sizes: Vec<usize> = args::counts("--messages", "20000");
     let backend = match arg("--backend").as_deref() {
         Some("postgres") => Backend::Postgres,
         _ => Backend::Sqlite,

@@ -7,3 +7,16 @@ pub fn arg(name: &str) -> Option<String> {
         .position(|a| a == name)
         .and_then(|at| args.get(at + 1).cloned())
 }
+
+/// The comma-separated counts after `--name` (`default` when not given).
+pub fn counts<T: std::str::FromStr>(name: &str, default: &str) -> Vec<T> {
+    arg(name)
+        .unwrap_or_else(|| default.into())
+        .split(',')
+        .map(|c| {
+            c.trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("{name} takes counts, comma-separated"))
+        })
+        .collect()
+}

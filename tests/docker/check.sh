@@ -19,9 +19,13 @@ docker-compose -f docker/docker-compose.yml --env-file docker/.env.example confi
 if docker-compose -f docker/docker-compose.yml --env-file /dev/null config -q 2>/dev/null; then
   fail "the compose file starts without its secrets"
 fi
+# Read the list once: `docker-compose ... | grep -q` under pipefail fails whenever grep's
+# early exit meets a write still to come (SIGPIPE), which a CI run once reported as a
+# missing service.
+services=$(docker-compose -f docker/docker-compose.yml --env-file docker/.env.example config --services) \
+  || fail "docker-compose config --services failed"
 for service in postgres nocobase email-manager proxy; do
-  docker-compose -f docker/docker-compose.yml --env-file docker/.env.example config --services \
-    | grep -qx "$service" || fail "no $service service"
+  grep -qx "$service" <<<"$services" || fail "no $service service (it lists: $(echo $services))"
 done
 echo "ok - compose validates, needs its .env, has postgres, nocobase, email-manager, proxy"
 docker-compose -f docker/docker-compose.yml --env-file docker/demo/demo.env --profile demo config -q \

@@ -3,6 +3,12 @@
 //! per user per minute (each method has its cost) and a cap on requests in flight; for
 //! Graph, 4 requests in flight and 10,000 per 10 minutes per mailbox. Throttles that
 //! still happen (other apps share the quota) are handled by `retry`.
+//!
+//! A call is counted in the window from when it is sent, and its time is moved to when
+//! its answer came once it has: the provider counts it from its arrival, which lies
+//! between the two, so a window never frees its share before the provider's does (the
+//! send time alone freed it a few milliseconds early at every window edge, and each time
+//! the next call met a 429).
 
 use crate::config::SyncSettings;
 use crate::providers::ProviderKind;
@@ -32,16 +38,51 @@ struct AccountBudget {
 }
 
 /// What was spent in the current window, and its sum (kept, not recounted: an initial
-/// sync makes thousands of calls per window).
+/// sync makes thousands of calls per window). `first` numbers the oldest call, so a call
+/// still in flight finds its entry when it ends. Times only ever move later, so the
+/// entries behind the front may be older than it: they leave the window late, never early.
 #[derive(Default)]
 struct Window {
     calls: VecDeque<(Instant, u64)>,
+    first: u64,
     used: u64,
 }
 
-/// A spent share of the budget; the in-flight slot is freed when it is dropped.
+impl Window {
+    fn expire(&mut self, now: Instant, window: Duration) {
+        while let Some(&(at, cost)) = self.calls.front()
+            && now.duration_since(at) >= window
+        {
+            self.calls.pop_front();
+            self.first += 1;
+            self.used -= cost;
+        }
+    }
+}
+
+/// A spent share of the budget; the in-flight slot is freed when it is dropped, and the
+/// call's time in the window becomes the time it ended.
 pub struct Spent {
     _slot: Option<OwnedSemaphorePermit>,
+    entry: Option<(Arc<AccountBudget>, u64)>,
+}
+
+impl Drop for Spent {
+    fn drop(&mut self) {
+        if let Some((budget, number)) = self.entry.take() {
+            let mut spent = budget
+                .spent
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let first = spent.first;
+            if let Some(call) = number
+                .checked_sub(first)
+                .and_then(|at| spent.calls.get_mut(at as usize))
+            {
+                call.0 = call.0.max(Instant::now());
+            }
+        }
+    }
 }
 
 /// The budgets of every account this process syncs.
@@ -103,7 +144,10 @@ impl Budgets {
         // The semaphore is never closed, so this always yields a slot.
         let slot = budget.in_flight.clone().acquire_owned().await.ok();
         if budget.limit == 0 {
-            return Spent { _slot: slot };
+            return Spent {
+                _slot: slot,
+                entry: None,
+            };
         }
         loop {
             let wait = {
@@ -112,34 +156,27 @@ impl Budgets {
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let now = Instant::now();
-                while let Some(&(at, cost)) = spent.calls.front()
-                    && now.duration_since(at) >= budget.window
-                {
-                    spent.calls.pop_front();
-                    spent.used -= cost;
-                }
-                if spent.used + units <= budget.limit {
+                spent.expire(now, budget.window);
+                // A call dearer than the whole budget goes alone into an empty window.
+                if spent.used + units <= budget.limit || spent.calls.is_empty() {
                     spent.calls.push_back((now, units));
                     spent.used += units;
-                    None
-                } else {
-                    spent
-                        .calls
-                        .front()
-                        .map(|(at, _)| budget.window.saturating_sub(now.duration_since(*at)))
+                    let number = spent.first + spent.calls.len() as u64 - 1;
+                    drop(spent);
+                    return Spent {
+                        _slot: slot,
+                        entry: Some((budget, number)),
+                    };
                 }
+                let oldest = spent.calls.front().map_or(now, |(at, _)| *at);
+                budget.window.saturating_sub(now.duration_since(oldest))
             };
-            match wait {
-                None => return Spent { _slot: slot },
-                Some(wait) => {
-                    tracing::debug!(
-                        account = account_id,
-                        wait_ms = wait.as_millis() as u64,
-                        "waiting for the provider budget"
-                    );
-                    tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
-                }
-            }
+            tracing::debug!(
+                account = account_id,
+                wait_ms = wait.as_millis() as u64,
+                "waiting for the provider budget"
+            );
+            tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
         }
     }
 }
@@ -185,6 +222,31 @@ mod tests {
         let other = Instant::now();
         drop(budgets.spend(2, ProviderKind::Google, 20).await);
         assert!(other.elapsed() < Duration::from_millis(100));
+    }
+
+    /// The provider counts a call from its arrival, which can be any time until its
+    /// answer: a call answered late holds its share for a window after the answer.
+    #[tokio::test]
+    async fn a_slow_call_holds_its_share_for_a_window_after_its_answer() {
+        let budgets = budgets(20, 8);
+        budgets.accounts.lock().unwrap().insert(
+            1,
+            Arc::new(AccountBudget {
+                in_flight: Arc::new(Semaphore::new(8)),
+                spent: Mutex::new(Window::default()),
+                limit: 20,
+                window: Duration::from_millis(300),
+            }),
+        );
+        let slow = budgets.spend(1, ProviderKind::Google, 20).await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let answered = Instant::now();
+        drop(slow);
+        drop(budgets.spend(1, ProviderKind::Google, 20).await);
+        assert!(
+            answered.elapsed() >= Duration::from_millis(290),
+            "the next call waited a window from the answer, not from the send"
+        );
     }
 
     #[tokio::test]

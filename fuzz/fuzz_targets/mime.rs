@@ -1,9 +1,10 @@
 //! A synced message's bytes, as a provider might hand them over: parsing never panics,
-//! and whatever HTML it holds comes out of the sanitizer without a script element or an
+//! gives what parsing the bytes whole gives (attachment bodies are taken out first), and
+//! whatever HTML it holds comes out of the sanitizer without a script element or an
 //! event handler attribute.
 #![no_main]
 
-use email_manager::mail::{parse, sanitize};
+use email_manager::mail::{parse, parse_original, sanitize};
 use libfuzzer_sys::fuzz_target;
 use std::collections::HashMap;
 
@@ -51,7 +52,13 @@ fn attribute_names(tag: &str) -> Vec<String> {
 }
 
 fuzz_target!(|raw: &[u8]| {
-    let Some(message) = parse(raw) else {
+    let parsed = parse(raw);
+    assert_eq!(
+        format!("{parsed:?}"),
+        format!("{:?}", parse_original(raw)),
+        "taking attachment bodies out changed what is kept"
+    );
+    let Some(message) = parsed else {
         return;
     };
     if let Some(html) = message.body_html.as_deref() {

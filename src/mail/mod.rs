@@ -3,8 +3,9 @@
 //! it is tested from bytes alone.
 
 pub mod compose;
+mod lean;
 mod parse;
 mod sanitize;
 
-pub use parse::{Address, AttachmentMeta, ParsedMessage, parse};
+pub use parse::{Address, AttachmentMeta, ParsedMessage, parse, parse_original};
 pub use sanitize::{DOWNLOAD_PATH, sanitize};

@@ -1,5 +1,7 @@
+use super::lean;
 use chrono::NaiveDateTime;
 use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use std::collections::HashMap;
 
 /// Characters of the snippet.
 const SNIPPET_CHARS: usize = 200;
@@ -177,10 +179,12 @@ fn is_attachment(part: &MessagePart<'_>) -> bool {
 }
 
 /// Walks the MIME tree numbering parts as Gmail does ("" for the root, then "0", "0.1").
+/// `cut` holds the decoded sizes of bodies taken out before parsing, by where they began.
 fn collect_attachments(
     message: &Message<'_>,
     index: u32,
     path: String,
+    cut: &HashMap<u32, u64>,
     out: &mut Vec<AttachmentMeta>,
 ) {
     let Some(part) = message.part(index) else {
@@ -194,7 +198,7 @@ fn collect_attachments(
                 } else {
                     format!("{path}.{k}")
                 };
-                collect_attachments(message, *child, child_path, out);
+                collect_attachments(message, *child, child_path, cut, out);
             }
         }
         _ if index != 0 && is_attachment(part) => {
@@ -209,7 +213,10 @@ fn collect_attachments(
                     .filter(|n| !n.is_empty())
                     .unwrap_or_else(|| "attachment".into()),
                 content_type: content_type(part),
-                size: part.len() as u64,
+                size: cut
+                    .get(&part.offset_body)
+                    .copied()
+                    .unwrap_or(part.len() as u64),
                 inline,
                 content_id: part
                     .content_id()
@@ -221,10 +228,42 @@ fn collect_attachments(
     }
 }
 
-/// Parses RFC 5322 bytes; `None` when they are not a message at all.
+/// Parses RFC 5322 bytes; `None` when they are not a message at all. Attachment bodies
+/// are taken out first (`lean`): the result is the same, without decoding them.
 pub fn parse(raw: &[u8]) -> Option<ParsedMessage> {
-    let message = MessageParser::default().parse(raw)?;
+    if let Some(lean) = lean::without_attachment_bodies(raw)
+        && let Some(parsed) = parse_bytes(&lean.bytes, raw.len(), &lean.cut)
+    {
+        return Some(parsed);
+    }
+    parse_original(raw)
+}
+
+/// Parses the bytes as they are, attachment bodies and all: what [`parse`] must match
+/// (the MIME fuzzer compares the two).
+pub fn parse_original(raw: &[u8]) -> Option<ParsedMessage> {
+    parse_bytes(raw, raw.len(), &[])
+}
+
+/// Parses `bytes`, a message of `size` bytes from which the bodies in `cut` were taken
+/// out; `None` when they are not a message, or when a cut is not, to the parser, an
+/// empty binary part where it was made (the caller then parses the original).
+fn parse_bytes(bytes: &[u8], size: usize, cut: &[(usize, u64)]) -> Option<ParsedMessage> {
+    let message = MessageParser::default().parse(bytes)?;
     if message.headers().is_empty() {
+        return None;
+    }
+    let cut: HashMap<u32, u64> = cut
+        .iter()
+        .map(|&(at, size)| (u32::try_from(at).unwrap_or(u32::MAX), size))
+        .collect();
+    let agrees = cut.keys().all(|&at| {
+        message.parts.iter().any(|part| {
+            part.offset_body == at
+                && matches!(&part.body, PartType::Binary(b) | PartType::InlineBinary(b) if b.is_empty())
+        })
+    });
+    if !agrees {
         return None;
     }
     let body_html = message
@@ -241,7 +280,7 @@ pub fn parse(raw: &[u8]) -> Option<ParsedMessage> {
         .or_else(|| body_html.as_deref().map(strip_html))
         .unwrap_or_default();
     let mut attachments = Vec::new();
-    collect_attachments(&message, 0, String::new(), &mut attachments);
+    collect_attachments(&message, 0, String::new(), &cut, &mut attachments);
     // Gmail numbers a single-part message's only part as the root.
     Some(ParsedMessage {
         message_id: message.message_id().map(|id| format!("<{}>", clean(id))),
@@ -261,7 +300,7 @@ pub fn parse(raw: &[u8]) -> Option<ParsedMessage> {
         body_text,
         body_html,
         attachments,
-        size: raw.len() as u64,
+        size: size as u64,
     })
 }
 
@@ -349,6 +388,61 @@ JVBERi0xLjQK\r\n\
             }]
         );
         assert_eq!(parsed.participants().len(), 4);
+    }
+
+    /// Everything the store keeps, from a parse with attachment bodies taken out and
+    /// from one of the original bytes.
+    fn both(raw: &[u8]) -> (String, String) {
+        (
+            format!("{:?}", parse(raw)),
+            format!("{:?}", parse_original(raw)),
+        )
+    }
+
+    #[test]
+    fn taking_attachment_bodies_out_changes_nothing_kept() {
+        let (lean, full) = both(MIXED.as_bytes());
+        assert_eq!(lean, full);
+        assert!(
+            lean::without_attachment_bodies(MIXED.as_bytes()).is_some(),
+            "the PDF's body was taken out"
+        );
+        // The emulator's mailboxes: attachments of every size, inline images, nesting.
+        let owner = provider_emulator::mail::Person {
+            name: "Ann Owner".into(),
+            address: "ann@gmail.test".into(),
+        };
+        let mut cut = 0;
+        for generated in provider_emulator::generate::generate(&owner, 300, 7, 1_790_000_000_000) {
+            let raw = provider_emulator::generate::render(&generated.meta, &generated.body);
+            cut += usize::from(lean::without_attachment_bodies(&raw).is_some());
+            let (lean, full) = both(&raw);
+            assert_eq!(lean, full);
+        }
+        assert!(cut > 20, "most attachments were taken out ({cut})");
+    }
+
+    #[test]
+    fn where_the_walk_and_the_parser_disagree_the_original_is_parsed() {
+        // A base64 "attachment" whose header block the parser reads differently (an
+        // unterminated quoted boundary on the outer part): whatever the walk cut, the
+        // result is what the parser makes of the original bytes.
+        for raw in [
+            MIXED.replace("boundary=\"outer\"", "boundary=\"outer"),
+            MIXED.replace("--outer--", "--outer"),
+            MIXED.replace("JVBERi0xLjQK", "JVBERi0x*LjQK"),
+            MIXED.replace(
+                "Content-Type: application/pdf\r\n",
+                "Content-Type: application/pdf\r\n\r\n",
+            ),
+            MIXED.replace(
+                "--outer\r\nContent-Type: application",
+                "--outer  \r\nContent-Type: application",
+            ),
+        ] {
+            let (lean, full) = both(raw.as_bytes());
+            assert_eq!(lean, full, "{raw}");
+        }
     }
 
     #[test]

@@ -35,8 +35,12 @@ fn now() -> chrono::NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-fn incoming(message: RawMessage) -> Option<IncomingMessage> {
-    let parsed = parse(&message.raw)?;
+/// A fetched message as the store takes it; `None` (logged) when it is not MIME.
+fn incoming(message: RawMessage, account: i64) -> Option<IncomingMessage> {
+    let Some(parsed) = parse(&message.raw) else {
+        tracing::warn!(account, message = %message.id, "a message is not valid MIME; skipped");
+        return None;
+    };
     let received = DateTime::from_timestamp_millis(message.internal_date)
         .map(|d| d.naive_utc())
         .or(parsed.date)
@@ -169,7 +173,11 @@ async fn fetch_all(
     client: &GmailClient,
     ids: Vec<String>,
 ) -> Result<Vec<IncomingMessage>, SyncError> {
-    let mut messages: Vec<RawMessage> = Vec::new();
+    // Each batch's answer is parsed on a blocking thread while the next batch is asked
+    // for: parsing and the provider's answer overlap, with one batch in flight as before
+    // (Gmail counts a batch's parts against the user's concurrent requests).
+    let account = run.account_id();
+    let mut parsing: Vec<tokio::task::JoinHandle<Vec<Option<IncomingMessage>>>> = Vec::new();
     let mut one_by_one: Vec<String> = Vec::new();
     // Batches of 50 (Google's advice); each part costs what a single get costs.
     for chunk in ids.chunks(BATCH) {
@@ -180,15 +188,19 @@ async fn fetch_all(
             async move { c.batch_raw(&t, &ids).await }
         })
         .await?;
+        let mut fetched = Vec::with_capacity(items.len());
         for (id, item) in items {
             match item {
-                Ok(message) => messages.push(message),
+                Ok(message) => fetched.push(message),
                 // Deleted since it was listed: nothing to store.
                 Err(ProviderError::NotFound) => {}
                 // A part that failed for a passing reason is fetched on its own, with retries.
                 Err(_) => one_by_one.push(id),
             }
         }
+        parsing.push(tokio::task::spawn_blocking(move || {
+            fetched.into_iter().map(|m| incoming(m, account)).collect()
+        }));
     }
     let singles: Vec<Result<Option<RawMessage>, SyncError>> =
         futures_util::stream::iter(one_by_one)
@@ -207,18 +219,12 @@ async fn fetch_all(
             .buffered(PARALLEL)
             .collect()
             .await;
-    for single in singles {
-        messages.extend(single?);
+    let mut out = Vec::with_capacity(ids.len());
+    for batch in parsing {
+        out.extend(super::off_thread(batch).await?.into_iter().flatten());
     }
-    let mut out = Vec::with_capacity(messages.len());
-    for message in messages {
-        let id = message.id.clone();
-        match incoming(message) {
-            Some(message) => out.push(message),
-            None => {
-                tracing::warn!(account = run.account_id(), message = %id, "a message is not valid MIME; skipped")
-            }
-        }
+    for single in singles {
+        out.extend(single?.and_then(|m| incoming(m, account)));
     }
     Ok(out)
 }

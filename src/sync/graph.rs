@@ -6,7 +6,7 @@
 
 use super::retry::call;
 use super::{PageWrite, Run, Stats, SyncError, landed, write_page};
-use crate::mail::parse;
+use crate::mail::{ParsedMessage, parse};
 use crate::providers::ProviderError;
 use crate::providers::graph::{DeltaPage, GraphClient};
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
@@ -99,8 +99,9 @@ async fn fetch_new(
     items: Vec<Value>,
     folder: &str,
 ) -> Result<Vec<IncomingMessage>, SyncError> {
-    /// A listed message and its MIME bytes (none when it was deleted meanwhile).
-    type Fetched = Result<Option<(Value, Vec<u8>)>, SyncError>;
+    /// A listed message and its parsed MIME (none when it was deleted meanwhile; an
+    /// inner none when it is not MIME).
+    type Fetched = Result<Option<(Value, Option<ParsedMessage>)>, SyncError>;
     let fetched: Vec<Fetched> = futures_util::stream::iter(items)
         .map(|item| async move {
             let id = item["id"].as_str().unwrap_or_default().to_string();
@@ -110,7 +111,9 @@ async fn fetch_new(
             })
             .await
             {
-                Ok(raw) => Ok(Some((item, raw))),
+                // Parsed as it arrives (quick now that attachment bodies are skipped), so a
+                // page's raw MIME is not all held at once.
+                Ok(raw) => Ok(Some((item, parse(&raw)))),
                 Err(SyncError::Provider(ProviderError::NotFound)) => Ok(None),
                 Err(error) => Err(error),
             }
@@ -120,8 +123,10 @@ async fn fetch_new(
         .await;
     let mut out = Vec::new();
     for entry in fetched {
-        let Some((item, raw)) = entry? else { continue };
-        let Some(parsed) = parse(&raw) else {
+        let Some((item, parsed)) = entry? else {
+            continue;
+        };
+        let Some(parsed) = parsed else {
             tracing::warn!(
                 account = run.account_id(),
                 "a message is not valid MIME; skipped"

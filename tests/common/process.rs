@@ -99,7 +99,11 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
             "PROVIDERS__MICROSOFT__GRAPH_BASE_URL",
             microsoft.graph_base_url.clone(),
         ),
-        ("LOG__LEVEL", "warn".to_string()),
+        // Warnings only, unless a run asks for more (e.g. `email_manager::sync=info`).
+        (
+            "LOG__LEVEL",
+            std::env::var("EMAIL_MANAGER_TEST_SERVICE_LOG").unwrap_or_else(|_| "warn".into()),
+        ),
     ]
     .into_iter()
     .map(|(key, value)| (format!("EMAIL_MANAGER__{key}"), value))

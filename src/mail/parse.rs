@@ -270,11 +270,12 @@ fn parse_bytes(bytes: &[u8], size: usize, cut: &[(usize, u64)]) -> Option<Parsed
         .body_html(0)
         .map(|h| h.into_owned())
         .filter(|h| !h.trim().is_empty());
-    let body_text = message
-        .text_bodies()
-        .next()
-        .filter(|p| !p.is_text_html())
-        .and_then(|p| p.text_contents().map(ToString::to_string));
+    // The first plain-text part among the text bodies: never a binary one (an inline
+    // image can lead the list; its bytes are no text, and may have been taken out).
+    let body_text = message.text_bodies().find_map(|p| match &p.body {
+        PartType::Text(text) => Some(text.to_string()),
+        _ => None,
+    });
     let preview = body_text
         .clone()
         .or_else(|| body_html.as_deref().map(strip_html))
@@ -439,6 +440,15 @@ JVBERi0xLjQK\r\n\
                 "--outer\r\nContent-Type: application",
                 "--outer  \r\nContent-Type: application",
             ),
+            // Found by the fuzzer: an unknown text type leaves an inline image first
+            // among the text bodies, whose (taken out) bytes read as empty text.
+            MIXED
+                .replace("multipart/alternative", "multipart/rel&ted")
+                .replace("text/html", "text/ht\u{ed}ml")
+                .replace(
+                    "Content-Type: text/plain; charset=utf-8\r\n\r\nHello   there,\r\nthe invoice is attached.",
+                    "Content-Type: image/png\r\nContent-ID: <logo@x>\r\nContent-Transfer-Encoding: base64\r\n\r\niVBORw0KGgo=",
+                ),
         ] {
             let (lean, full) = both(raw.as_bytes());
             assert_eq!(lean, full, "{raw}");

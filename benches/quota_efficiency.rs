@@ -10,6 +10,7 @@
 //!
 //! ```text
 //! cargo bench --bench quota_efficiency -- [--messages 6000] [--backend sqlite|postgres] [--window-scale 1]
+//!     [--provider google|microsoft]
 //! ```
 //!
 //! `--window-scale K` makes both windows K times longer (same budget per window, so a
@@ -87,8 +88,11 @@ async fn main() {
         "429 flight",
         "outcome"
     );
+    let only = arg("--provider");
     for limit in limits {
-        run(backend, messages, &limit).await;
+        if only.as_deref().is_none_or(|p| p == limit.provider) {
+            run(backend, messages, &limit).await;
+        }
     }
 }
 

@@ -133,14 +133,27 @@ impl Budgets {
             .clone()
     }
 
+    /// The units the account may spend right now without waiting; `None` when its
+    /// provider has no limit set. Calls cost their own units, so a window can end up
+    /// with room no call fits (Gmail: a 1,000-unit batch after a 5-unit list leaves 995
+    /// free in every window, a sixth of the budget); a caller that can size its next
+    /// call (a batch of fewer messages) asks this first.
+    pub fn room(&self, account_id: i64, kind: ProviderKind) -> Option<u64> {
+        let budget = self.account(account_id, kind);
+        if budget.limit == 0 {
+            return None;
+        }
+        let mut spent = budget
+            .spent
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        spent.expire(Instant::now(), budget.window);
+        Some(budget.limit.saturating_sub(spent.used))
+    }
+
     /// Waits until the account may make a call costing `units`, and takes a slot.
     pub async fn spend(&self, account_id: i64, kind: ProviderKind, units: u64) -> Spent {
         let budget = self.account(account_id, kind);
-        let units = if kind == ProviderKind::Microsoft {
-            1
-        } else {
-            units
-        };
         // The semaphore is never closed, so this always yields a slot.
         let slot = budget.in_flight.clone().acquire_owned().await.ok();
         if budget.limit == 0 {
@@ -247,6 +260,16 @@ mod tests {
             answered.elapsed() >= Duration::from_millis(290),
             "the next call waited a window from the answer, not from the send"
         );
+    }
+
+    #[tokio::test]
+    async fn room_is_what_the_window_has_left() {
+        let limited = budgets(50, 8);
+        assert_eq!(limited.room(3, ProviderKind::Google), Some(50));
+        drop(limited.spend(3, ProviderKind::Google, 20).await);
+        drop(limited.spend(3, ProviderKind::Google, 5).await);
+        assert_eq!(limited.room(3, ProviderKind::Google), Some(25));
+        assert_eq!(budgets(0, 8).room(3, ProviderKind::Google), None);
     }
 
     #[tokio::test]

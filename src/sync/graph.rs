@@ -4,7 +4,7 @@
 //! point, the deltaLink of a finished one as the cursor. A delta token Graph no longer
 //! knows restarts that folder's round, deleting what the fresh round does not list.
 
-use super::retry::call;
+use super::retry::{call, call_costing};
 use super::{PageWrite, Run, Stats, SyncError, landed, write_page};
 use crate::mail::{ParsedMessage, parse};
 use crate::providers::ProviderError;
@@ -24,7 +24,9 @@ fn now() -> chrono::NaiveDateTime {
 
 pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
     let client = run.state.graph();
-    let folders = call(run, "mailFolders", |t| {
+    // One lookup per well-known folder, then the list: each a request Graph counts.
+    let requests = crate::providers::graph::WELL_KNOWN.len() as u64 + 1;
+    let folders = call_costing(run, "mailFolders", requests, |t| {
         let c = client.clone();
         async move { c.folders(&t).await }
     })

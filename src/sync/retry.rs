@@ -4,8 +4,8 @@
 
 use super::{Run, SyncError};
 use crate::oauth::tokens::AccessError;
-use crate::providers::ProviderError;
 use crate::providers::session::{CallError, with_access};
+use crate::providers::{ProviderError, ProviderKind};
 use std::future::Future;
 use std::time::Duration;
 
@@ -17,16 +17,21 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 /// Calls the provider for the run's account with retries; `what` names the method (its
-/// Gmail quota cost is looked up by that name).
+/// Gmail quota cost is looked up by that name; a Graph call is one request).
 pub async fn call<T, F, Fut>(run: &Run<'_>, what: &'static str, f: F) -> Result<T, SyncError>
 where
     F: Fn(String) -> Fut,
     Fut: Future<Output = Result<T, ProviderError>>,
 {
-    call_costing(run, what, super::gmail_units(what), f).await
+    let units = match run.kind {
+        ProviderKind::Google => super::gmail_units(what),
+        ProviderKind::Microsoft => 1,
+    };
+    call_costing(run, what, units, f).await
 }
 
-/// Like [`call`], for a call that costs `units` (a batch costs each of its parts).
+/// Like [`call`], for a call that costs `units`: a Gmail batch costs each of its parts,
+/// a Graph call that makes several requests costs each of them.
 pub async fn call_costing<T, F, Fut>(
     run: &Run<'_>,
     what: &'static str,

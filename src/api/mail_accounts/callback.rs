@@ -177,6 +177,11 @@ pub async fn oauth_callback(params: QueryParams, state: web::Data<AppState>) -> 
         tracing::error!(%error, account = account_id, "storing the tokens failed");
         return failed(&return_url, "SERVER_ERROR");
     }
+    // Graph counts the `/me` that found the mailbox against its 10,000 requests per 10
+    // minutes; the first sync, about to spend the window, must count it too.
+    if kind == ProviderKind::Microsoft {
+        drop(state.budgets.spend(account_id, kind, 1).await);
+    }
     tracing::info!(provider = %kind, user = user_id, account = account_id, "mailbox connected");
     crate::push::on_connect(&state, account_id, kind).await;
     // The first sync starts now, not at the scheduler's next look.

@@ -114,24 +114,24 @@ impl ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
-        let connection = match self.kind {
-            DatabaseKind::Postgres => {
-                let mut connection = PgConnection::establish(&self.target)
-                    .map_err(diesel::r2d2::Error::ConnectionError)?;
-                connection
-                    .batch_execute(POSTGRES_SESSION_SETTINGS)
-                    .map_err(diesel::r2d2::Error::QueryError)?;
-                DbConnection::Postgresql(connection)
-            }
-            DatabaseKind::Sqlite => {
-                let mut connection = SqliteConnection::establish(&self.target)
-                    .map_err(diesel::r2d2::Error::ConnectionError)?;
-                connection
-                    .batch_execute(SQLITE_CONNECTION_PRAGMAS)
-                    .map_err(diesel::r2d2::Error::QueryError)?;
-                DbConnection::Sqlite(connection)
-            }
+        use diesel::r2d2::Error;
+        let (mut connection, settings) = match self.kind {
+            DatabaseKind::Postgres => (
+                DbConnection::Postgresql(
+                    PgConnection::establish(&self.target).map_err(Error::ConnectionError)?,
+                ),
+                POSTGRES_SESSION_SETTINGS,
+            ),
+            DatabaseKind::Sqlite => (
+                DbConnection::Sqlite(
+                    SqliteConnection::establish(&self.target).map_err(Error::ConnectionError)?,
+                ),
+                SQLITE_CONNECTION_PRAGMAS,
+            ),
         };
+        connection
+            .batch_execute(settings)
+            .map_err(Error::QueryError)?;
         Ok(connection)
     }
 

@@ -92,15 +92,15 @@ where
     tokio::spawn(async move { store.run(work).await })
 }
 
-/// Waits for work handed to a blocking thread (parsing a batch): a panic there fails the
-/// run as a failed write would.
+/// Waits for work handed to another task (a page's write, parsing a batch): a panic
+/// there fails the run as a failed write would.
 pub(crate) async fn off_thread<T>(task: tokio::task::JoinHandle<T>) -> Result<T, SyncError> {
     Ok(task.await.map_err(|e| StoreError::Task(e.to_string()))?)
 }
 
 /// Waits for a page's write.
 pub(crate) async fn landed<T>(write: PageWrite<T>) -> Result<T, SyncError> {
-    Ok(write.await.map_err(|e| StoreError::Task(e.to_string()))??)
+    Ok(off_thread(write).await??)
 }
 
 /// One claimed run.

@@ -472,6 +472,7 @@ async fn a_signed_out_token_is_refused_on_every_route() {
         emulator: provider_emulator::Emulator::start().expect("emulator"),
         http: reqwest::Client::new(),
         redirect: String::new(),
+        browser: Default::default(),
     };
     let mut wrong = Vec::new();
     for row in table(&ids).iter().filter(|row| !row.public) {

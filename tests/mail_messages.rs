@@ -59,11 +59,11 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
     let (a, b) = state
         .store
         .run(move |c| {
-            let a = match mail_accounts::connect(c, 7, "google", "ann@gmail.test", None, now)? {
+            let a = match common::connect_google(c, 7, "ann@gmail.test", now)? {
                 mail_accounts::Connected::Created(row) => row.id,
                 _ => unreachable!(),
             };
-            let b = match mail_accounts::connect(c, 8, "google", "bea@gmail.test", None, now)? {
+            let b = match common::connect_google(c, 8, "bea@gmail.test", now)? {
                 mail_accounts::Connected::Created(row) => row.id,
                 _ => unreachable!(),
             };

@@ -28,7 +28,7 @@ async fn store_with_account(backend: Backend) -> Option<(TestDb, Store, i64)> {
     .unwrap();
     store.run(run_pending_migrations).await.unwrap();
     let account = store
-        .run(|c| mail_accounts::connect(c, 7, "google", "ann@gmail.test", None, now()))
+        .run(|c| common::connect_google(c, 7, "ann@gmail.test", now()))
         .await
         .unwrap();
     let mail_accounts::Connected::Created(row) = account else {

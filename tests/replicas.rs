@@ -77,20 +77,16 @@ async fn three_replicas_share_fifty_mailboxes_and_survive_losing_one() {
             .send()
             .await
             .unwrap();
-        let url = common::read(reply).await.json["data"]["url"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        // Each mailbox's owner has a browser of their own; its binding cookie must reach
+        // whichever replica takes the callback.
+        let browser = common::oauth::Browser::default();
+        let reply = common::read(reply).await;
+        browser.store(&reply.headers);
+        let url = reply.json["data"]["url"].as_str().unwrap().to_string();
         let query = w.consent(&url, &email(n), &[("action", "allow")]).await;
         let back = w
-            .http
-            .get(format!(
-                "{}/api/mailOAuth:callback?{query}",
-                address(&processes, (n + 1) % 3)
-            ))
-            .send()
-            .await
-            .unwrap();
+            .callback_in(&browser, &address(&processes, (n + 1) % 3), &query)
+            .await;
         let params = location_params(&back);
         assert_eq!(
             param(&params, "status"),

@@ -13,6 +13,8 @@ pub struct ProviderApp {
     pub client_secret: String,
     /// Microsoft's tenant (`common` by default); unused for Google.
     pub tenant: String,
+    /// Microsoft: home tenants whose mailboxes may connect (empty: any).
+    pub allowed_tenants: Vec<String>,
 }
 
 impl std::fmt::Debug for ProviderApp {
@@ -60,6 +62,7 @@ pub async fn load(state: &AppState, kind: ProviderKind) -> Result<ProviderApp, A
         .await?
         .filter(|row| row.enabled && !row.client_id.is_empty())
         .ok_or(AppError::NotConfigured(kind))?;
+    let allowed_tenants = row.allowed_tenants();
     let sealed = row
         .client_secret_sealed
         .ok_or(AppError::NotConfigured(kind))?;
@@ -69,6 +72,7 @@ pub async fn load(state: &AppState, kind: ProviderKind) -> Result<ProviderApp, A
         .map_err(AppError::Secret)?;
     Ok(ProviderApp {
         kind,
+        allowed_tenants,
         client_id: row.client_id,
         client_secret,
         tenant: row.tenant.unwrap_or_else(|| "common".into()),

@@ -4,7 +4,7 @@
 use super::ProviderApp;
 use crate::config::ProviderEndpoints;
 use crate::providers::ProviderKind;
-use oauth2::basic::{BasicClient, BasicErrorResponseType};
+use oauth2::basic::BasicErrorResponseType;
 use oauth2::{
     AuthType, AuthUrl, AuthorizationCode, ClientId, ClientSecret, CsrfToken, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope, TokenResponse, TokenUrl,
@@ -19,7 +19,20 @@ pub struct TokenSet {
     pub expires_in: Duration,
     /// Granted scopes as the provider echoed them (empty when it did not).
     pub scopes: Vec<String>,
+    /// The OpenID Connect id token (with the `openid` scope): who the grant belongs to.
+    pub id_token: Option<String>,
 }
+
+/// The id token, which both providers add to a token answer for the `openid` scope.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct IdTokenField {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    id_token: Option<String>,
+}
+
+impl oauth2::ExtraTokenFields for IdTokenField {}
+
+type TokenAnswer = oauth2::StandardTokenResponse<IdTokenField, oauth2::basic::BasicTokenType>;
 
 impl std::fmt::Debug for TokenSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -71,7 +84,7 @@ fn auth_url(kind: ProviderKind, endpoints: &ProviderEndpoints, tenant: &str) -> 
 
 type Client = oauth2::Client<
     oauth2::basic::BasicErrorResponse,
-    oauth2::basic::BasicTokenResponse,
+    TokenAnswer,
     oauth2::basic::BasicTokenIntrospectionResponse,
     oauth2::StandardRevocableToken,
     oauth2::basic::BasicRevocationErrorResponse,
@@ -89,7 +102,7 @@ fn client(
 ) -> Result<Client, TokenError> {
     let invalid =
         |e: oauth2::url::ParseError| TokenError::Transient(format!("bad endpoint URL: {e}"));
-    Ok(BasicClient::new(ClientId::new(app.client_id.clone()))
+    Ok(oauth2::Client::new(ClientId::new(app.client_id.clone()))
         .set_client_secret(ClientSecret::new(app.client_secret.clone()))
         .set_auth_uri(AuthUrl::new(auth_url(app.kind, endpoints, &app.tenant)).map_err(invalid)?)
         .set_token_uri(TokenUrl::new(token_url(app.kind, endpoints, &app.tenant)).map_err(invalid)?)
@@ -136,12 +149,26 @@ pub fn authorize_url(
     Ok(request.url().0.to_string())
 }
 
+/// An OAuth error code as the log and the account may show it: the standard codes are
+/// lower-case words; anything else the server put there (which may be any text) is
+/// reported as `other`.
+pub fn loggable_code(code: &str) -> String {
+    if !code.is_empty()
+        && code.len() <= 64
+        && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    {
+        code.to_string()
+    } else {
+        "other".to_string()
+    }
+}
+
 fn classify<RE: std::error::Error + 'static>(
     error: RequestTokenError<RE, oauth2::basic::BasicErrorResponse>,
 ) -> TokenError {
     match error {
         RequestTokenError::ServerResponse(response) => {
-            let code = response.error().as_ref().to_string();
+            let code = loggable_code(response.error().as_ref());
             match response.error() {
                 BasicErrorResponseType::InvalidGrant => TokenError::ReauthRequired(code),
                 BasicErrorResponseType::InvalidClient
@@ -157,7 +184,7 @@ fn classify<RE: std::error::Error + 'static>(
     }
 }
 
-fn token_set(response: &oauth2::basic::BasicTokenResponse) -> TokenSet {
+fn token_set(response: &TokenAnswer) -> TokenSet {
     TokenSet {
         access_token: response.access_token().secret().clone(),
         refresh_token: response.refresh_token().map(|t| t.secret().clone()),
@@ -166,6 +193,7 @@ fn token_set(response: &oauth2::basic::BasicTokenResponse) -> TokenSet {
             .scopes()
             .map(|scopes| scopes.iter().map(|s| s.to_string()).collect())
             .unwrap_or_default(),
+        id_token: response.extra_fields().id_token.clone(),
     }
 }
 

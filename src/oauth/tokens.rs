@@ -249,6 +249,7 @@ async fn refresh_holding_lease(
                 );
             }
             tracing::info!(account = account_id, "access token refreshed");
+            remember_mailbox_id(state, account_id, kind, tokens.id_token.as_deref()).await;
             Ok(tokens.access_token)
         }
         Err(TokenError::ReauthRequired(code)) => {
@@ -286,6 +287,34 @@ async fn refresh_holding_lease(
         Err(TokenError::Transient(reason)) => {
             release(state).await;
             Err(AccessError::Transient(reason))
+        }
+    }
+}
+
+/// Accounts connected before mailboxes were identified by the provider's immutable
+/// user id get it from the id token of their next refresh (both providers send one for
+/// the `openid` scope every connect asked for). Best effort: the next refresh tries again.
+async fn remember_mailbox_id(
+    state: &AppState,
+    account_id: i64,
+    kind: ProviderKind,
+    id_token: Option<&str>,
+) {
+    let Some(id) = id_token.and_then(|token| super::identity::from_id_token(kind, token)) else {
+        return;
+    };
+    match state
+        .store
+        .run(move |c| mail_accounts::backfill_provider_user_id(c, account_id, &id))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => tracing::warn!(
+            account = account_id,
+            "another account already holds this mailbox's provider id (it was connected twice before ids were kept)"
+        ),
+        Err(error) => {
+            tracing::warn!(account = account_id, %error, "could not store the mailbox's provider id")
         }
     }
 }

@@ -28,6 +28,21 @@ pub struct AccountRow {
     pub sync_total: Option<i64>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The provider's immutable id of the mailbox (Google `sub`, Microsoft `<tid>/<oid>`);
+    /// `None` for accounts connected before ids were kept, until a refresh fills it.
+    pub provider_user_id: Option<String>,
+}
+
+/// The mailbox a grant opened, as the callback found it.
+#[derive(Debug, Clone)]
+pub struct NewMailbox<'a> {
+    pub provider: &'a str,
+    pub provider_user_id: &'a str,
+    pub email: &'a str,
+    pub display_name: Option<&'a str>,
+    /// The provider verified the address (Google): an account stored before ids were
+    /// kept under this address is this mailbox. Microsoft's `mail` proves nothing.
+    pub address_verified: bool,
 }
 
 /// What connecting a mailbox did.
@@ -82,29 +97,51 @@ pub fn list(
 }
 
 /// Creates the account for a newly authorized mailbox, or reconnects the existing one
-/// of the same user (status back to active, error cleared, a sync requested). One
-/// transaction, so two callbacks for one mailbox cannot both create it.
+/// of the same user (status back to active, error cleared, a sync requested, the address
+/// as the provider shows it now). The mailbox is found by the provider's immutable user
+/// id; an account stored before ids were kept is found by its address only when the
+/// provider verified that address. One transaction, so two callbacks for one mailbox
+/// cannot both create it.
 pub fn connect(
     connection: &mut DbConnection,
     user_id: i64,
-    provider: &str,
-    email: &str,
-    display_name: Option<&str>,
+    mailbox: &NewMailbox<'_>,
     now: NaiveDateTime,
 ) -> Result<Connected, StoreError> {
     connection.write_transaction(|connection| {
-        let existing = mail_accounts::table
-            .filter(mail_accounts::provider.eq(provider))
-            .filter(mail_accounts::email.eq(email))
+        let by_id = mail_accounts::table
+            .filter(mail_accounts::provider.eq(mailbox.provider))
+            .filter(mail_accounts::provider_user_id.eq(mailbox.provider_user_id))
             .select(AccountRow::as_select())
             .first(connection)
             .optional()?;
+        let existing = match by_id {
+            Some(row) => Some(row),
+            None => mail_accounts::table
+                .filter(mail_accounts::provider.eq(mailbox.provider))
+                .filter(mail_accounts::email.eq(mailbox.email))
+                .filter(mail_accounts::provider_user_id.is_null())
+                .select(AccountRow::as_select())
+                .load(connection)?
+                .into_iter()
+                .find(|row| mailbox.address_verified || row.user_id == user_id),
+        };
         match existing {
-            Some(row) if row.user_id != user_id => Ok(Connected::OwnedByOtherUser),
+            Some(row) if row.user_id != user_id => {
+                if row.provider_user_id.is_none() {
+                    // A verified address: this row is that mailbox; it keeps its id now.
+                    diesel::update(mail_accounts::table.find(row.id))
+                        .set(mail_accounts::provider_user_id.eq(mailbox.provider_user_id))
+                        .execute(connection)?;
+                }
+                Ok(Connected::OwnedByOtherUser)
+            }
             Some(row) => {
                 diesel::update(mail_accounts::table.find(row.id))
                     .set((
                         mail_accounts::status.eq("active"),
+                        mail_accounts::email.eq(mailbox.email),
+                        mail_accounts::provider_user_id.eq(mailbox.provider_user_id),
                         mail_accounts::last_error_code.eq(None::<String>),
                         mail_accounts::last_error_message.eq(None::<String>),
                         mail_accounts::last_error_at.eq(None::<NaiveDateTime>),
@@ -120,22 +157,53 @@ pub fn connect(
                 diesel::insert_into(mail_accounts::table)
                     .values((
                         mail_accounts::user_id.eq(user_id),
-                        mail_accounts::provider.eq(provider),
-                        mail_accounts::email.eq(email),
-                        mail_accounts::display_name.eq(display_name),
+                        mail_accounts::provider.eq(mailbox.provider),
+                        mail_accounts::provider_user_id.eq(mailbox.provider_user_id),
+                        mail_accounts::email.eq(mailbox.email),
+                        mail_accounts::display_name.eq(mailbox.display_name),
                         mail_accounts::sync_requested_at.eq(Some(now)),
                         mail_accounts::created_at.eq(now),
                         mail_accounts::updated_at.eq(now),
                     ))
                     .execute(connection)?;
                 let row = mail_accounts::table
-                    .filter(mail_accounts::provider.eq(provider))
-                    .filter(mail_accounts::email.eq(email))
+                    .filter(mail_accounts::provider.eq(mailbox.provider))
+                    .filter(mail_accounts::provider_user_id.eq(mailbox.provider_user_id))
                     .select(AccountRow::as_select())
                     .first(connection)?;
                 Ok(Connected::Created(row))
             }
         }
+    })
+}
+
+/// Fills in the immutable user id of an account stored before ids were kept (from the id
+/// token of a refresh); an account that has one keeps it. `false` when another account
+/// already holds that id (the same mailbox connected twice before ids were kept).
+pub fn backfill_provider_user_id(
+    connection: &mut DbConnection,
+    id: i64,
+    provider_user_id: &str,
+) -> Result<bool, StoreError> {
+    connection.write_transaction(|connection| {
+        let Some(row) = get(connection, id)? else {
+            return Ok(false);
+        };
+        if row.provider_user_id.is_some() {
+            return Ok(true);
+        }
+        let taken: i64 = mail_accounts::table
+            .filter(mail_accounts::provider.eq(&row.provider))
+            .filter(mail_accounts::provider_user_id.eq(provider_user_id))
+            .count()
+            .get_result(connection)?;
+        if taken > 0 {
+            return Ok(false);
+        }
+        diesel::update(mail_accounts::table.find(id))
+            .set(mail_accounts::provider_user_id.eq(provider_user_id))
+            .execute(connection)?;
+        Ok(true)
     })
 }
 

@@ -20,6 +20,19 @@ pub struct ProviderRow {
     pub push_audience: Option<String>,
     /// UTC.
     pub updated_at: NaiveDateTime,
+    /// Microsoft: the tenant ids whose mailboxes may connect, as a JSON array; `None`
+    /// or empty lets any tenant the app's `tenant` setting signs in.
+    pub allowed_tenants: Option<String>,
+}
+
+impl ProviderRow {
+    /// The allowed tenant ids (empty: any).
+    pub fn allowed_tenants(&self) -> Vec<String> {
+        self.allowed_tenants
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default()
+    }
 }
 
 /// A partial update: `None` leaves a column alone, `Some(None)` clears a nullable one.
@@ -32,6 +45,7 @@ pub struct ProviderChanges {
     pub enabled: Option<bool>,
     pub pubsub_topic: Option<Option<String>>,
     pub push_audience: Option<Option<String>>,
+    pub allowed_tenants: Option<Option<String>>,
     /// Always set, which also keeps the changeset from ever being empty.
     pub updated_at: NaiveDateTime,
 }

@@ -15,6 +15,9 @@ pub struct StateRow {
     pub pkce_verifier_sealed: String,
     pub expires_at: NaiveDateTime,
     pub created_at: NaiveDateTime,
+    /// SHA-256 of the value of the cookie the authorize answer set in the browser that
+    /// started this connect; the callback must come with it.
+    pub browser_hash: Option<String>,
 }
 
 pub fn insert(connection: &mut DbConnection, row: &StateRow) -> Result<(), StoreError> {

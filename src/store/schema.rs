@@ -11,6 +11,7 @@ diesel::table! {
         pubsub_topic -> Nullable<Text>,
         push_audience -> Nullable<Text>,
         updated_at -> Timestamp,
+        allowed_tenants -> Nullable<Text>,
     }
 }
 
@@ -35,6 +36,7 @@ diesel::table! {
         sync_total -> Nullable<BigInt>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        provider_user_id -> Nullable<Text>,
     }
 }
 
@@ -61,6 +63,7 @@ diesel::table! {
         pkce_verifier_sealed -> Text,
         expires_at -> Timestamp,
         created_at -> Timestamp,
+        browser_hash -> Nullable<Text>,
     }
 }
 

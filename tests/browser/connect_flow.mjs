@@ -1,7 +1,9 @@
 // Connecting a mailbox in a real browser: the sidecar and the provider emulator run as
-// processes, headless Chromium opens the authorize URL, a person's clicks are made on
-// the consent page, and the browser lands back on a stand-in NocoBase page with the
-// outcome. Run by .ci/run:
+// processes, a stand-in NocoBase page in headless Chromium asks the sidecar to authorize
+// (so the browser holds the connect's binding cookie), a person's clicks are made on the
+// consent page, and the browser lands back on the stand-in page with the outcome. A
+// consent link finished in a second browser context (another person's browser) links
+// nothing. Run by .ci/run:
 //   EMULATOR_BIN=… SIDECAR_BIN=… ARTIFACTS_DIR=… node tests/browser/connect_flow.mjs
 // Saves a screenshot of the consent page and prints a closing "browser: N passed, N failed".
 import { spawn } from 'node:child_process';
@@ -31,7 +33,9 @@ function token(claims) {
 }
 const now = () => Math.floor(Date.now() / 1000);
 const adminKey = token({ userId: 1, roleName: 'admin', iat: now(), exp: now() + 3600 });
-const userToken = token({ userId: 42, temp: true, jti: crypto.randomUUID(), iat: now(), signInTime: Date.now(), exp: now() + 3600 });
+const signIn = (userId) => token({ userId, temp: true, jti: crypto.randomUUID(), iat: now(), signInTime: Date.now(), exp: now() + 3600 });
+const userToken = signIn(42);
+const mallorysToken = signIn(43);
 
 try {
   // The provider emulator.
@@ -105,15 +109,25 @@ try {
       '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
   });
   try {
-    const authorize = async () => {
-      const reply = await api('mailAccounts:authorize', userToken, { provider: 'google', returnUrl: `${nocobase}/admin/mail`, loginHint: 'eve@gmail.test' });
+    // As NocoBase's page does: the authorize call is made by the page, in the browser, so
+    // the answer's binding cookie lands in this browser's jar.
+    const authorizeIn = async (page, bearer) => {
+      await page.goto(`${nocobase}/admin/mail`);
+      const reply = await page.evaluate(async ({ url, bearer, values }) => {
+        const response = await fetch(url, {
+          method: 'POST', credentials: 'include', body: JSON.stringify(values),
+          headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        });
+        return { status: response.status, body: await response.json() };
+      }, { url: `${sidecar}/api/mailAccounts:authorize`, bearer, values: { provider: 'google', returnUrl: `${nocobase}/admin/mail`, loginHint: 'eve@gmail.test' } });
       assert(reply.status === 200, JSON.stringify(reply.body));
       return reply.body.data.url;
     };
+    const authorize = async (page) => authorizeIn(page, userToken);
 
     await check('Allow on the consent page connects the mailbox and returns to NocoBase', async () => {
       const page = await browser.newPage();
-      await page.goto(await authorize());
+      await page.goto(await authorize(page));
       const email = page.locator('input[name="email"]');
       assert((await email.inputValue()) === 'eve@gmail.test', 'the address is pre-filled from loginHint');
       const shot = path.join(artifacts, 'consent-page.png');
@@ -132,7 +146,7 @@ try {
 
     await check('Deny on the consent page returns with ACCESS_DENIED', async () => {
       const page = await browser.newPage();
-      await page.goto(await authorize());
+      await page.goto(await authorize(page));
       await page.click('button[value="deny"]');
       await page.waitForURL((url) => url.href.startsWith(`${nocobase}/admin/mail?`), { timeout: 15000 });
       const params = new URL(page.url()).searchParams;
@@ -142,13 +156,33 @@ try {
 
     await check('Connecting again reconnects the same account', async () => {
       const page = await browser.newPage();
-      await page.goto(await authorize());
+      await page.goto(await authorize(page));
       await page.click('button[value="allow"]');
       await page.waitForURL((url) => url.href.startsWith(`${nocobase}/admin/mail?`), { timeout: 15000 });
       const list = await fetch(`${sidecar}/api/mailAccounts:list`, { headers: { authorization: `Bearer ${userToken}` } }).then((r) => r.json());
       assert(list.meta.count === 1, JSON.stringify(list.meta));
       assert(new URL(page.url()).searchParams.get('mailAccountId') === String(list.data[0].id), 'same id');
       await page.close();
+    });
+
+    await check('A consent link finished in another browser links nothing and says so', async () => {
+      // Mallory starts a connect with Eve's address and sends Eve the consent link; Eve
+      // opens it in her own browser (a separate context: its own cookie jar).
+      const mallorys = await browser.newContext();
+      const link = await authorizeIn(await mallorys.newPage(), mallorysToken);
+      const eves = await browser.newContext();
+      const page = await eves.newPage();
+      await page.goto(link);
+      await page.click('button[value="allow"]');
+      await page.waitForURL((url) => url.href.startsWith(`${sidecar}/api/mailOAuth:callback`), { timeout: 15000 });
+      await page.waitForSelector('h1');
+      const text = await page.textContent('body');
+      assert(text.includes('Nothing was connected') && text.includes('another browser'), text);
+      await page.screenshot({ path: path.join(artifacts, 'connect-in-another-browser.png') });
+      const list = await fetch(`${sidecar}/api/mailAccounts:list`, { headers: { authorization: `Bearer ${mallorysToken}` } }).then((r) => r.json());
+      assert(list.meta.count === 0, `Mallory got no mailbox: ${JSON.stringify(list)}`);
+      await mallorys.close();
+      await eves.close();
     });
   } finally {
     await browser.close();

@@ -151,6 +151,33 @@ try {
     await shot(page, '3-accounts');
   });
 
+  await check('a consent link finished in another browser, through NocoBase, links nothing', async () => {
+    // The signed-in admin starts a connect from NocoBase's page with a colleague's address
+    // and sends the consent link on; the colleague opens it in a browser of their own.
+    const victim = 'victim@gmail.test';
+    await emulator.control('/users', { provider: 'google', email: victim, name: 'Vic Tim', messages: 2 });
+    const link = await page.evaluate(async (hint) => {
+      const response = await fetch('/api/mailAccounts:authorize', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${localStorage.getItem('NOCOBASE_TOKEN')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ provider: 'google', returnUrl: `${location.origin}/admin/email-manager?tab=accounts`, loginHint: hint }),
+      });
+      return (await response.json()).data.url;
+    }, victim);
+    const theirs = await browser.newContext();
+    const other = await theirs.newPage();
+    await other.goto(link);
+    await other.click('button[value="allow"]');
+    await other.waitForURL((url) => url.href.startsWith(`${nocobase.url}/api/mailOAuth:callback`), { timeout: 15000 });
+    await other.waitForSelector('h1');
+    const text = await other.textContent('body');
+    assert(text.includes('Nothing was connected'), text);
+    await shot(other, '3-other-browser');
+    await theirs.close();
+    const accounts = await through(nocobase, 'mailAccounts:list', rootToken);
+    assert(!accounts.body.data.some((a) => a.email === victim), `linked anyway: ${JSON.stringify(accounts.body.data.map((a) => a.email))}`);
+  });
+
   await check('mail page: opening a message shows it and marks it read', async () => {
     await page.getByRole('tab', { name: 'Mail', exact: true }).click();
     const first = page.getByTestId('message-row').first();

@@ -186,3 +186,21 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// Connects a Gmail mailbox straight in the store (no OAuth), as the callback would.
+pub fn connect_google(
+    connection: &mut email_manager::store::DbConnection,
+    user: i64,
+    email: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<email_manager::store::mail_accounts::Connected, email_manager::store::StoreError> {
+    let id = format!("sub-{email}");
+    let mailbox = email_manager::store::mail_accounts::NewMailbox {
+        provider: "google",
+        provider_user_id: &id,
+        email,
+        display_name: None,
+        address_verified: true,
+    };
+    email_manager::store::mail_accounts::connect(connection, user, &mailbox, now)
+}

@@ -15,6 +15,49 @@ pub struct Wired {
     pub http: reqwest::Client,
     /// The OAuth redirect URI registered at the emulator (from the app's public URL).
     pub redirect: String,
+    /// The cookies of the browser the user connects mailboxes from.
+    pub browser: Browser,
+}
+
+/// A browser's cookie jar, as far as the connect flow needs one: cookies the service set
+/// (by name), sent back with every later request. A second `Browser` is someone else's.
+#[derive(Default)]
+pub struct Browser {
+    cookies: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+impl Browser {
+    /// Keeps the cookies an answer sets (one with `Max-Age=0` is deleted).
+    pub fn store(&self, headers: &reqwest::header::HeaderMap) {
+        let mut jar = self.cookies.lock().unwrap();
+        for value in headers.get_all("set-cookie") {
+            let text = value.to_str().unwrap_or("");
+            let first = text.split(';').next().unwrap_or("");
+            let Some((name, value)) = first.split_once('=') else {
+                continue;
+            };
+            let (name, value) = (name.trim().to_string(), value.trim().to_string());
+            jar.retain(|(n, _)| *n != name);
+            if !text.to_ascii_lowercase().contains("max-age=0") {
+                jar.push((name, value));
+            }
+        }
+    }
+
+    /// The `Cookie` header this browser sends, if it holds any.
+    pub fn cookie_header(&self) -> Option<String> {
+        let jar = self.cookies.lock().unwrap();
+        (!jar.is_empty()).then(|| {
+            jar.iter()
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.cookies.lock().unwrap().is_empty()
+    }
 }
 
 /// An app on `backend` whose providers point at a fresh emulator, with both providers
@@ -95,6 +138,7 @@ pub async fn wired_with_emulator(
         emulator,
         http,
         redirect,
+        browser: Browser::default(),
     })
 }
 
@@ -119,19 +163,50 @@ pub fn param<'a>(params: &'a [(String, String)], key: &str) -> Option<&'a str> {
 }
 
 impl Wired {
-    /// `mailAccounts:authorize` for `provider`; the provider URL.
+    /// `mailAccounts:authorize` for `provider` from the user's own browser; the provider URL.
     pub async fn authorize(&self, token: &str, provider: &str) -> String {
+        self.authorize_in(&self.browser, token, provider, json!({}))
+            .await
+    }
+
+    /// `mailAccounts:authorize` from `browser`, with `extra` values (a `loginHint`, say).
+    pub async fn authorize_in(
+        &self,
+        browser: &Browser,
+        token: &str,
+        provider: &str,
+        extra: serde_json::Value,
+    ) -> String {
+        let mut values =
+            json!({"provider": provider, "returnUrl": format!("{NOCOBASE}/admin/mail")});
+        if let (Some(values), Some(extra)) = (values.as_object_mut(), extra.as_object()) {
+            values.extend(extra.clone());
+        }
         let reply = self
             .app
-            .call(
-                "mailAccounts:authorize",
-                Some(token),
-                "",
-                Some(json!({"provider": provider, "returnUrl": format!("{NOCOBASE}/admin/mail")})),
-            )
+            .call("mailAccounts:authorize", Some(token), "", Some(values))
             .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
+        browser.store(&reply.headers);
         reply.json["data"]["url"].as_str().expect("url").to_string()
+    }
+
+    /// The callback as `browser` reaches it (with its cookies), at the service at `address`.
+    pub async fn callback_in(
+        &self,
+        browser: &Browser,
+        address: &str,
+        query: &str,
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .get(format!("{address}/api/mailOAuth:callback?{query}"));
+        if let Some(cookies) = browser.cookie_header() {
+            request = request.header("cookie", cookies);
+        }
+        let response = request.send().await.expect("callback");
+        browser.store(response.headers());
+        response
     }
 
     /// Answers the consent page at `url`; returns the provider's redirect query string.
@@ -165,15 +240,13 @@ impl Wired {
 
     async fn callback_response(&self, query: &str) -> reqwest::Response {
         let response = self
-            .http
-            .get(format!(
-                "{}/api/mailOAuth:callback?{query}",
-                self.app.address
-            ))
-            .send()
-            .await
-            .expect("callback");
-        assert_eq!(response.status(), 302, "the callback always redirects");
+            .callback_in(&self.browser, &self.app.address, query)
+            .await;
+        assert_eq!(
+            response.status(),
+            302,
+            "the callback redirects the browser that started the connect"
+        );
         response
     }
 
@@ -194,12 +267,7 @@ impl Wired {
     ) -> Vec<(String, String)> {
         let url = self.authorize(token, provider).await;
         let query = self.consent(&url, email, &[("action", "allow")]).await;
-        let response = self
-            .http
-            .get(format!("{address}/api/mailOAuth:callback?{query}"))
-            .send()
-            .await
-            .expect("callback");
+        let response = self.callback_in(&self.browser, address, &query).await;
         let location = response.headers()["location"]
             .to_str()
             .expect("location")

@@ -234,10 +234,14 @@ def main():
             # Microsoft without a returnUrl: the browser must come back to NocoBase's
             # browser-facing origin, not to the internal one the sidecar calls.
             asked = {"provider": provider, "returnUrl": f"{browser_nocobase}/admin/mail"} if provider == "google" else {"provider": provider}
-            status, _, reply = call("POST", f"{sidecar}/api/mailAccounts:authorize", asked, headers=user)
+            status, answer_headers, reply = call("POST", f"{sidecar}/api/mailAccounts:authorize", asked, headers=user)
             if status != 200:
                 fail(f"authorize {provider}: {status} {reply}")
             url = reply["data"]["url"]
+            # The browser that asked holds the connect's binding cookie; the callback wants it.
+            binding = answer_headers.get("set-cookie", "").split(";")[0]
+            if not binding.startswith("em_connect_"):
+                fail(f"authorize {provider}: no browser-binding cookie")
             if not url.startswith(f"{browser_side}/{provider}/"):
                 fail(f"the browser is sent to {url}, not to the emulator's published address {browser_side}")
             status, _, page = call("GET", url)
@@ -247,7 +251,7 @@ def main():
             callback = headers.get("location", "")
             if status != 302 or not callback.startswith(f"{sidecar}/api/mailOAuth:callback"):
                 fail(f"{provider} consent did not return to the sidecar: {status} {callback}")
-            status, headers, _ = call("GET", callback)
+            status, headers, _ = call("GET", callback, headers={"cookie": binding})
             landed = headers.get("location", "")
             if status != 302 or "status=connected" not in landed or not landed.startswith(browser_nocobase):
                 fail(f"{provider} callback: {status} {landed}")

@@ -79,6 +79,7 @@ async fn add_client(world: web::Data<Shared>, body: web::Json<NewClient>) -> Htt
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct NewUser {
     provider: Provider,
     email: String,
@@ -87,6 +88,13 @@ struct NewUser {
     messages: usize,
     #[serde(default)]
     seed: Option<u64>,
+    /// Microsoft: the user's home tenant id (default: one per domain).
+    #[serde(default)]
+    tenant_id: Option<String>,
+    /// Microsoft: the `mail` attribute the tenant's admins set, which may be anyone's
+    /// address (default: the sign-in name).
+    #[serde(default)]
+    mail: Option<String>,
 }
 
 async fn add_user(world: web::Data<Shared>, body: web::Json<NewUser>) -> HttpResponse {
@@ -102,10 +110,16 @@ async fn add_user(world: web::Data<Shared>, body: web::Json<NewUser>) -> HttpRes
     let email = body.email.to_lowercase();
     let provider = body.provider;
     let started = std::time::Instant::now();
+    let (tenant_id, mail) = (body.tenant_id.clone(), body.mail.clone());
     let result = web::block(move || {
-        shared
-            .lock()
-            .add_user(provider, &email, body.name.as_deref(), body.messages, seed)
+        let mut world = shared.lock();
+        world.add_user(provider, &email, body.name.as_deref(), body.messages, seed);
+        if let Some(user) = world.user_mut(provider, &email) {
+            if let Some(tenant_id) = tenant_id {
+                user.directory.tenant_id = tenant_id;
+            }
+            user.directory.mail = mail.map(|m| m.to_lowercase());
+        }
     })
     .await;
     if result.is_err() {

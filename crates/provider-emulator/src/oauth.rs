@@ -4,6 +4,7 @@
 //! provider's own (providers.md §1.4, §2.5).
 
 use crate::consent;
+use crate::world::directory::DirectoryEntry;
 use crate::world::{AuthCode, Grant, Provider, Shared, TokenProblem, World, now_ms, pkce_matches};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
@@ -263,7 +264,7 @@ fn echoed_scopes(provider: Provider, scopes: &[String]) -> String {
         .join(" ")
 }
 
-fn id_token(provider: Provider, grant: &Grant, name: &str, tenant: &str) -> String {
+fn id_token(provider: Provider, grant: &Grant, name: &str, directory: &DirectoryEntry) -> String {
     let now = now_ms() / 1000;
     let sub = URL_SAFE_NO_PAD.encode(sha256(&grant.email));
     let claims = match provider {
@@ -272,8 +273,11 @@ fn id_token(provider: Provider, grant: &Grant, name: &str, tenant: &str) -> Stri
             "sub": sub, "email": grant.email, "email_verified": true, "name": name, "iat": now, "exp": now + 3600})
         }
         Provider::Microsoft => {
-            json!({"iss": format!("https://login.microsoftonline.com/{tenant}/v2.0"), "aud": grant.client_id,
-            "sub": sub, "oid": sub, "tid": tenant, "email": grant.email, "preferred_username": grant.email, "name": name,
+            // `tid` is the user's home tenant whatever tenant path the app signed in on.
+            let tid = &directory.tenant_id;
+            json!({"iss": format!("https://login.microsoftonline.com/{tid}/v2.0"), "aud": grant.client_id,
+            "sub": sub, "oid": directory.object_id, "tid": tid, "preferred_username": grant.email, "name": name,
+            "email": directory.mail.as_deref().unwrap_or(&grant.email),
             "ver": "2.0", "iat": now, "nbf": now, "exp": now + 3600})
         }
     };
@@ -342,7 +346,7 @@ pub async fn token(
     }
     match first(&form, "grant_type") {
         Some("authorization_code") => redeem_code(&mut world, provider, tenant, &form, &client_id),
-        Some("refresh_token") => refresh(&mut world, provider, tenant, &form, &client_id),
+        Some("refresh_token") => refresh(&mut world, provider, &form, &client_id),
         _ => token_error(
             provider,
             400,
@@ -360,7 +364,6 @@ fn token_answer(
     grant: &Grant,
     parent: Option<String>,
     with_refresh: bool,
-    tenant: &str,
 ) -> HttpResponse {
     let (access, refresh) = world.mint(grant, parent, with_refresh);
     let ttl = world.settings.access_token_ttl_secs;
@@ -381,7 +384,8 @@ fn token_answer(
         body["refresh_token"] = Value::String(refresh);
     }
     if grant.scopes.iter().any(|s| s == "openid") {
-        body["id_token"] = Value::String(id_token(provider, grant, &name, tenant));
+        let directory = world.directory(&grant.email);
+        body["id_token"] = Value::String(id_token(provider, grant, &name, &directory));
     }
     HttpResponse::Ok()
         .insert_header(("cache-control", "no-store"))
@@ -478,23 +482,10 @@ fn redeem_code(
     if let Some(stored) = world.codes.get_mut(code_value) {
         stored.used = true;
     }
-    token_answer(
-        world,
-        provider,
-        &code.grant,
-        None,
-        code.offline,
-        tenant.as_deref().unwrap_or("common"),
-    )
+    token_answer(world, provider, &code.grant, None, code.offline)
 }
 
-fn refresh(
-    world: &mut World,
-    provider: Provider,
-    tenant: Option<String>,
-    form: &Pairs,
-    client_id: &str,
-) -> HttpResponse {
+fn refresh(world: &mut World, provider: Provider, form: &Pairs, client_id: &str) -> HttpResponse {
     let refresh_token = first(form, "refresh_token").unwrap_or("");
     match world.refresh_grant(provider, refresh_token, client_id) {
         Ok(grant) => {
@@ -509,7 +500,6 @@ fn refresh(
                 &grant,
                 Some(refresh_token.to_string()),
                 rotate,
-                tenant.as_deref().unwrap_or("common"),
             )
         }
         Err(TokenProblem::Revoked) => token_error(

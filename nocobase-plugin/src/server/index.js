@@ -3,19 +3,13 @@
 // and sign-out and token renewal behave exactly as everywhere else in NocoBase.
 const { Plugin } = require('@nocobase/server');
 const { Readable } = require('node:stream');
+const { PUBLIC_ACTIONS, answerCookies, forwardableAction, requestHeaders } = require('./proxyRules');
 
-// Authenticated by their own means (the OAuth `state`, the providers' push tokens),
-// never by a NocoBase token: forwarded as they come.
-const PUBLIC_ACTIONS = new Set(['mailOAuth:callback', 'mailWebhooks:microsoft', 'mailWebhooks:google']);
-// Connection-level headers are not forwarded either way.
-const HOP_BY_HOP = new Set([
-  'connection', 'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'te', 'trailer', 'trailers',
-  'transfer-encoding', 'upgrade', 'host', 'content-length', 'cookie',
-]);
 // Answer headers the browser needs: the body's type and size, downloads' file names,
 // the callback's redirect, caching rules, the request id for support.
 const ANSWER_HEADERS = ['content-type', 'content-length', 'content-disposition', 'location', 'cache-control',
-  'x-request-id', 'x-content-type-options', 'content-security-policy', 'retry-after', 'x-accel-buffering'];
+  'x-request-id', 'x-content-type-options', 'content-security-policy', 'x-frame-options', 'referrer-policy', 'retry-after',
+  'x-accel-buffering'];
 // Live event streams stay open for as long as the page does (the sidecar ends them when
 // the caller's token expires); every other request has ANSWER_TIMEOUT_MS.
 const STREAMS = new Set(['mailEvents:stream']);
@@ -37,11 +31,9 @@ class PluginEmailManagerServer extends Plugin {
   async load() {
     const base = apiBase();
     this.app.use(async (ctx, next) => {
-      if (!ctx.path.startsWith(`${base}mail`) || !/^[A-Z]/.test(ctx.path.slice(base.length + 4))) {
-        return next();
-      }
+      const action = forwardableAction(ctx.path, base);
+      if (!action) return next();
       ctx.withoutDataWrapping = true;
-      const action = ctx.path.slice(base.length);
       if (!PUBLIC_ACTIONS.has(action)) {
         const refused = await this.authenticate(ctx);
         if (refused) return;
@@ -68,10 +60,7 @@ class PluginEmailManagerServer extends Plugin {
 
   async forward(ctx, action) {
     const url = `${this.sidecarUrl()}/api/${action}${ctx.querystring ? `?${ctx.querystring}` : ''}`;
-    const headers = {};
-    for (const [name, value] of Object.entries(ctx.headers)) {
-      if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    }
+    const headers = requestHeaders(ctx.headers, action);
     // A token NocoBase renewed during its check is the one to use from now on.
     const renewed = ctx.res.getHeader('x-new-token');
     if (typeof renewed === 'string' && renewed) headers.authorization = `Bearer ${renewed}`;
@@ -105,6 +94,8 @@ class PluginEmailManagerServer extends Plugin {
       const value = answer.headers.get(name);
       if (value !== null) ctx.set(name, value);
     }
+    // A connect's browser-binding cookie (set by authorize, cleared by the callback).
+    for (const cookie of answerCookies(action, answer.headers.getSetCookie())) ctx.append('Set-Cookie', cookie);
     // The sidecar may renew a token too (when it asked NocoBase itself).
     const newToken = answer.headers.get('x-new-token');
     if (newToken && !ctx.res.getHeader('x-new-token')) ctx.set('x-new-token', newToken);

@@ -1,14 +1,13 @@
 use crate::auth::Caller;
-use crate::http::{ApiError, Data, Values};
-use crate::oauth::{flow, load_app};
+use crate::http::{ApiError, Values};
+use crate::oauth::{browser_binding, flow, load_app};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
 use crate::store::oauth_states::{self, StateRow};
-use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 /// How long a user has to finish the provider's consent.
 const STATE_TTL_MINUTES: i64 = 10;
@@ -18,12 +17,9 @@ pub struct AuthorizeReply {
     pub url: String,
 }
 
-/// The hash under which a state is stored.
+/// The hash under which a state is stored (SHA-256, as a binding cookie's value).
 pub fn state_hash(state: &str) -> String {
-    Sha256::digest(state.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    browser_binding::hash(state)
 }
 
 fn origin(url: &str) -> Option<String> {
@@ -65,22 +61,25 @@ fn return_url(state: &AppState, requested: Option<&str>) -> Result<String, ApiEr
     }
 }
 
-/// `mailAccounts:authorize` values `{provider, returnUrl?, loginHint?}` → `{url}`.
+/// `mailAccounts:authorize` values `{provider, returnUrl?, loginHint?}` → `{url}`, and a
+/// cookie that binds the connect to this browser: the callback links a mailbox only when
+/// the same browser brings it back (a consent link sent to someone else links nothing).
 #[utoipa::path(
     method(get, post),
     path = "/api/mailAccounts:authorize",
     tag = "mailAccounts",
     request_body = crate::api::openapi::AuthorizeValues,
     responses(
-        (status = 200, description = "The provider's consent page URL, with a single-use state and PKCE", body = crate::api::openapi::DataEnvelope<AuthorizeReply>),
+        (status = 200, description = "The provider's consent page URL, with a single-use state and PKCE; `Set-Cookie` binds the connect to this browser", body = crate::api::openapi::DataEnvelope<AuthorizeReply>, headers(("Set-Cookie" = String, description = "`em_connect_…`: HttpOnly, SameSite=Lax, the callback's path only, 10 minutes"))),
         crate::api::openapi::Refusals
     )
 )]
 pub async fn authorize_mail_account(
     caller: Caller,
+    request: HttpRequest,
     Values(values): Values,
     state: web::Data<AppState>,
-) -> Result<Data<AuthorizeReply>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let provider = values
         .get("provider")
         .and_then(|v| v.as_str())
@@ -116,7 +115,11 @@ pub async fn authorize_mail_account(
     let hash = state_hash(&oauth_state);
     let (challenge, verifier) = flow::pkce();
     let now = chrono::Utc::now().naive_utc();
+    let redirect_uri = state.redirect_uri();
+    warn_if_cookie_cannot_return(&request, &redirect_uri);
+    let binding = browser_binding::issue(&browser_binding::CookieScope::of(&redirect_uri));
     let row = StateRow {
+        browser_hash: Some(binding.hash),
         pkce_verifier_sealed: state.vault.seal(
             verifier.secret().as_bytes(),
             crate::crypto::RowIdentity {
@@ -135,7 +138,7 @@ pub async fn authorize_mail_account(
     let url = flow::authorize_url(
         &app,
         &state.settings.providers,
-        &state.redirect_uri(),
+        &redirect_uri,
         &oauth_state,
         challenge,
         login_hint.as_deref(),
@@ -149,5 +152,31 @@ pub async fn authorize_mail_account(
         })
         .await?;
     tracing::info!(user = %caller.user_id, provider = %kind, "authorization started");
-    Ok(Data(AuthorizeReply { url }))
+    Ok(HttpResponse::Ok()
+        .insert_header(("set-cookie", binding.set_cookie))
+        .insert_header(("cache-control", "no-store"))
+        .json(serde_json::json!({ "data": AuthorizeReply { url } })))
+}
+
+/// Browsers send a cookie back to the host that set it. When the page asking to connect
+/// is on another host than the callback (`server.public_url`), the callback will not see
+/// the binding cookie and every connect fails: say so to whoever reads the log.
+fn warn_if_cookie_cannot_return(request: &HttpRequest, redirect_uri: &str) {
+    let host = |url: &str| url::Url::parse(url).ok()?.host_str().map(str::to_lowercase);
+    let Some(origin) = request
+        .headers()
+        .get("origin")
+        .and_then(|v| v.to_str().ok())
+    else {
+        return;
+    };
+    if let (Some(asked_from), Some(callback)) = (host(origin), host(redirect_uri))
+        && asked_from != callback
+    {
+        tracing::warn!(
+            page_host = %asked_from,
+            callback_host = %callback,
+            "a connect was started from another host than server.public_url: the browser will not bring the binding cookie back and the connect will be refused; serve NocoBase and the callback on one host"
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! `mailAccounts` and `mailOAuth:callback`: each user's connected mailboxes — connecting
-//! by OAuth (state and PKCE kept in the database, so any replica can take the callback),
+//! by OAuth (state and PKCE kept in the database, so any replica can take the callback;
+//! a binding cookie, so only the browser that started a connect can finish it),
 //! reconnecting, settings, sync requests and disconnecting.
 
 pub(crate) mod authorize;
@@ -7,6 +8,7 @@ pub(crate) mod callback;
 pub(crate) mod destroy;
 pub(crate) mod get;
 pub(crate) mod list;
+mod other_browser;
 pub(crate) mod sync;
 pub(crate) mod update;
 mod view;

@@ -30,6 +30,7 @@ struct Requested {
     enabled: Option<bool>,
     pubsub_topic: Option<Option<String>>,
     push_audience: Option<Option<String>>,
+    allowed_tenants: Option<Option<String>>,
 }
 
 /// `mailProviders:update?filterByTk=…` values `{clientId?, clientSecret?, tenant?,
@@ -80,6 +81,7 @@ pub async fn update_mail_provider(
         ("enabled", requested.enabled.is_some()),
         ("pubsubTopic", requested.pubsub_topic.is_some()),
         ("pushAudience", requested.push_audience.is_some()),
+        ("allowedTenants", requested.allowed_tenants.is_some()),
     ]
     .into_iter()
     .filter_map(|(name, set)| set.then_some(name))
@@ -93,6 +95,7 @@ pub async fn update_mail_provider(
         enabled: requested.enabled,
         pubsub_topic: requested.pubsub_topic,
         push_audience: requested.push_audience,
+        allowed_tenants: requested.allowed_tenants,
         updated_at: chrono::Utc::now().naive_utc(),
     };
     let row = state
@@ -129,6 +132,9 @@ fn parse(
                     })?);
             }
             "tenant" if kind == ProviderKind::Microsoft => requested.tenant = Some(tenant(value)?),
+            "allowedTenants" if kind == ProviderKind::Microsoft => {
+                requested.allowed_tenants = Some(allowed_tenants(value)?);
+            }
             "pubsubTopic" | "pushAudience" if kind == ProviderKind::Google => {
                 let text = optional_text(key, value, 512)?;
                 if key == "pubsubTopic" {
@@ -140,7 +146,7 @@ fn parse(
                     requested.push_audience = Some(text);
                 }
             }
-            "tenant" | "pubsubTopic" | "pushAudience" => {
+            "tenant" | "allowedTenants" | "pubsubTopic" | "pushAudience" => {
                 return Err(ApiError::invalid_field(
                     key,
                     format!("does not apply to {}", kind.title()),
@@ -150,7 +156,7 @@ fn parse(
             other => {
                 return Err(ApiError::invalid_field(
                     other,
-                    "unknown field; allowed: clientId, clientSecret, enabled, tenant (microsoft), pubsubTopic and pushAudience (google)",
+                    "unknown field; allowed: clientId, clientSecret, enabled, tenant and allowedTenants (microsoft), pubsubTopic and pushAudience (google)",
                 ));
             }
         }
@@ -230,6 +236,41 @@ fn tenant(value: &Value) -> Result<String, ApiError> {
             "expected common, organizations, consumers, a tenant id (GUID) or a domain",
         ))
     }
+}
+
+/// Home tenant ids (GUIDs: an id token names a tenant by its id only), stored as a JSON
+/// array; an empty list or null lets any tenant in.
+fn allowed_tenants(value: &Value) -> Result<Option<String>, ApiError> {
+    let invalid = || {
+        ApiError::invalid_field(
+            "allowedTenants",
+            "expected a list of tenant ids (GUIDs such as 72f988bf-86f1-41af-91ab-2d7cd011db47)",
+        )
+    };
+    if value.is_null() {
+        return Ok(None);
+    }
+    let list = value.as_array().ok_or_else(invalid)?;
+    if list.len() > 100 {
+        return Err(ApiError::invalid_field(
+            "allowedTenants",
+            "at most 100 tenants",
+        ));
+    }
+    let mut tenants = Vec::with_capacity(list.len());
+    for item in list {
+        let id = item
+            .as_str()
+            .map(|t| t.trim().to_ascii_lowercase())
+            .ok_or_else(invalid)?;
+        if !crate::oauth::identity::is_guid(&id) {
+            return Err(invalid());
+        }
+        if !tenants.contains(&id) {
+            tenants.push(id);
+        }
+    }
+    Ok((!tenants.is_empty()).then(|| serde_json::Value::from(tenants).to_string()))
 }
 
 fn optional_text(field: &str, value: &Value, max: usize) -> Result<Option<String>, ApiError> {

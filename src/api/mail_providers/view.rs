@@ -17,6 +17,9 @@ pub struct ProviderView {
     pub client_secret_hint: Option<String>,
     /// Microsoft only: `common`, `organizations`, `consumers` or a tenant id.
     pub tenant: Option<String>,
+    /// Microsoft only: home tenant ids whose mailboxes may connect (empty: any).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allowed_tenants: Option<Vec<String>>,
     pub scopes: &'static [&'static str],
     pub redirect_uri: String,
     /// RFC 3339, UTC.
@@ -56,6 +59,7 @@ impl ProviderView {
                 }
             }
         });
+        let allowed_tenants = (kind == ProviderKind::Microsoft).then(|| row.allowed_tenants());
         Ok(Self {
             name: kind.as_str(),
             title: kind.title(),
@@ -67,6 +71,7 @@ impl ProviderView {
                 ProviderKind::Microsoft => Some(row.tenant.unwrap_or_else(|| "common".into())),
                 ProviderKind::Google => None,
             },
+            allowed_tenants,
             scopes: kind.scopes(),
             redirect_uri: state.redirect_uri(),
             updated_at: row

@@ -227,6 +227,8 @@ pub struct ProviderValues {
     pub client_secret: Option<String>,
     /// Microsoft: `common`, `organizations`, `consumers` or a tenant id.
     pub tenant: Option<String>,
+    /// Microsoft: home tenant ids (GUIDs) whose mailboxes may connect; empty or null: any.
+    pub allowed_tenants: Option<Vec<String>>,
     pub enabled: Option<bool>,
     /// Google: the Pub/Sub topic for Gmail push.
     pub pubsub_topic: Option<String>,

@@ -46,11 +46,12 @@ pub fn me(user: &User) -> Reply {
     let (given, surname) = name.split_once(' ').unwrap_or((name.as_str(), ""));
     Reply::ok(json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
-        "id": format!("{:016x}-emulator", user.person.address.bytes().fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)))),
+        // The object id; `mail` is whatever the tenant's admins set (unverified).
+        "id": user.directory.object_id,
         "displayName": name,
         "givenName": given,
         "surname": surname,
-        "mail": user.person.address,
+        "mail": user.directory.mail.as_deref().unwrap_or(&user.person.address),
         "userPrincipalName": user.person.address,
         "businessPhones": [],
         "jobTitle": null,

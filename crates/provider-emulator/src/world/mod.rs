@@ -3,6 +3,7 @@
 //! they need under the lock and do slow work (rendering MIME) outside it.
 
 mod accounts;
+pub mod directory;
 pub mod gmail_box;
 mod graph_box;
 mod limits;
@@ -93,6 +94,8 @@ pub enum Mailbox {
 pub struct User {
     pub provider: Provider,
     pub person: Person,
+    /// Microsoft only: tenant, object id and the `mail` attribute Graph shows.
+    pub directory: directory::DirectoryEntry,
     pub mailbox: Mailbox,
     /// Raw MIME of every message this user sent, oldest first: `(id, bytes)`.
     pub sent: Vec<(String, Vec<u8>)>,
@@ -139,11 +142,20 @@ impl World {
             (provider, email),
             User {
                 provider,
+                directory: directory::DirectoryEntry::default_for(&person.address),
                 person,
                 mailbox,
                 sent: Vec::new(),
             },
         );
+    }
+
+    /// The directory entry of a Microsoft sign-in name (configured, or its default).
+    pub fn directory(&self, sign_in: &str) -> directory::DirectoryEntry {
+        self.user(Provider::Microsoft, sign_in).map_or_else(
+            || directory::DirectoryEntry::default_for(sign_in),
+            |u| u.directory.clone(),
+        )
     }
 
     pub fn user(&self, provider: Provider, email: &str) -> Option<&User> {

@@ -1,0 +1,9 @@
+//! Attacks on the service, one module per kind, each named for what the attacker tries.
+//! Every test here performed its attack successfully against the code before its fix;
+//! `docs/security.md` maps each line of the threat model to the tests that hold it.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+mod common;
+
+#[path = "security/connect.rs"]
+mod connect;

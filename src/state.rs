@@ -27,6 +27,8 @@ pub struct AppState {
     pub push_keys: crate::push::oidc::KeyCache,
     /// Live events for this process's open streams.
     pub events: crate::events::Bus,
+    /// Each user's and each webhook sender's share of this process.
+    pub limits: crate::limits::Limits,
 }
 
 impl AppState {

@@ -30,6 +30,8 @@ struct Ids {
     thread: String,
     attachment: i64,
     outbox: i64,
+    /// One of the owner's trusted image senders.
+    trusted: i64,
     /// Words only the owner's mail holds (subjects, a body): no answer to anyone else may
     /// contain them. The mailbox's address is metadata an admin may see.
     secrets: Vec<String>,
@@ -137,12 +139,17 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailMessages:get", "get", message.clone(), None, Nothing, Nothing),
         row("/api/mailMessages:update", "post", message.clone(), Some(json!({"isRead": !ids.message_read})), Status(404), Status(404)),
         row("/api/mailMessages:destroy", "post", message.clone(), Some(json!({})), Status(404), Status(404)),
+        row("/api/mailMessages:prepareReply", "get", message.clone(), None, Status(404), Status(404)),
         row("/api/mailMessages:send", "post", String::new(), Some(json!({"accountId": ids.account, "to": ["x@example.com"], "subject": "s", "text": "t"})), Status(404), Status(404)),
         row("/api/mailThreads:list", "get", by_account, None, EmptyList, EmptyList),
         row("/api/mailThreads:get", "get", format!("filterByTk={}", ids.thread), None, Nothing, Nothing),
         row("/api/mailAttachments:download", "get", format!("filterByTk={}", ids.attachment), None, Status(404), Status(404)),
         row("/api/mailOutbox:list", "get", String::new(), None, EmptyList, EmptyList),
         row("/api/mailOutbox:destroy", "post", format!("filterByTk={}", ids.outbox), Some(json!({})), Status(404), Status(404)),
+        // Everyone has their own list of senders whose images they always show.
+        row("/api/mailTrustedSenders:list", "get", String::new(), None, EmptyList, EmptyList),
+        row("/api/mailTrustedSenders:create", "post", String::new(), Some(json!({"address": "news@shop.example"})), Status(200), Status(200)),
+        row("/api/mailTrustedSenders:destroy", "post", format!("filterByTk={}", ids.trusted), Some(json!({})), Nothing, Nothing),
         // A stream of the caller's own mailboxes: nothing of the owner's, even replayed
         // from the first event (`send` asks with Last-Event-ID 0).
         row("/api/mailEvents:stream", "get", String::new(), None, Status(200), Status(200)),
@@ -257,6 +264,18 @@ async fn owner_mailbox(w: &Wired) -> Ids {
             .to_string(),
         attachment,
         outbox: scheduled.json["data"]["id"].as_i64().unwrap(),
+        trusted: w
+            .app
+            .call(
+                "mailTrustedSenders:create",
+                Some(&owner),
+                "",
+                Some(json!({"address": "owner-trusts@shop.example"})),
+            )
+            .await
+            .json["data"]["id"]
+            .as_i64()
+            .unwrap(),
         secrets,
     }
 }
@@ -465,6 +484,7 @@ async fn a_signed_out_token_is_refused_on_every_route() {
         thread: "1".into(),
         attachment: 1,
         outbox: 1,
+        trusted: 1,
         secrets: Vec::new(),
     };
     let w = Wired {

@@ -7,3 +7,7 @@ mod common;
 
 #[path = "security/connect.rs"]
 mod connect;
+#[path = "security/remote_content.rs"]
+mod remote_content;
+#[path = "security/reply_to.rs"]
+mod reply_to;

@@ -1,7 +1,8 @@
 //! A synced message's bytes, as a provider might hand them over: parsing never panics,
 //! gives what parsing the bytes whole gives (attachment bodies are taken out first), and
-//! whatever HTML it holds comes out of the sanitizer without a script element or an
-//! event handler attribute.
+//! whatever HTML it holds comes out of the sanitizer without a script element, an
+//! event handler attribute, or (remote images blocked, no inline parts) anything that
+//! loads: no `src` at all, no `url(` in a style.
 #![no_main]
 
 use email_manager::mail::{parse, parse_original, sanitize};
@@ -62,7 +63,7 @@ fuzz_target!(|raw: &[u8]| {
         return;
     };
     if let Some(html) = message.body_html.as_deref() {
-        let (clean, _) = sanitize(html, &HashMap::new(), true);
+        let clean = sanitize(html, &HashMap::new(), true).html;
         for tag in tags(&clean) {
             let name = tag
                 .trim_start_matches('/')
@@ -79,6 +80,18 @@ fuzz_target!(|raw: &[u8]| {
             assert!(
                 handler.is_none(),
                 "{handler:?} survived in <{tag}>: {clean}"
+            );
+            assert!(
+                !attribute_names(tag).iter().any(|name| name == "src"),
+                "a source survived blocking in <{tag}>: {clean}"
+            );
+            let style = tag
+                .split_once(" style=\"")
+                .and_then(|(_, value)| value.split_once('"'))
+                .map(|(value, _)| value.to_ascii_lowercase());
+            assert!(
+                !style.is_some_and(|s| s.contains("url(")),
+                "a style that loads survived in <{tag}>: {clean}"
             );
         }
     }

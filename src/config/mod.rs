@@ -7,6 +7,7 @@
 //! effective-settings listing.
 
 mod database_url;
+mod limits;
 mod list;
 mod load;
 mod secret;
@@ -14,6 +15,7 @@ mod settings;
 mod validate;
 
 pub use database_url::{DatabaseKind, DatabaseUrl};
+pub use limits::LimitsSettings;
 pub use load::{ConfigIssue, load, load_from_sources};
 pub use secret::SecretString;
 pub use settings::{

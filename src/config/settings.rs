@@ -15,6 +15,7 @@ pub struct Settings {
     pub sync: SyncSettings,
     pub push: PushSettings,
     pub send: SendSettings,
+    pub limits: super::LimitsSettings,
     pub log: LogSettings,
 }
 

@@ -8,4 +8,4 @@ mod parse;
 mod sanitize;
 
 pub use parse::{Address, AttachmentMeta, ParsedMessage, parse, parse_original};
-pub use sanitize::{DOWNLOAD_PATH, sanitize};
+pub use sanitize::{DOWNLOAD_PATH, Sanitized, sanitize};

@@ -102,7 +102,9 @@ impl Application {
         let store_data = web::Data::new(store.clone());
         let auth = web::Data::new(auth);
         let settings_sync = settings.sync.clone();
+        let limits = crate::limits::Limits::new(&settings.limits);
         let state = web::Data::new(AppState {
+            limits,
             settings,
             store,
             vault,

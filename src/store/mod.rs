@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod schema;
 pub mod sync_jobs;
 pub mod thread_query;
+pub mod trusted_senders;
 
 pub use connection::DbConnection;
 pub use migrate::{MIGRATION_FOLDERS, pending_migrations, run_pending_migrations};

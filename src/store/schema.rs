@@ -255,3 +255,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_push,
     mail_events,
 );
+
+diesel::table! {
+    mail_trusted_senders (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        address -> Text,
+        created_at -> Timestamp,
+    }
+}

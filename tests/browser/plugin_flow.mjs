@@ -237,6 +237,60 @@ try {
     assert(mime.includes('Thanks, replying from NocoBase.'), 'the typed text is missing');
   });
 
+  /** Delivers raw mail to the mailbox, syncs it, and opens it on the mail page. */
+  const deliverAndOpen = async (subject, raw) => {
+    await emulator.control(`/users/${MAILBOX}/deliver`, { raw: Buffer.from(raw).toString('base64') });
+    const accounts = await through(nocobase, 'mailAccounts:list', rootToken);
+    const account = accounts.body.data.find((a) => a.email === MAILBOX);
+    await through(nocobase, `mailAccounts:sync?filterByTk=${account.id}`, rootToken, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const bySubject = `mailMessages:list?filter=${encodeURIComponent(JSON.stringify({ subject: { $eq: subject } }))}`;
+    const deadline = Date.now() + 30000;
+    while ((await through(nocobase, bySubject, rootToken)).body.meta.count !== 1) {
+      if (Date.now() > deadline) throw new Error(`"${subject}" was not synced`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await page.reload();
+    await page.getByRole('tab', { name: 'Mail', exact: true }).click();
+    await page.getByTestId('message-row').filter({ hasText: subject }).first().click();
+    await page.getByTestId('message-body').waitFor({ timeout: 15000 });
+  };
+
+  await check('reply: a Reply-To that leads elsewhere is shown, warned about, and editable before sending', async () => {
+    const subject = `Wire today ${Date.now()}`;
+    await deliverAndOpen(subject, `From: The CFO <cfo@corp.example>\r\nReply-To: <x@elsewhere.example>\r\nTo: ${MAILBOX}\r\nSubject: ${subject}\r\nMessage-ID: <${Date.now()}@corp.example>\r\nContent-Type: text/plain\r\n\r\nPlease wire the money.\r\n`);
+    assert((await page.getByTestId('message-reply-to').textContent()).includes('x@elsewhere.example'), 'Reply-To is not shown');
+    await page.getByTestId('reply-to-warning').waitFor({ timeout: 5000 });
+    await page.getByTestId('reply').click();
+    await page.getByTestId('compose-warning').waitFor({ timeout: 15000 });
+    const to = page.getByTestId('compose-to');
+    await to.getByText('x@elsewhere.example').waitFor({ timeout: 5000 });
+    await shot(page, '5-reply-to-warning');
+    // The clerk replaces the address with the real sender's and sends.
+    await to.locator('.ant-select-selection-item-remove').first().click();
+    await to.locator('input').fill('cfo@corp.example');
+    await to.locator('input').press('Enter');
+    await page.getByTestId('compose-text').fill('Is this really you?');
+    await page.getByTestId('compose-send').click();
+    await page.getByTestId('compose-form').waitFor({ state: 'hidden', timeout: 30000 });
+    const sent = await emulator.control(`/users/${MAILBOX}/sent`);
+    const headers = Buffer.from(sent[sent.length - 1].raw, 'base64').toString('utf8').split('\r\n\r\n')[0];
+    assert(headers.includes('cfo@corp.example') && !headers.includes('elsewhere.example'), headers);
+  });
+
+  await check('reading: remote images wait for "Show images", and "always for this sender" remembers', async () => {
+    const subject = `Newsletter ${Date.now()}`;
+    await deliverAndOpen(subject, `From: Shop <news@shop.example>\r\nTo: ${MAILBOX}\r\nSubject: ${subject}\r\nMessage-ID: <${Date.now()}@shop.example>\r\nContent-Type: text/html\r\n\r\n<p>Sale</p><img src="https://images.shop.example/banner.png">\r\n`);
+    await page.getByTestId('images-bar').waitFor({ timeout: 10000 });
+    const frame = page.frameLocator('iframe[data-testid="message-body"]');
+    assert((await frame.locator('img').count()) === 1 && !(await frame.locator('img').getAttribute('src')), 'the remote image is not held back');
+    await page.getByTestId('trust-sender').click();
+    await page.getByTestId('images-trusted').waitFor({ timeout: 15000 });
+    assert((await frame.locator('img').getAttribute('src')) === 'https://images.shop.example/banner.png', 'the image is not shown after trusting');
+    const trusted = await through(nocobase, 'mailTrustedSenders:list', rootToken);
+    assert(trusted.body.data.some((r) => r.address === 'news@shop.example'), JSON.stringify(trusted.body));
+    await shot(page, '5-images');
+  });
+
   await check('mail page: starring a message writes through to the mailbox', async () => {
     const opened = (await page.getByTestId('message-subject').textContent()).trim();
     const bySubject = `mailMessages:list?filter=${encodeURIComponent(JSON.stringify({ subject: { $eq: opened } }))}`;

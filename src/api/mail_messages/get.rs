@@ -1,9 +1,10 @@
 use super::view::{Level, MessageView};
 use crate::auth::Caller;
 use crate::http::{ApiError, Data, QueryParams};
-use crate::mail::sanitize;
+use crate::mail::{Sanitized, sanitize};
 use crate::state::AppState;
 use crate::store::message_query::{self, ParticipantRow};
+use crate::store::trusted_senders;
 use actix_web::web;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -27,6 +28,14 @@ pub struct MessageDetailView {
     pub attachments: Vec<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remote_images_blocked: Option<bool>,
+    /// Images were asked to be blocked, but the caller always shows this sender's
+    /// (`mailTrustedSenders`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub remote_images_allowed_for_sender: bool,
+    /// The HTML body is larger than this service shows whole (`limits.html_bytes`):
+    /// `bodyHtml` holds its beginning.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub body_html_truncated: bool,
 }
 
 fn people(all: &[ParticipantRow], role: &str) -> Vec<Value> {
@@ -43,7 +52,7 @@ fn people(all: &[ParticipantRow], role: &str) -> Vec<Value> {
     method(get, post),
     path = "/api/mailMessages:get",
     tag = "mailMessages",
-    params(crate::api::openapi::KeyParam, ("blockRemoteImages" = Option<bool>, Query, description = "Remove remote images from `bodyHtml`")),
+    params(crate::api::openapi::KeyParam, ("blockRemoteImages" = Option<bool>, Query, description = "Remove remote images from `bodyHtml`, unless the caller always shows this sender's (`mailTrustedSenders`)")),
     responses(
         (status = 200, description = "The message with its sanitized body, or null when it is not visible", body = crate::api::openapi::MaybeMessage),
         crate::api::openapi::Refusals
@@ -64,12 +73,18 @@ pub async fn get_mail_message(
                 return Ok(None);
             };
             let level = Level::of(c, user, full.detail.listed.account_id)?;
-            Ok(level.map(|level| (level, full)))
+            // "Always show images from this sender".
+            let trusted = match (&full.detail.listed.from_address, block) {
+                (Some(from), true) => trusted_senders::trusts(c, user, from)?,
+                _ => false,
+            };
+            Ok(level.map(|level| (level, full, trusted)))
         })
         .await?;
-    let Some((level, full)) = found else {
+    let Some((level, full, trusted)) = found else {
         return Ok(Data(None));
     };
+    let block = block && !trusted;
     let message_query::FullMessage {
         detail,
         participants,
@@ -79,20 +94,16 @@ pub async fn get_mail_message(
     let people_refs: Vec<&ParticipantRow> = participants.iter().collect();
     let summary = MessageView::new(detail.listed, level, folders, &people_refs);
     let show_body = level.shows_body();
-    let inline: HashMap<String, String> = attachments
+    let inline: HashMap<String, i64> = attachments
         .iter()
-        .filter_map(|a| {
-            Some((
-                a.content_id.clone()?,
-                format!("{}filterByTk={}", crate::mail::DOWNLOAD_PATH, a.id),
-            ))
-        })
+        .filter_map(|a| Some((a.content_id.clone()?, a.id)))
         .collect();
-    let html = detail
-        .body_html
-        .filter(|_| show_body)
-        .map(|html| sanitize(&html, &inline, block));
-    let blocked = html.as_ref().map(|(_, blocked)| *blocked);
+    let html = match detail.body_html.filter(|_| show_body) {
+        Some(html) => Some(sanitized(&state, html, inline, block).await?),
+        None => None,
+    };
+    let blocked = html.as_ref().map(|(clean, _)| clean.remote_images_blocked);
+    let truncated = html.as_ref().is_some_and(|(_, truncated)| *truncated);
     Ok(Data(Some(MessageDetailView {
         summary,
         // Blind copies are the sender's business only.
@@ -109,7 +120,7 @@ pub async fn get_mail_message(
             .map(|r| r.split_whitespace().map(ToString::to_string).collect())
             .unwrap_or_default(),
         body_text: detail.body_text.filter(|_| show_body),
-        body_html: html.map(|(html, _)| html),
+        body_html: html.map(|(clean, _)| clean.html),
         attachments: if show_body {
             attachments
                 .iter()
@@ -118,10 +129,42 @@ pub async fn get_mail_message(
         } else {
             Vec::new()
         },
-        remote_images_blocked: if block {
+        remote_images_blocked: if block || trusted {
             Some(blocked.unwrap_or(false))
         } else {
             None
         },
+        remote_images_allowed_for_sender: trusted,
+        body_html_truncated: truncated,
     })))
+}
+
+/// The body sanitized on the blocking pool, one sanitizing per core at a time (a flood of
+/// opens of a multi-megabyte mail cannot take every worker), and at most
+/// `limits.html_bytes` of it; whether it was cut.
+async fn sanitized(
+    state: &AppState,
+    mut html: String,
+    inline: HashMap<String, i64>,
+    block: bool,
+) -> Result<(Sanitized, bool), ApiError> {
+    let limit = state.settings.limits.html_bytes;
+    let truncated = html.len() > limit;
+    if truncated {
+        let mut end = limit;
+        while !html.is_char_boundary(end) {
+            end -= 1;
+        }
+        html.truncate(end);
+    }
+    let _turn = state
+        .limits
+        .cpu
+        .acquire()
+        .await
+        .map_err(|_| ApiError::internal("the CPU slots are closed"))?;
+    let clean = tokio::task::spawn_blocking(move || sanitize(&html, &inline, block))
+        .await
+        .map_err(|e| ApiError::internal(format!("sanitizing failed: {e}")))?;
+    Ok((clean, truncated))
 }

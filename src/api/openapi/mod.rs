@@ -8,7 +8,7 @@ pub use shapes::*;
 
 use crate::api::{
     mail_accounts, mail_attachments, mail_events, mail_folders, mail_messages, mail_outbox,
-    mail_providers, mail_threads, mail_webhooks,
+    mail_providers, mail_threads, mail_trusted_senders, mail_webhooks,
 };
 use crate::http;
 use actix_web::HttpResponse;
@@ -47,12 +47,16 @@ use utoipa::OpenApi;
         mail_messages::get::get_mail_message,
         mail_messages::update::update_mail_messages,
         mail_messages::destroy::destroy_mail_messages,
+        mail_messages::prepare_reply::prepare_reply,
         mail_messages::send::send_mail_message,
         mail_outbox::list_outbox,
         mail_outbox::cancel_send,
         mail_attachments::download::download_attachment,
         mail_threads::list::list_mail_threads,
         mail_threads::get::get_mail_thread,
+        mail_trusted_senders::list_trusted_senders,
+        mail_trusted_senders::create_trusted_sender,
+        mail_trusted_senders::destroy_trusted_sender,
         mail_webhooks::microsoft::microsoft_webhook,
         mail_webhooks::google::google_webhook,
         mail_events::stream::stream_mail_events,
@@ -69,6 +73,7 @@ use utoipa::OpenApi;
         (name = "mailOutbox", description = "Scheduled, failed and unknown sends."),
         (name = "mailAttachments", description = "Attachment bytes, streamed from the provider."),
         (name = "mailThreads", description = "Conversations."),
+        (name = "mailTrustedSenders", description = "Senders whose remote images the caller always shows."),
         (name = "mailWebhooks", description = "Where Graph and Gmail (through Cloud Pub/Sub) push mailbox changes; authenticated by clientState / Google's OIDC token, never by a NocoBase token."),
         (name = "mailEvents", description = "Live updates for the caller's pages (server-sent events)."),
     )

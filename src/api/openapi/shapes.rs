@@ -236,6 +236,13 @@ pub struct ProviderValues {
     pub push_audience: Option<String>,
 }
 
+/// Values of `mailTrustedSenders:create`.
+#[derive(ToSchema)]
+pub struct TrustedSenderValues {
+    /// The sender's address.
+    pub address: String,
+}
+
 /// Values of `mailAccounts:authorize`.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]
@@ -288,6 +295,18 @@ pub struct OutgoingFile {
 pub struct SendReference {
     pub message_id: i64,
     pub action: ReferenceAction,
+    /// Default true: add the recipients a reply goes to (Reply-To or From, and for
+    /// reply-all To and Cc) to those given. False: send to exactly `to`/`cc`/`bcc` (a form
+    /// that showed `mailMessages:prepareReply`'s recipients and let the user edit them).
+    pub fill_recipients: Option<bool>,
+}
+
+/// A warning about a request that was still carried out.
+#[derive(ToSchema)]
+pub struct Warning {
+    /// For example `REPLY_TO_DIFFERS`.
+    pub code: String,
+    pub message: String,
 }
 
 /// Values of `mailMessages:send` (JSON; multipart/form-data takes the same fields, with

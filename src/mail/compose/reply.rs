@@ -202,7 +202,7 @@ pub fn quote(
     };
     let new_text = format!("{}\n\n{quoted_text}\n", text.unwrap_or_default());
     let original_html = match &original.html {
-        Some(html) => sanitize(html, &std::collections::HashMap::new(), false).0,
+        Some(html) => sanitize(html, &std::collections::HashMap::new(), false).html,
         None => escape(&original_text).replace('\n', "<br>"),
     };
     let own_html = match (html, text) {

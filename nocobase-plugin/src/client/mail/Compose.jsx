@@ -1,9 +1,11 @@
-// Compose, reply, reply all and forward. The server fills what a mail client fills for a
-// reply or forward (recipients, Re:/Fwd:, threading headers, the quoted original, the
-// original attachments), so the form sends only what the user typed. Sent as
-// multipart/form-data, which carries attachments as files.
+// Compose, reply, reply all and forward. For an answer the form first asks the server who
+// it goes to (mailMessages:prepareReply) and shows those recipients, editable, with a
+// warning when the original's Reply-To leads to another domain than its sender; it then
+// sends exactly the recipients shown (fillRecipients: false). The server still adds
+// Re:/Fwd:, the threading headers, the quoted original and a forward's attachments. Sent
+// as multipart/form-data, which carries attachments as files.
 import { PaperClipOutlined } from '@ant-design/icons';
-import { Button, Form, Input, Modal, Select, Upload, message } from 'antd';
+import { Alert, Button, Form, Input, Modal, Select, Spin, Upload, message } from 'antd';
 import React, { useEffect, useState } from 'react';
 import { errorText, fieldError, useMailApi } from '../api';
 import { useT } from '../locale';
@@ -20,12 +22,15 @@ export function Compose({ draft, accounts, onClose, onSent }) {
   const [form] = Form.useForm();
   const [files, setFiles] = useState([]);
   const [sending, setSending] = useState(false);
+  const [prepared, setPrepared] = useState(null);
   const reference = draft && draft.reference;
 
   useEffect(() => {
-    if (!draft) return;
+    if (!draft) return undefined;
+    let live = true;
     form.resetFields();
     setFiles([]);
+    setPrepared(null);
     form.setFieldsValue({
       accountId: draft.accountId || (accounts[0] && accounts[0].id),
       to: draft.to || [],
@@ -34,7 +39,19 @@ export function Compose({ draft, accounts, onClose, onSent }) {
       subject: draft.subject || '',
       text: '',
     });
-  }, [draft, accounts, form]);
+    if (reference) {
+      // Who the answer goes to, shown before it is sent.
+      mail.call('mailMessages:prepareReply', { params: { filterByTk: reference.messageId, action: reference.action } }).then((answer) => {
+        if (!live) return;
+        const addresses = (list) => (list || []).map((p) => p.address);
+        form.setFieldsValue({ to: addresses(answer.data.to), cc: addresses(answer.data.cc), subject: answer.data.subject });
+        setPrepared(answer.data);
+      }, (error) => {
+        if (live) message.error(errorText(error));
+      });
+    }
+    return () => { live = false; };
+  }, [draft, accounts, form]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const send = async () => {
     const values = form.getFieldsValue();
@@ -48,6 +65,8 @@ export function Compose({ draft, accounts, onClose, onSent }) {
     if (reference) {
       body.append('reference[messageId]', String(reference.messageId));
       body.append('reference[action]', reference.action);
+      // The recipients were shown and may have been changed: send to exactly those.
+      if (prepared) body.append('reference[fillRecipients]', 'false');
     }
     for (const file of files) body.append('attachments', file, file.name);
     setSending(true);
@@ -74,7 +93,7 @@ export function Compose({ draft, accounts, onClose, onSent }) {
 
   const addresses = (name, label) => (
     <Form.Item name={name} label={label}>
-      <Select mode="tags" tokenSeparators={[',', ';', ' ']} open={false} placeholder={reference && name === 'to' ? t('Filled in from the original') : ''} />
+      <Select mode="tags" tokenSeparators={[',', ';', ' ']} open={false} data-testid={`compose-${name}`} />
     </Form.Item>
   );
   return (
@@ -86,9 +105,14 @@ export function Compose({ draft, accounts, onClose, onSent }) {
       destroyOnClose
       footer={[
         <Button key="cancel" onClick={onClose}>{t('Cancel')}</Button>,
-        <Button key="send" type="primary" loading={sending} onClick={send} data-testid="compose-send">{t('Send')}</Button>,
+        <Button key="send" type="primary" loading={sending} disabled={Boolean(reference) && !prepared} onClick={send} data-testid="compose-send">{t('Send')}</Button>,
       ]}
     >
+      {reference && !prepared && <Spin size="small" style={{ marginBottom: 12 }} />}
+      {prepared && (prepared.warnings || []).map((warning) => (
+        <Alert key={warning.code} type="warning" showIcon style={{ marginBottom: 12 }} data-testid="compose-warning"
+          message={t('Check the recipients')} description={warning.message} />
+      ))}
       <Form form={form} layout="vertical" data-testid="compose-form">
         <Form.Item name="accountId" label={t('From')}>
           <Select disabled={Boolean(reference)} options={accounts.map((a) => ({ value: a.id, label: a.email }))} />

@@ -1,12 +1,14 @@
 // One message: headers, the sanitized body in a sandboxed frame (no scripts, no same-origin
 // access, remote images blocked until asked for), attachments, and the actions.
-import { DeleteOutlined, PaperClipOutlined, StarFilled, StarOutlined } from '@ant-design/icons';
-import { Button, Descriptions, Empty, Popconfirm, Select, Space, Spin, Tag, Typography, message } from 'antd';
+import { DeleteOutlined, PaperClipOutlined, StarFilled, StarOutlined, WarningOutlined } from '@ant-design/icons';
+import { Alert, Button, Descriptions, Empty, Popconfirm, Select, Space, Spin, Tag, Tooltip, Typography, message } from 'antd';
 import React, { useEffect, useState } from 'react';
 import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
+import { frameDocument } from './frame.mjs';
 
 const person = (p) => (p ? (p.name ? `${p.name} <${p.address}>` : p.address) : '');
+const domainOf = (address) => String(address || '').split('@').pop().toLowerCase();
 
 /** Downloads with the token in the header, then hands the browser a local object URL. */
 function useDownload() {
@@ -57,6 +59,8 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
   const download = useDownload();
   const [message_, setMessage] = useState(null);
   const [showImages, setShowImages] = useState(false);
+  // Bumped to read the message again (after the sender's images were trusted or not).
+  const [version, setVersion] = useState(0);
 
   useEffect(() => {
     let live = true;
@@ -79,9 +83,32 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
       }
     }, (error) => message.error(errorText(error)));
     return () => { live = false; };
-  }, [id, showImages, mail]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [id, showImages, version, mail]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (!message_) return <Spin style={{ margin: 48 }} />;
+  const sender = message_.from && message_.from.address;
+  const trustSender = async () => {
+    try {
+      await mail.call('mailTrustedSenders:create', { values: { address: sender } });
+      setVersion((v) => v + 1);
+    } catch (error) {
+      message.error(errorText(error));
+    }
+  };
+  const distrustSender = async () => {
+    try {
+      const listed = await mail.call('mailTrustedSenders:list', { params: { pageSize: 200 } });
+      const row = (listed.data || []).find((r) => r.address === String(sender).toLowerCase());
+      if (row) await mail.call('mailTrustedSenders:destroy', { params: { filterByTk: row.id }, values: {} });
+      setShowImages(false);
+      setVersion((v) => v + 1);
+    } catch (error) {
+      message.error(errorText(error));
+    }
+  };
+  const replyTo = message_.replyTo || [];
+  const replyElsewhere = replyTo.filter((r) => domainOf(r.address) !== domainOf(sender));
+  const remoteShown = showImages || message_.remoteImagesAllowedForSender;
   const change = async (values) => {
     try {
       await mail.call('mailMessages:update', { params: { filterByTk: id }, values });
@@ -121,17 +148,35 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
       <Typography.Title level={4} style={{ marginTop: 0 }} data-testid="message-subject">{message_.subject || t('(no subject)')}</Typography.Title>
       <Descriptions size="small" column={1}>
         <Descriptions.Item label={t('From')}>{person(message_.from)}</Descriptions.Item>
+        {replyTo.length > 0 && (
+          <Descriptions.Item label={t('Reply-To')}>
+            <span data-testid="message-reply-to">{replyTo.map(person).join(', ')}</span>
+            {replyElsewhere.length > 0 && (
+              <Tooltip title={t('Replies to this message go to another domain than the sender\'s. Check the address before you answer.')}>
+                <Tag color="warning" icon={<WarningOutlined />} style={{ marginLeft: 8 }} data-testid="reply-to-warning">{t('Replies go elsewhere')}</Tag>
+              </Tooltip>
+            )}
+          </Descriptions.Item>
+        )}
         <Descriptions.Item label={t('To')}>{(message_.to || []).map(person).join(', ')}</Descriptions.Item>
         {message_.cc && message_.cc.length > 0 && <Descriptions.Item label={t('Cc')}>{message_.cc.map(person).join(', ')}</Descriptions.Item>}
         <Descriptions.Item label={t('Date')}>{new Date(message_.date).toLocaleString()}</Descriptions.Item>
       </Descriptions>
       {message_.remoteImagesBlocked && (
-        <Typography.Paragraph type="secondary">
-          {t('Remote images are hidden to protect your privacy.')} <Button size="small" type="link" onClick={() => setShowImages(true)}>{t('Show images')}</Button>
+        <Alert type="info" showIcon style={{ marginBottom: 12 }} data-testid="images-bar"
+          message={t('Remote images are hidden to protect your privacy.')}
+          action={<Space>
+            <Button size="small" onClick={() => setShowImages(true)} data-testid="show-images">{t('Show images')}</Button>
+            {sender && <Button size="small" type="link" onClick={trustSender} data-testid="trust-sender">{t('Always show images from {{sender}}', { sender })}</Button>}
+          </Space>} />
+      )}
+      {message_.remoteImagesAllowedForSender && (
+        <Typography.Paragraph type="secondary" data-testid="images-trusted">
+          {t('Images are shown: you always show images from {{sender}}.', { sender })} <Button size="small" type="link" onClick={distrustSender}>{t('Stop')}</Button>
         </Typography.Paragraph>
       )}
       {html
-        ? <iframe title="message" sandbox="allow-popups allow-popups-to-escape-sandbox" srcDoc={`<base target="_blank">${html}`} style={{ width: '100%', minHeight: 360, border: '1px solid #f0f0f0' }} data-testid="message-body" />
+        ? <iframe title="message" sandbox="allow-popups allow-popups-to-escape-sandbox" srcDoc={frameDocument(html, remoteShown)} style={{ width: '100%', minHeight: 360, border: '1px solid #f0f0f0' }} data-testid="message-body" />
         : message_.bodyText !== null && message_.bodyText !== undefined
           ? <pre style={{ whiteSpace: 'pre-wrap', fontFamily: 'inherit' }} data-testid="message-body">{message_.bodyText}</pre>
           : <Empty description={t('The owner shares only part of this message.')} />}

@@ -84,7 +84,7 @@ fn put(values: &mut Map<String, Value>, name: &str, text: String) -> Result<(), 
             })?;
             values.insert(name.into(), parsed);
         }
-        "reference[messageId]" | "reference[action]" => {
+        "reference[messageId]" | "reference[action]" | "reference[fillRecipients]" => {
             let key = &name["reference[".len()..name.len() - 1];
             let reference = values
                 .entry("reference")

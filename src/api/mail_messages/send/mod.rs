@@ -4,7 +4,7 @@
 //! outcome — waiting for it if it is still in flight — and never sends twice.
 
 mod form;
-mod reference;
+pub(super) mod reference;
 mod request;
 
 use crate::api::mail_outbox::{OutboxView, view};
@@ -254,9 +254,11 @@ async fn compose(
         let referenced = reference::load(state, account.id, id).await?;
         let original = &referenced.original;
         let own = [account.email.to_lowercase()];
-        let (to, cc) = reply::recipients(original, action, &own);
-        outgoing.to = merged(to, &asked.to, &[]);
-        outgoing.cc = merged(cc, &asked.cc, &outgoing.to);
+        if asked.fill_recipients {
+            let (to, cc) = reply::recipients(original, action, &own);
+            outgoing.to = merged(to, &asked.to, &[]);
+            outgoing.cc = merged(cc, &asked.cc, &outgoing.to);
+        }
         if asked.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
             outgoing.subject = reply::subject(&original.subject, action);
         }

@@ -24,7 +24,7 @@ pub struct Referenced {
     pub attachment_ids: Vec<i64>,
 }
 
-fn not_found() -> ApiError {
+pub fn not_found() -> ApiError {
     ApiError::new(
         StatusCode::NOT_FOUND,
         "MESSAGE_NOT_FOUND",

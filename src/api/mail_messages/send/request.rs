@@ -27,6 +27,10 @@ pub struct SendRequest {
     pub attachments: Vec<FileAttachment>,
     /// The message answered or forwarded (our id) and how.
     pub reference: Option<(i64, Action)>,
+    /// Add the recipients a reply goes to (the original's Reply-To or From, and for
+    /// reply-all its To and Cc) to those given. `false` (`reference.fillRecipients`) when
+    /// the form showed them and sends exactly what the user kept.
+    pub fill_recipients: bool,
     pub send_at: Option<DateTime<Utc>>,
     /// A digest of the whole request, to tell a retry from a different request that
     /// reuses an Idempotency-Key.
@@ -172,6 +176,22 @@ fn reference(values: &Map<String, Value>) -> Result<Option<(i64, Action)>, ApiEr
     Ok(Some((id, action)))
 }
 
+/// `reference.fillRecipients`: true (the default) or false, as JSON or a form field.
+fn fill_recipients(values: &Map<String, Value>) -> Result<bool, ApiError> {
+    match values
+        .get("reference")
+        .and_then(|r| r.get("fillRecipients"))
+    {
+        None | Some(Value::Null) => Ok(true),
+        Some(Value::Bool(fill)) => Ok(*fill),
+        Some(Value::String(text)) if text == "true" || text == "false" => Ok(text == "true"),
+        Some(_) => Err(ApiError::invalid_field(
+            "reference.fillRecipients",
+            "expected true or false",
+        )),
+    }
+}
+
 impl SendRequest {
     /// Adds files uploaded as form parts; they count in the request's digest.
     pub fn add_files(&mut self, files: Vec<FileAttachment>) {
@@ -251,15 +271,17 @@ pub fn parse(values: &Map<String, Value>, limits: &SendSettings) -> Result<SendR
         html: text(values, "html")?,
         attachments: attachments(values)?,
         reference: reference(values)?,
+        fill_recipients: fill_recipients(values)?,
         send_at,
         digest: format!(
             "{:x}",
             Sha256::digest(Value::Object(values.clone()).to_string().as_bytes())
         ),
     };
-    if request
+    if (request
         .reference
         .is_none_or(|(_, action)| action == Action::Forward)
+        || !request.fill_recipients)
         && request.to.is_empty()
         && request.cc.is_empty()
         && request.bcc.is_empty()

@@ -134,6 +134,8 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailAccounts:update", "post", account.clone(), Some(json!({"visibility": "full"})), Nothing, Nothing),
         row("/api/mailAccounts:sync", "post", account.clone(), Some(json!({})), Status(404), Status(404)),
         row("/api/mailAccounts:destroy", "post", account.clone(), Some(json!({})), Nothing, Nothing),
+        // Only an admin disconnects a (deleted) user's mailboxes: here a user who has none.
+        row("/api/mailAccounts:disconnectUser", "post", String::new(), Some(json!({"userId": 999_999})), Status(403), Status(200)),
         row("/api/mailFolders:list", "get", by_account.clone(), None, EmptyList, EmptyList),
         row("/api/mailMessages:list", "get", by_account.clone(), None, EmptyList, EmptyList),
         row("/api/mailMessages:get", "get", message.clone(), None, Nothing, Nothing),

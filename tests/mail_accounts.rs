@@ -291,7 +291,7 @@ async fn reconnecting_keeps_the_account_and_others_cannot_take_it(backend: Backe
             Some(&ann),
             &query,
             Some(
-                json!({"displayName": "Shared box", "visibility": "subject", "syncEnabled": false}),
+                json!({"displayName": "Shared box", "visibility": "subject", "sharedWithRoles": ["member"], "syncEnabled": false}),
             ),
         )
         .await;

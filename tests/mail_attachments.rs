@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use common::Backend;
 use common::oauth::{Wired, param, wired_syncing};
-use common::tokens::{admin_key, user_token};
+use common::tokens::{admin_key, member_token as user_token};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

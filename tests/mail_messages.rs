@@ -6,7 +6,7 @@
 mod common;
 
 use chrono::{NaiveDateTime, Utc};
-use common::tokens::{admin_key, user_token};
+use common::tokens::{admin_key, member_token as user_token};
 use common::{Backend, TestApp, spawn_app};
 use email_manager::mail::parse;
 use email_manager::store::messages::{self, IncomingMessage, RemoteFolder};
@@ -589,7 +589,7 @@ async fn others_see_only_what_the_owner_shares_and_admins_no_more(backend: Backe
             "mailAccounts:update",
             Some(&user_token(8)),
             &query,
-            Some(json!({"visibility": "metadata"})),
+            Some(json!({"visibility": "metadata", "sharedWithRoles": ["member"]})),
         )
         .await;
     let reply = f.list(&user_token(7), "").await;
@@ -620,7 +620,7 @@ async fn others_see_only_what_the_owner_shares_and_admins_no_more(backend: Backe
             "mailAccounts:update",
             Some(&user_token(8)),
             &query,
-            Some(json!({"visibility": "full"})),
+            Some(json!({"visibility": "full", "sharedWithRoles": ["member"]})),
         )
         .await;
     assert_eq!(

@@ -7,7 +7,7 @@ mod common;
 
 use common::Backend;
 use common::oauth::{Wired, param, wired_syncing};
-use common::tokens::user_token;
+use common::tokens::member_token as user_token;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 

@@ -5,9 +5,17 @@
 
 mod common;
 
+#[path = "security/bounds.rs"]
+mod bounds;
 #[path = "security/connect.rs"]
 mod connect;
 #[path = "security/remote_content.rs"]
 mod remote_content;
 #[path = "security/reply_to.rs"]
 mod reply_to;
+#[path = "security/sessions.rs"]
+mod sessions;
+#[path = "security/visibility.rs"]
+mod visibility;
+#[path = "security/webhooks.rs"]
+mod webhooks;

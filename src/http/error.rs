@@ -12,6 +12,8 @@ pub struct ApiError {
     message: String,
     /// A body passed through unchanged (NocoBase's own 401 answers).
     raw_body: Option<(String, String)>,
+    /// Seconds for a `Retry-After` header (429s).
+    retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -33,6 +35,15 @@ impl ApiError {
             code,
             message: message.into(),
             raw_body: None,
+            retry_after: None,
+        }
+    }
+
+    /// 429: the caller (or sender) asks for more than its share now; try again in a second.
+    pub fn too_many(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            retry_after: Some(1),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, code, message)
         }
     }
 
@@ -93,6 +104,7 @@ impl ApiError {
             code: "PASSTHROUGH",
             message: String::new(),
             raw_body: Some((content_type, body)),
+            retry_after: None,
         }
     }
 
@@ -120,6 +132,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header(("retry-after", seconds.to_string()));
+        }
         if let Some((content_type, body)) = &self.raw_body {
             return response
                 .insert_header(("content-type", content_type.as_str()))
@@ -144,6 +159,10 @@ impl From<crate::store::StoreError> for ApiError {
                     "The database does not answer. Try again in a moment.",
                 )
             }
+            crate::store::StoreError::TimedOut => Self::unavailable(
+                "QUERY_TIMEOUT",
+                "This took longer than the service allows for one request. Narrow the filter or the search and try again.",
+            ),
             other => Self::internal(other),
         }
     }

@@ -15,6 +15,8 @@ pub struct ProviderApp {
     pub tenant: String,
     /// Microsoft: home tenants whose mailboxes may connect (empty: any).
     pub allowed_tenants: Vec<String>,
+    /// NocoBase roles whose users may connect mailboxes (empty: any signed-in user).
+    pub connect_roles: Vec<String>,
 }
 
 impl std::fmt::Debug for ProviderApp {
@@ -63,6 +65,7 @@ pub async fn load(state: &AppState, kind: ProviderKind) -> Result<ProviderApp, A
         .filter(|row| row.enabled && !row.client_id.is_empty())
         .ok_or(AppError::NotConfigured(kind))?;
     let allowed_tenants = row.allowed_tenants();
+    let connect_roles = row.connect_roles();
     let sealed = row
         .client_secret_sealed
         .ok_or(AppError::NotConfigured(kind))?;
@@ -73,6 +76,7 @@ pub async fn load(state: &AppState, kind: ProviderKind) -> Result<ProviderApp, A
     Ok(ProviderApp {
         kind,
         allowed_tenants,
+        connect_roles,
         client_id: row.client_id,
         client_secret,
         tenant: row.tenant.unwrap_or_else(|| "common".into()),

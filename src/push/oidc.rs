@@ -24,8 +24,11 @@ pub struct KeyCache {
 /// What a valid push token says about its sender.
 #[derive(Debug, serde::Deserialize)]
 pub struct PushClaims {
+    /// The service account the push subscription authenticates as.
     #[serde(default)]
     pub email: Option<String>,
+    #[serde(default)]
+    pub email_verified: Option<bool>,
 }
 
 /// Why a push token was refused (for the log; the sender only learns "refused").
@@ -41,6 +44,10 @@ pub enum Refused {
     UnknownKey,
     #[error("the token failed validation: {0}")]
     Invalid(String),
+    #[error("no push service account is configured (mailProviders google pushServiceAccount)")]
+    NoServiceAccount,
+    #[error("the token names another service account, or an unverified one")]
+    WrongSender,
 }
 
 impl KeyCache {

@@ -132,6 +132,9 @@ impl ManageConnection for Manager {
         connection
             .batch_execute(settings)
             .map_err(Error::QueryError)?;
+        if let DbConnection::Sqlite(sqlite) = &mut connection {
+            super::deadline::register(sqlite).map_err(Error::QueryError)?;
+        }
         Ok(connection)
     }
 

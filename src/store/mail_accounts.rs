@@ -31,6 +31,21 @@ pub struct AccountRow {
     /// The provider's immutable id of the mailbox (Google `sub`, Microsoft `<tid>/<oid>`);
     /// `None` for accounts connected before ids were kept, until a refresh fills it.
     pub provider_user_id: Option<String>,
+    /// The NocoBase roles a shared mailbox is shown to, as a JSON array.
+    pub shared_with_roles: Option<String>,
+}
+
+impl AccountRow {
+    /// The roles a shared mailbox is shown to (none: nobody but its owner).
+    pub fn shared_with_roles(&self) -> Vec<String> {
+        roles_in(self.shared_with_roles.as_deref())
+    }
+}
+
+/// Role names from a JSON array column (nothing for null or anything else).
+pub fn roles_in(json: Option<&str>) -> Vec<String> {
+    json.and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default()
 }
 
 /// The mailbox a grant opened, as the callback found it.
@@ -62,6 +77,7 @@ pub struct AccountChanges {
     pub display_name: Option<Option<String>>,
     pub sync_enabled: Option<bool>,
     pub visibility: Option<String>,
+    pub shared_with_roles: Option<Option<String>>,
     pub updated_at: Option<NaiveDateTime>,
 }
 
@@ -416,14 +432,16 @@ pub fn take_due(
     })
 }
 
-/// The accounts whose mail `user_id` may see, with the level: `own` for the user's own,
-/// else the owner's visibility (`metadata`, `subject` or `full`). Private accounts of
-/// others never appear — for admins neither.
+/// The accounts whose mail `user_id` (acting with `roles`) may see, with the level:
+/// `own` for the user's own, else the owner's visibility (`metadata`, `subject` or
+/// `full`) when the owner shares with one of `roles`. Private accounts of others never
+/// appear — for admins neither.
 pub fn visible_to(
     connection: &mut DbConnection,
     user_id: i64,
+    roles: &[String],
 ) -> Result<Vec<(i64, String)>, StoreError> {
-    let rows: Vec<(i64, i64, String)> = mail_accounts::table
+    let rows: Vec<(i64, i64, String, Option<String>)> = mail_accounts::table
         .filter(
             mail_accounts::user_id
                 .eq(user_id)
@@ -433,19 +451,28 @@ pub fn visible_to(
             mail_accounts::id,
             mail_accounts::user_id,
             mail_accounts::visibility,
+            mail_accounts::shared_with_roles,
         ))
         .load(connection)?;
     Ok(rows
         .into_iter()
-        .map(|(id, owner, visibility)| {
-            (
-                id,
-                if owner == user_id {
-                    "own".to_string()
-                } else {
-                    visibility
-                },
-            )
+        .filter_map(|(id, owner, visibility, shared_with)| {
+            if owner == user_id {
+                return Some((id, "own".to_string()));
+            }
+            let shared = roles_in(shared_with.as_deref());
+            roles
+                .iter()
+                .any(|role| shared.contains(role))
+                .then_some((id, visibility))
         })
         .collect())
+}
+
+/// Every account of one NocoBase user (to disconnect them all).
+pub fn of_user(connection: &mut DbConnection, user_id: i64) -> Result<Vec<AccountRow>, StoreError> {
+    Ok(mail_accounts::table
+        .filter(mail_accounts::user_id.eq(user_id))
+        .select(AccountRow::as_select())
+        .load(connection)?)
 }

@@ -23,9 +23,18 @@ pub struct ProviderRow {
     /// Microsoft: the tenant ids whose mailboxes may connect, as a JSON array; `None`
     /// or empty lets any tenant the app's `tenant` setting signs in.
     pub allowed_tenants: Option<String>,
+    /// The NocoBase roles that may connect mailboxes (JSON array); none: any signed-in user.
+    pub connect_roles: Option<String>,
+    /// Google: the service account whose OIDC tokens sign Gmail pushes.
+    pub push_service_account: Option<String>,
 }
 
 impl ProviderRow {
+    /// The roles that may connect (empty: anyone).
+    pub fn connect_roles(&self) -> Vec<String> {
+        super::mail_accounts::roles_in(self.connect_roles.as_deref())
+    }
+
     /// The allowed tenant ids (empty: any).
     pub fn allowed_tenants(&self) -> Vec<String> {
         self.allowed_tenants
@@ -46,6 +55,8 @@ pub struct ProviderChanges {
     pub pubsub_topic: Option<Option<String>>,
     pub push_audience: Option<Option<String>>,
     pub allowed_tenants: Option<Option<String>>,
+    pub connect_roles: Option<Option<String>>,
+    pub push_service_account: Option<Option<String>>,
     /// Always set, which also keeps the changeset from ever being empty.
     pub updated_at: NaiveDateTime,
 }

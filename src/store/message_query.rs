@@ -173,7 +173,10 @@ fn with_participant(
     role: Option<&'static str>,
     domain: bool,
     owned: &[i64],
+    kind: DatabaseKind,
 ) -> Predicate {
+    // Substring scans read the whole participants table: they stop at the deadline.
+    let in_time = super::deadline::in_time_sql(kind);
     use Operator as O;
     let values = texts(&condition.value);
     let matched: Predicate = match condition.op {
@@ -185,13 +188,19 @@ fn with_participant(
                     participant_in!(
                         role,
                         owned,
-                        mail_participants::domain.like(pattern).escape('\\')
+                        mail_participants::domain
+                            .like(pattern)
+                            .escape('\\')
+                            .and(sql::<Bool>(in_time))
                     )
                 } else {
                     participant_in!(
                         role,
                         owned,
-                        mail_participants::address.like(pattern).escape('\\')
+                        mail_participants::address
+                            .like(pattern)
+                            .escape('\\')
+                            .and(sql::<Bool>(in_time))
                     )
                 };
                 any = Box::new(any.or(one));
@@ -236,7 +245,7 @@ macro_rules! compare_int {
     }};
 }
 
-fn condition(c: &Condition, offset: i32, owned: &[i64]) -> Predicate {
+fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> Predicate {
     use Operator as O;
     match c.field {
         "id" => compare_int!(mail_messages::id, c.op, ints(&c.value)),
@@ -339,9 +348,9 @@ fn condition(c: &Condition, offset: i32, owned: &[i64]) -> Predicate {
                 _ => always(false),
             }
         }
-        "to.address" => with_participant(c, Some("to"), false, owned),
-        "participants.address" => with_participant(c, None, false, owned),
-        "participants.domain" => with_participant(c, None, true, owned),
+        "to.address" => with_participant(c, Some("to"), false, owned, kind),
+        "participants.address" => with_participant(c, None, false, owned, kind),
+        "participants.domain" => with_participant(c, None, true, owned, kind),
         "isRead" | "isStarred" | "hasAttachments" => {
             let wanted = scalars(&c.value).any(|s| matches!(s, Scalar::Bool(true)));
             let wanted = if c.op == O::Ne { !wanted } else { wanted };
@@ -396,15 +405,15 @@ fn condition(c: &Condition, offset: i32, owned: &[i64]) -> Predicate {
     }
 }
 
-fn compile(filter: &Filter, offset: i32, owned: &[i64]) -> Predicate {
+fn compile(filter: &Filter, offset: i32, owned: &[i64], kind: DatabaseKind) -> Predicate {
     match filter {
         Filter::And(parts) => parts.iter().fold(always(true), |acc, part| {
-            Box::new(acc.and(compile(part, offset, owned)))
+            Box::new(acc.and(compile(part, offset, owned, kind)))
         }),
         Filter::Or(parts) => parts.iter().fold(always(false), |acc, part| {
-            Box::new(acc.or(compile(part, offset, owned)))
+            Box::new(acc.or(compile(part, offset, owned, kind)))
         }),
-        Filter::Condition(c) => condition(c, offset, owned),
+        Filter::Condition(c) => condition(c, offset, owned, kind),
     }
 }
 
@@ -438,7 +447,11 @@ pub(super) fn predicate(query: &MessageQuery) -> Predicate {
         &query.filter,
         query.utc_offset_minutes,
         &query.owned,
+        query.kind,
     )));
+    // Every message row looked at checks the request's deadline (SQLite; PostgreSQL has
+    // its statement_timeout).
+    all = Box::new(all.and(sql::<Bool>(super::deadline::in_time_sql(query.kind))));
     if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
         all = Box::new(all.and(search(query.kind, q)));
     }

@@ -7,6 +7,7 @@
 pub mod account_tokens;
 pub mod attachments;
 mod connection;
+pub mod deadline;
 mod folder_page;
 pub mod mail_accounts;
 pub mod mail_events;
@@ -45,6 +46,9 @@ pub enum StoreError {
     /// A sync worker's lease was taken over by another; its writes are refused.
     #[error("the sync job's lease was taken over")]
     Fenced,
+    /// A statement ran past its time limit ([`deadline::within`]) and was stopped.
+    #[error("a statement ran past its time limit")]
+    TimedOut,
 }
 
 /// The connection pool and the backend it talks to. Cheap to clone.

@@ -12,6 +12,8 @@ diesel::table! {
         push_audience -> Nullable<Text>,
         updated_at -> Timestamp,
         allowed_tenants -> Nullable<Text>,
+        connect_roles -> Nullable<Text>,
+        push_service_account -> Nullable<Text>,
     }
 }
 
@@ -37,6 +39,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         provider_user_id -> Nullable<Text>,
+        shared_with_roles -> Nullable<Text>,
     }
 }
 

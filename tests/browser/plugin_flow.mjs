@@ -43,6 +43,8 @@ async function through(nb, action, token, init = {}) {
 }
 
 let browser;
+// The member the proxy checks create, for the checks after them.
+let memberAccount = null;
 try {
   const emulator = await services.emulator(EMULATOR_BIN);
   const nocobase = await NocoBase.create(NB_APP, services, 'nocobase');
@@ -111,7 +113,7 @@ try {
     const card = page.getByTestId('provider-google');
     await card.waitFor({ timeout: 60000 });
     assert((await page.locator('#google_clientId').count()) === 1, 'a Client ID field');
-    assert((await card.locator('input[readonly]').inputValue()) === `${nocobase.url}/api/mailOAuth:callback`, 'the redirect URI shown is NocoBase\'s');
+    assert((await card.locator('input.ant-input[readonly]').inputValue()) === `${nocobase.url}/api/mailOAuth:callback`, 'the redirect URI shown is NocoBase\'s');
     await page.fill('#google_clientId', 'plugin-app.apps.googleusercontent.com');
     await page.fill('#google_clientSecret', 'plugin-secret-123456');
     await page.click('#google_enabled');
@@ -184,7 +186,12 @@ try {
     await first.waitFor({ timeout: 30000 });
     const folders = await through(nocobase, 'mailFolders:list', rootToken);
     const inbox = folders.body.data.find((f) => f.role === 'inbox');
-    const rows = await page.getByTestId('message-row').count();
+    // The list shows the inbox once the folders have loaded and it is chosen.
+    let rows = 0;
+    for (const until = Date.now() + 15000; Date.now() < until; await page.waitForTimeout(250)) {
+      rows = await page.getByTestId('message-row').count();
+      if (inbox && rows === inbox.totalCount) break;
+    }
     assert(inbox && rows === inbox.totalCount && rows > 0, `${rows} rows, the inbox holds ${inbox && inbox.totalCount}`);
     await first.click();
     await page.getByTestId('message-body').waitFor({ timeout: 30000 });
@@ -314,9 +321,10 @@ try {
   await check('live: pushed mail appears on the open mail page without a reload', async () => {
     // The admin's Pub/Sub set-up: the topic pushes to the webhook, through NocoBase.
     const topic = 'projects/e2e/topics/gmail-changes';
-    await emulator.control('/pubsub/subscriptions', { topic, pushEndpoint: `${nocobase.url}/api/mailWebhooks:google`, audience: 'nocobase-e2e' });
+    const serviceAccount = 'gmail-push@e2e.iam.gserviceaccount.com';
+    await emulator.control('/pubsub/subscriptions', { topic, pushEndpoint: `${nocobase.url}/api/mailWebhooks:google`, audience: 'nocobase-e2e', serviceAccountEmail: serviceAccount });
     const saved = await through(nocobase, 'mailProviders:update?filterByTk=google', rootToken, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pubsubTopic: topic, pushAudience: 'nocobase-e2e' }),
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pubsubTopic: topic, pushAudience: 'nocobase-e2e', pushServiceAccount: serviceAccount }),
     });
     assert(saved.status === 200, `saving the topic: ${saved.status}`);
     const deadline = Date.now() + 20000;
@@ -402,6 +410,58 @@ try {
     assert(mailOfOthers.status === 200 && mailOfOthers.body.meta.count === 0, `the admin's private mail is visible: ${JSON.stringify(mailOfOthers.body.meta)}`);
     const settings = await through(nocobase, 'mailProviders:list', token);
     assert(settings.status === 403, `mailProviders:list as member: ${settings.status}`);
+    memberAccount = { ...member, id: created.data.data.id, token };
+  });
+
+  await check('accounts page: sharing names the roles that see the mailbox, and only they do', async () => {
+    await page.goto(`${nocobase.url}/admin/email-manager?tab=accounts`);
+    await page.getByTestId(`account-${MAILBOX}`).getByTestId('account-share').click();
+    const dialog = page.getByTestId('share-form');
+    await dialog.waitFor({ timeout: 15000 });
+    await page.getByTestId('share-visibility').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: 'Plus subjects' }).click();
+    await page.getByTestId('share-roles').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: 'member' }).first().click();
+    await shot(page, '6-share');
+    // Close the role list (it covers the dialog's buttons).
+    await dialog.getByText('They see').click();
+    await page.locator('.ant-modal-footer').getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: 15000 });
+    const seen = await through(nocobase, 'mailMessages:list?pageSize=5', memberAccount.token);
+    assert(seen.body.meta.count > 0 && seen.body.data.every((m) => typeof m.subject === 'string' && m.snippet === null),
+      `the member does not see subjects only: ${JSON.stringify(seen.body.data.slice(0, 2))}`);
+    const back = await through(nocobase, `mailAccounts:update?filterByTk=${seen.body.data[0].accountId}`, rootToken, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ visibility: 'private', sharedWithRoles: [] }),
+    });
+    assert(back.status === 200, `back to private: ${back.status}`);
+    const hidden = await through(nocobase, 'mailMessages:list', memberAccount.token);
+    assert(hidden.body.meta.count === 0, 'still visible after going private');
+  });
+
+  await check('a deleted NocoBase user\'s mailbox is disconnected in the sidecar', async () => {
+    // The member connects a mailbox of their own, through NocoBase, as a browser would.
+    const box = 'member-box@gmail.test';
+    await emulator.control('/users', { provider: 'google', email: box, messages: 2 });
+    const asked = await fetch(`${nocobase.url}/api/mailAccounts:authorize`, {
+      method: 'POST', headers: { authorization: `Bearer ${memberAccount.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ provider: 'google', returnUrl: `${nocobase.url}/admin/email-manager` }),
+    });
+    const cookie = asked.headers.get('set-cookie').split(';')[0];
+    const consent = await fetch((await asked.json()).data.url, {
+      method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ email: box, action: 'allow' }),
+    });
+    const landed = await fetch(consent.headers.get('location'), { redirect: 'manual', headers: { cookie } });
+    assert((landed.headers.get('location') || '').includes('status=connected'), `member connect: ${landed.headers.get('location')}`);
+    const owned = async () => (await through(nocobase, 'mailAccounts:list?scope=all&pageSize=200', rootToken)).body.data.filter((a) => a.email === box);
+    assert((await owned()).length === 1, 'the member\'s mailbox is not there');
+    const destroyed = await nb.request({ url: 'users:destroy', method: 'post', params: { filterByTk: memberAccount.id } });
+    assert(destroyed.status === 200, `users:destroy ${destroyed.status}`);
+    const deadline = Date.now() + 20000;
+    while ((await owned()).length) {
+      if (Date.now() > deadline) throw new Error('the deleted user\'s mailbox is still connected');
+      await new Promise((r) => setTimeout(r, 300));
+    }
   });
 
   await check('accounts page: Disconnect asks first, then removes the mailbox and its mail', async () => {

@@ -124,14 +124,15 @@ impl TestApp {
         read(request.send().await.expect("the app answers")).await
     }
 
-    /// The owner shares an account's mail at `level` (`mailAccounts:update` visibility).
+    /// The owner shares an account's mail at `level` with NocoBase's `member` role
+    /// (`mailAccounts:update` visibility and sharedWithRoles).
     pub async fn share(&self, owner_token: &str, account: i64, level: &str) {
         let reply = self
             .call(
                 "mailAccounts:update",
                 Some(owner_token),
                 &format!("filterByTk={account}"),
-                Some(serde_json::json!({"visibility": level})),
+                Some(serde_json::json!({"visibility": level, "sharedWithRoles": ["member"]})),
             )
             .await;
         assert_eq!(reply.status, 200, "{}", reply.text);

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 pub const TOPIC: &str = "projects/acme-mail/topics/gmail-changes";
 pub const AUDIENCE: &str = "email-manager-push-test";
+/// The service account the admin's push subscription authenticates as.
+pub const SERVICE_ACCOUNT: &str = "gmail-push@acme-mail.iam.gserviceaccount.com";
 
 /// A free loopback port (bound, then released for the app to take).
 pub fn free_port() -> u16 {
@@ -39,7 +41,7 @@ pub async fn push_wired(
     // The admin's Pub/Sub set-up: the topic's push subscription posts to our webhook.
     w.control(
         "/pubsub/subscriptions",
-        json!({"topic": TOPIC, "pushEndpoint": format!("{}/api/mailWebhooks:google", w.app.address), "audience": AUDIENCE}),
+        json!({"topic": TOPIC, "pushEndpoint": format!("{}/api/mailWebhooks:google", w.app.address), "audience": AUDIENCE, "serviceAccountEmail": SERVICE_ACCOUNT}),
     )
     .await;
     let reply = w
@@ -48,7 +50,7 @@ pub async fn push_wired(
             "mailProviders:update",
             Some(&admin_key(1)),
             "filterByTk=google",
-            Some(json!({"pubsubTopic": TOPIC, "pushAudience": AUDIENCE})),
+            Some(json!({"pubsubTopic": TOPIC, "pushAudience": AUDIENCE, "pushServiceAccount": SERVICE_ACCOUNT})),
         )
         .await;
     assert_eq!(reply.status, 200, "{}", reply.text);

@@ -4,6 +4,7 @@
 const { Plugin } = require('@nocobase/server');
 const { Readable } = require('node:stream');
 const { PUBLIC_ACTIONS, answerCookies, forwardableAction, requestHeaders } = require('./proxyRules');
+const { UserCleanup } = require('./userCleanup');
 
 // Answer headers the browser needs: the body's type and size, downloads' file names,
 // the callback's redirect, caching rules, the request id for support.
@@ -40,6 +41,21 @@ class PluginEmailManagerServer extends Plugin {
       }
       await this.forward(ctx, action);
     }, { tag: 'emailManagerProxy', after: 'dataWrapping', before: 'dataSource' });
+
+    // The roles a mailbox owner may share with: names and titles, for every signed-in
+    // user (NocoBase's own roles:list is for admins).
+    this.app.resourceManager.define({
+      name: 'emailManagerRoles',
+      actions: {
+        list: async (ctx, next) => {
+          const roles = await this.db.getRepository('roles').find({ fields: ['name', 'title'], filter: { name: { $notIn: ['anonymous'] } }, sort: ['name'] });
+          ctx.body = roles.map((role) => ({ name: role.get('name'), title: role.get('title') }));
+          await next();
+        },
+      },
+    });
+    this.app.acl.allow('emailManagerRoles', 'list', 'loggedIn');
+    new UserCleanup(this).start();
   }
 
   /** NocoBase's own check of the caller's token; answers NocoBase's 401 itself when it fails. */

@@ -108,6 +108,17 @@ pub async fn authorize_mail_account(
         },
     };
     let app = load_app(&state, kind).await?;
+    if !app.connect_roles.is_empty() && !caller.roles.iter().any(|r| app.connect_roles.contains(r))
+    {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "CONNECT_NOT_ALLOWED",
+            format!(
+                "Your NocoBase roles may not connect {} mailboxes here. Ask your administrator.",
+                kind.title()
+            ),
+        ));
+    }
 
     let mut random = [0u8; 32];
     rand::Rng::fill(&mut rand::rng(), &mut random);

@@ -29,9 +29,21 @@ pub async fn destroy_mail_account(
     let Some(account) = own_account(&caller, &params, &state).await? else {
         return Ok(Data(0));
     };
-    let id = account.id;
-    if let Ok(kind) = account.provider.parse::<ProviderKind>() {
-        crate::push::on_disconnect(&state, id, kind).await;
+    let removed = disconnect(&state, account.id).await?;
+    tracing::info!(account = account.id, user = %caller.user_id, "mailbox disconnected");
+    Ok(Data(removed))
+}
+
+/// Stops push, revokes the grant at the provider (best effort), then deletes the account
+/// with its tokens and mail. Rows removed.
+pub async fn disconnect(state: &AppState, id: i64) -> Result<usize, ApiError> {
+    let kind = state
+        .store
+        .run(move |c| mail_accounts::get(c, id))
+        .await?
+        .and_then(|account| account.provider.parse::<ProviderKind>().ok());
+    if let Some(kind) = kind {
+        crate::push::on_disconnect(state, id, kind).await;
         let tokens = state.store.run(move |c| account_tokens::get(c, id)).await?;
         let refresh = tokens.and_then(|row| {
             let sealed = row.refresh_token_sealed?;
@@ -52,10 +64,8 @@ pub async fn destroy_mail_account(
             flow::revoke(&state.http, kind, &state.settings.providers, &token).await;
         }
     }
-    let removed = state
+    Ok(state
         .store
         .run(move |c| mail_accounts::delete(c, id))
-        .await?;
-    tracing::info!(account = id, user = %caller.user_id, "mailbox disconnected");
-    Ok(Data(removed))
+        .await?)
 }

@@ -6,6 +6,7 @@
 pub(crate) mod authorize;
 pub(crate) mod callback;
 pub(crate) mod destroy;
+pub(crate) mod disconnect_user;
 pub(crate) mod get;
 pub(crate) mod list;
 mod other_browser;
@@ -15,6 +16,7 @@ mod view;
 
 use crate::http::Router;
 
+pub use update::role_names;
 pub use view::AccountView;
 
 pub fn configure(router: &mut Router) {
@@ -24,6 +26,10 @@ pub fn configure(router: &mut Router) {
     router.action("mailAccounts:update", update::update_mail_account);
     router.action("mailAccounts:sync", sync::sync_mail_account);
     router.action("mailAccounts:destroy", destroy::destroy_mail_account);
+    router.action(
+        "mailAccounts:disconnectUser",
+        disconnect_user::disconnect_user,
+    );
     // Public: the `state` authenticates it, never a NocoBase token.
     router.get("/api/mailOAuth:callback", callback::oauth_callback);
 }

@@ -8,7 +8,9 @@ use actix_web::web;
 
 const VISIBILITIES: [&str; 4] = ["private", "metadata", "subject", "full"];
 
-/// `mailAccounts:update?filterByTk=<id>` values `{displayName?, syncEnabled?, visibility?}`.
+/// `mailAccounts:update?filterByTk=<id>` values `{displayName?, syncEnabled?, visibility?,
+/// sharedWithRoles?}`. A mailbox is shared (at `visibility`) with the NocoBase roles in
+/// `sharedWithRoles` only; sharing needs at least one.
 #[utoipa::path(
     method(get, post),
     path = "/api/mailAccounts:update",
@@ -52,6 +54,9 @@ pub async fn update_mail_account(
                     ApiError::invalid_field("syncEnabled", "expected true or false")
                 })?);
             }
+            "sharedWithRoles" => {
+                changes.shared_with_roles = Some(role_names("sharedWithRoles", value)?);
+            }
             "visibility" => match value.as_str() {
                 Some(v) if VISIBILITIES.contains(&v) => changes.visibility = Some(v.to_string()),
                 _ => {
@@ -63,11 +68,11 @@ pub async fn update_mail_account(
             },
             // Read-only fields a form may send back.
             "id" | "userId" | "provider" | "email" | "status" | "lastSyncAt" | "lastError"
-            | "sync" | "messageCount" | "unreadCount" | "createdAt" => {}
+            | "sync" | "messageCount" | "unreadCount" | "createdAt" | "push" => {}
             other => {
                 return Err(ApiError::invalid_field(
                     other,
-                    "unknown field; allowed: displayName, syncEnabled, visibility",
+                    "unknown field; allowed: displayName, syncEnabled, visibility, sharedWithRoles",
                 ));
             }
         }
@@ -75,6 +80,17 @@ pub async fn update_mail_account(
     let Some(account) = own_account(&caller, &params, &state).await? else {
         return Ok(Data(Vec::new()));
     };
+    let visibility = changes.visibility.as_deref().unwrap_or(&account.visibility);
+    let shared_with = match &changes.shared_with_roles {
+        Some(json) => mail_accounts::roles_in(json.as_deref()),
+        None => account.shared_with_roles(),
+    };
+    if visibility != "private" && shared_with.is_empty() {
+        return Err(ApiError::invalid_field(
+            "sharedWithRoles",
+            "choose the NocoBase roles that may see this mailbox (sharing with everyone is not possible)",
+        ));
+    }
     changes.updated_at = Some(chrono::Utc::now().naive_utc());
     let id = account.id;
     let row = state
@@ -84,4 +100,32 @@ pub async fn update_mail_account(
     Ok(Data(
         super::view::views(&state, row.into_iter().collect()).await?,
     ))
+}
+
+/// NocoBase role names (letters, digits, `_`, `-`, `.`, `:`) in `field`, as a JSON array;
+/// an empty list is null.
+pub fn role_names(field: &str, value: &serde_json::Value) -> Result<Option<String>, ApiError> {
+    let invalid = || ApiError::invalid_field(field, "expected a list of NocoBase role names");
+    if value.is_null() {
+        return Ok(None);
+    }
+    let list = value.as_array().ok_or_else(invalid)?;
+    if list.len() > 100 {
+        return Err(ApiError::invalid_field(field, "at most 100 roles"));
+    }
+    let mut names: Vec<String> = Vec::new();
+    for item in list {
+        let name = item.as_str().map(str::trim).ok_or_else(invalid)?;
+        let fine = (1..=100).contains(&name.len())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_-.:".contains(c));
+        if !fine {
+            return Err(invalid());
+        }
+        if !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
+        }
+    }
+    Ok((!names.is_empty()).then(|| serde_json::Value::from(names).to_string()))
 }

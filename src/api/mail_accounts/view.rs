@@ -21,6 +21,8 @@ pub struct AccountView {
     pub display_name: Option<String>,
     pub status: String,
     pub visibility: String,
+    /// The NocoBase roles a shared mailbox is shown to (at `visibility`); empty: nobody.
+    pub shared_with_roles: Vec<String>,
     pub sync_enabled: bool,
     pub last_sync_at: Option<String>,
     #[schema(value_type = Option<crate::api::openapi::LastError>)]
@@ -44,7 +46,9 @@ impl From<AccountRow> for AccountView {
                 "at": row.last_error_at.map(rfc3339),
             })
         });
+        let shared_with_roles = row.shared_with_roles();
         AccountView {
+            shared_with_roles,
             id: row.id,
             user_id: row.user_id,
             provider: row.provider,

@@ -77,13 +77,14 @@ pub async fn download_attachment(
     let id = params.single_id("an attachment")?;
     let inline = params.flag("inline")?;
     let user = caller.user_id.0;
+    let roles = caller.roles.clone();
     let found = state
         .store
         .run(move |c| {
             let Some(source) = attachments::source(c, id)? else {
                 return Ok(None);
             };
-            let level = Level::of(c, user, source.account_id)?;
+            let level = Level::of(c, user, &roles, source.account_id)?;
             Ok(level.filter(|l| l.shows_body()).map(|_| source))
         })
         .await?;

@@ -1,9 +1,11 @@
-use crate::auth::{Caller, TokenClaims};
+use crate::auth::{AuthService, Caller, TokenClaims};
 use crate::events::Event;
 use crate::http::ApiError;
+use crate::limits::Slot;
 use crate::state::AppState;
 use crate::store::{mail_accounts, mail_events};
-use actix_web::http::header;
+use actix_web::ResponseError;
+use actix_web::http::header::{self, HeaderMap};
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use std::collections::HashSet;
@@ -12,8 +14,9 @@ use std::time::Duration;
 use tokio::sync::broadcast::{self, error::RecvError};
 use tokio::time::Instant;
 
-/// A comment line this often keeps proxies from closing an idle stream.
-const KEEPALIVE: Duration = Duration::from_secs(15);
+/// A comment line this often when quiet keeps proxies from closing an idle stream, and
+/// lets the server find out that a page went away (its slot is then given back).
+const KEEPALIVE: Duration = Duration::from_secs(5);
 /// The caller's mailboxes are read again this often (one shared with them meanwhile).
 /// An event naming a mailbox never seen by this stream (one just connected) reads them
 /// at once; one naming a mailbox already found not to be the caller's, at most every
@@ -23,19 +26,25 @@ const REFRESH_ACCOUNTS: Duration = Duration::from_secs(30);
 const REFRESH_FOR_UNKNOWN: Duration = Duration::from_secs(1);
 /// Events replayed after a reconnect (`Last-Event-ID`), at most.
 const REPLAY: i64 = 500;
+/// The caller's token is checked again this often (NocoBase's answer is cached for
+/// `nocobase.check_cache_secs`): a stream ends soon after its token is signed out.
+const RECHECK: Duration = Duration::from_secs(5);
 
 /// `GET /api/mailEvents:stream`: server-sent events about the caller's mailboxes
 /// (`message.created`, `message.updated`, `message.deleted`, `account.updated`), each
 /// with its id, so a reconnecting page (`Last-Event-ID`) gets what it missed. The
-/// stream ends when the caller's token expires: streams never renew tokens (NocoBase's
-/// rule), so the page reconnects with the token its other requests renewed.
+/// stream ends when the caller's token expires or is signed out (checked every few
+/// seconds, through NocoBase's cached answer): streams never renew tokens (NocoBase's
+/// rule), so the page reconnects with the token its other requests renewed. Each user
+/// has at most `limits.streams_per_user` open in this process.
 #[utoipa::path(
     get,
     path = "/api/mailEvents:stream",
     tag = "mailEvents",
     params(("Last-Event-ID" = Option<i64>, Header, description = "The last event id the page received: the events after it (kept 10 minutes) come first")),
     responses(
-        (status = 200, description = "`text/event-stream`: `message.created`, `message.updated`, `message.deleted` (`{accountId, count}`), `account.updated` (`{accountId, status, syncPhase, syncDone, syncTotal, lastSyncAt, lastErrorCode}`) and `resync` (reload everything); a comment every 15 s; the stream ends when the token expires", content_type = "text/event-stream", body = String),
+        (status = 200, description = "`text/event-stream`: `message.created`, `message.updated`, `message.deleted` (`{accountId, count}`), `account.updated` (`{accountId, status, syncPhase, syncDone, syncTotal, lastSyncAt, lastErrorCode}`) and `resync` (reload everything); a comment every 5 s when quiet; the stream ends when the token expires or is signed out", content_type = "text/event-stream", body = String),
+        (status = 429, description = "The caller has `limits.streams_per_user` streams open already", body = crate::api::openapi::ErrorBody),
         crate::api::openapi::Refusals
     )
 )]
@@ -44,8 +53,26 @@ pub async fn stream_mail_events(
     caller: Caller,
     request: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let user = caller.user_id.0;
-    let accounts = visible(&state, user).await?;
+    let slot = state
+        .limits
+        .streams
+        .take(caller.user_id.0)
+        .await
+        .ok_or_else(|| {
+            ApiError::too_many(
+                "TOO_MANY_STREAMS",
+                format!(
+                    "You have {} live event streams open already; close a page first.",
+                    state.limits.streams.per_user()
+                ),
+            )
+        })?;
+    let auth = request
+        .app_data::<web::Data<AuthService>>()
+        .ok_or_else(|| ApiError::internal("AuthService is not registered"))?
+        .clone();
+    let viewer = (caller.user_id.0, caller.roles.clone());
+    let accounts = visible(&state, &viewer).await?;
     let last_seen = request
         .headers()
         .get("last-event-id")
@@ -71,7 +98,12 @@ pub async fn stream_mail_events(
     }
     let open = Open {
         state: state.clone(),
-        user,
+        auth,
+        headers: request.headers().clone(),
+        checked: Instant::now(),
+        last_sent: Instant::now(),
+        _slot: slot,
+        viewer,
         accounts,
         foreign: HashSet::new(),
         receiver,
@@ -105,10 +137,14 @@ fn token_expiry(request: &HttpRequest) -> Option<Instant> {
     Some(Instant::now() + Duration::from_secs(left.max(0) as u64))
 }
 
-async fn visible(state: &AppState, user: i64) -> Result<HashSet<i64>, ApiError> {
+/// A NocoBase user and the roles they act with.
+type Viewer = (i64, Vec<String>);
+
+async fn visible(state: &AppState, viewer: &Viewer) -> Result<HashSet<i64>, ApiError> {
+    let (user, roles) = viewer.clone();
     Ok(state
         .store
-        .run(move |c| mail_accounts::visible_to(c, user))
+        .run(move |c| mail_accounts::visible_to(c, user, &roles))
         .await?
         .into_iter()
         .map(|(id, _)| id)
@@ -126,7 +162,14 @@ fn frame(event: &Event) -> String {
 /// One open stream.
 struct Open {
     state: web::Data<AppState>,
-    user: i64,
+    auth: web::Data<AuthService>,
+    /// The request's headers, to check its token again.
+    headers: HeaderMap,
+    checked: Instant,
+    last_sent: Instant,
+    /// One of the user's stream slots, given back when the stream ends.
+    _slot: Slot,
+    viewer: Viewer,
     accounts: HashSet<i64>,
     /// Mailboxes events named that were not the caller's at the last look.
     foreign: HashSet<i64>,
@@ -141,10 +184,28 @@ struct Open {
 impl Open {
     async fn refresh(&mut self) {
         self.refreshed = Instant::now();
-        if let Ok(accounts) = visible(&self.state, self.user).await {
+        if let Ok(accounts) = visible(&self.state, &self.viewer).await {
             self.foreign.retain(|id| !accounts.contains(id));
             self.accounts = accounts;
         }
+    }
+
+    /// Whether the token is still good (a sign-out ends the stream); its roles may have
+    /// changed meanwhile. A NocoBase that does not answer keeps the stream open.
+    async fn still_signed_in(&mut self) -> bool {
+        self.checked = Instant::now();
+        match self.auth.authenticate(&self.headers).await {
+            Ok(outcome) => {
+                self.viewer.1 = outcome.caller.roles;
+                true
+            }
+            Err(error) => error.status_code() != actix_web::http::StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    fn sent(&mut self, chunk: Bytes) -> Option<Bytes> {
+        self.last_sent = Instant::now();
+        Some(chunk)
     }
 
     /// The next chunk to send; `None` ends the stream.
@@ -153,6 +214,9 @@ impl Open {
             return Some(first);
         }
         loop {
+            if self.checked.elapsed() >= RECHECK && !self.still_signed_in().await {
+                return None;
+            }
             if self.refreshed.elapsed() > REFRESH_ACCOUNTS {
                 self.refresh().await;
             }
@@ -175,17 +239,22 @@ impl Open {
                             self.foreign.insert(id);
                         }
                         if self.accounts.contains(&id) {
-                            return Some(Bytes::from(frame(&event)));
+                            return self.sent(Bytes::from(frame(&event)));
                         }
                     }
                     Ok(_) => continue,
                     // Too slow a reader: tell the page to reload what it shows.
                     Err(RecvError::Lagged(_)) => {
-                        return Some(Bytes::from_static(b"event: resync\ndata: {}\n\n"));
+                        return self.sent(Bytes::from_static(b"event: resync\ndata: {}\n\n"));
                     }
                     Err(RecvError::Closed) => return None,
                 },
-                _ = tokio::time::sleep(KEEPALIVE) => return Some(Bytes::from_static(b": keepalive\n\n")),
+                // Wakes to check the token again, and says it is alive when quiet.
+                _ = tokio::time::sleep(RECHECK) => {
+                    if self.last_sent.elapsed() >= KEEPALIVE {
+                        return self.sent(Bytes::from_static(b": keepalive\n\n"));
+                    }
+                }
                 _ = expired => return None,
             }
         }

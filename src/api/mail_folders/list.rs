@@ -74,10 +74,11 @@ pub async fn list_mail_folders(
     let page = params.page()?;
     let wanted = wanted_accounts(&params.filter(FIELDS)?)?;
     let user = caller.user_id.0;
+    let roles = caller.roles.clone();
     let rows = state
         .store
         .run(move |c| {
-            let visible = mail_accounts::visible_to(c, user)?;
+            let visible = mail_accounts::visible_to(c, user, &roles)?;
             let accounts: Vec<i64> = visible
                 .into_iter()
                 .map(|(id, _)| id)

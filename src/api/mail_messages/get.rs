@@ -66,13 +66,14 @@ pub async fn get_mail_message(
     let id = params.single_id("a message")?;
     let block = params.flag("blockRemoteImages")?;
     let user = caller.user_id.0;
+    let roles = caller.roles.clone();
     let found = state
         .store
         .run(move |c| {
             let Some(full) = message_query::detail(c, id)? else {
                 return Ok(None);
             };
-            let level = Level::of(c, user, full.detail.listed.account_id)?;
+            let level = Level::of(c, user, &roles, full.detail.listed.account_id)?;
             // "Always show images from this sender".
             let trusted = match (&full.detail.listed.from_address, block) {
                 (Some(from), true) => trusted_senders::trusts(c, user, from)?,

@@ -1,14 +1,17 @@
 use super::view::{Level, MessageView};
 use crate::auth::Caller;
+use crate::config::LimitsSettings;
 use crate::http::filter::{
     Condition, FieldKind, Filter, MESSAGE_FIELDS, Operator, Scalar, Value as FilterValue,
 };
 use crate::http::{ApiError, ListPage, Page, QueryParams, SortKey};
+use crate::limits::Slot;
 use crate::state::AppState;
-use crate::store::mail_accounts;
 use crate::store::message_query::{self, MessageQuery};
+use crate::store::{deadline, mail_accounts};
 use actix_web::{HttpRequest, web};
 use std::collections::HashMap;
+use std::time::Duration;
 
 const SORTABLE: [&str; 3] = ["date", "subject", "from.address"];
 const MAX_QUERY_CHARS: usize = 500;
@@ -18,6 +21,86 @@ fn mentions(filter: &Filter, field: &str) -> bool {
         Filter::And(parts) | Filter::Or(parts) => parts.iter().any(|p| mentions(p, field)),
         Filter::Condition(c) => c.field == field,
     }
+}
+
+/// The substring terms (`$includes`, `$notIncludes`) of a filter with their fields: each
+/// one is a scan of a table, so their number and shortness are limited.
+fn substring_terms(filter: &Filter) -> Vec<(&'static str, &str)> {
+    match filter {
+        Filter::And(parts) | Filter::Or(parts) => parts.iter().flat_map(substring_terms).collect(),
+        Filter::Condition(c) if matches!(c.op, Operator::Includes | Operator::NotIncludes) => {
+            let values: Vec<&Scalar> = match &c.value {
+                FilterValue::One(one) => vec![one],
+                FilterValue::Many(many) => many.iter().collect(),
+                FilterValue::Flag(_) => Vec::new(),
+            };
+            values
+                .into_iter()
+                .filter_map(|v| match v {
+                    Scalar::Text(text) => Some((c.field, text.as_str())),
+                    _ => None,
+                })
+                .collect()
+        }
+        Filter::Condition(_) => Vec::new(),
+    }
+}
+
+/// Refuses what would make one request expensive for everyone: too many or too short
+/// substring terms, and pages too deep to skip to.
+fn check_cost(filter: &Filter, page: &Page, limits: &LimitsSettings) -> Result<(), ApiError> {
+    let terms = substring_terms(filter);
+    if terms.len() > limits.like_terms as usize {
+        return Err(ApiError::bad_request(
+            "INVALID_FILTER",
+            format!(
+                "filter: {} substring terms ($includes, $notIncludes); at most {} per request (limits.like_terms)",
+                terms.len(),
+                limits.like_terms
+            ),
+        ));
+    }
+    if let Some((field, term)) = terms
+        .iter()
+        .find(|(_, term)| term.trim().chars().count() < limits.like_min_chars as usize)
+    {
+        return Err(ApiError::bad_request(
+            "INVALID_FILTER",
+            format!(
+                "filter.{field}: the substring {term:?} is shorter than {} characters (limits.like_min_chars); use $eq, or a longer one",
+                limits.like_min_chars
+            ),
+        ));
+    }
+    if page.offset() > limits.max_offset {
+        return Err(ApiError::bad_request(
+            "INVALID_PARAMETER",
+            format!(
+                "page: lists go at most {} rows deep (limits.max_offset); narrow the filter or search instead",
+                limits.max_offset
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One of the caller's list-and-search slots for the length of the request; a 429 when
+/// the caller already has `limits.lists_per_user` running and none frees up in time.
+pub async fn list_slot(state: &AppState, caller: &Caller) -> Result<Slot, ApiError> {
+    state
+        .limits
+        .lists
+        .take(caller.user_id.0)
+        .await
+        .ok_or_else(|| {
+            ApiError::too_many(
+                "TOO_MANY_REQUESTS",
+                format!(
+                    "You have {} lists or searches running already; try again in a moment.",
+                    state.limits.lists.per_user()
+                ),
+            )
+        })
 }
 
 /// `X-Timezone` as minutes east of UTC (`+08:00` → 480); UTC when absent or odd.
@@ -44,9 +127,9 @@ pub fn utc_offset(request: &HttpRequest) -> i32 {
 }
 
 /// `mailMessages:list`: messages of the caller's own mailboxes and of mailboxes whose
-/// owners share them, newest first by default. A filter on `subject` only reaches
-/// mailboxes that share subjects, and `q` (which searches bodies) only those that share
-/// everything: a filter can never reveal what a row would hide.
+/// owners share them, newest first by default. A filter or a sort on `subject` only
+/// reaches mailboxes that share subjects, and `q` (which searches bodies) only those that
+/// share everything: a filter or an order can never reveal what a row would hide.
 #[utoipa::path(
     method(get, post),
     path = "/api/mailMessages:list",
@@ -63,6 +146,7 @@ pub async fn list_mail_messages(
     params: QueryParams,
     state: web::Data<AppState>,
 ) -> Result<ListPage<MessageView>, ApiError> {
+    let _slot = list_slot(&state, &caller).await?;
     let (query, levels) = visible_query(&caller, &request, &params, &state, "messages").await?;
     let page = query.page;
     let (views, count) = load_views(&state, query, levels).await?;
@@ -92,6 +176,7 @@ pub async fn visible_query(
     }
     let page = params.page()?;
     let filter = params.filter(MESSAGE_FIELDS)?;
+    check_cost(&filter, &page, &state.settings.limits)?;
     let sort = params.sort(
         &SORTABLE,
         &[SortKey {
@@ -112,12 +197,16 @@ pub async fn visible_query(
             format!("longer than {MAX_QUERY_CHARS} characters"),
         ));
     }
-    let needs_subject = mentions(&filter, "subject");
+    // Ordering by subject reveals it as surely as filtering on it: a binary search over
+    // one's own subjects places a hidden one. Both reach only mailboxes showing subjects.
+    let needs_subject =
+        mentions(&filter, "subject") || sort.iter().any(|key| key.field == "subject");
     let needs_body = q.is_some();
     let user = caller.user_id.0;
+    let roles = caller.roles.clone();
     let visible = state
         .store
-        .run(move |c| mail_accounts::visible_to(c, user))
+        .run(move |c| mail_accounts::visible_to(c, user, &roles))
         .await?;
     let levels: HashMap<i64, Level> = visible
         .into_iter()
@@ -154,10 +243,11 @@ async fn load_views(
     query: MessageQuery,
     levels: HashMap<i64, Level>,
 ) -> Result<(Vec<MessageView>, i64), ApiError> {
+    let limit = Duration::from_secs(state.settings.limits.query_timeout_secs);
     let (rows, count, folders, participants) = state
         .store
         .run(move |c| {
-            let (rows, count) = message_query::list(c, &query)?;
+            let (rows, count) = deadline::within(c, limit, |c| message_query::list(c, &query))?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let folders = message_query::folder_ids(c, &ids)?;
             let participants = message_query::participants(c, &ids)?;

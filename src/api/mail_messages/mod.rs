@@ -14,7 +14,7 @@ mod write_through;
 
 use crate::http::Router;
 
-pub use list::{views_with, visible_query};
+pub use list::{list_slot, views_with, visible_query};
 pub use view::{Level, MessageView};
 
 pub fn configure(router: &mut Router) {

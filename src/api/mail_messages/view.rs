@@ -27,16 +27,20 @@ impl Level {
         self != Level::Metadata
     }
 
-    /// What `user` may see of account `account`'s mail; `None` when nothing.
+    /// What `user`, acting with `roles`, may see of account `account`'s mail; `None`
+    /// when nothing.
     pub fn of(
         connection: &mut crate::store::DbConnection,
         user: i64,
+        roles: &[String],
         account: i64,
     ) -> Result<Option<Level>, crate::store::StoreError> {
-        Ok(crate::store::mail_accounts::visible_to(connection, user)?
-            .into_iter()
-            .find(|(id, _)| *id == account)
-            .and_then(|(_, level)| Level::parse(&level)))
+        Ok(
+            crate::store::mail_accounts::visible_to(connection, user, roles)?
+                .into_iter()
+                .find(|(id, _)| *id == account)
+                .and_then(|(_, level)| Level::parse(&level)),
+        )
     }
 
     pub fn shows_body(self) -> bool {

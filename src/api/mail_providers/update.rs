@@ -31,6 +31,8 @@ struct Requested {
     pubsub_topic: Option<Option<String>>,
     push_audience: Option<Option<String>>,
     allowed_tenants: Option<Option<String>>,
+    connect_roles: Option<Option<String>>,
+    push_service_account: Option<Option<String>>,
 }
 
 /// `mailProviders:update?filterByTk=…` values `{clientId?, clientSecret?, tenant?,
@@ -82,6 +84,11 @@ pub async fn update_mail_provider(
         ("pubsubTopic", requested.pubsub_topic.is_some()),
         ("pushAudience", requested.push_audience.is_some()),
         ("allowedTenants", requested.allowed_tenants.is_some()),
+        ("connectRoles", requested.connect_roles.is_some()),
+        (
+            "pushServiceAccount",
+            requested.push_service_account.is_some(),
+        ),
     ]
     .into_iter()
     .filter_map(|(name, set)| set.then_some(name))
@@ -96,6 +103,8 @@ pub async fn update_mail_provider(
         pubsub_topic: requested.pubsub_topic,
         push_audience: requested.push_audience,
         allowed_tenants: requested.allowed_tenants,
+        connect_roles: requested.connect_roles,
+        push_service_account: requested.push_service_account,
         updated_at: chrono::Utc::now().naive_utc(),
     };
     let row = state
@@ -132,6 +141,22 @@ fn parse(
                     })?);
             }
             "tenant" if kind == ProviderKind::Microsoft => requested.tenant = Some(tenant(value)?),
+            "connectRoles" => {
+                requested.connect_roles = Some(crate::api::mail_accounts::role_names(
+                    "connectRoles",
+                    value,
+                )?);
+            }
+            "pushServiceAccount" if kind == ProviderKind::Google => {
+                let account = optional_text(key, value, 320)?;
+                if account.as_deref().is_some_and(|a| !a.contains('@')) {
+                    return Err(ApiError::invalid_field(
+                        "pushServiceAccount",
+                        "expected the service account's email address",
+                    ));
+                }
+                requested.push_service_account = Some(account.map(|a| a.to_lowercase()));
+            }
             "allowedTenants" if kind == ProviderKind::Microsoft => {
                 requested.allowed_tenants = Some(allowed_tenants(value)?);
             }
@@ -146,7 +171,7 @@ fn parse(
                     requested.push_audience = Some(text);
                 }
             }
-            "tenant" | "allowedTenants" | "pubsubTopic" | "pushAudience" => {
+            "tenant" | "allowedTenants" | "pubsubTopic" | "pushAudience" | "pushServiceAccount" => {
                 return Err(ApiError::invalid_field(
                     key,
                     format!("does not apply to {}", kind.title()),
@@ -156,7 +181,7 @@ fn parse(
             other => {
                 return Err(ApiError::invalid_field(
                     other,
-                    "unknown field; allowed: clientId, clientSecret, enabled, tenant and allowedTenants (microsoft), pubsubTopic and pushAudience (google)",
+                    "unknown field; allowed: clientId, clientSecret, enabled, connectRoles, tenant and allowedTenants (microsoft), pubsubTopic, pushAudience and pushServiceAccount (google)",
                 ));
             }
         }

@@ -20,6 +20,8 @@ pub struct ProviderView {
     /// Microsoft only: home tenant ids whose mailboxes may connect (empty: any).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub allowed_tenants: Option<Vec<String>>,
+    /// NocoBase roles whose users may connect mailboxes of this provider (empty: any).
+    pub connect_roles: Vec<String>,
     pub scopes: &'static [&'static str],
     pub redirect_uri: String,
     /// RFC 3339, UTC.
@@ -34,6 +36,8 @@ pub struct ProviderView {
 pub struct GooglePush {
     pub pubsub_topic: Option<String>,
     pub push_audience: Option<String>,
+    /// The service account Pub/Sub signs pushes as; pushes signed by others are refused.
+    pub push_service_account: Option<String>,
 }
 
 /// Secrets shorter than this show no characters at all in the hint.
@@ -60,6 +64,7 @@ impl ProviderView {
             }
         });
         let allowed_tenants = (kind == ProviderKind::Microsoft).then(|| row.allowed_tenants());
+        let connect_roles = row.connect_roles();
         Ok(Self {
             name: kind.as_str(),
             title: kind.title(),
@@ -72,6 +77,7 @@ impl ProviderView {
                 ProviderKind::Google => None,
             },
             allowed_tenants,
+            connect_roles,
             scopes: kind.scopes(),
             redirect_uri: state.redirect_uri(),
             updated_at: row
@@ -81,6 +87,7 @@ impl ProviderView {
             push: (kind == ProviderKind::Google).then_some(GooglePush {
                 pubsub_topic: row.pubsub_topic,
                 push_audience: row.push_audience,
+                push_service_account: row.push_service_account,
             }),
         })
     }

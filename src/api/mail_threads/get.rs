@@ -41,6 +41,7 @@ pub async fn get_mail_thread(
 ) -> Result<Data<Option<ThreadDetailView>>, ApiError> {
     let id = params.single_id("a thread")?;
     let user = caller.user_id.0;
+    let roles = caller.roles.clone();
     let found = state
         .store
         .run(move |c| {
@@ -48,7 +49,7 @@ pub async fn get_mail_thread(
             let Some(first) = members.first() else {
                 return Ok(None);
             };
-            let Some(level) = Level::of(c, user, first.account_id)? else {
+            let Some(level) = Level::of(c, user, &roles, first.account_id)? else {
                 return Ok(None);
             };
             let ids: Vec<i64> = members.iter().map(|m| m.id).collect();

@@ -1,7 +1,8 @@
-use crate::api::mail_messages::{Level, visible_query};
+use crate::api::mail_messages::{Level, list_slot, visible_query};
 use crate::auth::Caller;
 use crate::http::{ApiError, ListPage, QueryParams};
 use crate::state::AppState;
+use crate::store::deadline;
 use crate::store::message_query::{self, ParticipantRow};
 use crate::store::thread_query::{self, ThreadMember};
 use actix_web::{HttpRequest, web};
@@ -9,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::time::Duration;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -78,12 +80,14 @@ pub async fn list_mail_threads(
     params: QueryParams,
     state: web::Data<AppState>,
 ) -> Result<ListPage<ThreadView>, ApiError> {
+    let _slot = list_slot(&state, &caller).await?;
     let (query, levels) = visible_query(&caller, &request, &params, &state, "threads").await?;
     let page = query.page;
+    let limit = Duration::from_secs(state.settings.limits.query_timeout_secs);
     let (ids, count, members, people) = state
         .store
         .run(move |c| {
-            let (ids, count) = thread_query::list(c, &query)?;
+            let (ids, count) = deadline::within(c, limit, |c| thread_query::list(c, &query))?;
             let members = thread_query::members(c, &ids)?;
             let message_ids: Vec<i64> = members.iter().map(|m| m.id).collect();
             let people = message_query::participants(c, &message_ids)?;

@@ -1,4 +1,4 @@
-use super::refused;
+use super::{admit, charge_refused, refused};
 use crate::http::ApiError;
 use crate::providers::ProviderKind;
 use crate::push::{self, oidc};
@@ -27,8 +27,9 @@ struct GmailChange {
 }
 
 /// `POST /api/mailWebhooks:google`: a Cloud Pub/Sub push of a Gmail change. The OIDC
-/// token must be Google's, for the configured push audience (default: this URL), before
-/// anything is read; then the mailbox's accounts are woken (the sync reads the history).
+/// token must be Google's, for the configured push audience (default: this URL), naming
+/// the configured push service account (verified), before anything is read; then the
+/// mailbox's accounts are woken (the sync reads the history).
 /// The answer is 204, which acknowledges the message to Pub/Sub.
 #[utoipa::path(
     post,
@@ -39,7 +40,8 @@ struct GmailChange {
     responses(
         (status = 204, description = "Accepted (acknowledges the message): the mailbox's syncs were woken"),
         (status = 400, description = "Not a Pub/Sub push of a Gmail change", body = crate::api::openapi::ErrorBody),
-        (status = 403, description = "The OIDC token is missing, not Google's, or for another audience", body = crate::api::openapi::ErrorBody)
+        (status = 403, description = "The OIDC token is missing, not Google's, for another audience, or not the configured push service account's", body = crate::api::openapi::ErrorBody),
+        (status = 429, description = "Too many requests from this sender; Pub/Sub retries", body = crate::api::openapi::ErrorBody)
     )
 )]
 pub async fn google_webhook(
@@ -47,10 +49,15 @@ pub async fn google_webhook(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let source = admit(&state, &request, "google")?;
     let provider = state
         .store
         .run(|c| mail_providers::get(c, ProviderKind::Google))
         .await?;
+    let service_account = provider
+        .as_ref()
+        .and_then(|p| p.push_service_account.clone())
+        .filter(|a| !a.trim().is_empty());
     let audience = provider
         .and_then(|p| p.push_audience)
         .filter(|a| !a.trim().is_empty())
@@ -61,8 +68,22 @@ pub async fn google_webhook(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim);
-    if let Err(reason) = oidc::verify(&state, token, &audience).await {
+    let verified = oidc::verify(&state, token, &audience)
+        .await
+        .and_then(|claims| {
+            // Anyone can have Google sign a push token for our audience from a Pub/Sub
+            // subscription of their own: only the configured service account's count.
+            let Some(expected) = &service_account else {
+                return Err(oidc::Refused::NoServiceAccount);
+            };
+            match (claims.email, claims.email_verified) {
+                (Some(email), Some(true)) if email.eq_ignore_ascii_case(expected) => Ok(()),
+                _ => Err(oidc::Refused::WrongSender),
+            }
+        });
+    if let Err(reason) = verified {
         crate::metrics::push_notification("google", "refused");
+        charge_refused(&state, &source);
         tracing::warn!(reason = %reason, "Gmail push refused");
         return Err(refused());
     }

@@ -1,4 +1,4 @@
-use super::{refused, same_secret};
+use super::{admit, charge_refused, refused, same_secret};
 use crate::http::{ApiError, QueryParams};
 use crate::push::{self, graph_client_state_identity};
 use crate::state::AppState;
@@ -7,10 +7,21 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+
+/// A lifecycle event's name as the log may show it (Graph's are camelCase words).
+fn loggable(event: &str) -> &str {
+    if event.len() <= 64 && event.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        event
+    } else {
+        "other"
+    }
+}
 
 /// The longest validation token echoed back (Graph's are about 150 characters).
 const MAX_VALIDATION_TOKEN: usize = 1024;
+/// Notifications in one batch, at most (Graph sends a few dozen at a time).
+const MAX_ITEMS: usize = 1000;
 
 #[derive(Deserialize)]
 struct Notifications {
@@ -33,7 +44,8 @@ struct Notification {
 /// `validationToken` as text), change notifications (wake the account's sync) and
 /// lifecycle events (`missed`, `subscriptionRemoved`, `reauthorizationRequired`: sync
 /// now and look at the subscription again). Notifications whose `clientState` does not
-/// match their subscription's are dropped; a batch with none valid is a 403.
+/// match their subscription's are dropped; a batch with none valid is a 403. A batch has
+/// at most 1,000 notifications, and each subscription in it is looked up once.
 #[utoipa::path(
     post,
     path = "/api/mailWebhooks:microsoft",
@@ -45,7 +57,9 @@ struct Notification {
         (status = 200, description = "The validation token, echoed", content_type = "text/plain", body = String),
         (status = 202, description = "Accepted: the accounts' syncs were woken"),
         (status = 400, description = "Not a notification batch", body = crate::api::openapi::ErrorBody),
-        (status = 403, description = "No notification carried a subscription and clientState of ours", body = crate::api::openapi::ErrorBody)
+        (status = 403, description = "No notification carried a subscription and clientState of ours", body = crate::api::openapi::ErrorBody),
+        (status = 413, description = "More than 1,000 notifications in one batch", body = crate::api::openapi::ErrorBody),
+        (status = 429, description = "Too many requests from this sender; Graph retries", body = crate::api::openapi::ErrorBody)
     )
 )]
 pub async fn microsoft_webhook(
@@ -53,6 +67,7 @@ pub async fn microsoft_webhook(
     request: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
+    let source = admit(&state, &request, "microsoft")?;
     let query = QueryParams::parse(request.query_string())?;
     if let Some(token) = query.one("validationToken")? {
         if token.len() > MAX_VALIDATION_TOKEN || token.chars().any(char::is_control) {
@@ -72,17 +87,36 @@ pub async fn microsoft_webhook(
             "The body is not a Graph notification batch.",
         )
     })?;
+    if notifications.value.len() > MAX_ITEMS {
+        charge_refused(&state, &source);
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "TOO_MANY_NOTIFICATIONS",
+            format!("value: at most {MAX_ITEMS} notifications in one batch"),
+        ));
+    }
     let mut wake = BTreeSet::new();
     let mut recheck = BTreeSet::new();
     let mut refused_count = 0;
+    // Each subscription and clientState is checked once, however often the batch names it.
+    let mut checked: HashMap<(String, Option<String>), Option<i64>> = HashMap::new();
     for item in notifications.value {
-        let Some(account_id) = authentic(&state, &item).await? else {
+        let key = (item.subscription_id.clone(), item.client_state.clone());
+        let account = match checked.get(&key) {
+            Some(known) => *known,
+            None => {
+                let found = authentic(&state, &item).await?;
+                checked.insert(key, found);
+                found
+            }
+        };
+        let Some(account_id) = account else {
             refused_count += 1;
             continue;
         };
         wake.insert(account_id);
         if let Some(event) = &item.lifecycle_event {
-            tracing::info!(account = account_id, event = %event, "Graph lifecycle event");
+            tracing::info!(account = account_id, event = %loggable(event), "Graph lifecycle event");
             recheck.insert(account_id);
         }
     }
@@ -108,6 +142,7 @@ pub async fn microsoft_webhook(
         crate::metrics::push_notification("microsoft", "accepted");
     }
     if wake.is_empty() && refused_count > 0 {
+        charge_refused(&state, &source);
         return Err(refused());
     }
     Ok(HttpResponse::Accepted().finish())

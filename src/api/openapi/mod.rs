@@ -42,6 +42,7 @@ use utoipa::OpenApi;
         mail_accounts::update::update_mail_account,
         mail_accounts::sync::sync_mail_account,
         mail_accounts::destroy::destroy_mail_account,
+        mail_accounts::disconnect_user::disconnect_user,
         mail_folders::list::list_mail_folders,
         mail_messages::list::list_mail_messages,
         mail_messages::get::get_mail_message,

@@ -229,11 +229,25 @@ pub struct ProviderValues {
     pub tenant: Option<String>,
     /// Microsoft: home tenant ids (GUIDs) whose mailboxes may connect; empty or null: any.
     pub allowed_tenants: Option<Vec<String>>,
+    /// NocoBase roles whose users may connect mailboxes of this provider; empty or null:
+    /// every signed-in user.
+    pub connect_roles: Option<Vec<String>>,
+    /// Google: the service account Cloud Pub/Sub signs Gmail push requests as (the push
+    /// subscription's authentication); pushes signed by anyone else are refused.
+    pub push_service_account: Option<String>,
     pub enabled: Option<bool>,
     /// Google: the Pub/Sub topic for Gmail push.
     pub pubsub_topic: Option<String>,
     /// Google: the audience of the push requests' OIDC tokens.
     pub push_audience: Option<String>,
+}
+
+/// Values of `mailAccounts:disconnectUser`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct DisconnectUserValues {
+    /// The NocoBase user whose mailboxes are all disconnected.
+    pub user_id: i64,
 }
 
 /// Values of `mailTrustedSenders:create`.
@@ -260,6 +274,8 @@ pub struct AccountValues {
     pub display_name: Option<String>,
     pub sync_enabled: Option<bool>,
     pub visibility: Option<Visibility>,
+    /// The NocoBase roles a shared mailbox is shown to; required to share at all.
+    pub shared_with_roles: Option<Vec<String>>,
 }
 
 /// Values of `mailAccounts:sync`.

@@ -1,14 +1,14 @@
 // "My mail accounts": connect Gmail or Outlook, watch each mailbox sync, reconnect when a
 // provider stops accepting the grant, sync now, share, disconnect.
 import { GoogleOutlined, WindowsOutlined } from '@ant-design/icons';
-import { Alert, Button, Empty, List, Popconfirm, Progress, Select, Space, Tag, Tooltip, Typography, message } from 'antd';
+import { Alert, Button, Empty, List, Popconfirm, Progress, Space, Tag, Tooltip, Typography, message } from 'antd';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { useMailEvents } from '../mail/useMailEvents';
 import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
+import { ShareDialog } from './ShareDialog';
 
 const STATUS_COLORS = { active: 'green', syncing: 'blue', needs_reauth: 'orange', error: 'red', disabled: 'default' };
-const VISIBILITY = ['private', 'metadata', 'subject', 'full'];
 
 /** Where the provider sends the browser back to: this tab. */
 function returnUrl() {
@@ -49,6 +49,7 @@ export function AccountsTab() {
   const mail = useMailApi();
   const [accounts, setAccounts] = useState(null);
   const [busy, setBusy] = useState(null);
+  const [sharing, setSharing] = useState(null);
   const outcome = useConnectOutcome();
 
   const load = useCallback(() => mail.call('mailAccounts:list', { params: { pageSize: 200 } })
@@ -89,10 +90,6 @@ export function AccountsTab() {
     message.success(t('Sync started'));
     load();
   });
-  const share = (account, visibility) => act(`share-${account.id}`, async () => {
-    await mail.call('mailAccounts:update', { params: { filterByTk: account.id }, values: { visibility } });
-    load();
-  });
   const disconnect = (account) => act(`remove-${account.id}`, async () => {
     await mail.call('mailAccounts:destroy', { params: { filterByTk: account.id }, values: {} });
     message.success(t('Disconnected'));
@@ -122,9 +119,10 @@ export function AccountsTab() {
                   account.status === 'needs_reauth'
                     ? <Button type="primary" key="reconnect" onClick={() => connect(account.provider, account.email)}>{t('Reconnect')}</Button>
                     : <Button key="sync" onClick={() => syncNow(account)} loading={busy === `sync-${account.id}`}>{t('Sync now')}</Button>,
-                  <Tooltip key="share" title={t('Who else may see this mailbox')}>
-                    <Select value={account.visibility} style={{ width: 130 }} onChange={(value) => share(account, value)}
-                      options={VISIBILITY.map((value) => ({ value, label: t(`visibility.${value}`) }))} />
+                  <Tooltip key="share" title={account.visibility === 'private' ? t('Only you see this mailbox.') : `${t(`visibility.${account.visibility}`)}: ${(account.sharedWithRoles || []).join(', ')}`}>
+                    <Button onClick={() => setSharing(account)} data-testid="account-share">
+                      {account.visibility === 'private' ? t('visibility.private') : t('Shared')}
+                    </Button>
                   </Tooltip>,
                   <Popconfirm key="remove" title={t('Disconnect this mailbox? Its mail is removed from NocoBase; nothing is deleted at the provider.')}
                     onConfirm={() => disconnect(account)} okText={t('Disconnect')} cancelText={t('Cancel')}>
@@ -151,6 +149,7 @@ export function AccountsTab() {
           }}
         />
       )}
+      <ShareDialog account={sharing} onClose={() => setSharing(null)} onSaved={() => { setSharing(null); load(); }} />
     </div>
   );
 }

@@ -1,10 +1,11 @@
 // Settings → Email manager: one card per provider with the OAuth app the admin registered
 // at Google or Microsoft. The secret is write-only: the page shows whether one is stored.
 import { CopyOutlined } from '@ant-design/icons';
-import { Alert, AutoComplete, Button, Card, Form, Input, Space, Spin, Switch, Tag, Typography, message } from 'antd';
+import { Alert, AutoComplete, Button, Card, Form, Input, Select, Space, Spin, Switch, Tag, Typography, message } from 'antd';
 import React, { useCallback, useEffect, useState } from 'react';
 import { errorText, fieldError, useMailApi } from '../api';
 import { useT } from '../locale';
+import { useRoleOptions } from '../accounts/ShareDialog';
 
 const TENANTS = ['common', 'organizations', 'consumers'];
 
@@ -15,10 +16,12 @@ function ProviderCard({ provider, onSaved }) {
   const [saving, setSaving] = useState(false);
   const [testing, setTesting] = useState(false);
   const [outcome, setOutcome] = useState(null);
+  const roleOptions = useRoleOptions();
 
   useEffect(() => {
     form.setFieldsValue({ clientId: provider.clientId, clientSecret: '', tenant: provider.tenant || 'common', enabled: provider.enabled,
-      pubsubTopic: provider.pubsubTopic || '', pushAudience: provider.pushAudience || '' });
+      pubsubTopic: provider.pubsubTopic || '', pushAudience: provider.pushAudience || '', pushServiceAccount: provider.pushServiceAccount || '',
+      connectRoles: provider.connectRoles || [], allowedTenants: provider.allowedTenants || [] });
   }, [provider, form]);
 
   const values = () => {
@@ -28,15 +31,17 @@ function ProviderCard({ provider, onSaved }) {
     if (provider.name === 'microsoft') out.tenant = tenant;
     return out;
   };
-  // Gmail push (saved, not part of the client test); empty clears it.
+  // Who may connect, which tenants, Gmail push (saved, not part of the client test);
+  // empty clears them.
   const pushValues = () => {
-    if (provider.name !== 'google') return {};
-    const { pubsubTopic, pushAudience } = form.getFieldsValue();
-    return { pubsubTopic: (pubsubTopic || '').trim(), pushAudience: (pushAudience || '').trim() };
+    const { pubsubTopic, pushAudience, pushServiceAccount, connectRoles, allowedTenants } = form.getFieldsValue();
+    const common = { connectRoles: connectRoles || [] };
+    if (provider.name === 'microsoft') return { ...common, allowedTenants: (allowedTenants || []).map((id) => id.trim()).filter(Boolean) };
+    return { ...common, pubsubTopic: (pubsubTopic || '').trim(), pushAudience: (pushAudience || '').trim(), pushServiceAccount: (pushServiceAccount || '').trim() };
   };
   const showError = (error) => {
     const field = fieldError(error);
-    if (field && ['clientId', 'clientSecret', 'tenant', 'enabled', 'pubsubTopic', 'pushAudience'].includes(field.field)) {
+    if (field && ['clientId', 'clientSecret', 'tenant', 'enabled', 'pubsubTopic', 'pushAudience', 'pushServiceAccount', 'connectRoles', 'allowedTenants'].includes(field.field)) {
       form.setFields([{ name: field.field, errors: [field.problem] }]);
     } else {
       message.error(errorText(error));
@@ -97,10 +102,20 @@ function ProviderCard({ provider, onSaved }) {
           <Input.Password autoComplete="new-password" placeholder={provider.clientSecretSet ? t('set') : ''} />
         </Form.Item>
         {provider.name === 'microsoft' && (
-          <Form.Item name="tenant" label={t('Tenant')} extra={t('common, organizations, consumers, or your directory (tenant) ID')}>
-            <AutoComplete options={TENANTS.map((value) => ({ value }))} />
-          </Form.Item>
+          <>
+            <Form.Item name="tenant" label={t('Tenant')} extra={t('common, organizations, consumers, or your directory (tenant) ID')}>
+              <AutoComplete options={TENANTS.map((value) => ({ value }))} />
+            </Form.Item>
+            <Form.Item name="allowedTenants" label={t('Allowed organizations (optional)')}
+              extra={t('Tenant IDs whose mailboxes may connect; empty allows every organization the tenant setting signs in.')}>
+              <Select mode="tags" tokenSeparators={[',', ' ']} open={false} placeholder="72f988bf-86f1-41af-91ab-2d7cd011db47" />
+            </Form.Item>
+          </>
         )}
+        <Form.Item name="connectRoles" label={t('Who may connect mailboxes')}
+          extra={t('NocoBase roles whose users may connect mailboxes of this provider; empty lets every signed-in user.')}>
+          <Select mode="multiple" options={roleOptions} placeholder={t('Everyone signed in')} data-testid={`connect-roles-${provider.name}`} />
+        </Form.Item>
         {provider.name === 'google' && (
           <>
             <Form.Item name="pubsubTopic" label={t('Pub/Sub topic (optional)')}
@@ -109,6 +124,10 @@ function ProviderCard({ provider, onSaved }) {
             </Form.Item>
             <Form.Item name="pushAudience" label={t('Push audience')} extra={t('The audience of the push subscription\'s authentication; empty means the webhook URL.')}>
               <Input autoComplete="off" />
+            </Form.Item>
+            <Form.Item name="pushServiceAccount" label={t('Push service account')}
+              extra={t('The service account the push subscription authenticates as (its email). Pushes signed by anyone else are refused; without it Gmail falls back to polling.')}>
+              <Input autoComplete="off" placeholder="gmail-push@my-project.iam.gserviceaccount.com" />
             </Form.Item>
           </>
         )}

@@ -71,6 +71,7 @@ fn return_url(state: &AppState, requested: Option<&str>) -> Result<String, ApiEr
     request_body = crate::api::openapi::AuthorizeValues,
     responses(
         (status = 200, description = "The provider's consent page URL, with a single-use state and PKCE; `Set-Cookie` binds the connect to this browser", body = crate::api::openapi::DataEnvelope<AuthorizeReply>, headers(("Set-Cookie" = String, description = "`em_connect_…`: HttpOnly, SameSite=Lax, the callback's path only, 10 minutes"))),
+        (status = 403, description = "`CONNECT_NOT_ALLOWED`: the caller's roles may not connect mailboxes of this provider (`connectRoles`)", body = crate::api::openapi::ErrorBody),
         crate::api::openapi::Refusals
     )
 )]

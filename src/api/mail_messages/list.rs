@@ -137,7 +137,8 @@ pub fn utc_offset(request: &HttpRequest) -> i32 {
     params(crate::api::openapi::PageParams, crate::api::openapi::MailQueryParams),
     responses(
         (status = 200, description = "Messages the caller may see, fields hidden per the owner's visibility", body = crate::api::openapi::ListEnvelope<MessageView>),
-        crate::api::openapi::Refusals
+        crate::api::openapi::Refusals,
+        crate::api::openapi::Busy
     )
 )]
 pub async fn list_mail_messages(

@@ -71,7 +71,8 @@ pub fn summarize(
     params(crate::api::openapi::PageParams, crate::api::openapi::MailQueryParams),
     responses(
         (status = 200, description = "Conversations, filtered by their messages", body = crate::api::openapi::ListEnvelope<ThreadView>),
-        crate::api::openapi::Refusals
+        crate::api::openapi::Refusals,
+        crate::api::openapi::Busy
     )
 )]
 pub async fn list_mail_threads(

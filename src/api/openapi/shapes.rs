@@ -77,6 +77,21 @@ pub enum Refusals {
     SignedOut(ErrorBody),
 }
 
+/// A list or search beyond the caller's share of the service.
+#[derive(IntoResponses)]
+pub enum Busy {
+    #[response(
+        status = 429,
+        description = "The caller has `limits.lists_per_user` lists or searches running; `Retry-After` says when to try again"
+    )]
+    TooMany(ErrorBody),
+    #[response(
+        status = 503,
+        description = "`QUERY_TIMEOUT`: a statement ran past `limits.query_timeout_secs`; narrow the filter or the search"
+    )]
+    TimedOut(ErrorBody),
+}
+
 /// The answer of an admin-only action to anyone else.
 #[derive(IntoResponses)]
 pub enum AdminOnly {

@@ -1,10 +1,14 @@
 //! A time limit on the statements of one piece of store work (a list, a search), so one
 //! request cannot hold a pooled connection and a core for as long as its filter makes the
 //! database work. PostgreSQL has `statement_timeout`, set for the work's transaction.
-//! SQLite has a progress handler, which diesel does not expose; instead every query that
-//! may run long calls `em_in_time()` ([`IN_TIME`]) per row it looks at, a function this
-//! module registers on each SQLite connection, which fails the statement once the
-//! thread's deadline has passed. Outside [`within`] it always answers true.
+//! SQLite has a progress handler, which diesel does not expose; instead the conditions
+//! whose cost grows with the rows they read — the substring (LIKE) scans, whose number a
+//! request may choose — call `em_in_time()` ([`IN_TIME`]) per row, a function this module
+//! registers on each SQLite connection, which fails the statement once the thread's
+//! deadline has passed. Outside [`within`] it always answers true. It is not in every
+//! predicate: a Rust callback per row costs about 18 ns (measured on the 500,000-row count
+//! of `list_at_scale`: 30 ms without, 39 ms with), and the other conditions are bounded
+//! by the mailboxes the caller may see.
 
 use super::{DbConnection, StoreError};
 use diesel::Connection;

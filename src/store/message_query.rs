@@ -188,19 +188,19 @@ fn with_participant(
                     participant_in!(
                         role,
                         owned,
-                        mail_participants::domain
-                            .like(pattern)
-                            .escape('\\')
-                            .and(sql::<Bool>(in_time))
+                        // The check first: SQLite stops evaluating an AND at its first
+                        // false, and most rows do not match.
+                        sql::<Bool>(in_time)
+                            .and(mail_participants::domain.like(pattern).escape('\\'))
                     )
                 } else {
                     participant_in!(
                         role,
                         owned,
-                        mail_participants::address
-                            .like(pattern)
-                            .escape('\\')
-                            .and(sql::<Bool>(in_time))
+                        // The check first: SQLite stops evaluating an AND at its first
+                        // false, and most rows do not match.
+                        sql::<Bool>(in_time)
+                            .and(mail_participants::address.like(pattern).escape('\\'))
                     )
                 };
                 any = Box::new(any.or(one));
@@ -289,9 +289,11 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
                     let mut any: Predicate = always(false);
                     for value in values {
                         any = Box::new(
-                            any.or(lower(mail_messages::subject)
-                                .like(contains_pattern(&value.to_lowercase()))
-                                .escape('\\')),
+                            any.or(sql::<Bool>(super::deadline::in_time_sql(kind)).and(
+                                lower(mail_messages::subject)
+                                    .like(contains_pattern(&value.to_lowercase()))
+                                    .escape('\\'),
+                            )),
                         );
                     }
                     if c.op == O::Includes {
@@ -327,10 +329,12 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
                     let mut any: Predicate = always(false);
                     for value in values {
                         any = Box::new(
-                            any.or(mail_messages::from_address
-                                .assume_not_null()
-                                .like(contains_pattern(&value))
-                                .escape('\\')),
+                            any.or(sql::<Bool>(super::deadline::in_time_sql(kind)).and(
+                                mail_messages::from_address
+                                    .assume_not_null()
+                                    .like(contains_pattern(&value))
+                                    .escape('\\'),
+                            )),
                         );
                     }
                     if c.op == O::Includes {
@@ -449,9 +453,7 @@ pub(super) fn predicate(query: &MessageQuery) -> Predicate {
         &query.owned,
         query.kind,
     )));
-    // Every message row looked at checks the request's deadline (SQLite; PostgreSQL has
-    // its statement_timeout).
-    all = Box::new(all.and(sql::<Bool>(super::deadline::in_time_sql(query.kind))));
+
     if let Some(q) = query.q.as_deref().filter(|q| !q.trim().is_empty()) {
         all = Box::new(all.and(search(query.kind, q)));
     }

@@ -47,6 +47,16 @@ async function uiEditorOn(page) {
 }
 
 export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox, rootToken, through, shot }) {
+  /** A check's body that leaves a screenshot of the page when it fails. */
+  const shooting = (name, body) => async () => {
+    try {
+      await body();
+    } catch (error) {
+      await shot(page, `failed-${name}`).catch(() => {});
+      throw error;
+    }
+  };
+
   await check('record block: mail from a customer reaches the mailbox and is synced', async () => {
     const created = await nb.request({
       url: 'collections:create',
@@ -84,7 +94,7 @@ export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox,
     return rows.allTextContents();
   };
 
-  await check('record block: an admin adds "Emails" to a customer\'s popup and sees that customer\'s mail', async () => {
+  await check('record block: an admin adds "Emails" to a customer\'s popup and sees that customer\'s mail', shooting('record-block', async () => {
     await page.goto(`${nocobase.url}/admin`);
     await uiEditorOn(page);
     await page.getByText('Add menu item').hover();
@@ -104,15 +114,25 @@ export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox,
     await hoverVisible(page.locator('span[aria-label="plus"].ant-dropdown-trigger'));
     await page.getByRole('menuitem', { name: 'View' }).click();
     await page.mouse.move(700, 700);
-    await page.getByRole('button', { name: 'View' }).first().click();
-    // The record's popup: "Add block" → "Other blocks" → "Emails".
+    // The record's popup: "Add block" → "Other blocks" → "Emails". A click while the
+    // table is still being laid out can be lost: the popup is opened again until it is.
     const drawer = page.locator('.ant-drawer-content').last();
-    await hoverVisible(drawer.getByText('Add block'));
+    for (let attempt = 1; ; attempt += 1) {
+      await page.getByRole('button', { name: 'View' }).filter({ visible: true }).first().click();
+      try {
+        await hoverVisible(drawer.getByText('Add block'), 10000);
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await page.keyboard.press('Escape');
+        await page.mouse.move(700, 700);
+      }
+    }
     await page.getByRole('menuitem', { name: 'Emails' }).click();
     const texts = await rowTexts(2);
     assert(texts.every((text) => text.includes('Ann Northwind')) && texts.some((t) => t.includes('Order 1001')) && texts.some((t) => t.includes('Order 1002')),
       `rows: ${texts.join(' | ')}`);
-  });
+  }));
 
   await check('record block: set to match the domain, it adds the colleague\'s mail', async () => {
     await page.getByTestId('record-emails').hover();

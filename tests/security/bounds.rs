@@ -217,3 +217,63 @@ async fn a_huge_html_mail_is_shown_cut() {
     assert!(html.len() <= 2 * 1024 * 1024 + 4096, "{}", html.len());
     assert!(html.contains("row 0 of") && !html.contains("row 59999 of"));
 }
+
+/// The substring scans carry the deadline on SQLite: a list whose LIKE scan runs past it
+/// is stopped, not finished.
+#[tokio::test]
+async fn a_substring_scan_past_its_deadline_is_stopped() {
+    use email_manager::http::Page;
+    use email_manager::http::filter::{
+        Condition, FieldKind, Filter, Operator, Scalar, Value as FilterValue,
+    };
+    use email_manager::store::message_query::{self, MessageQuery};
+    let w = wired_syncing(Backend::Sqlite).await.unwrap();
+    w.mailbox("google", "scan@gmail.test", 5).await;
+    let connected = w.connect(&user_token(7), "google", "scan@gmail.test").await;
+    let account: i64 = param(&connected, "mailAccountId").unwrap().parse().unwrap();
+    w.wait_listed(5, "").await;
+    let state = w.app.state.clone().unwrap();
+    let query = |field: &'static str, kind| MessageQuery {
+        accounts: vec![account],
+        owned: vec![account],
+        filter: Filter::Condition(Condition {
+            field,
+            kind,
+            op: Operator::Includes,
+            value: FilterValue::One(Scalar::Text("gmail".into())),
+        }),
+        q: None,
+        sort: Vec::new(),
+        page: Page {
+            number: 1,
+            size: 20,
+        },
+        utc_offset_minutes: 0,
+        kind: state.store.kind(),
+    };
+    for (field, kind) in [
+        ("participants.address", FieldKind::Address),
+        ("from.address", FieldKind::Address),
+        ("subject", FieldKind::Text),
+    ] {
+        let late = query(field, kind);
+        let outcome = state
+            .store
+            .run(move |c| deadline::within(c, Duration::ZERO, |c| message_query::list(c, &late)))
+            .await;
+        assert!(
+            matches!(outcome, Err(StoreError::TimedOut)),
+            "{field}: {outcome:?}"
+        );
+        let in_time = query(field, kind);
+        let outcome = state
+            .store
+            .run(move |c| {
+                deadline::within(c, Duration::from_secs(5), |c| {
+                    message_query::list(c, &in_time)
+                })
+            })
+            .await;
+        assert!(outcome.is_ok(), "{field}: {outcome:?}");
+    }
+}

@@ -28,3 +28,17 @@ where
         LogFormat::Text => builder.with_ansi(false).try_init(),
     };
 }
+
+/// A word from outside (a provider's error code, a lifecycle event's name) as a log line
+/// may carry it: letters, digits and `_`, at most 64; anything else is `other`, since the
+/// sender may have written any text there (a forged line break, say).
+pub fn loggable_word(text: &str) -> &str {
+    if !text.is_empty()
+        && text.len() <= 64
+        && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        text
+    } else {
+        "other"
+    }
+}

@@ -82,16 +82,9 @@ pub fn find(cookie_header: Option<&str>, expected: &str) -> Option<String> {
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
         .filter(|(name, _)| name.starts_with(COOKIE_PREFIX))
-        .find(|(_, value)| {
-            let got = hash(value.trim());
-            // Constant time: the comparison says nothing about how close a guess was.
-            got.len() == expected.len()
-                && got
-                    .bytes()
-                    .zip(expected.bytes())
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0
-        })
+        // Digests are compared, not the secret: how much of a digest a guess matched
+        // says nothing about the cookie's value.
+        .find(|(_, value)| hash(value.trim()) == expected)
         .map(|(name, _)| name.to_string())
 }
 

@@ -149,26 +149,12 @@ pub fn authorize_url(
     Ok(request.url().0.to_string())
 }
 
-/// An OAuth error code as the log and the account may show it: the standard codes are
-/// lower-case words; anything else the server put there (which may be any text) is
-/// reported as `other`.
-pub fn loggable_code(code: &str) -> String {
-    if !code.is_empty()
-        && code.len() <= 64
-        && code.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
-    {
-        code.to_string()
-    } else {
-        "other".to_string()
-    }
-}
-
 fn classify<RE: std::error::Error + 'static>(
     error: RequestTokenError<RE, oauth2::basic::BasicErrorResponse>,
 ) -> TokenError {
     match error {
         RequestTokenError::ServerResponse(response) => {
-            let code = loggable_code(response.error().as_ref());
+            let code = crate::telemetry::loggable_word(response.error().as_ref()).to_string();
             match response.error() {
                 BasicErrorResponseType::InvalidGrant => TokenError::ReauthRequired(code),
                 BasicErrorResponseType::InvalidClient

@@ -38,12 +38,13 @@ pub struct AccountRow {
 impl AccountRow {
     /// The roles a shared mailbox is shown to (none: nobody but its owner).
     pub fn shared_with_roles(&self) -> Vec<String> {
-        roles_in(self.shared_with_roles.as_deref())
+        names_in(self.shared_with_roles.as_deref())
     }
 }
 
-/// Role names from a JSON array column (nothing for null or anything else).
-pub fn roles_in(json: Option<&str>) -> Vec<String> {
+/// The names in a JSON-array text column (roles, tenant ids); none for null or anything
+/// else.
+pub fn names_in(json: Option<&str>) -> Vec<String> {
     json.and_then(|j| serde_json::from_str(j).ok())
         .unwrap_or_default()
 }
@@ -460,7 +461,7 @@ pub fn visible_to(
             if owner == user_id {
                 return Some((id, "own".to_string()));
             }
-            let shared = roles_in(shared_with.as_deref());
+            let shared = names_in(shared_with.as_deref());
             roles
                 .iter()
                 .any(|role| shared.contains(role))

@@ -32,15 +32,12 @@ pub struct ProviderRow {
 impl ProviderRow {
     /// The roles that may connect (empty: anyone).
     pub fn connect_roles(&self) -> Vec<String> {
-        super::mail_accounts::roles_in(self.connect_roles.as_deref())
+        super::mail_accounts::names_in(self.connect_roles.as_deref())
     }
 
     /// The allowed tenant ids (empty: any).
     pub fn allowed_tenants(&self) -> Vec<String> {
-        self.allowed_tenants
-            .as_deref()
-            .and_then(|json| serde_json::from_str(json).ok())
-            .unwrap_or_default()
+        super::mail_accounts::names_in(self.allowed_tenants.as_deref())
     }
 }
 

@@ -22,6 +22,17 @@ pub fn state_hash(state: &str) -> String {
     browser_binding::hash(state)
 }
 
+/// Where browsers reach NocoBase: the first CORS origin, else `nocobase.url` (beside
+/// docker-compose the latter is an internal host name no browser resolves).
+pub(super) fn nocobase_address(settings: &crate::config::Settings) -> Option<String> {
+    settings
+        .cors
+        .allowed_origins
+        .first()
+        .cloned()
+        .or_else(|| settings.nocobase.url.clone())
+}
+
 fn origin(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
     matches!(parsed.scheme(), "http" | "https").then(|| parsed.origin().ascii_serialization())
@@ -37,8 +48,7 @@ fn return_url(state: &AppState, requested: Option<&str>) -> Result<String, ApiEr
         .map(str::trim)
         .filter(|u| !u.is_empty())
         .map(ToString::to_string)
-        .or_else(|| settings.cors.allowed_origins.first().cloned())
-        .or_else(|| settings.nocobase.url.clone())
+        .or_else(|| nocobase_address(settings))
     else {
         return Err(ApiError::invalid_field(
             "returnUrl",

@@ -3,7 +3,7 @@ use super::other_browser;
 use crate::crypto::RowIdentity;
 use crate::http::QueryParams;
 use crate::oauth::browser_binding::{self, CookieScope};
-use crate::oauth::flow::{self, TokenError, loggable_code};
+use crate::oauth::flow::{self, TokenError};
 use crate::oauth::{ProviderApp, identity, load_app, tokens};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
@@ -44,13 +44,7 @@ fn failed(return_url: &str, code: &str) -> HttpResponse {
 
 /// Where to go when the state is unusable (so there is no return URL of its own).
 pub(super) fn fallback(state: &AppState) -> String {
-    state
-        .settings
-        .cors
-        .allowed_origins
-        .first()
-        .cloned()
-        .or_else(|| state.settings.nocobase.url.clone())
+    super::authorize::nocobase_address(&state.settings)
         .unwrap_or_else(|| state.settings.server.public_url.clone())
 }
 
@@ -138,7 +132,7 @@ async fn finish(
     one: impl Fn(&str) -> Option<String>,
 ) -> Outcome {
     if let Some(error) = one("error") {
-        tracing::info!(provider = %kind, user = pending.user_id, error = %loggable_code(&error), "the user or provider declined the authorization");
+        tracing::info!(provider = %kind, user = pending.user_id, error = %crate::telemetry::loggable_word(&error), "the user or provider declined the authorization");
         return Outcome::Failed(if error == "access_denied" {
             "ACCESS_DENIED"
         } else {

@@ -82,7 +82,7 @@ pub async fn update_mail_account(
     };
     let visibility = changes.visibility.as_deref().unwrap_or(&account.visibility);
     let shared_with = match &changes.shared_with_roles {
-        Some(json) => mail_accounts::roles_in(json.as_deref()),
+        Some(json) => mail_accounts::names_in(json.as_deref()),
         None => account.shared_with_roles(),
     };
     if visibility != "private" && shared_with.is_empty() {

@@ -9,15 +9,6 @@ use chrono::Utc;
 use serde::Deserialize;
 use std::collections::{BTreeSet, HashMap};
 
-/// A lifecycle event's name as the log may show it (Graph's are camelCase words).
-fn loggable(event: &str) -> &str {
-    if event.len() <= 64 && event.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        event
-    } else {
-        "other"
-    }
-}
-
 /// The longest validation token echoed back (Graph's are about 150 characters).
 const MAX_VALIDATION_TOKEN: usize = 1024;
 /// Notifications in one batch, at most (Graph sends a few dozen at a time).
@@ -116,7 +107,7 @@ pub async fn microsoft_webhook(
         };
         wake.insert(account_id);
         if let Some(event) = &item.lifecycle_event {
-            tracing::info!(account = account_id, event = %loggable(event), "Graph lifecycle event");
+            tracing::info!(account = account_id, event = %crate::telemetry::loggable_word(event), "Graph lifecycle event");
             recheck.insert(account_id);
         }
     }

@@ -18,8 +18,8 @@
 mod million;
 
 use email_manager::config::{DatabaseKind, DatabaseSettings};
-use email_manager::http::filter::{MESSAGE_FIELDS, parse_filter};
-use email_manager::http::{Page, SortKey};
+use email_manager::http::filter::parse_filter;
+use email_manager::query::{MESSAGE_FIELDS, Page, SortField, SortKey};
 use email_manager::store::Store;
 use email_manager::store::message_query::{self, MessageQuery};
 use million::{ACCOUNTS, Scratch};
@@ -68,7 +68,7 @@ struct Scenario {
 
 fn by_date() -> Vec<SortKey> {
     vec![SortKey {
-        field: "date",
+        field: SortField::Date,
         descending: true,
     }]
 }

@@ -2,7 +2,7 @@
 //! Google and Microsoft OAuth apps; users connect mailboxes; the service keeps them
 //! synchronized and serves them to the NocoBase frontend.
 //!
-//! One folder per part (see `docs/` and the design): `config`, `auth`, `http`, `store`,
+//! One folder per part (see `docs/` and the design): `config`, `auth`, `http`, `query`, `store`,
 //! `crypto`, `providers`, `oauth`, `sync`, `push`, `events`, `limits`, and the resources' handlers under `api`. `main.rs`
 //! only parses the command line and calls in here.
 
@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod oauth;
 pub mod providers;
 pub mod push;
+pub mod query;
 pub mod send;
 pub mod startup;
 pub mod state;

@@ -2,9 +2,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
 
 use chrono::{NaiveDate, TimeZone, Utc};
-use email_manager::http::filter::{
-    Condition, FieldKind, Filter, MESSAGE_FIELDS, Operator, Scalar, Value, parse_filter,
-};
+use email_manager::http::filter::parse_filter;
+use email_manager::query::{Condition, FieldKind, Filter, MESSAGE_FIELDS, Operator, Scalar, Value};
 
 fn parse(text: &str) -> Filter {
     parse_filter(text, MESSAGE_FIELDS).unwrap_or_else(|e| panic!("{text}: {e}"))
@@ -17,13 +16,14 @@ fn refuse(text: &str) -> String {
     }
 }
 
-fn cond(field: &'static str, kind: FieldKind, op: Operator, value: Value) -> Filter {
-    Filter::Condition(Condition {
-        field,
-        kind,
-        op,
-        value,
-    })
+/// A condition on the field named `name`, which must be of `kind`.
+fn cond(name: &str, kind: FieldKind, op: Operator, value: Value) -> Filter {
+    let field = *MESSAGE_FIELDS
+        .iter()
+        .find(|f| f.name() == name)
+        .unwrap_or_else(|| panic!("no field {name}"));
+    assert_eq!(field.kind(), kind, "{name}");
+    Filter::Condition(Condition { field, op, value })
 }
 
 fn text(s: &str) -> Scalar {

@@ -1,4 +1,4 @@
-use super::Page;
+use crate::query::Page;
 use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use serde::Serialize;

@@ -20,5 +20,5 @@ pub use envelope::{Data, ListPage};
 pub use error::ApiError;
 pub use health::{healthz, readyz};
 pub use middleware::{NewToken, RequestId, request_context};
-pub use params::{Page, QueryParams, SortKey};
+pub use params::QueryParams;
 pub use routes::{Router, Served, not_found};

@@ -1,5 +1,6 @@
 use super::ApiError;
-use super::filter::{FieldSpec, Filter, parse_filter};
+use super::filter::parse_filter;
+use crate::query::{Field, Filter, Page, SortField, SortKey};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
 use std::collections::HashMap;
@@ -10,27 +11,6 @@ use std::future::{Ready, ready};
 #[derive(Debug, Default, Clone)]
 pub struct QueryParams {
     values: HashMap<String, Vec<String>>,
-}
-
-/// A requested page: 1-based number and size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Page {
-    pub number: u32,
-    pub size: u32,
-}
-
-impl Page {
-    /// Rows to skip before this page.
-    pub fn offset(&self) -> u64 {
-        u64::from(self.number - 1) * u64::from(self.size)
-    }
-}
-
-/// One sort field: its API name and direction.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SortKey {
-    pub field: &'static str,
-    pub descending: bool,
 }
 
 const MAX_PAGE_SIZE: u32 = 200;
@@ -150,7 +130,7 @@ impl QueryParams {
     /// resource allows; `default` when none is given.
     pub fn sort(
         &self,
-        allowed: &[&'static str],
+        allowed: &[SortField],
         default: &[SortKey],
     ) -> Result<Vec<SortKey>, ApiError> {
         let mut keys = Vec::new();
@@ -163,15 +143,20 @@ impl QueryParams {
                 Some(name) => (true, name),
                 None => (false, item),
             };
-            let field = allowed.iter().find(|f| **f == name).ok_or_else(|| {
-                ApiError::bad_request(
-                    "INVALID_SORT",
-                    format!(
-                        "sort: unknown field {name:?}; allowed: {}",
-                        allowed.join(", ")
-                    ),
-                )
-            })?;
+            let field = allowed
+                .iter()
+                .copied()
+                .find(|f| f.name() == name)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = allowed.iter().map(|f| f.name()).collect();
+                    ApiError::bad_request(
+                        "INVALID_SORT",
+                        format!(
+                            "sort: unknown field {name:?}; allowed: {}",
+                            names.join(", ")
+                        ),
+                    )
+                })?;
             keys.push(SortKey { field, descending });
         }
         Ok(if keys.is_empty() {
@@ -183,7 +168,7 @@ impl QueryParams {
 
     /// The `filter` JSON parsed against a resource's fields; no filter (or an empty one,
     /// as forms send) matches everything.
-    pub fn filter(&self, fields: &[FieldSpec]) -> Result<Filter, ApiError> {
+    pub fn filter(&self, fields: &[Field]) -> Result<Filter, ApiError> {
         match self.one("filter")?.filter(|text| !text.trim().is_empty()) {
             None => Ok(Filter::all()),
             Some(text) => parse_filter(text, fields)
@@ -302,7 +287,7 @@ mod tests {
 
     #[test]
     fn sort_accepts_known_fields_and_refuses_others() {
-        let allowed = ["date", "subject"];
+        let allowed = [SortField::Date, SortField::Subject];
         let keys = QueryParams::parse("sort[]=-date&sort[]=subject")
             .unwrap()
             .sort(&allowed, &[])
@@ -311,17 +296,17 @@ mod tests {
             keys,
             [
                 SortKey {
-                    field: "date",
+                    field: SortField::Date,
                     descending: true
                 },
                 SortKey {
-                    field: "subject",
+                    field: SortField::Subject,
                     descending: false
                 }
             ]
         );
         let default = [SortKey {
-            field: "date",
+            field: SortField::Date,
             descending: true,
         }];
         assert_eq!(

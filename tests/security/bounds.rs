@@ -220,9 +220,8 @@ async fn a_huge_html_mail_is_shown_cut() {
 /// is stopped, not finished.
 #[tokio::test]
 async fn a_substring_scan_past_its_deadline_is_stopped() {
-    use email_manager::http::Page;
-    use email_manager::http::filter::{
-        Condition, FieldKind, Filter, Operator, Scalar, Value as FilterValue,
+    use email_manager::query::{
+        Condition, Field, Filter, Operator, Page, Scalar, Value as FilterValue,
     };
     use email_manager::store::message_query::{self, MessageQuery};
     let w = wired_syncing(Backend::Sqlite).await.unwrap();
@@ -231,12 +230,11 @@ async fn a_substring_scan_past_its_deadline_is_stopped() {
     let account: i64 = param(&connected, "mailAccountId").unwrap().parse().unwrap();
     w.wait_listed(5, "").await;
     let state = w.app.state.clone().unwrap();
-    let query = |field: &'static str, kind| MessageQuery {
+    let query = |field: Field| MessageQuery {
         accounts: vec![account],
         owned: vec![account],
         filter: Filter::Condition(Condition {
             field,
-            kind,
             op: Operator::Includes,
             value: FilterValue::One(Scalar::Text("gmail".into())),
         }),
@@ -249,12 +247,12 @@ async fn a_substring_scan_past_its_deadline_is_stopped() {
         utc_offset_minutes: 0,
         kind: state.store.kind(),
     };
-    for (field, kind) in [
-        ("participants.address", FieldKind::Address),
-        ("from.address", FieldKind::Address),
-        ("subject", FieldKind::Text),
+    for field in [
+        Field::ParticipantsAddress,
+        Field::FromAddress,
+        Field::Subject,
     ] {
-        let late = query(field, kind);
+        let late = query(field);
         let outcome = state
             .store
             .run(move |c| deadline::within(c, Duration::ZERO, |c| message_query::list(c, &late)))
@@ -263,7 +261,7 @@ async fn a_substring_scan_past_its_deadline_is_stopped() {
             matches!(outcome, Err(StoreError::TimedOut)),
             "{field}: {outcome:?}"
         );
-        let in_time = query(field, kind);
+        let in_time = query(field);
         let outcome = state
             .store
             .run(move |c| {

@@ -1,15 +1,10 @@
 use crate::auth::Caller;
-use crate::http::filter::{FieldKind, FieldSpec, Filter, Operator, Scalar, Value};
 use crate::http::{ApiError, ListPage, QueryParams};
+use crate::query::{FOLDER_FIELDS, Filter, Operator};
 use crate::state::AppState;
 use crate::store::{mail_accounts, messages};
 use actix_web::web;
 use serde::Serialize;
-
-const FIELDS: &[FieldSpec] = &[FieldSpec {
-    name: "accountId",
-    kind: FieldKind::Id,
-}];
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -25,27 +20,10 @@ pub struct FolderView {
 
 /// The account ids a filter names (`{"accountId": 3}` or `{"accountId": {"$in": [..]}}`).
 fn wanted_accounts(filter: &Filter) -> Result<Option<Vec<i64>>, ApiError> {
-    let ids = |value: &Value| -> Vec<i64> {
-        let scalars: Vec<&Scalar> = match value {
-            Value::One(s) => vec![s],
-            Value::Many(list) => list.iter().collect(),
-            Value::Flag(_) => Vec::new(),
-        };
-        scalars
-            .into_iter()
-            .filter_map(|s| {
-                if let Scalar::Int(i) = s {
-                    Some(*i)
-                } else {
-                    None
-                }
-            })
-            .collect()
-    };
     match filter {
         Filter::And(parts) if parts.is_empty() => Ok(None),
         Filter::Condition(c) if matches!(c.op, Operator::Eq | Operator::In) => {
-            Ok(Some(ids(&c.value)))
+            Ok(Some(c.value.ints()))
         }
         _ => Err(ApiError::bad_request(
             "INVALID_FILTER",
@@ -72,7 +50,7 @@ pub async fn list_mail_folders(
     state: web::Data<AppState>,
 ) -> Result<ListPage<FolderView>, ApiError> {
     let page = params.page()?;
-    let wanted = wanted_accounts(&params.filter(FIELDS)?)?;
+    let wanted = wanted_accounts(&params.filter(FOLDER_FIELDS)?)?;
     let user = caller.user_id.0;
     let roles = caller.roles.clone();
     let rows = state

@@ -1,11 +1,12 @@
 use super::view::{Level, MessageView};
 use crate::auth::Caller;
 use crate::config::LimitsSettings;
-use crate::http::filter::{
-    Condition, FieldKind, Filter, MESSAGE_FIELDS, Operator, Scalar, Value as FilterValue,
-};
-use crate::http::{ApiError, ListPage, Page, QueryParams, SortKey};
+use crate::http::{ApiError, ListPage, QueryParams};
 use crate::limits::Slot;
+use crate::query::{
+    Condition, Field, Filter, MESSAGE_FIELDS, MESSAGE_SORTS, Operator, Page, Scalar, SortField,
+    SortKey, Value as FilterValue,
+};
 use crate::state::AppState;
 use crate::store::message_query::{self, MessageQuery};
 use crate::store::{deadline, mail_accounts};
@@ -13,35 +14,19 @@ use actix_web::{HttpRequest, web};
 use std::collections::HashMap;
 use std::time::Duration;
 
-const SORTABLE: [&str; 3] = ["date", "subject", "from.address"];
 const MAX_QUERY_CHARS: usize = 500;
-
-fn mentions(filter: &Filter, field: &str) -> bool {
-    match filter {
-        Filter::And(parts) | Filter::Or(parts) => parts.iter().any(|p| mentions(p, field)),
-        Filter::Condition(c) => c.field == field,
-    }
-}
 
 /// The substring terms (`$includes`, `$notIncludes`) of a filter with their fields: each
 /// one is a scan of a table, so their number and shortness are limited.
-fn substring_terms(filter: &Filter) -> Vec<(&'static str, &str)> {
+fn substring_terms(filter: &Filter) -> Vec<(Field, &str)> {
     match filter {
         Filter::And(parts) | Filter::Or(parts) => parts.iter().flat_map(substring_terms).collect(),
-        Filter::Condition(c) if matches!(c.op, Operator::Includes | Operator::NotIncludes) => {
-            let values: Vec<&Scalar> = match &c.value {
-                FilterValue::One(one) => vec![one],
-                FilterValue::Many(many) => many.iter().collect(),
-                FilterValue::Flag(_) => Vec::new(),
-            };
-            values
-                .into_iter()
-                .filter_map(|v| match v {
-                    Scalar::Text(text) => Some((c.field, text.as_str())),
-                    _ => None,
-                })
-                .collect()
-        }
+        Filter::Condition(c) if matches!(c.op, Operator::Includes | Operator::NotIncludes) => c
+            .value
+            .texts()
+            .into_iter()
+            .map(|text| (c.field, text))
+            .collect(),
         Filter::Condition(_) => Vec::new(),
     }
 }
@@ -179,9 +164,9 @@ pub async fn visible_query(
     let filter = params.filter(MESSAGE_FIELDS)?;
     check_cost(&filter, &page, &state.settings.limits)?;
     let sort = params.sort(
-        &SORTABLE,
+        MESSAGE_SORTS,
         &[SortKey {
-            field: "date",
+            field: SortField::Date,
             descending: true,
         }],
     )?;
@@ -201,7 +186,7 @@ pub async fn visible_query(
     // Ordering by subject reveals it as surely as filtering on it: a binary search over
     // one's own subjects places a hidden one. Both reach only mailboxes showing subjects.
     let needs_subject =
-        mentions(&filter, "subject") || sort.iter().any(|key| key.field == "subject");
+        filter.mentions(Field::Subject) || sort.iter().any(|key| key.field == SortField::Subject);
     let needs_body = q.is_some();
     let user = caller.user_id.0;
     let roles = caller.roles.clone();
@@ -282,7 +267,7 @@ async fn load_views(
 pub async fn views_with(
     state: &AppState,
     levels: HashMap<i64, Level>,
-    field: &'static str,
+    field: Field,
     ids: &[i64],
     descending: bool,
     limit: u32,
@@ -292,13 +277,12 @@ pub async fn views_with(
         owned: owned(&levels),
         filter: Filter::Condition(Condition {
             field,
-            kind: FieldKind::Id,
             op: Operator::In,
             value: FilterValue::Many(ids.iter().map(|id| Scalar::Int(*id)).collect()),
         }),
         q: None,
         sort: vec![SortKey {
-            field: "date",
+            field: SortField::Date,
             descending,
         }],
         page: Page {

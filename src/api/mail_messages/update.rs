@@ -5,6 +5,7 @@ use crate::api::provider_failure::api_error;
 use crate::auth::Caller;
 use crate::http::{ApiError, QueryParams, Values};
 use crate::providers::ProviderKind;
+use crate::query::Field;
 use crate::state::AppState;
 use crate::store::message_targets::{self, Target};
 use crate::store::messages;
@@ -136,7 +137,7 @@ pub async fn update_mail_messages(
         .filter(|t| changed.contains(&t.id))
         .map(|t| (t.account_id, Level::Own))
         .collect();
-    let views = views_with(&state, levels, "id", &changed, true, MAX_IDS as u32).await?;
+    let views = views_with(&state, levels, Field::Id, &changed, true, MAX_IDS as u32).await?;
     let failed: Vec<Value> = failed.iter().map(|(id, e)| failure(*id, e)).collect();
     Ok(HttpResponse::Ok().json(json!({
         "data": views.iter().collect::<Vec<&MessageView>>(),

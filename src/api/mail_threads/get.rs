@@ -2,6 +2,7 @@ use super::list::{ThreadView, views};
 use crate::api::mail_messages::{Level, MessageView, views_with};
 use crate::auth::Caller;
 use crate::http::{ApiError, Data, QueryParams};
+use crate::query::Field;
 use crate::state::AppState;
 use crate::store::message_query;
 use crate::store::thread_query;
@@ -65,6 +66,6 @@ pub async fn get_mail_thread(
     let Some(summary) = views(&[id], &members, &people, &levels).into_iter().next() else {
         return Ok(Data(None));
     };
-    let messages = views_with(&state, levels, "threadId", &[id], false, MAX_MESSAGES).await?;
+    let messages = views_with(&state, levels, Field::ThreadId, &[id], false, MAX_MESSAGES).await?;
     Ok(Data(Some(ThreadDetailView { summary, messages })))
 }

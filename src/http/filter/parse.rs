@@ -1,4 +1,4 @@
-use super::{Condition, FieldKind, FieldSpec, Filter, Operator, Scalar, Value};
+use crate::query::{Condition, Field, FieldKind, Filter, Operator, Scalar, Value};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value as Json};
 use std::fmt;
@@ -26,7 +26,7 @@ impl fmt::Display for FilterError {
 }
 
 /// Parses a `filter` JSON string against the fields an endpoint allows.
-pub fn parse_filter(text: &str, fields: &[FieldSpec]) -> Result<Filter, FilterError> {
+pub fn parse_filter(text: &str, fields: &[Field]) -> Result<Filter, FilterError> {
     let json: Json = serde_json::from_str(text).map_err(|_| FilterError {
         path: "filter".into(),
         message: "not valid JSON".into(),
@@ -39,7 +39,7 @@ pub fn parse_filter(text: &str, fields: &[FieldSpec]) -> Result<Filter, FilterEr
 }
 
 struct Parser<'f> {
-    fields: &'f [FieldSpec],
+    fields: &'f [Field],
     conditions: usize,
 }
 
@@ -136,7 +136,7 @@ impl Parser<'_> {
     ) -> Result<Filter, FilterError> {
         let Some(spec) = self.lookup(name) else {
             let prefix = format!("{name}.");
-            if json.is_object() && self.fields.iter().any(|f| f.name.starts_with(&prefix)) {
+            if json.is_object() && self.fields.iter().any(|f| f.name().starts_with(&prefix)) {
                 return self.object(json, name, path, depth + 1);
             }
             return self.field(name, path).map(|_| Filter::all());
@@ -151,7 +151,7 @@ impl Parser<'_> {
 
     fn operators(
         &mut self,
-        spec: FieldSpec,
+        spec: Field,
         map: &Map<String, Json>,
         path: &str,
     ) -> Result<Filter, FilterError> {
@@ -162,21 +162,21 @@ impl Parser<'_> {
         for (op, value) in map {
             let here = format!("{path}.{op}");
             if !op.starts_with('$') {
-                return fail(&here, format!("{} has no sub-field {op:?}", spec.name));
+                return fail(&here, format!("{} has no sub-field {op:?}", spec.name()));
             }
             parts.push(self.condition(spec, op, value, &here)?);
         }
         Ok(combine(parts))
     }
 
-    fn lookup(&self, name: &str) -> Option<FieldSpec> {
-        self.fields.iter().copied().find(|f| f.name == name)
+    fn lookup(&self, name: &str) -> Option<Field> {
+        self.fields.iter().copied().find(|f| f.name() == name)
     }
 
-    fn field(&self, name: &str, path: &str) -> Result<FieldSpec, FilterError> {
+    fn field(&self, name: &str, path: &str) -> Result<Field, FilterError> {
         self.lookup(name).map_or_else(
             || {
-                let known: Vec<&str> = self.fields.iter().map(|f| f.name).collect();
+                let known: Vec<&str> = self.fields.iter().map(|f| f.name()).collect();
                 fail(
                     path,
                     format!("unknown field {name:?}; filterable: {}", known.join(", ")),
@@ -188,7 +188,7 @@ impl Parser<'_> {
 
     fn condition(
         &mut self,
-        spec: FieldSpec,
+        spec: Field,
         op_name: &str,
         json: &Json,
         path: &str,
@@ -200,10 +200,10 @@ impl Parser<'_> {
         let Some(&(_, op)) = Operator::NAMES.iter().find(|(name, _)| *name == op_name) else {
             return fail(path, format!("unknown operator {op_name}"));
         };
-        if !op.applies_to(spec.kind) {
+        if !op.applies_to(spec.kind()) {
             return fail(
                 path,
-                format!("{} cannot be used on {}", op.name(), spec.name),
+                format!("{} cannot be used on {}", op.name(), spec.name()),
             );
         }
         let value = match (op, json) {
@@ -228,22 +228,21 @@ impl Parser<'_> {
                 let values = items
                     .iter()
                     .enumerate()
-                    .map(|(i, item)| scalar(spec.kind, op, item, &format!("{path}[{i}]")))
+                    .map(|(i, item)| scalar(spec.kind(), op, item, &format!("{path}[{i}]")))
                     .collect::<Result<_, _>>()?;
                 Value::Many(values)
             }
             (Operator::In | Operator::NotIn, one) => {
-                Value::Many(vec![scalar(spec.kind, op, one, path)?])
+                Value::Many(vec![scalar(spec.kind(), op, one, path)?])
             }
-            (_, one) => Value::One(scalar(spec.kind, op, one, path)?),
+            (_, one) => Value::One(scalar(spec.kind(), op, one, path)?),
         };
         Ok(self.make(spec, op, value))
     }
 
-    fn make(&self, spec: FieldSpec, op: Operator, value: Value) -> Filter {
+    fn make(&self, spec: Field, op: Operator, value: Value) -> Filter {
         Filter::Condition(Condition {
-            field: spec.name,
-            kind: spec.kind,
+            field: spec,
             op,
             value,
         })

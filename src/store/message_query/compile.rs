@@ -1,95 +1,30 @@
-//! Listing messages: the API's `filter` tree compiled to diesel expressions (never SQL
-//! built from strings), full-text `q`, sorting, paging, and the accounts a caller may see.
+//! The query model's filter tree ([`crate::query::Filter`]) compiled to diesel
+//! expressions — never SQL built from strings — with full-text `q` and the accounts a
+//! caller may see. Every field is matched by name of its variant: one declared in the
+//! query model and not compiled here does not build.
 
-use super::schema::{mail_message_folders, mail_messages, mail_participants};
-use super::{DbConnection, StoreError};
+use super::MessageQuery;
 use crate::config::DatabaseKind;
-use crate::http::filter::{Condition, Filter, Operator, Scalar, Value};
-use crate::http::{Page, SortKey};
+use crate::query::{Condition, Field, Filter, Operator, Scalar, Value};
+use crate::store::DbConnection;
+use crate::store::schema::{mail_message_folders, mail_messages, mail_participants};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 
 type Backend = <DbConnection as Connection>::Backend;
-pub(super) type Predicate =
-    Box<dyn BoxableExpression<mail_messages::table, Backend, SqlType = Bool>>;
+type Predicate = Box<dyn BoxableExpression<mail_messages::table, Backend, SqlType = Bool>>;
 
 diesel::define_sql_function!(fn lower(x: Text) -> Text);
-
-/// What to list.
-#[derive(Debug, Clone)]
-pub struct MessageQuery {
-    /// Accounts whose messages may be listed.
-    pub accounts: Vec<i64>,
-    /// The caller's own accounts among them: only there do Bcc recipients match
-    /// `participants.*` (others never see a message's Bcc, so may not probe it).
-    pub owned: Vec<i64>,
-    pub filter: Filter,
-    pub q: Option<String>,
-    pub sort: Vec<SortKey>,
-    pub page: Page,
-    /// The caller's UTC offset in minutes (`X-Timezone`), for whole-day date filters.
-    pub utc_offset_minutes: i32,
-    pub kind: DatabaseKind,
-}
-
-/// A listed message.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = mail_messages)]
-pub struct ListedMessage {
-    pub id: i64,
-    pub account_id: i64,
-    pub thread_id: Option<i64>,
-    pub subject: String,
-    pub snippet: String,
-    pub from_name: Option<String>,
-    pub from_address: Option<String>,
-    pub received_at: NaiveDateTime,
-    pub is_read: bool,
-    pub is_starred: bool,
-    pub has_attachments: bool,
-    pub size: i64,
-}
 
 fn always(value: bool) -> Predicate {
     Box::new(sql::<Bool>(if value { "1 = 1" } else { "1 = 0" }))
 }
 
-fn ints(value: &Value) -> Vec<i64> {
-    scalars(value)
-        .filter_map(|s| {
-            if let Scalar::Int(i) = s {
-                Some(*i)
-            } else {
-                None
-            }
-        })
-        .collect()
-}
-
+/// The text values of a condition, owned (diesel binds them).
 fn texts(value: &Value) -> Vec<String> {
-    scalars(value)
-        .filter_map(|s| {
-            if let Scalar::Text(t) = s {
-                Some(t.clone())
-            } else {
-                None
-            }
-        })
-        .collect()
-}
-
-fn scalars(value: &Value) -> Box<dyn Iterator<Item = &Scalar> + '_> {
-    match value {
-        Value::One(s) => Box::new(std::iter::once(s)),
-        Value::Many(list) => Box::new(list.iter()),
-        Value::Flag(_) => Box::new(std::iter::empty()),
-    }
-}
-
-fn flag(value: &Value) -> bool {
-    matches!(value, Value::Flag(true))
+    value.texts().into_iter().map(str::to_string).collect()
 }
 
 /// `%text%` with LIKE's wildcards escaped.
@@ -176,7 +111,7 @@ fn with_participant(
     kind: DatabaseKind,
 ) -> Predicate {
     // Substring scans read the whole participants table: they stop at the deadline.
-    let in_time = super::deadline::in_time_sql(kind);
+    let in_time = crate::store::deadline::in_time_sql(kind);
     use Operator as O;
     let values = texts(&condition.value);
     let matched: Predicate = match condition.op {
@@ -215,8 +150,8 @@ fn with_participant(
     };
     let wanted = match condition.op {
         O::Ne | O::NotIn | O::NotIncludes => false,
-        O::Exists => flag(&condition.value),
-        O::Empty => !flag(&condition.value),
+        O::Exists => condition.value.flag(),
+        O::Empty => !condition.value.flag(),
         _ => true,
     };
     if wanted {
@@ -248,10 +183,10 @@ macro_rules! compare_int {
 fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> Predicate {
     use Operator as O;
     match c.field {
-        "id" => compare_int!(mail_messages::id, c.op, ints(&c.value)),
-        "accountId" => compare_int!(mail_messages::account_id, c.op, ints(&c.value)),
-        "threadId" => {
-            let values = ints(&c.value);
+        Field::Id => compare_int!(mail_messages::id, c.op, c.value.ints()),
+        Field::AccountId => compare_int!(mail_messages::account_id, c.op, c.value.ints()),
+        Field::ThreadId => {
+            let values = c.value.ints();
             match c.op {
                 O::Eq | O::In => Box::new(
                     mail_messages::thread_id
@@ -266,8 +201,8 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
                 _ => always(false),
             }
         }
-        "folderId" => {
-            let values = ints(&c.value);
+        Field::FolderId => {
+            let values = c.value.ints();
             let members = mail_message_folders::table
                 .filter(mail_message_folders::folder_id.eq_any(values))
                 .select(mail_message_folders::message_id);
@@ -277,7 +212,7 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
                 _ => always(false),
             }
         }
-        "subject" => {
+        Field::Subject => {
             let values = texts(&c.value);
             let first = values.first().cloned().unwrap_or_default();
             match c.op {
@@ -289,7 +224,7 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
                     let mut any: Predicate = always(false);
                     for value in values {
                         any = Box::new(
-                            any.or(sql::<Bool>(super::deadline::in_time_sql(kind)).and(
+                            any.or(sql::<Bool>(crate::store::deadline::in_time_sql(kind)).and(
                                 lower(mail_messages::subject)
                                     .like(contains_pattern(&value.to_lowercase()))
                                     .escape('\\'),
@@ -302,14 +237,14 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
                         Box::new(diesel::dsl::not(any))
                     }
                 }
-                O::Empty if flag(&c.value) => Box::new(mail_messages::subject.eq("")),
+                O::Empty if c.value.flag() => Box::new(mail_messages::subject.eq("")),
                 O::Empty => Box::new(mail_messages::subject.ne("")),
                 O::NotEmpty => Box::new(mail_messages::subject.ne("")),
-                O::Exists => always(flag(&c.value)),
+                O::Exists => always(c.value.flag()),
                 _ => always(false),
             }
         }
-        "from.address" => {
+        Field::FromAddress => {
             let values = texts(&c.value);
             let first = values.first().cloned().unwrap_or_default();
             match c.op {
@@ -329,7 +264,7 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
                     let mut any: Predicate = always(false);
                     for value in values {
                         any = Box::new(
-                            any.or(sql::<Bool>(super::deadline::in_time_sql(kind)).and(
+                            any.or(sql::<Bool>(crate::store::deadline::in_time_sql(kind)).and(
                                 mail_messages::from_address
                                     .assume_not_null()
                                     .like(contains_pattern(&value))
@@ -343,31 +278,25 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
                         Box::new(diesel::dsl::not(any))
                     }
                 }
-                O::Exists | O::NotEmpty if flag(&c.value) || c.op == O::NotEmpty => {
+                O::Exists | O::NotEmpty if c.value.flag() || c.op == O::NotEmpty => {
                     Box::new(mail_messages::from_address.is_not_null())
                 }
                 O::Exists => Box::new(mail_messages::from_address.is_null()),
-                O::Empty if flag(&c.value) => Box::new(mail_messages::from_address.is_null()),
+                O::Empty if c.value.flag() => Box::new(mail_messages::from_address.is_null()),
                 O::Empty => Box::new(mail_messages::from_address.is_not_null()),
                 _ => always(false),
             }
         }
-        "to.address" => with_participant(c, Some("to"), false, owned, kind),
-        "participants.address" => with_participant(c, None, false, owned, kind),
-        "participants.domain" => with_participant(c, None, true, owned, kind),
-        "isRead" | "isStarred" | "hasAttachments" => {
-            let wanted = scalars(&c.value).any(|s| matches!(s, Scalar::Bool(true)));
-            let wanted = if c.op == O::Ne { !wanted } else { wanted };
-            match c.field {
-                "isRead" => Box::new(mail_messages::is_read.eq(wanted)),
-                "isStarred" => Box::new(mail_messages::is_starred.eq(wanted)),
-                _ => Box::new(mail_messages::has_attachments.eq(wanted)),
-            }
-        }
-        "date" => {
-            let Some(scalar) = scalars(&c.value).next() else {
+        Field::ToAddress => with_participant(c, Some("to"), false, owned, kind),
+        Field::ParticipantsAddress => with_participant(c, None, false, owned, kind),
+        Field::ParticipantsDomain => with_participant(c, None, true, owned, kind),
+        Field::IsRead => Box::new(mail_messages::is_read.eq(wanted_flag(c))),
+        Field::IsStarred => Box::new(mail_messages::is_starred.eq(wanted_flag(c))),
+        Field::HasAttachments => Box::new(mail_messages::has_attachments.eq(wanted_flag(c))),
+        Field::Date => {
+            let Some(scalar) = c.value.scalars().iter().next() else {
                 return always(
-                    matches!(c.op, O::Exists | O::NotEmpty) == flag(&c.value)
+                    matches!(c.op, O::Exists | O::NotEmpty) == c.value.flag()
                         || c.op == O::NotEmpty,
                 );
             };
@@ -405,7 +334,20 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
                 _ => always(false),
             }
         }
-        _ => always(false),
+    }
+}
+
+/// The value a yes/no condition asks its column to have (`$ne` turns it round).
+fn wanted_flag(c: &Condition) -> bool {
+    let wanted = c
+        .value
+        .scalars()
+        .iter()
+        .any(|s| matches!(s, Scalar::Bool(true)));
+    if c.op == Operator::Ne {
+        !wanted
+    } else {
+        wanted
     }
 }
 
@@ -440,7 +382,7 @@ fn search(kind: DatabaseKind, q: &str) -> Predicate {
     }
 }
 
-pub(super) fn predicate(query: &MessageQuery) -> Predicate {
+pub(in crate::store) fn predicate(query: &MessageQuery) -> Predicate {
     // One mailbox as `=`: PostgreSQL does not walk the (account, date) index in date
     // order for `account_id = ANY(array)`, so a one-mailbox listing would sort it all.
     let mut all: Predicate = match query.accounts.as_slice() {
@@ -458,153 +400,4 @@ pub(super) fn predicate(query: &MessageQuery) -> Predicate {
         all = Box::new(all.and(search(query.kind, q)));
     }
     all
-}
-
-/// One page of messages and the total count.
-pub fn list(
-    connection: &mut DbConnection,
-    query: &MessageQuery,
-) -> Result<(Vec<ListedMessage>, i64), StoreError> {
-    // One folder by date — what a mail client opens with — reads off the folder's index.
-    if let ([] | [SortKey { field: "date", .. }], Some((folder, rest))) = (
-        query.sort.as_slice(),
-        super::folder_page::single_folder(&query.filter),
-    ) {
-        let descending = query.sort.first().is_none_or(|k| k.descending);
-        return super::folder_page::list(connection, query, folder, rest, descending);
-    }
-    let count: i64 = mail_messages::table
-        .filter(predicate(query))
-        .count()
-        .get_result(connection)?;
-    let mut rows = mail_messages::table.filter(predicate(query)).into_boxed();
-    for key in &query.sort {
-        rows = match (key.field, key.descending) {
-            ("subject", false) => rows.then_order_by(mail_messages::subject.asc()),
-            ("subject", true) => rows.then_order_by(mail_messages::subject.desc()),
-            ("from.address", false) => rows.then_order_by(mail_messages::from_address.asc()),
-            ("from.address", true) => rows.then_order_by(mail_messages::from_address.desc()),
-            (_, false) => rows.then_order_by(mail_messages::received_at.asc()),
-            (_, true) => rows.then_order_by(mail_messages::received_at.desc()),
-        };
-    }
-    let descending = query.sort.first().is_none_or(|k| k.descending);
-    rows = if descending {
-        rows.then_order_by(mail_messages::id.desc())
-    } else {
-        rows.then_order_by(mail_messages::id.asc())
-    };
-    let listed = rows
-        .offset(query.page.offset() as i64)
-        .limit(i64::from(query.page.size))
-        .select(ListedMessage::as_select())
-        .load(connection)?;
-    Ok((listed, count))
-}
-
-/// Folder ids of messages.
-pub fn folder_ids(
-    connection: &mut DbConnection,
-    messages: &[i64],
-) -> Result<Vec<(i64, i64)>, StoreError> {
-    Ok(mail_message_folders::table
-        .filter(mail_message_folders::message_id.eq_any(messages))
-        .select((
-            mail_message_folders::message_id,
-            mail_message_folders::folder_id,
-        ))
-        .load(connection)?)
-}
-
-/// A participant of a listed message.
-#[derive(Debug, Clone, Queryable)]
-pub struct ParticipantRow {
-    pub message_id: i64,
-    pub role: String,
-    pub name: Option<String>,
-    pub address: String,
-}
-
-/// The participants of messages, in their original order.
-pub fn participants(
-    connection: &mut DbConnection,
-    messages: &[i64],
-) -> Result<Vec<ParticipantRow>, StoreError> {
-    Ok(mail_participants::table
-        .filter(mail_participants::message_id.eq_any(messages))
-        .order(mail_participants::id.asc())
-        .select((
-            mail_participants::message_id,
-            mail_participants::role,
-            mail_participants::name,
-            mail_participants::address,
-        ))
-        .load(connection)?)
-}
-
-/// Everything shown for one message.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = mail_messages)]
-pub struct MessageDetail {
-    #[diesel(embed)]
-    pub listed: ListedMessage,
-    pub message_id_header: Option<String>,
-    pub in_reply_to: Option<String>,
-    pub references_header: Option<String>,
-    pub body_text: Option<String>,
-    pub body_html: Option<String>,
-}
-
-/// An attachment's metadata.
-#[derive(Debug, Clone, Queryable)]
-pub struct AttachmentRow {
-    pub id: i64,
-    pub filename: String,
-    pub content_type: String,
-    pub size: i64,
-    pub inline: bool,
-    pub content_id: Option<String>,
-}
-
-/// One message with everything around it.
-#[derive(Debug, Clone)]
-pub struct FullMessage {
-    pub detail: MessageDetail,
-    pub participants: Vec<ParticipantRow>,
-    pub attachments: Vec<AttachmentRow>,
-    pub folders: Vec<i64>,
-}
-
-/// One message with its bodies, participants, attachments and folders.
-pub fn detail(connection: &mut DbConnection, id: i64) -> Result<Option<FullMessage>, StoreError> {
-    use super::schema::mail_attachments;
-    let found: Option<MessageDetail> = mail_messages::table
-        .find(id)
-        .select(MessageDetail::as_select())
-        .first(connection)
-        .optional()?;
-    let Some(found) = found else { return Ok(None) };
-    let people = participants(connection, &[id])?;
-    let attachments = mail_attachments::table
-        .filter(mail_attachments::message_id.eq(id))
-        .order(mail_attachments::id.asc())
-        .select((
-            mail_attachments::id,
-            mail_attachments::filename,
-            mail_attachments::content_type,
-            mail_attachments::size,
-            mail_attachments::inline,
-            mail_attachments::content_id,
-        ))
-        .load(connection)?;
-    let folders = folder_ids(connection, &[id])?
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
-    Ok(Some(FullMessage {
-        detail: found,
-        participants: people,
-        attachments,
-        folders,
-    }))
 }

@@ -2,12 +2,12 @@
 //! `(folder_id, received_at, message_id)` index of folder links, so its cost does not grow
 //! with the folder: a page walks its own rows, and further conditions are checked per row
 //! (`EXISTS`) in index order until the page is full. Listings of any other shape go
-//! through [`super::message_query::list`]'s general path.
+//! through [`super::list`]'s general path.
 
-use super::message_query::{ListedMessage, MessageQuery, predicate};
-use super::schema::{mail_folders, mail_message_folders, mail_messages};
-use super::{DbConnection, StoreError};
-use crate::http::filter::{Condition, Filter, Operator, Scalar, Value};
+use super::{ListedMessage, MessageQuery, predicate};
+use crate::query::{Condition, Field, Filter, Operator, Scalar, Value};
+use crate::store::schema::{mail_folders, mail_message_folders, mail_messages};
+use crate::store::{DbConnection, StoreError};
 use diesel::dsl::sql;
 use diesel::expression::{ValidGrouping, is_aggregate};
 use diesel::prelude::*;
@@ -74,7 +74,7 @@ fn flatten(filter: &Filter, out: &mut Vec<Filter>) {
 
 fn one_folder(part: &Filter) -> Option<i64> {
     let Filter::Condition(Condition {
-        field: "folderId",
+        field: Field::FolderId,
         op: Operator::Eq | Operator::In,
         value,
         ..
@@ -99,7 +99,7 @@ fn only_unread(filter: &Filter) -> bool {
     match parts.as_slice() {
         [
             Filter::Condition(Condition {
-                field: "isRead",
+                field: Field::IsRead,
                 op,
                 value: Value::One(Scalar::Bool(read)),
                 ..
@@ -210,35 +210,48 @@ pub fn list(
 
 #[cfg(test)]
 mod tests {
-    use super::{Filter, single_folder};
-    use crate::http::filter::{MESSAGE_FIELDS, parse_filter};
+    use super::{Condition, Field, Filter, Operator, Scalar, Value, single_folder};
 
-    fn parse(text: &str) -> Filter {
-        parse_filter(text, MESSAGE_FIELDS).unwrap_or_else(|e| panic!("{text}: {e:?}"))
+    fn on(field: Field, op: Operator, value: Value) -> Filter {
+        Filter::Condition(Condition { field, op, value })
+    }
+
+    fn folder(op: Operator, ids: &[i64]) -> Filter {
+        let value = match (op, ids) {
+            (Operator::In, ids) => Value::Many(ids.iter().map(|id| Scalar::Int(*id)).collect()),
+            (_, [id, ..]) => Value::One(Scalar::Int(*id)),
+            (_, []) => Value::Many(Vec::new()),
+        };
+        on(Field::FolderId, op, value)
+    }
+
+    fn unread() -> Filter {
+        on(Field::IsRead, Operator::Eq, Value::One(Scalar::Bool(false)))
     }
 
     #[test]
     fn finds_the_folder_only_where_it_confines_the_whole_listing() {
-        let found = |text: &str| single_folder(&parse(text)).map(|(id, _)| id);
-        assert_eq!(found(r#"{"folderId": 3}"#), Some(3));
-        assert_eq!(found(r#"{"folderId": {"$in": [3]}}"#), Some(3));
+        let found = |filter: Filter| single_folder(&filter).map(|(id, _)| id);
+        assert_eq!(found(folder(Operator::Eq, &[3])), Some(3));
+        assert_eq!(found(folder(Operator::In, &[3])), Some(3));
         assert_eq!(
-            found(r#"{"$and": [{"isRead": false}, {"folderId": {"$eq": 3}}]}"#),
+            found(Filter::And(vec![unread(), folder(Operator::Eq, &[3])])),
             Some(3)
         );
-        assert_eq!(found(r#"{"folderId": {"$in": [3, 4]}}"#), None);
-        assert_eq!(found(r#"{"folderId": {"$ne": 3}}"#), None);
+        assert_eq!(found(folder(Operator::In, &[3, 4])), None);
+        assert_eq!(found(folder(Operator::Ne, &[3])), None);
         assert_eq!(
-            found(r#"{"$or": [{"folderId": 3}, {"isRead": false}]}"#),
+            found(Filter::Or(vec![folder(Operator::Eq, &[3]), unread()])),
             None
         );
-        let (_, rest) = single_folder(&parse(
-            r#"{"$and": [{"$and": [{"isRead": false}]}, {"folderId": 3}]}"#,
-        ))
+        let (_, rest) = single_folder(&Filter::And(vec![
+            Filter::And(vec![unread()]),
+            folder(Operator::Eq, &[3]),
+        ]))
         .unwrap_or_else(|| panic!("a folder"));
         let Filter::And(parts) = rest else {
             panic!("a conjunction")
         };
-        assert!(matches!(parts.as_slice(), [Filter::Condition(c)] if c.field == "isRead"));
+        assert!(matches!(parts.as_slice(), [Filter::Condition(c)] if c.field == Field::IsRead));
     }
 }

@@ -1,28 +1,5 @@
+use super::{Field, FieldKind};
 use chrono::{DateTime, NaiveDate, Utc};
-
-/// What a filterable field holds; decides which operators and values it takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKind {
-    /// An integer id.
-    Id,
-    /// Free text (subject): compared as given, `$includes` is a substring match.
-    Text,
-    /// An email address: compared lower-cased.
-    Address,
-    /// A mail domain: compared lower-cased.
-    Domain,
-    Bool,
-    /// A UTC instant; `$dateOn` and friends also take a bare day.
-    Date,
-}
-
-/// One field a list endpoint lets callers filter on.
-#[derive(Debug, Clone, Copy)]
-pub struct FieldSpec {
-    /// Dotted API name, e.g. `from.address`.
-    pub name: &'static str,
-    pub kind: FieldKind,
-}
 
 /// A filter operator, named as in NocoBase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,11 +90,48 @@ pub enum Value {
     Flag(bool),
 }
 
+impl Value {
+    /// The values given (none for a flag).
+    pub fn scalars(&self) -> &[Scalar] {
+        match self {
+            Value::One(one) => std::slice::from_ref(one),
+            Value::Many(list) => list,
+            Value::Flag(_) => &[],
+        }
+    }
+
+    /// The integer values given.
+    pub fn ints(&self) -> Vec<i64> {
+        self.scalars()
+            .iter()
+            .filter_map(|s| match s {
+                Scalar::Int(i) => Some(*i),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The text values given.
+    pub fn texts(&self) -> Vec<&str> {
+        self.scalars()
+            .iter()
+            .filter_map(|s| match s {
+                Scalar::Text(t) => Some(t.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// True for `$exists: true` and its kin.
+    pub fn flag(&self) -> bool {
+        matches!(self, Value::Flag(true))
+    }
+}
+
 /// One comparison on one field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Condition {
-    pub field: &'static str,
-    pub kind: FieldKind,
+    pub field: Field,
     pub op: Operator,
     pub value: Value,
 }
@@ -134,5 +148,13 @@ impl Filter {
     /// The filter that matches everything.
     pub fn all() -> Self {
         Filter::And(Vec::new())
+    }
+
+    /// Whether any condition in the tree is on `field`.
+    pub fn mentions(&self, field: Field) -> bool {
+        match self {
+            Filter::And(parts) | Filter::Or(parts) => parts.iter().any(|p| p.mentions(field)),
+            Filter::Condition(c) => c.field == field,
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! synchronized and serves them to the NocoBase frontend.
 //!
 //! One folder per part (see `docs/` and the design): `config`, `auth`, `http`, `query`, `store`,
-//! `crypto`, `providers`, `oauth`, `sync`, `push`, `events`, `limits`, and the resources' handlers under `api`. `main.rs`
+//! `crypto`, `providers`, `oauth`, `sync`, `push`, `events`, `jobs`, `limits`, and the resources' handlers under `api`. `main.rs`
 //! only parses the command line and calls in here.
 
 pub mod api;
@@ -13,6 +13,7 @@ pub mod config;
 pub mod crypto;
 pub mod events;
 pub mod http;
+pub mod jobs;
 pub mod limits;
 pub mod mail;
 pub mod metrics;

@@ -29,6 +29,8 @@ pub struct AppState {
     pub events: crate::events::Bus,
     /// Each user's and each webhook sender's share of this process.
     pub limits: crate::limits::Limits,
+    /// The background jobs and the stop signal they and the event streams watch.
+    pub jobs: crate::jobs::Jobs,
 }
 
 impl AppState {

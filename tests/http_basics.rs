@@ -26,7 +26,7 @@ async fn readiness_fails_while_migrations_are_pending() {
         .await
         .unwrap();
     let address = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    tokio::spawn(app.run_until(std::future::pending()));
     let reply = common::read(reqwest::get(format!("{address}/readyz")).await.unwrap()).await;
     assert_eq!(reply.status, 503);
     assert!(reply.json["reason"].as_str().unwrap().contains("migration"));

@@ -447,7 +447,7 @@ async fn two_engines_on_one_database_share_the_accounts(backend: Backend) {
     .await
     .unwrap();
     let second_state = second.state();
-    tokio::spawn(second.run_until_stopped());
+    tokio::spawn(second.run_until(std::future::pending()));
     assert_ne!(
         second_state.instance_id,
         w.app.state.as_ref().unwrap().instance_id

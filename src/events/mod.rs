@@ -7,6 +7,7 @@
 //! that runs on another. Rows carry ids, counts and statuses only, never mail content,
 //! and are deleted after [`KEEP`].
 
+use crate::jobs::{Job, Next, Outcome, Stopping};
 use crate::state::AppState;
 use crate::store::{mail_accounts, mail_events};
 use actix_web::web;
@@ -110,36 +111,67 @@ pub async fn publish_account(state: &AppState, account_id: i64) {
     }
 }
 
-/// Starts this process's tail of `mail_events`.
-pub fn spawn_tail(state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        let mut last = state.store.run(mail_events::last_id).await.unwrap_or(0);
-        let mut pruned_at = std::time::Instant::now();
-        loop {
-            tokio::time::sleep(TAIL_EVERY).await;
-            let after = last;
-            match state
-                .store
-                .run(move |c| mail_events::after(c, after, 1000))
-                .await
-            {
-                Ok(events) => {
-                    for event in events {
-                        last = last.max(event.id);
-                        // No stream open is not an error.
-                        let _ = state.events.sender.send(Arc::new(event));
-                    }
+/// This process's tail of `mail_events`: new rows every [`TAIL_EVERY`] to the open
+/// streams, and old rows pruned every minute.
+struct Tail {
+    state: web::Data<AppState>,
+    /// The last row handed on (`None` until the first step reads where the table is).
+    last: Option<i64>,
+    pruned_at: std::time::Instant,
+}
+
+impl Job for Tail {
+    async fn step(&mut self, _: &Stopping) -> Next {
+        let state = &self.state;
+        let after = match self.last {
+            Some(last) => last,
+            None => {
+                let last = state.store.run(mail_events::last_id).await.unwrap_or(0);
+                self.last = Some(last);
+                return Next::after(Outcome::Worked, TAIL_EVERY);
+            }
+        };
+        let outcome = match state
+            .store
+            .run(move |c| mail_events::after(c, after, 1000))
+            .await
+        {
+            Ok(events) if events.is_empty() => Outcome::Idle,
+            Ok(events) => {
+                let mut last = after;
+                for event in events {
+                    last = last.max(event.id);
+                    // No stream open is not an error.
+                    let _ = state.events.sender.send(Arc::new(event));
                 }
-                Err(error) => tracing::debug!(%error, "event tail failed"),
+                self.last = Some(last);
+                Outcome::Worked
             }
-            if pruned_at.elapsed() > std::time::Duration::from_secs(60) {
-                pruned_at = std::time::Instant::now();
-                let before = Utc::now().naive_utc() - KEEP;
-                let _ = state
-                    .store
-                    .run(move |c| mail_events::prune(c, before))
-                    .await;
+            Err(error) => {
+                tracing::debug!(%error, "event tail failed");
+                Outcome::Failed
             }
+        };
+        if self.pruned_at.elapsed() > std::time::Duration::from_secs(60) {
+            self.pruned_at = std::time::Instant::now();
+            let before = Utc::now().naive_utc() - KEEP;
+            let _ = state
+                .store
+                .run(move |c| mail_events::prune(c, before))
+                .await;
         }
-    });
+        Next::after(outcome, TAIL_EVERY)
+    }
+}
+
+/// Starts this process's tail of `mail_events` as one of its jobs.
+pub fn spawn_tail(state: web::Data<AppState>) {
+    state.jobs.spawn(
+        "event-tail",
+        Tail {
+            state: state.clone(),
+            last: None,
+            pruned_at: std::time::Instant::now(),
+        },
+    );
 }

@@ -49,6 +49,20 @@ pub fn http_request(route: &str, status: u16, seconds: f64) {
     );
 }
 
+/// One step of a background job (`jobs`), by how it went, and the time it took.
+pub fn job_step(job: &'static str, outcome: &'static str, took: std::time::Duration) {
+    registry().add(
+        "email_manager_job_steps_total",
+        &[("job", job), ("outcome", outcome)],
+        1.0,
+    );
+    registry().add(
+        "email_manager_job_step_seconds_total",
+        &[("job", job)],
+        took.as_secs_f64(),
+    );
+}
+
 /// One sync run of an account, by how it ended, and the messages it stored.
 pub fn sync_run(provider: &'static str, outcome: &'static str, stored: u64) {
     registry().add(

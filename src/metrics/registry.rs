@@ -17,6 +17,16 @@ pub const FAMILIES: &[(&str, &str, &str)] = &[
         "Time spent answering HTTP requests, by route pattern.",
     ),
     (
+        "email_manager_job_steps_total",
+        "counter",
+        "Steps of background jobs (sync-scheduler, sync-worker, send-scheduler, push-maintenance, event-tail), by outcome (worked, idle, failed).",
+    ),
+    (
+        "email_manager_job_step_seconds_total",
+        "counter",
+        "Time spent in steps of background jobs, by job.",
+    ),
+    (
         "email_manager_sync_runs_total",
         "counter",
         "Sync runs of one account, by provider and outcome.",

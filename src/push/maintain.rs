@@ -4,12 +4,14 @@
 //! Rows are claimed, so among replicas one process handles each.
 
 use super::{describe, gmail, graph};
+use crate::jobs::{Job, Next, Outcome, Stopping};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
 use crate::store::mail_push::{self, PushRow, PushUpdate};
 use crate::store::{StoreError, mail_accounts, mail_providers};
 use actix_web::web;
 use chrono::{Duration, Utc};
+use tokio::sync::Notify;
 
 /// How long a claimed row is this process's.
 const CLAIM: i64 = 60;
@@ -19,30 +21,56 @@ const BATCH: i64 = 20;
 /// makes it due at once).
 const IDLE_CHECK_SECS: i64 = 24 * 3600;
 
-/// Starts the maintenance task.
+/// Looks after the push rows: every 5 s, at once while a pass was full, or when woken.
+struct Maintenance {
+    state: web::Data<AppState>,
+    /// Every row is queued once, at the job's first step.
+    queued: bool,
+}
+
+impl Job for Maintenance {
+    async fn step(&mut self, _: &Stopping) -> Next {
+        if !self.queued {
+            self.queued = true;
+            let now = Utc::now().naive_utc();
+            match self
+                .state
+                .store
+                .run(move |c| mail_push::ensure_all(c, now))
+                .await
+            {
+                Ok(count) => {
+                    tracing::debug!(accounts = count, "push set-up queued for every mailbox")
+                }
+                Err(error) => tracing::warn!(%error, "could not queue the push set-up"),
+            }
+        }
+        let every = std::time::Duration::from_secs(5);
+        match pass(&self.state).await {
+            Ok(handled) if handled as i64 == BATCH => Next::again(),
+            Ok(0) => Next::after(Outcome::Idle, every),
+            Ok(_) => Next::after(Outcome::Worked, every),
+            Err(error) => {
+                tracing::warn!(%error, "push maintenance failed");
+                Next::after(Outcome::Failed, every)
+            }
+        }
+    }
+
+    fn wake(&self) -> Option<&Notify> {
+        Some(&self.state.push_wake)
+    }
+}
+
+/// Starts the push maintenance as this process's job.
 pub fn spawn(state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        let now = Utc::now().naive_utc();
-        match state
-            .store
-            .run(move |c| mail_push::ensure_all(c, now))
-            .await
-        {
-            Ok(count) => tracing::debug!(accounts = count, "push set-up queued for every mailbox"),
-            Err(error) => tracing::warn!(%error, "could not queue the push set-up"),
-        }
-        loop {
-            match pass(&state).await {
-                Ok(handled) if handled as i64 == BATCH => continue,
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "push maintenance failed"),
-            }
-            tokio::select! {
-                _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}
-                _ = state.push_wake.notified() => {}
-            }
-        }
-    });
+    state.jobs.spawn(
+        "push-maintenance",
+        Maintenance {
+            state: state.clone(),
+            queued: false,
+        },
+    );
 }
 
 /// Handles the rows due now; returns how many.

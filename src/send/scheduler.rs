@@ -4,6 +4,7 @@
 
 use super::deliver;
 use crate::crypto::RowIdentity;
+use crate::jobs::{Job, Next, Outcome as Step, Stopping};
 use crate::mail::compose::Outgoing;
 use crate::providers::ProviderKind;
 use crate::state::AppState;
@@ -16,15 +17,25 @@ use std::sync::Arc;
 /// How long a process owns a send it started; past it, the send reads as unknown.
 pub const SEND_LEASE: Duration = Duration::minutes(15);
 
-pub fn spawn(state: web::Data<AppState>) {
-    tokio::spawn(async move {
-        loop {
-            if let Err(error) = run_due(&state).await {
+/// Looks at the outbox every second.
+struct Scheduled(web::Data<AppState>);
+
+impl Job for Scheduled {
+    async fn step(&mut self, _: &Stopping) -> Next {
+        let every = std::time::Duration::from_secs(1);
+        match run_due(&self.0).await {
+            Ok(()) => Next::after(Step::Worked, every),
+            Err(error) => {
                 tracing::warn!(%error, "the outbox could not be read");
+                Next::after(Step::Failed, every)
             }
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
-    });
+    }
+}
+
+/// Starts the scheduled sends as this process's job.
+pub fn spawn(state: web::Data<AppState>) {
+    state.jobs.spawn("send-scheduler", Scheduled(state.clone()));
 }
 
 /// The identity a scheduled message is sealed under.
@@ -36,8 +47,10 @@ pub fn sealed_identity(row: &str) -> RowIdentity<'_> {
     }
 }
 
-/// Sends whatever is due now.
+/// Sends whatever is due now; once the process is stopping, claims nothing more (a send
+/// already handed over is finished and recorded: stopping half way would leave it unknown).
 pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
+    let stopping = state.jobs.stopping();
     let now = Utc::now().naive_utc();
     let abandoned = state
         .store
@@ -46,7 +59,7 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
     if abandoned > 0 {
         tracing::warn!(abandoned, "sends interrupted by a stop are now unknown");
     }
-    loop {
+    while !stopping.is_set() {
         let now = Utc::now().naive_utc();
         let lease = now + SEND_LEASE;
         let Some((row, sealed)) = state
@@ -83,4 +96,5 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
         };
         super::record(state, row.id, account, outcome).await?;
     }
+    Ok(())
 }

@@ -116,6 +116,7 @@ impl Application {
             push_wake: Default::default(),
             push_keys: Default::default(),
             events: Default::default(),
+            jobs: Default::default(),
         });
         let shared_state = state.clone();
         crate::events::spawn_tail(state.clone());
@@ -147,7 +148,9 @@ impl Application {
             address: format!("port {port}"),
             source,
         })?
-        .shutdown_timeout(20)
+        .shutdown_timeout(SHUTDOWN_GRACE.as_secs())
+        // Signals are ours (`run_until_stopped`): the jobs must hear them first.
+        .disable_signals()
         .run();
         tracing::info!(port, "listening");
         Ok(Self {
@@ -167,9 +170,69 @@ impl Application {
         self.port
     }
 
-    /// Serves until the process is told to stop (SIGINT / SIGTERM: graceful).
+    /// Serves until the process is told to stop (SIGTERM or SIGINT); see [`Self::run_until`].
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        self.run_until(stop_signal()).await
+    }
+
+    /// Serves until `stop` resolves (to what asked for it, for the log). Then the jobs stop
+    /// first (a sync run releases its account at once, event streams end) while the
+    /// server stops accepting and finishes the requests in flight; both get
+    /// [`SHUTDOWN_GRACE`]. Tests run apps in their own process with a stop of their own,
+    /// so the test process keeps its default signal handling.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = &'static str>,
+    ) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let mut server = self.server;
+        tokio::select! {
+            result = &mut server => {
+                self.state.jobs.shutdown(SHUTDOWN_GRACE).await;
+                result
+            }
+            signal = stop => {
+                tracing::info!(signal, "stopping: no new work; what is held is finished or handed back");
+                let started = std::time::Instant::now();
+                // The server handles its stop command only while it is polled: all three
+                // run together.
+                let (cut_off, (), result) = tokio::join!(
+                    self.state.jobs.shutdown(SHUTDOWN_GRACE),
+                    handle.stop(true),
+                    &mut server,
+                );
+                tracing::info!(
+                    jobs_cut_off = cut_off,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "stopped"
+                );
+                result
+            }
+        }
+    }
+}
+
+/// How long a stop waits for requests in flight and for jobs to let go.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// The first of SIGTERM (docker stop, Kubernetes) and SIGINT (Ctrl-C), by name. Without a
+/// way to listen for one (never on Linux), that one simply never comes.
+async fn stop_signal() -> &'static str {
+    use tokio::signal::unix::{SignalKind, signal};
+    let wait = |kind: SignalKind| async move {
+        match signal(kind) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for a stop signal");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = wait(SignalKind::terminate()) => "SIGTERM",
+        () = wait(SignalKind::interrupt()) => "SIGINT",
     }
 }
 

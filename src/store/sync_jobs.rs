@@ -144,15 +144,26 @@ pub fn claim(
     Ok(None)
 }
 
-/// Fails with [`StoreError::Fenced`] unless `fence` still holds its job. Call inside the
-/// transaction that writes.
-pub fn check(connection: &mut DbConnection, fence: &Fence) -> Result<(), StoreError> {
-    let holding: i64 = sync_jobs::table
+/// The job row `fence` holds (none once another worker claimed it).
+type Held<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<
+        diesel::dsl::Find<sync_jobs::table, i64>,
+        diesel::dsl::Eq<sync_jobs::lease_owner, &'a String>,
+    >,
+    diesel::dsl::Eq<sync_jobs::revision, i64>,
+>;
+
+fn held(fence: &Fence) -> Held<'_> {
+    sync_jobs::table
         .find(fence.account_id)
         .filter(sync_jobs::lease_owner.eq(&fence.owner))
         .filter(sync_jobs::revision.eq(fence.revision))
-        .count()
-        .get_result(connection)?;
+}
+
+/// Fails with [`StoreError::Fenced`] unless `fence` still holds its job. Call inside the
+/// transaction that writes.
+pub fn check(connection: &mut DbConnection, fence: &Fence) -> Result<(), StoreError> {
+    let holding: i64 = held(fence).count().get_result(connection)?;
     if holding == 1 {
         Ok(())
     } else {
@@ -167,14 +178,9 @@ pub fn heartbeat(
     lease: Duration,
     now: NaiveDateTime,
 ) -> Result<bool, StoreError> {
-    let changed = diesel::update(
-        sync_jobs::table
-            .find(fence.account_id)
-            .filter(sync_jobs::lease_owner.eq(&fence.owner))
-            .filter(sync_jobs::revision.eq(fence.revision)),
-    )
-    .set(sync_jobs::lease_until.eq(Some(now + lease)))
-    .execute(connection)?;
+    let changed = diesel::update(held(fence))
+        .set(sync_jobs::lease_until.eq(Some(now + lease)))
+        .execute(connection)?;
     Ok(changed == 1)
 }
 
@@ -185,10 +191,7 @@ pub fn finish(
     fence: &Fence,
     retry_at: Option<NaiveDateTime>,
 ) -> Result<bool, StoreError> {
-    let held = sync_jobs::table
-        .find(fence.account_id)
-        .filter(sync_jobs::lease_owner.eq(&fence.owner))
-        .filter(sync_jobs::revision.eq(fence.revision));
+    let held = held(fence);
     let changed = match retry_at {
         None => {
             let again = diesel::update(held.filter(sync_jobs::rerun.eq(true)))
@@ -213,5 +216,23 @@ pub fn finish(
             ))
             .execute(connection)?,
     };
+    Ok(changed == 1)
+}
+
+/// Hands a held job back unfinished (its process is stopping): due at once, free for any
+/// worker, and not counted as a failed attempt.
+pub fn release(
+    connection: &mut DbConnection,
+    fence: &Fence,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(held(fence))
+        .set((
+            sync_jobs::run_after.eq(now),
+            sync_jobs::lease_owner.eq(None::<String>),
+            sync_jobs::lease_until.eq(None::<NaiveDateTime>),
+            sync_jobs::attempts.eq(sync_jobs::attempts - 1),
+        ))
+        .execute(connection)?;
     Ok(changed == 1)
 }

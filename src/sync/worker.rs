@@ -1,10 +1,12 @@
 use super::{Run, SyncError, gmail, graph, schedule_due};
+use crate::jobs::{Job, Next, Outcome, Stopping};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
 use crate::store::{StoreError, mail_accounts, sync_jobs};
 use actix_web::web;
 use chrono::{Duration, Utc};
 use std::time::Instant;
+use tokio::sync::Notify;
 
 /// Failed runs in a row after which an account shows `error`.
 const GIVE_UP_AFTER: i64 = 3;
@@ -44,9 +46,29 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
         kind,
         full: claimed.full_resync,
     };
-    let result = match kind {
-        ProviderKind::Google => gmail::run(&run).await,
-        ProviderKind::Microsoft => graph::run(&run).await,
+    let engine = async {
+        match kind {
+            ProviderKind::Google => gmail::run(&run).await,
+            ProviderKind::Microsoft => graph::run(&run).await,
+        }
+    };
+    // On shutdown the run stops where it is: every page already committed with its
+    // resume point, and a page still being written commits or is fenced off. The job
+    // is handed back at once, so another replica resumes it within seconds.
+    let stopping = state.jobs.stopping();
+    let result = tokio::select! {
+        result = engine => result,
+        () = stopping.wait() => {
+            let f = fence.clone();
+            let now = Utc::now().naive_utc();
+            state
+                .store
+                .run(move |c| sync_jobs::release(c, &f, now))
+                .await?;
+            crate::metrics::sync_run(kind.as_str(), "stopped", 0);
+            tracing::info!(account = account_id, "sync stopped by shutdown; the account is free for another replica");
+            return Ok(true);
+        }
     };
     let now = Utc::now().naive_utc();
     let (outcome, stored) = match &result {
@@ -157,36 +179,45 @@ fn describe(error: &SyncError) -> (&'static str, String) {
     }
 }
 
-/// Starts the scheduler and `sync.workers` workers in the background.
-pub fn spawn(state: web::Data<AppState>) {
-    let scheduler = state.clone();
-    tokio::spawn(async move {
-        loop {
-            if let Err(error) = schedule_due(&scheduler).await {
+/// Queues due accounts every 2 s.
+struct Scheduler(web::Data<AppState>);
+
+impl Job for Scheduler {
+    async fn step(&mut self, _: &Stopping) -> Next {
+        match schedule_due(&self.0).await {
+            Ok(_) => Next::after(Outcome::Worked, std::time::Duration::from_secs(2)),
+            Err(error) => {
                 tracing::warn!(%error, "sync scheduling failed");
+                Next::after(Outcome::Failed, std::time::Duration::from_secs(2))
             }
-            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
         }
-    });
-    for _ in 0..state.settings.sync.workers {
-        let worker = state.clone();
-        tokio::spawn(async move {
-            loop {
-                let pause = match run_one(&worker).await {
-                    Ok(true) => 0,
-                    Ok(false) => 500,
-                    Err(error) => {
-                        tracing::warn!(%error, "sync worker failed");
-                        5_000
-                    }
-                };
-                if pause > 0 {
-                    tokio::select! {
-                        _ = tokio::time::sleep(std::time::Duration::from_millis(pause)) => {}
-                        _ = worker.sync_wake.notified() => {}
-                    }
-                }
+    }
+}
+
+/// Claims and runs one account at a time; polls every 0.5 s when idle (or is woken).
+struct Worker(web::Data<AppState>);
+
+impl Job for Worker {
+    async fn step(&mut self, _: &Stopping) -> Next {
+        match run_one(&self.0).await {
+            Ok(true) => Next::again(),
+            Ok(false) => Next::after(Outcome::Idle, std::time::Duration::from_millis(500)),
+            Err(error) => {
+                tracing::warn!(%error, "sync worker failed");
+                Next::after(Outcome::Failed, std::time::Duration::from_secs(5))
             }
-        });
+        }
+    }
+
+    fn wake(&self) -> Option<&Notify> {
+        Some(&self.0.sync_wake)
+    }
+}
+
+/// Starts the scheduler and `sync.workers` workers as this process's jobs.
+pub fn spawn(state: web::Data<AppState>) {
+    state.jobs.spawn("sync-scheduler", Scheduler(state.clone()));
+    for _ in 0..state.settings.sync.workers {
+        state.jobs.spawn("sync-worker", Worker(state.clone()));
     }
 }

@@ -82,7 +82,7 @@ pub async fn spawn_with(db: TestDb, settings: Settings) -> TestApp {
         .expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = Some(app.state());
-    tokio::spawn(app.run_until_stopped());
+    tokio::spawn(app.run_until(std::future::pending()));
     TestApp {
         address,
         db,

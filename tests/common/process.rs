@@ -152,6 +152,30 @@ impl ServiceProcess {
         self.child.id()
     }
 
+    /// Sends SIGTERM, what `docker stop` and a rolling update send.
+    pub fn terminate(&self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `limit` for the process to exit; its exit status, or `None` if it
+    /// still runs.
+    pub async fn exited(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("the process status") {
+                return Some(status);
+            }
+            if started.elapsed() > limit {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// A line of `/proc/<pid>/status` in KiB (`VmRSS`, `VmHWM`).
     pub fn status_kib(&self, field: &str) -> u64 {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))

@@ -1,6 +1,7 @@
 use crate::auth::{AuthService, Caller, TokenClaims};
 use crate::events::Event;
 use crate::http::ApiError;
+use crate::jobs::Stopping;
 use crate::limits::Slot;
 use crate::state::AppState;
 use crate::store::{mail_accounts, mail_events};
@@ -97,6 +98,7 @@ pub async fn stream_mail_events(
         replayed = replayed.max(event.id);
     }
     let open = Open {
+        stopping: state.jobs.stopping(),
         state: state.clone(),
         auth,
         headers: request.headers().clone(),
@@ -161,6 +163,9 @@ fn frame(event: &Event) -> String {
 
 /// One open stream.
 struct Open {
+    /// The process is stopping: the stream ends (the page reconnects, to another replica
+    /// or to this one restarted) instead of holding up the server's graceful stop.
+    stopping: Stopping,
     state: web::Data<AppState>,
     auth: web::Data<AuthService>,
     /// The request's headers, to check its token again.
@@ -214,6 +219,9 @@ impl Open {
             return Some(first);
         }
         loop {
+            if self.stopping.is_set() {
+                return None;
+            }
             if self.checked.elapsed() >= RECHECK && !self.still_signed_in().await {
                 return None;
             }
@@ -256,6 +264,7 @@ impl Open {
                     }
                 }
                 _ = expired => return None,
+                () = self.stopping.wait() => return None,
             }
         }
     }

@@ -19,7 +19,7 @@
 
 #[path = "support/args.rs"]
 mod args;
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "support/million.rs"]
 mod million;

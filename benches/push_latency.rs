@@ -11,7 +11,7 @@
 
 #[path = "support/args.rs"]
 mod args;
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use args::arg;

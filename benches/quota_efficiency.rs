@@ -24,7 +24,7 @@
 
 #[path = "support/args.rs"]
 mod args;
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use args::arg;

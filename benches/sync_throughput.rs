@@ -18,7 +18,7 @@
 
 #[path = "support/args.rs"]
 mod args;
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 #[path = "support/raw_insert.rs"]
 mod raw_insert;

@@ -103,6 +103,7 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
         Err(SyncError::Fenced) => {
             tracing::warn!(
                 account = account_id,
+                instance = %state.instance_id,
                 "another worker took this account over; stopping"
             );
         }

@@ -36,7 +36,7 @@ print(body + "." + base64.urlsafe_b64encode(hmac.new(os.environ["KEY"].encode(),
 set +e
 # Run from the scratch folder: Schemathesis keeps a cache where it runs.
 # The event stream is left out: it answers 200 and then stays open until the token expires,
-# so every generated request would wait for its timeout (tests/push.rs covers it).
+# so every generated request would wait for its timeout (tests/it/push.rs covers it).
 (cd "$work" && "$venv/bin/st" run "http://127.0.0.1:$port/api/openapi.json" -H "Authorization: Bearer $token" \
   --exclude-path /api/mailEvents:stream \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,unsupported_method,allow_header_conformance,ignored_auth \

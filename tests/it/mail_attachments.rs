@@ -1,0 +1,193 @@
+//! `mailAttachments:download` against the emulator, both providers: the exact bytes come
+//! back from the provider with a safe type and an RFC 6266 file name; callers who may not
+//! read the body get nothing; a provider failure reads as one.
+
+use crate::common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::Backend;
+use common::oauth::{Wired, param, wired_syncing};
+use common::tokens::{admin_key, member_token as user_token};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+const PDF: &[u8] = b"%PDF-1.4 \x00\x01\x02\xff binary";
+const PAGE: &str = "<script>alert(document.cookie)</script>";
+
+fn raw_message() -> Vec<u8> {
+    format!(
+        "Message-ID: <att@t>\r\nFrom: Zed <zed@acme.com>\r\nTo: owner@x.test\r\n\
+Subject: Contract\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n\
+Content-Type: text/plain\r\n\r\nsee attached\r\n--b\r\n\
+Content-Type: application/pdf\r\n\
+Content-Disposition: attachment; filename*=UTF-8''Vertrag%20M%C3%A4rz.pdf\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b\r\n\
+Content-Type: text/html\r\n\
+Content-Disposition: attachment; filename=page.html\r\n\r\n{PAGE}\r\n--b--\r\n",
+        STANDARD.encode(PDF)
+    )
+    .into_bytes()
+}
+
+/// Connects a mailbox holding the message above and waits for its first sync.
+async fn mailbox_with_attachments(w: &Wired, provider: &str, email: &str) -> i64 {
+    w.mailbox(provider, email, 0).await;
+    w.control(
+        &format!("/users/{email}/deliver"),
+        json!({"raw": STANDARD.encode(raw_message())}),
+    )
+    .await;
+    let outcome = w.connect(&user_token(7), provider, email).await;
+    let id: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
+    let started = Instant::now();
+    loop {
+        let list = w
+            .app
+            .call("mailMessages:list", Some(&user_token(7)), "", None)
+            .await;
+        if list.json["meta"]["count"] == 1 {
+            return id;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "{}", list.text);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn download(w: &Wired, token: &str, query: &str) -> reqwest::Response {
+    w.http
+        .get(format!(
+            "{}/api/mailAttachments:download?{query}",
+            w.app.address
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+async fn attachments_download_from_the_provider(backend: Backend, provider: &str, email: &str) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    let account = mailbox_with_attachments(&w, provider, email).await;
+    let list = w
+        .app
+        .call("mailMessages:list", Some(&user_token(7)), "", None)
+        .await;
+    let message = list.json["data"][0]["id"].as_i64().unwrap();
+    let got = w
+        .app
+        .call(
+            "mailMessages:get",
+            Some(&user_token(7)),
+            &format!("filterByTk={message}"),
+            None,
+        )
+        .await;
+    let attachments: Vec<Value> = got.json["data"]["attachments"].as_array().unwrap().clone();
+    let find = |name: &str| {
+        attachments
+            .iter()
+            .find(|a| a["filename"] == name)
+            .unwrap_or_else(|| panic!("{name} in {attachments:?}"))["id"]
+            .as_i64()
+            .unwrap()
+    };
+    let (pdf, page) = (find("Vertrag März.pdf"), find("page.html"));
+
+    let response = download(&w, &user_token(7), &format!("filterByTk={pdf}")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(header(&response, "content-type"), "application/pdf");
+    assert_eq!(
+        header(&response, "content-disposition"),
+        "attachment; filename=\"Vertrag M_rz.pdf\"; filename*=UTF-8''Vertrag%20M%C3%A4rz.pdf"
+    );
+    assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), PDF);
+    let response = download(&w, &user_token(7), &format!("filterByTk={pdf}&inline=true")).await;
+    assert!(header(&response, "content-disposition").starts_with("inline;"));
+
+    // HTML is never rendered from our origin: it comes as an opaque download.
+    let response = download(
+        &w,
+        &user_token(7),
+        &format!("filterByTk={page}&inline=true"),
+    )
+    .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        header(&response, "content-type"),
+        "application/octet-stream"
+    );
+    assert!(header(&response, "content-disposition").starts_with("attachment;"));
+    assert!(header(&response, "content-security-policy").contains("sandbox"));
+    assert_eq!(response.text().await.unwrap().trim_end(), PAGE);
+
+    // Others get nothing until the owner shares bodies, and an unknown id reads the same.
+    for token in [user_token(8), admin_key(1)] {
+        let response = download(&w, &token, &format!("filterByTk={pdf}")).await;
+        assert_eq!(response.status(), 404);
+    }
+    let response = download(&w, &user_token(7), "filterByTk=999999").await;
+    assert_eq!(response.status(), 404);
+    let response = download(&w, &user_token(7), "filterByTk=x").await;
+    assert_eq!(response.status(), 400);
+    w.app.share(&user_token(7), account, "subject").await;
+    assert_eq!(
+        download(&w, &user_token(8), &format!("filterByTk={pdf}"))
+            .await
+            .status(),
+        404
+    );
+    w.app.share(&user_token(7), account, "full").await;
+    let response = download(&w, &user_token(8), &format!("filterByTk={pdf}")).await;
+    assert_eq!(response.bytes().await.unwrap().as_ref(), PDF);
+
+    // The provider failing reads as 502; a revoked grant asks for a reconnect.
+    w.control("/faults", json!({"rate": 1.0, "kinds": ["500"], "seed": 1}))
+        .await;
+    let response = download(&w, &user_token(7), &format!("filterByTk={pdf}")).await;
+    assert_eq!(response.status(), 502);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "PROVIDER_UNAVAILABLE");
+    w.http
+        .delete(format!("{}/_emulator/faults", w.emulator.url))
+        .send()
+        .await
+        .unwrap();
+    w.control(&format!("/users/{email}/revoke"), json!({}))
+        .await;
+    let response = download(&w, &user_token(7), &format!("filterByTk={pdf}")).await;
+    assert_eq!(response.status(), 409);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["code"], "REAUTH_REQUIRED");
+}
+
+#[tokio::test]
+async fn gmail_attachments_on_sqlite() {
+    attachments_download_from_the_provider(Backend::Sqlite, "google", "owner@gmail.test").await;
+}
+
+#[tokio::test]
+async fn graph_attachments_on_sqlite() {
+    attachments_download_from_the_provider(Backend::Sqlite, "microsoft", "owner@outlook.test")
+        .await;
+}
+
+#[tokio::test]
+async fn gmail_attachments_on_postgres() {
+    if Backend::Postgres.available() {
+        attachments_download_from_the_provider(Backend::Postgres, "google", "owner@gmail.test")
+            .await;
+    }
+}

@@ -1,0 +1,38 @@
+//! The integration tests, one binary: each file here is a module (they were 29 binaries,
+//! each compiling `common` again and linking the whole service on its own). Run one
+//! part with `cargo test --test it <module>::`, e.g. `cargo test --test it sync_engine::`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly by design
+
+// First, so its macros (`both_backends!`) are in scope in every module below.
+#[macro_use]
+mod common;
+
+mod access_control;
+mod architecture;
+mod attachment_memory;
+mod auth_local;
+mod auth_nocobase;
+mod cli;
+mod crash_safety;
+mod filter_parser;
+mod hostile_input;
+mod http_basics;
+mod mail_accounts;
+mod mail_attachments;
+mod mail_messages;
+mod mail_messages_update;
+mod mail_providers;
+mod mail_send;
+mod mail_store;
+mod metrics;
+mod migrations;
+mod openapi;
+mod plugin_manifest;
+mod provider_clients;
+mod push;
+mod read_load;
+mod replicas;
+mod secrets_at_rest;
+mod secrets_scan;
+mod security;
+mod sync_engine;

@@ -4,7 +4,7 @@
 //! longer there is deleted.
 
 use super::retry::{call, call_costing};
-use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, write_page};
+use super::{PageWrite, Run, Stats, SyncError, landed, write_page};
 use crate::mail::parse;
 use crate::providers::ProviderError;
 use crate::providers::gmail::{GmailClient, RawMessage, folders_from_labels};
@@ -270,7 +270,7 @@ async fn pages(
     // the network and parsing overlap instead of taking turns. Pages still commit in
     // order (a write is awaited before the next one starts), so a resume point never
     // runs ahead of what is stored.
-    let mut writing: Option<(PageWrite, Progress)> = None;
+    let mut writing: Option<(PageWrite<Vec<i64>>, usize)> = None;
     loop {
         let (token, q) = (page.clone(), query.clone());
         let list = call(run, "messages.list", |t| {
@@ -283,8 +283,8 @@ async fn pages(
             seen.extend(ids.iter().cloned());
         }
         let batch = fetch_all(run, client, ids.clone()).await?;
-        if let Some((write, at)) = writing.take() {
-            finish_page(run, stats, write, at).await?;
+        if let Some((write, count)) = writing.take() {
+            finish_page(run, stats, write, count, &mut done, total).await?;
         }
         let update = CursorUpdate {
             scope: SCOPE.into(),
@@ -295,39 +295,35 @@ async fn pages(
             }),
         };
         let (fence, at) = (run.fence.clone(), now());
-        done += ids.len();
-        let progress = Progress {
-            phase: "initial",
-            done,
-            total: Some(total),
-        };
-        let write = write_page(run, Some(progress), move |c| {
-            let stored = messages::store_page(c, &fence, &batch, Some(&update), at)?;
-            Ok((stored.len(), 0, 0))
+        let write = write_page(run.state, move |c| {
+            messages::store_page(c, &fence, &batch, Some(&update), at)
         });
-        writing = Some((write, progress));
+        writing = Some((write, ids.len()));
         match list.next_page_token {
             Some(next) => page = Some(next),
             None => break,
         }
     }
-    if let Some((write, at)) = writing {
-        finish_page(run, stats, write, at).await?;
+    if let Some((write, count)) = writing {
+        finish_page(run, stats, write, count, &mut done, total).await?;
     }
     Ok(())
 }
 
-/// Waits for a page's write (which recorded its progress and events) and counts it.
+/// Waits for a page's write and reports it.
 async fn finish_page(
     run: &Run<'_>,
     stats: &mut Stats,
-    write: PageWrite,
-    at: Progress,
+    write: PageWrite<Vec<i64>>,
+    count: usize,
+    done: &mut usize,
+    total: u64,
 ) -> Result<(), SyncError> {
-    let (stored, _, _) = landed(write).await?;
-    stats.stored += stored;
-    log_progress(run, at);
-    Ok(())
+    let stored = landed(write).await?;
+    stats.stored += stored.len();
+    run.committed(stored.len(), 0, 0).await;
+    *done += count;
+    run.progress("initial", *done, Some(total)).await
 }
 
 /// History from `start`: added messages fetched, deleted ones removed, label changes
@@ -395,16 +391,20 @@ async fn incremental(
             resume: None,
         });
         let (fence, at) = (run.fence.clone(), now());
-        let (stored, changed, removed) = landed(write_page(run, None, move |c| {
-            let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
-            let changed = messages::apply_states(c, &fence, &changes, None, at)?;
-            let removed = messages::delete_messages(c, &fence, &gone, cursor.as_ref(), at)?;
-            Ok((stored, changed, removed))
-        }))
-        .await?;
+        let (stored, changed, removed) = run
+            .state
+            .store
+            .run(move |c| {
+                let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
+                let changed = messages::apply_states(c, &fence, &changes, None, at)?;
+                let removed = messages::delete_messages(c, &fence, &gone, cursor.as_ref(), at)?;
+                Ok((stored, changed, removed))
+            })
+            .await?;
         stats.stored += stored;
         stats.changed += changed;
         stats.deleted += removed;
+        run.committed(stored, changed, removed).await;
         match history.next_page_token {
             Some(next) => page = Some(next),
             None => return Ok(()),

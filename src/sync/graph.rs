@@ -5,7 +5,7 @@
 //! knows restarts that folder's round, deleting what the fresh round does not list.
 
 use super::retry::{call, call_costing};
-use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, write_page};
+use super::{PageWrite, Run, Stats, SyncError, landed, write_page};
 use crate::mail::{ParsedMessage, parse};
 use crate::providers::ProviderError;
 use crate::providers::graph::{DeltaPage, GraphClient};
@@ -186,7 +186,7 @@ async fn folder_round(
     let since = super::window_start(run.state);
     // While one page is written, the next is fetched and parsed (see gmail::pages); pages
     // commit in order, each write awaited before the next starts.
-    let mut writing: Option<(PageWrite, Progress)> = None;
+    let mut writing: Option<(FolderWrite, usize)> = None;
     loop {
         let page: DeltaPage = match link.clone() {
             Some(link) => {
@@ -228,8 +228,8 @@ async fn folder_round(
         let changes: Vec<StateChange> = old.iter().map(|item| state_of(item, folder)).collect();
         let mut removed = page.removed.clone();
         let finished = page.delta_link.is_some();
-        if let Some((write, at)) = writing.take() {
-            finish_page(stats, run, write, at).await?;
+        if let Some((write, count)) = writing.take() {
+            finish_page(run, stats, write, count, done, phase, total).await?;
         }
         if finished && let Some(seen) = seen.take() {
             // A fresh round lists the whole folder: what it did not list has left it.
@@ -256,13 +256,7 @@ async fn folder_round(
             },
         };
         let (fence, at, folder_id) = (run.fence.clone(), now(), folder.to_string());
-        *done += ids.len();
-        let progress = Progress {
-            phase,
-            done: *done,
-            total: Some(total),
-        };
-        let write = write_page(run, Some(progress), move |c| {
+        let write = write_page(run.state, move |c| {
             let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
             let changed = messages::apply_states(c, &fence, &changes, None, at)?;
             let deleted =
@@ -270,26 +264,33 @@ async fn folder_round(
             Ok((stored, changed, deleted))
         });
         if finished {
-            return finish_page(stats, run, write, progress).await;
+            return finish_page(run, stats, write, ids.len(), done, phase, total).await;
         }
-        writing = Some((write, progress));
+        writing = Some((write, ids.len()));
         link = page.next_link;
     }
 }
 
-/// Waits for a page's write (which recorded its progress and events) and counts it.
+/// A page's write: messages stored, states changed, messages removed.
+type FolderWrite = PageWrite<(usize, usize, usize)>;
+
+/// Waits for a page's write and reports it.
 async fn finish_page(
-    stats: &mut Stats,
     run: &Run<'_>,
-    write: PageWrite,
-    at: Progress,
+    stats: &mut Stats,
+    write: FolderWrite,
+    count: usize,
+    done: &mut usize,
+    phase: &'static str,
+    total: u64,
 ) -> Result<(), SyncError> {
     let (stored, changed, deleted) = landed(write).await?;
     stats.stored += stored;
     stats.changed += changed;
     stats.deleted += deleted;
-    log_progress(run, at);
-    Ok(())
+    run.committed(stored, changed, deleted).await;
+    *done += count;
+    run.progress(phase, *done, Some(total)).await
 }
 
 /// Provider ids of the messages stored in one folder.

@@ -77,60 +77,19 @@ impl From<CallError> for SyncError {
     }
 }
 
-/// What a page's write did: messages stored, changed, deleted.
-pub(crate) type Changes = (usize, usize, usize);
-
 /// A page's write handed to the database. It commits (or fails on the fence) whether or
 /// not it is awaited; the engines await each before starting the next, so pages commit
 /// in order while the next page is fetched.
-pub(crate) type PageWrite = tokio::task::JoinHandle<Result<Changes, StoreError>>;
+pub(crate) type PageWrite<T> = tokio::task::JoinHandle<Result<T, StoreError>>;
 
-/// Where a run stands once a page is stored, written with that page.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Progress {
-    pub phase: &'static str,
-    pub done: usize,
-    pub total: Option<u64>,
-}
-
-/// Starts a page's write on the store's blocking pool: the mail (`work`), the events that
-/// tell the open pages about it and, with `progress`, the account's progress and the
-/// lease's extension — one pool checkout and one transaction per page, so progress and
-/// events never say more than what is stored (the store's own transactions nest in it
-/// as savepoints).
-pub(crate) fn write_page<F>(run: &Run<'_>, progress: Option<Progress>, work: F) -> PageWrite
+/// Starts a page's write on the store's blocking pool.
+pub(crate) fn write_page<T, F>(state: &AppState, work: F) -> PageWrite<T>
 where
-    F: FnOnce(&mut crate::store::DbConnection) -> Result<Changes, StoreError> + Send + 'static,
+    T: Send + 'static,
+    F: FnOnce(&mut crate::store::DbConnection) -> Result<T, StoreError> + Send + 'static,
 {
-    let store = run.state.store.clone();
-    let fence = run.fence.clone();
-    let lease = chrono::Duration::seconds(run.state.settings.sync.lease_secs as i64);
-    tokio::spawn(async move {
-        store
-            .run(move |c| {
-                c.write_transaction(|c| {
-                    let changes = work(c)?;
-                    let now = chrono::Utc::now().naive_utc();
-                    crate::events::record_changes(c, fence.account_id, changes, now)?;
-                    if let Some(at) = progress {
-                        crate::store::mail_accounts::set_progress(
-                            c,
-                            fence.account_id,
-                            at.phase,
-                            at.done as i64,
-                            at.total.map(|t| t as i64),
-                            now,
-                        )?;
-                        if !crate::store::sync_jobs::heartbeat(c, &fence, lease, now)? {
-                            return Err(StoreError::Fenced);
-                        }
-                        crate::events::record_account(c, fence.account_id, now)?;
-                    }
-                    Ok(changes)
-                })
-            })
-            .await
-    })
+    let store = state.store.clone();
+    tokio::spawn(async move { store.run(work).await })
 }
 
 /// Waits for work handed to another task (a page's write, parsing a batch): a panic
@@ -139,8 +98,8 @@ pub(crate) async fn off_thread<T>(task: tokio::task::JoinHandle<T>) -> Result<T,
     Ok(task.await.map_err(|e| StoreError::Task(e.to_string()))?)
 }
 
-/// Waits for a page's write; what it changed.
-pub(crate) async fn landed(write: PageWrite) -> Result<Changes, SyncError> {
+/// Waits for a page's write.
+pub(crate) async fn landed<T>(write: PageWrite<T>) -> Result<T, SyncError> {
     Ok(off_thread(write).await??)
 }
 
@@ -157,8 +116,13 @@ impl Run<'_> {
         self.fence.account_id
     }
 
-    /// Records where the run stands and keeps the lease alive (as a phase starts; pages
-    /// record theirs with their write, [`write_page`]).
+    /// Tells the open pages what a committed page did.
+    pub async fn committed(&self, stored: usize, changed: usize, deleted: usize) {
+        crate::events::publish_changes(self.state, self.account_id(), stored, changed, deleted)
+            .await;
+    }
+
+    /// Records progress and keeps the lease alive between pages.
     pub async fn progress(
         &self,
         phase: &'static str,
@@ -195,15 +159,4 @@ impl Run<'_> {
         );
         Ok(())
     }
-}
-
-/// Logs where a run stands after a page landed.
-pub(crate) fn log_progress(run: &Run<'_>, at: Progress) {
-    tracing::info!(
-        account = run.account_id(),
-        phase = at.phase,
-        done = at.done,
-        total = at.total,
-        "sync progress"
-    );
 }

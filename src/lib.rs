@@ -3,7 +3,7 @@
 //! synchronized and serves them to the NocoBase frontend.
 //!
 //! One folder per part (see `docs/` and the design): `config`, `auth`, `http`, `query`, `store`,
-//! `crypto`, `providers`, `oauth`, `sync`, `push`, `events`, `jobs`, `limits`, and the resources' handlers under `api`. `main.rs`
+//! `crypto`, `providers`, `oauth`, `sync`, `push`, `events`, `jobs`, `limits`, `visibility`, and the resources' handlers under `api`. `main.rs`
 //! only parses the command line and calls in here.
 
 pub mod api;
@@ -27,3 +27,4 @@ pub mod state;
 pub mod store;
 pub mod sync;
 pub mod telemetry;
+pub mod visibility;

@@ -276,7 +276,7 @@ async fn refresh_holding_lease(
                     mail_accounts::set_status(
                         c,
                         account_id,
-                        "error",
+                        mail_accounts::Status::Error,
                         Some(("PROVIDER_CLIENT_REJECTED", &message)),
                         at,
                     )
@@ -327,7 +327,7 @@ async fn mark_reauth(state: &AppState, account_id: i64, message: &str) -> Result
             mail_accounts::set_status(
                 c,
                 account_id,
-                "needs_reauth",
+                mail_accounts::Status::NeedsReauth,
                 Some(("REAUTH_REQUIRED", &message)),
                 at,
             )

@@ -7,6 +7,7 @@ use super::{describe, gmail, graph};
 use crate::jobs::{Job, Next, Outcome, Stopping};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
+use crate::store::mail_accounts::AccountRow;
 use crate::store::mail_push::{self, PushRow, PushUpdate};
 use crate::store::{StoreError, mail_accounts, mail_providers};
 use actix_web::web;
@@ -114,20 +115,14 @@ async fn decide(state: &AppState, row: &PushRow) -> Result<PushUpdate, StoreErro
         .store
         .run(move |c| mail_accounts::get(c, account_id))
         .await?;
-    let Some(kind) = account
-        .as_ref()
-        .and_then(|a| a.provider.parse::<ProviderKind>().ok())
-    else {
+    let Some(kind) = account.as_ref().and_then(AccountRow::kind) else {
         return Ok(unchanged(
             mail_push::OFF,
             now + Duration::seconds(IDLE_CHECK_SECS),
             None,
         ));
     };
-    if account
-        .as_ref()
-        .is_some_and(|a| a.status == "reauth_required")
-    {
+    if account.as_ref().is_some_and(AccountRow::needs_reauth) {
         return Ok(unchanged(
             mail_push::FAILED,
             retry,

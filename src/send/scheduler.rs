@@ -6,7 +6,6 @@ use super::deliver;
 use crate::crypto::RowIdentity;
 use crate::jobs::{Job, Next, Outcome as Step, Stopping};
 use crate::mail::compose::Outgoing;
-use crate::providers::ProviderKind;
 use crate::state::AppState;
 use crate::store::outbox::{self, Outcome};
 use crate::store::{StoreError, mail_accounts};
@@ -74,7 +73,7 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
             .store
             .run(move |c| mail_accounts::get(c, account))
             .await?
-            .and_then(|a| a.provider.parse::<ProviderKind>().ok());
+            .and_then(|a| a.kind());
         let id = row.id.to_string();
         let outgoing = sealed.and_then(|sealed| {
             let json = state

@@ -2,6 +2,8 @@
 
 use super::schema::mail_accounts;
 use super::{DbConnection, StoreError};
+use crate::providers::ProviderKind;
+use crate::visibility::Level;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -33,6 +35,47 @@ pub struct AccountRow {
     pub provider_user_id: Option<String>,
     /// The NocoBase roles a shared mailbox is shown to, as a JSON array.
     pub shared_with_roles: Option<String>,
+}
+
+/// A mailbox's health, as the `status` column and the API's `status` name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Active,
+    Syncing,
+    /// The provider refused the refresh token: the user must reconnect.
+    NeedsReauth,
+    /// Sync keeps failing (`last_error` says why); it goes on trying.
+    Error,
+}
+
+impl Status {
+    /// The statuses a sync runs in and moves between; the others wait for the user.
+    pub const SYNCABLE: [Status; 3] = [Status::Active, Status::Syncing, Status::Error];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Syncing => "syncing",
+            Status::NeedsReauth => "needs_reauth",
+            Status::Error => "error",
+        }
+    }
+
+    fn syncable() -> [&'static str; 3] {
+        Status::SYNCABLE.map(Status::as_str)
+    }
+}
+
+impl AccountRow {
+    /// The mailbox's provider (`None` for a name this build does not know).
+    pub fn kind(&self) -> Option<ProviderKind> {
+        self.provider.parse().ok()
+    }
+
+    /// Whether the mailbox waits for its user to reconnect it.
+    pub fn needs_reauth(&self) -> bool {
+        self.status == Status::NeedsReauth.as_str()
+    }
 }
 
 impl AccountRow {
@@ -156,7 +199,7 @@ pub fn connect(
             Some(row) => {
                 diesel::update(mail_accounts::table.find(row.id))
                     .set((
-                        mail_accounts::status.eq("active"),
+                        mail_accounts::status.eq(Status::Active.as_str()),
                         mail_accounts::email.eq(mailbox.email),
                         mail_accounts::provider_user_id.eq(mailbox.provider_user_id),
                         mail_accounts::last_error_code.eq(None::<String>),
@@ -262,13 +305,13 @@ pub fn request_sync(
 pub fn set_status(
     connection: &mut DbConnection,
     id: i64,
-    status: &str,
+    status: Status,
     error: Option<(&str, &str)>,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
     diesel::update(mail_accounts::table.find(id))
         .set((
-            mail_accounts::status.eq(status),
+            mail_accounts::status.eq(status.as_str()),
             mail_accounts::last_error_code.eq(error.map(|(code, _)| code)),
             mail_accounts::last_error_message.eq(error.map(|(_, message)| message)),
             mail_accounts::last_error_at.eq(error.map(|_| now)),
@@ -298,10 +341,10 @@ pub fn set_progress(
     diesel::update(
         mail_accounts::table
             .find(id)
-            .filter(mail_accounts::status.eq_any(["active", "syncing", "error"])),
+            .filter(mail_accounts::status.eq_any(Status::syncable())),
     )
     .set((
-        mail_accounts::status.eq("syncing"),
+        mail_accounts::status.eq(Status::Syncing.as_str()),
         mail_accounts::sync_phase.eq(phase),
         mail_accounts::sync_done.eq(done),
         mail_accounts::sync_total.eq(total),
@@ -320,10 +363,10 @@ pub fn sync_succeeded(
     diesel::update(
         mail_accounts::table
             .find(id)
-            .filter(mail_accounts::status.eq_any(["active", "syncing", "error"])),
+            .filter(mail_accounts::status.eq_any(Status::syncable())),
     )
     .set((
-        mail_accounts::status.eq("active"),
+        mail_accounts::status.eq(Status::Active.as_str()),
         mail_accounts::sync_phase.eq("idle"),
         mail_accounts::last_sync_at.eq(Some(now)),
         mail_accounts::last_error_code.eq(None::<String>),
@@ -347,10 +390,14 @@ pub fn sync_failed(
 ) -> Result<(), StoreError> {
     let target = mail_accounts::table
         .find(id)
-        .filter(mail_accounts::status.eq_any(["active", "syncing", "error"]));
+        .filter(mail_accounts::status.eq_any(Status::syncable()));
     diesel::update(target)
         .set((
-            mail_accounts::status.eq(if give_up { "error" } else { "active" }),
+            mail_accounts::status.eq(if give_up {
+                Status::Error.as_str()
+            } else {
+                Status::Active.as_str()
+            }),
             mail_accounts::last_error_code.eq(Some(code)),
             mail_accounts::last_error_message.eq(Some(message)),
             mail_accounts::last_error_at.eq(Some(now)),
@@ -369,7 +416,6 @@ pub fn ids_by_address(
     Ok(mail_accounts::table
         .filter(mail_accounts::provider.eq(provider))
         .filter(mail_accounts::email.eq(email))
-        .filter(mail_accounts::status.ne("disconnected"))
         .select(mail_accounts::id)
         .load(connection)?)
 }
@@ -398,7 +444,7 @@ pub fn take_due(
         let queued = super::schema::sync_jobs::table.select(super::schema::sync_jobs::account_id);
         let due: Vec<(i64, bool, Option<NaiveDateTime>)> = mail_accounts::table
             .filter(mail_accounts::sync_enabled.eq(true))
-            .filter(mail_accounts::status.eq_any(["active", "syncing", "error"]))
+            .filter(mail_accounts::status.eq_any(Status::syncable()))
             .filter(
                 mail_accounts::sync_requested_at
                     .is_not_null()
@@ -441,7 +487,7 @@ pub fn visible_to(
     connection: &mut DbConnection,
     user_id: i64,
     roles: &[String],
-) -> Result<Vec<(i64, String)>, StoreError> {
+) -> Result<Vec<(i64, Level)>, StoreError> {
     let rows: Vec<(i64, i64, String, Option<String>)> = mail_accounts::table
         .filter(
             mail_accounts::user_id
@@ -459,15 +505,29 @@ pub fn visible_to(
         .into_iter()
         .filter_map(|(id, owner, visibility, shared_with)| {
             if owner == user_id {
-                return Some((id, "own".to_string()));
+                return Some((id, Level::Own));
             }
             let shared = names_in(shared_with.as_deref());
+            let level = Level::shared(&visibility)?;
             roles
                 .iter()
                 .any(|role| shared.contains(role))
-                .then_some((id, visibility))
+                .then_some((id, level))
         })
         .collect())
+}
+
+/// What `user_id`, acting with `roles`, may see of `account`'s mail; `None` when nothing.
+pub fn level_of(
+    connection: &mut DbConnection,
+    user_id: i64,
+    roles: &[String],
+    account: i64,
+) -> Result<Option<Level>, StoreError> {
+    Ok(visible_to(connection, user_id, roles)?
+        .into_iter()
+        .find(|(id, _)| *id == account)
+        .map(|(_, level)| level))
 }
 
 /// Every account of one NocoBase user (to disconnect them all).

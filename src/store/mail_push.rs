@@ -72,7 +72,6 @@ pub fn ensure(
 /// Every connected account gets a row, and every row is looked at by `at` (start-up).
 pub fn ensure_all(connection: &mut DbConnection, at: NaiveDateTime) -> Result<usize, StoreError> {
     let accounts: Vec<(i64, String)> = mail_accounts::table
-        .filter(mail_accounts::status.ne("disconnected"))
         .select((mail_accounts::id, mail_accounts::provider))
         .load(connection)?;
     for (account_id, provider) in &accounts {

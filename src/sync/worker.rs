@@ -2,6 +2,7 @@ use super::{Run, SyncError, gmail, graph, schedule_due};
 use crate::jobs::{Job, Next, Outcome, Stopping};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
+use crate::store::mail_accounts::AccountRow;
 use crate::store::{StoreError, mail_accounts, sync_jobs};
 use actix_web::web;
 use chrono::{Duration, Utc};
@@ -28,10 +29,7 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
         .store
         .run(move |c| mail_accounts::get(c, account_id))
         .await?;
-    let Some(kind) = account
-        .as_ref()
-        .and_then(|a| a.provider.parse::<ProviderKind>().ok())
-    else {
+    let Some(kind) = account.as_ref().and_then(AccountRow::kind) else {
         let f = fence.clone();
         state
             .store

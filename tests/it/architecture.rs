@@ -15,10 +15,20 @@ const RULES: &[(&str, &[&str])] = &[
     ("crypto", &["config"]),
     ("limits", &["config"]),
     ("jobs", &["metrics"]),
+    // Who sees what of a mailbox, as a value: the store answers it, resources apply it.
+    ("visibility", &[]),
     // The database: compiles the query model, never sees a request.
     (
         "store",
-        &["config", "crypto", "events", "mail", "providers", "query"],
+        &[
+            "config",
+            "crypto",
+            "events",
+            "mail",
+            "providers",
+            "query",
+            "visibility",
+        ],
     ),
 ];
 

@@ -560,3 +560,54 @@ both_backends!(
     event_stream_tokens,
     the_event_stream_needs_a_token_and_never_renews_one
 );
+
+/// A mailbox whose user must reconnect (its refresh token was refused) gets no push
+/// upkeep: its push reads failed, "the mailbox must be reconnected", instead of renewing
+/// a subscription for mail nobody can sync — or, with the grant really gone, asking the
+/// token endpoint again at every check. The check compared the status with a name no code
+/// writes (`reauth_required`; the status is `needs_reauth`), so it never held.
+async fn a_mailbox_to_reconnect_gets_no_push_upkeep(backend: Backend) {
+    let Some(w) = push_wired(backend, |_| {}).await else {
+        return;
+    };
+    let email = "lin@contoso.example";
+    let account = connect_synced(&w, "microsoft", email, 2).await;
+    wait_push(&w, 30, "a Graph subscription", |s| {
+        subscriptions_of(s, email).len() == 1
+    })
+    .await;
+    let state = w.app.state.clone().expect("in-process app");
+    let now = chrono::Utc::now().naive_utc();
+    state
+        .store
+        .run(move |c| {
+            email_manager::store::mail_accounts::set_status(
+                c,
+                account,
+                email_manager::store::mail_accounts::Status::NeedsReauth,
+                Some(("REAUTH_REQUIRED", "refused")),
+                now,
+            )?;
+            // Due now, as a renewal would be.
+            email_manager::store::mail_push::ensure(c, account, "microsoft", now)
+        })
+        .await
+        .expect("stored");
+    state.push_wake.notify_waiters();
+    let started = Instant::now();
+    let wanted = "failed|the mailbox must be reconnected";
+    loop {
+        let push = w.app.db.query_texts(&format!(
+            "SELECT status || '|' || COALESCE(last_error, '') AS value FROM mail_push WHERE account_id = {account}"
+        ));
+        if push.first().cloned().flatten().as_deref() == Some(wanted) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "push of a mailbox to reconnect: {push:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+both_backends!(reconnect, a_mailbox_to_reconnect_gets_no_push_upkeep);

@@ -3,7 +3,6 @@ use crate::auth::Caller;
 use crate::crypto::RowIdentity;
 use crate::http::{ApiError, Data, QueryParams};
 use crate::oauth::flow;
-use crate::providers::ProviderKind;
 use crate::state::AppState;
 use crate::store::{account_tokens, mail_accounts};
 use actix_web::web;
@@ -41,7 +40,7 @@ pub async fn disconnect(state: &AppState, id: i64) -> Result<usize, ApiError> {
         .store
         .run(move |c| mail_accounts::get(c, id))
         .await?
-        .and_then(|account| account.provider.parse::<ProviderKind>().ok());
+        .and_then(|account| account.kind());
     if let Some(kind) = kind {
         crate::push::on_disconnect(state, id, kind).await;
         let tokens = state.store.run(move |c| account_tokens::get(c, id)).await?;

@@ -1,4 +1,3 @@
-use super::super::mail_messages::Level;
 use super::super::provider_failure::api_error;
 use crate::auth::Caller;
 use crate::http::{ApiError, QueryParams};
@@ -7,6 +6,7 @@ use crate::providers::attachment::{AttachmentName, Download};
 use crate::providers::session::{CallError, with_access};
 use crate::state::AppState;
 use crate::store::attachments::{self, AttachmentSource};
+use crate::store::mail_accounts;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use futures_util::StreamExt;
@@ -84,7 +84,7 @@ pub async fn download_attachment(
             let Some(source) = attachments::source(c, id)? else {
                 return Ok(None);
             };
-            let level = Level::of(c, user, &roles, source.account_id)?;
+            let level = mail_accounts::level_of(c, user, &roles, source.account_id)?;
             Ok(level.filter(|l| l.shows_body()).map(|_| source))
         })
         .await?;

@@ -1,10 +1,12 @@
-use super::view::{Level, MessageView};
+use super::view::MessageView;
 use crate::auth::Caller;
 use crate::http::{ApiError, Data, QueryParams};
 use crate::mail::{Sanitized, sanitize};
 use crate::state::AppState;
+use crate::store::mail_accounts;
 use crate::store::message_query::{self, ParticipantRow};
 use crate::store::trusted_senders;
+use crate::visibility::Level;
 use actix_web::web;
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -73,7 +75,7 @@ pub async fn get_mail_message(
             let Some(full) = message_query::detail(c, id)? else {
                 return Ok(None);
             };
-            let level = Level::of(c, user, &roles, full.detail.listed.account_id)?;
+            let level = mail_accounts::level_of(c, user, &roles, full.detail.listed.account_id)?;
             // "Always show images from this sender".
             let trusted = match (&full.detail.listed.from_address, block) {
                 (Some(from), true) => trusted_senders::trusts(c, user, from)?,

@@ -1,4 +1,4 @@
-use super::view::{Level, MessageView};
+use super::view::MessageView;
 use crate::auth::Caller;
 use crate::config::LimitsSettings;
 use crate::http::{ApiError, ListPage, QueryParams};
@@ -10,6 +10,7 @@ use crate::query::{
 use crate::state::AppState;
 use crate::store::message_query::{self, MessageQuery};
 use crate::store::{deadline, mail_accounts};
+use crate::visibility::Level;
 use actix_web::{HttpRequest, web};
 use std::collections::HashMap;
 use std::time::Duration;
@@ -196,7 +197,6 @@ pub async fn visible_query(
         .await?;
     let levels: HashMap<i64, Level> = visible
         .into_iter()
-        .filter_map(|(id, level)| Some((id, Level::parse(&level)?)))
         .filter(|(_, level)| {
             (!needs_subject || level.shows_subject()) && (!needs_body || level.shows_body())
         })

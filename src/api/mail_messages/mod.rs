@@ -15,7 +15,7 @@ mod write_through;
 use crate::http::Router;
 
 pub use list::{list_slot, views_with, visible_query};
-pub use view::{Level, MessageView};
+pub use view::MessageView;
 
 pub fn configure(router: &mut Router) {
     router.action("mailMessages:list", list::list_mail_messages);

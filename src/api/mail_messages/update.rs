@@ -1,5 +1,5 @@
 use super::list::views_with;
-use super::view::{Level, MessageView};
+use super::view::MessageView;
 use super::write_through::{self, Change};
 use crate::api::provider_failure::api_error;
 use crate::auth::Caller;
@@ -9,6 +9,7 @@ use crate::query::Field;
 use crate::state::AppState;
 use crate::store::message_targets::{self, Target};
 use crate::store::messages;
+use crate::visibility::Level;
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap};

@@ -1,52 +1,7 @@
 use crate::store::message_query::{ListedMessage, ParticipantRow};
+use crate::visibility::Level;
 use serde::Serialize;
 use serde_json::{Value, json};
-
-/// What a caller may see of a message: `own` and `full` everything, `subject` no body
-/// (snippet), `metadata` participants and dates only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Own,
-    Full,
-    Subject,
-    Metadata,
-}
-
-impl Level {
-    pub fn parse(text: &str) -> Option<Level> {
-        match text {
-            "own" => Some(Level::Own),
-            "full" => Some(Level::Full),
-            "subject" => Some(Level::Subject),
-            "metadata" => Some(Level::Metadata),
-            _ => None,
-        }
-    }
-
-    pub fn shows_subject(self) -> bool {
-        self != Level::Metadata
-    }
-
-    /// What `user`, acting with `roles`, may see of account `account`'s mail; `None`
-    /// when nothing.
-    pub fn of(
-        connection: &mut crate::store::DbConnection,
-        user: i64,
-        roles: &[String],
-        account: i64,
-    ) -> Result<Option<Level>, crate::store::StoreError> {
-        Ok(
-            crate::store::mail_accounts::visible_to(connection, user, roles)?
-                .into_iter()
-                .find(|(id, _)| *id == account)
-                .and_then(|(_, level)| Level::parse(&level)),
-        )
-    }
-
-    pub fn shows_body(self) -> bool {
-        matches!(self, Level::Own | Level::Full)
-    }
-}
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]

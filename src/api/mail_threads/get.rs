@@ -1,9 +1,10 @@
 use super::list::{ThreadView, views};
-use crate::api::mail_messages::{Level, MessageView, views_with};
+use crate::api::mail_messages::{MessageView, views_with};
 use crate::auth::Caller;
 use crate::http::{ApiError, Data, QueryParams};
 use crate::query::Field;
 use crate::state::AppState;
+use crate::store::mail_accounts;
 use crate::store::message_query;
 use crate::store::thread_query;
 use actix_web::web;
@@ -50,7 +51,7 @@ pub async fn get_mail_thread(
             let Some(first) = members.first() else {
                 return Ok(None);
             };
-            let Some(level) = Level::of(c, user, &roles, first.account_id)? else {
+            let Some(level) = mail_accounts::level_of(c, user, &roles, first.account_id)? else {
                 return Ok(None);
             };
             let ids: Vec<i64> = members.iter().map(|m| m.id).collect();

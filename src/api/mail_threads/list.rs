@@ -1,10 +1,11 @@
-use crate::api::mail_messages::{Level, list_slot, visible_query};
+use crate::api::mail_messages::{list_slot, visible_query};
 use crate::auth::Caller;
 use crate::http::{ApiError, ListPage, QueryParams};
 use crate::state::AppState;
 use crate::store::deadline;
 use crate::store::message_query::{self, ParticipantRow};
 use crate::store::thread_query::{self, ThreadMember};
+use crate::visibility::Level;
 use actix_web::{HttpRequest, web};
 use chrono::{DateTime, Utc};
 use serde::Serialize;

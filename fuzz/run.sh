@@ -20,7 +20,8 @@ for target in filter query mime; do
     passed=$((passed + 1))
   else
     echo "FAIL - fuzz $target:"
-    grep -E "panicked|ERROR|SUMMARY|Test unit written" "$corpus.log" | head -20
+    # A crash's report, or why the target did not build.
+    grep -E "panicked|ERROR|SUMMARY|Test unit written|^error" "$corpus.log" | head -20
     failed=$((failed + 1))
   fi
   rm -rf "$corpus" "$corpus.log"

@@ -2,7 +2,8 @@
 //! panic, however deep, long or malformed the JSON.
 #![no_main]
 
-use email_manager::http::filter::{MESSAGE_FIELDS, parse_filter};
+use email_manager::http::filter::parse_filter;
+use email_manager::query::MESSAGE_FIELDS;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|text: &str| {

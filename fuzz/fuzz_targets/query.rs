@@ -4,7 +4,7 @@
 #![no_main]
 
 use email_manager::http::QueryParams;
-use email_manager::http::filter::MESSAGE_FIELDS;
+use email_manager::query::{MESSAGE_FIELDS, MESSAGE_SORTS};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|query: &str| {
@@ -18,5 +18,5 @@ fuzz_target!(|query: &str| {
     let _ = params.one("q");
     let _ = params.filter_by_tk();
     let _ = params.filter(MESSAGE_FIELDS);
-    let _ = params.sort(&["date", "subject", "from.address"], &[]);
+    let _ = params.sort(MESSAGE_SORTS, &[]);
 });

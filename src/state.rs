@@ -18,7 +18,7 @@ pub struct AppState {
     /// One token refresh at a time per account within this process.
     pub refresh_locks: Mutex<HashMap<i64, Arc<tokio::sync::Mutex<()>>>>,
     /// Each account's provider budget (quota units, requests in flight).
-    pub budgets: crate::sync::Budgets,
+    pub budgets: crate::gateway::Budgets,
     /// Wakes this process's idle sync workers (a push queued a job).
     pub sync_wake: tokio::sync::Notify,
     /// Wakes the push maintenance (a mailbox connected, a lifecycle event came).

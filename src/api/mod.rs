@@ -12,6 +12,7 @@ pub mod mail_providers;
 pub mod mail_threads;
 pub mod mail_trusted_senders;
 pub mod mail_webhooks;
+pub mod message_reads;
 pub mod openapi;
 pub(crate) mod provider_failure;
 

@@ -3,10 +3,10 @@
 //! throttled, 502 when it failed. Provider message texts reach neither the client nor
 //! the log: they can quote addresses or subjects. Status and code are enough to act on.
 
+use crate::gateway::CallError;
 use crate::http::ApiError;
 use crate::oauth::tokens::AccessError;
 use crate::providers::ProviderError;
-use crate::providers::session::CallError;
 use actix_web::http::StatusCode;
 
 fn reconnect() -> ApiError {

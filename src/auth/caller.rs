@@ -1,21 +1,9 @@
 use super::AuthService;
 use crate::http::{ApiError, NewToken};
+pub use crate::ids::UserId;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use futures_util::future::LocalBoxFuture;
-use serde::Serialize;
-use std::fmt;
-
-/// A NocoBase user id (`users.id`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct UserId(pub i64);
-
-impl fmt::Display for UserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
 
 /// The signed-in NocoBase user behind a request.
 #[derive(Debug, Clone)]

@@ -1,7 +1,7 @@
 //! Live events for the NocoBase pages (`GET /api/mailEvents:stream`).
 //!
 //! Whoever changes a mailbox (a sync page, a sync's progress or end) appends a row to
-//! `mail_events` ([`publish_changes`], [`publish_account`]); every process tails that table
+//! `mail_events` ([`record_changes`] with the page's write, [`publish_account`]); every process tails that table
 //! ([`spawn_tail`]) and hands new rows to its open streams through a broadcast channel.
 //! Going through the database means a page connected to one replica hears about a sync
 //! that runs on another. Rows carry ids, counts and statuses only, never mail content,
@@ -9,7 +9,7 @@
 
 use crate::jobs::{Job, Next, Outcome, Stopping};
 use crate::state::AppState;
-use crate::store::{mail_accounts, mail_events};
+use crate::store::{DbConnection, StoreError, mail_accounts, mail_events};
 use actix_web::web;
 use chrono::Utc;
 use serde_json::{Value, json};
@@ -50,15 +50,14 @@ impl Bus {
     }
 }
 
-/// Records what a sync page did to an account's messages.
-pub async fn publish_changes(
-    state: &AppState,
+/// The events for what a sync page did to an account's messages.
+fn change_rows(
     account_id: i64,
     stored: usize,
     changed: usize,
     deleted: usize,
-) {
-    let rows: Vec<(&'static str, Value)> = [
+) -> Vec<(&'static str, Value)> {
+    [
         ("message.created", stored),
         ("message.updated", changed),
         ("message.deleted", deleted),
@@ -66,18 +65,43 @@ pub async fn publish_changes(
     .into_iter()
     .filter(|(_, count)| *count > 0)
     .map(|(kind, count)| (kind, json!({"accountId": account_id, "count": count})))
-    .collect();
+    .collect()
+}
+
+/// Records, in the caller's transaction, what a sync page did to an account's messages.
+pub fn record_changes(
+    connection: &mut DbConnection,
+    account_id: i64,
+    (stored, changed, deleted): (usize, usize, usize),
+    now: chrono::NaiveDateTime,
+) -> Result<(), StoreError> {
+    let rows = change_rows(account_id, stored, changed, deleted);
     if rows.is_empty() {
-        return;
+        return Ok(());
     }
-    let now = Utc::now().naive_utc();
-    let result = state
-        .store
-        .run(move |c| c.write_transaction(|c| mail_events::append(c, account_id, &rows, now)))
-        .await;
-    if let Err(error) = result {
-        tracing::warn!(account = account_id, %error, "event not recorded");
-    }
+    mail_events::append(connection, account_id, &rows, now)
+}
+
+/// Records, in the caller's transaction, an account's status and sync progress as they
+/// are there.
+pub fn record_account(
+    connection: &mut DbConnection,
+    account_id: i64,
+    now: chrono::NaiveDateTime,
+) -> Result<(), StoreError> {
+    let Some(account) = mail_accounts::get(connection, account_id)? else {
+        return Ok(());
+    };
+    let data = json!({
+        "accountId": account_id,
+        "status": account.status.as_str(),
+        "syncPhase": account.sync_phase,
+        "syncDone": account.sync_done,
+        "syncTotal": account.sync_total,
+        "lastSyncAt": account.last_sync_at.map(|t| t.and_utc().to_rfc3339()),
+        "lastErrorCode": account.last_error_code,
+    });
+    mail_events::append(connection, account_id, &[("account.updated", data)], now)
 }
 
 /// Records an account's status and sync progress as they are now.
@@ -88,23 +112,7 @@ pub async fn publish_account(state: &AppState, account_id: i64) {
         // IMMEDIATE: an append meeting a sync page's write on SQLite otherwise could fail
         // at once with "database is locked", and the event was lost (seen once pages were
         // written while the next was fetched).
-        .run(move |c| {
-            c.write_transaction(|c| {
-                let Some(account) = mail_accounts::get(c, account_id)? else {
-                    return Ok(());
-                };
-                let data = json!({
-                    "accountId": account_id,
-                    "status": account.status,
-                    "syncPhase": account.sync_phase,
-                    "syncDone": account.sync_done,
-                    "syncTotal": account.sync_total,
-                    "lastSyncAt": account.last_sync_at.map(|t| t.and_utc().to_rfc3339()),
-                    "lastErrorCode": account.last_error_code,
-                });
-                mail_events::append(c, account_id, &[("account.updated", data)], now)
-            })
-        })
+        .run(move |c| c.write_transaction(|c| record_account(c, account_id, now)))
         .await;
     if let Err(error) = result {
         tracing::warn!(account = account_id, %error, "event not recorded");

@@ -32,7 +32,7 @@ pub async fn metrics_endpoint(state: web::Data<AppState>) -> HttpResponse {
                 .count()
                 .get_result(c)?;
             let scheduled: i64 = mail_outbox::table
-                .filter(mail_outbox::status.eq(crate::store::outbox::QUEUED))
+                .filter(mail_outbox::status.eq(crate::store::outbox::SendStatus::Queued))
                 .count()
                 .get_result(c)?;
             Ok((due, scheduled))

@@ -1,15 +1,17 @@
 //! Providers: what this service knows about Google (Gmail) and Microsoft (Graph mail),
-//! and the clients for their APIs. Errors are classified here, once
-//! ([`ProviderError`]); [`session::with_access`] supplies the access token and refreshes
-//! it once when a provider says 401.
+//! and the clients for their APIs, each call taking the access token it is given. Errors
+//! are classified here, once ([`ProviderError`]), and each operation's quota cost is
+//! named here ([`operation`]). A leaf: tokens, budgets and retries are the gateway's
+//! (`gateway::Mailbox`), which is how the rest of the service calls these clients.
 
 pub mod attachment;
 pub mod error;
 pub mod gmail;
 pub mod graph;
 mod kind;
+pub mod operation;
 pub mod send;
-pub mod session;
 
 pub use error::ProviderError;
 pub use kind::ProviderKind;
+pub use operation::Operation;

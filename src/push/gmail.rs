@@ -1,7 +1,8 @@
 //! Gmail watch: publish a mailbox's changes to the admin's Cloud Pub/Sub topic.
 
+use crate::gateway::{CallError, Mailbox, Urgency};
 use crate::providers::ProviderKind;
-use crate::providers::session::{CallError, with_access};
+use crate::providers::operation::gmail as op;
 use crate::state::AppState;
 use crate::store::mail_push::{self, PushUpdate};
 use chrono::{Duration, Utc};
@@ -21,11 +22,13 @@ pub async fn ensure(
     topic: &str,
 ) -> Result<PushUpdate, CallError> {
     let gmail = state.gmail();
-    let watch = with_access(state, account_id, ProviderKind::Google, |token| {
-        let (gmail, topic) = (gmail.clone(), topic.to_string());
-        async move { gmail.watch(&token, &topic).await }
-    })
-    .await?;
+    let mailbox = Mailbox::new(state, account_id, ProviderKind::Google, Urgency::Now);
+    let watch = mailbox
+        .call(op::WATCH, |token| {
+            let (gmail, topic) = (gmail.clone(), topic.to_string());
+            async move { gmail.watch(&token, &topic).await }
+        })
+        .await?;
     let now = Utc::now();
     let expires = watch
         .expiration
@@ -50,9 +53,11 @@ pub async fn ensure(
 /// Calls `users.stop`.
 pub async fn stop(state: &AppState, account_id: i64) -> Result<(), CallError> {
     let gmail = state.gmail();
-    with_access(state, account_id, ProviderKind::Google, |token| {
-        let gmail = gmail.clone();
-        async move { gmail.stop(&token).await }
-    })
-    .await
+    let mailbox = Mailbox::new(state, account_id, ProviderKind::Google, Urgency::Now);
+    mailbox
+        .call(op::STOP, |token| {
+            let gmail = gmail.clone();
+            async move { gmail.stop(&token).await }
+        })
+        .await
 }

@@ -1,7 +1,8 @@
 //! Graph change-notification subscriptions: create, renew, remove.
 
 use crate::crypto::RowIdentity;
-use crate::providers::session::{CallError, with_access};
+use crate::gateway::{CallError, Mailbox, Urgency};
+use crate::providers::operation::graph as op;
 use crate::providers::{ProviderError, ProviderKind};
 use crate::state::AppState;
 use crate::store::mail_push::{self, PushRow, PushUpdate};
@@ -33,13 +34,15 @@ pub async fn ensure(state: &AppState, row: &PushRow) -> Result<PushUpdate, CallE
     let lifetime = Duration::seconds(state.settings.push.graph_lifetime_secs as i64);
     let expires = Utc::now() + lifetime;
     let graph = state.graph();
+    let mailbox = Mailbox::new(state, account_id, ProviderKind::Microsoft, Urgency::Now);
     if let (Some(id), Some(sealed)) = (&row.subscription_id, &row.client_state_sealed) {
-        let renewed = with_access(state, account_id, ProviderKind::Microsoft, |token| {
-            let graph = graph.clone();
-            let id = id.clone();
-            async move { graph.renew_subscription(&token, &id, expires).await }
-        })
-        .await;
+        let renewed = mailbox
+            .call(op::RENEW, |token| {
+                let graph = graph.clone();
+                let id = id.clone();
+                async move { graph.renew_subscription(&token, &id, expires).await }
+            })
+            .await;
         match renewed {
             Ok(subscription) => {
                 return Ok(active(
@@ -56,11 +59,12 @@ pub async fn ensure(state: &AppState, row: &PushRow) -> Result<PushUpdate, CallE
     }
     let client_state = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
     let url = webhook_url(state);
-    let created = with_access(state, account_id, ProviderKind::Microsoft, |token| {
-        let (graph, url, client_state) = (graph.clone(), url.clone(), client_state.clone());
-        async move { graph.subscribe(&token, &url, &client_state, expires).await }
-    })
-    .await?;
+    let created = mailbox
+        .call(op::SUBSCRIBE, |token| {
+            let (graph, url, client_state) = (graph.clone(), url.clone(), client_state.clone());
+            async move { graph.subscribe(&token, &url, &client_state, expires).await }
+        })
+        .await?;
     let key = account_id.to_string();
     let sealed = state
         .vault
@@ -98,11 +102,13 @@ fn active(
 /// Deletes a subscription at Graph.
 pub async fn remove(state: &AppState, account_id: i64, id: &str) -> Result<(), CallError> {
     let graph = state.graph();
-    let outcome = with_access(state, account_id, ProviderKind::Microsoft, |token| {
-        let (graph, id) = (graph.clone(), id.to_string());
-        async move { graph.delete_subscription(&token, &id).await }
-    })
-    .await;
+    let mailbox = Mailbox::new(state, account_id, ProviderKind::Microsoft, Urgency::Now);
+    let outcome = mailbox
+        .call(op::UNSUBSCRIBE, |token| {
+            let (graph, id) = (graph.clone(), id.to_string());
+            async move { graph.delete_subscription(&token, &id).await }
+        })
+        .await;
     match outcome {
         Err(CallError::Provider(ProviderError::NotFound)) => Ok(()),
         other => other,

@@ -83,10 +83,10 @@ pub async fn on_disconnect(state: &AppState, account_id: i64, kind: ProviderKind
 }
 
 /// Why setting push up failed, in words safe for logs and the account view.
-fn describe(error: &crate::providers::session::CallError) -> String {
+fn describe(error: &crate::gateway::CallError) -> String {
+    use crate::gateway::CallError as C;
     use crate::oauth::tokens::AccessError;
     use crate::providers::ProviderError as P;
-    use crate::providers::session::CallError as C;
     match error {
         C::Provider(P::Permanent { status, code, .. }) => {
             format!("the provider refused it (HTTP {status} {code})")

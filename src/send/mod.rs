@@ -3,10 +3,13 @@
 //! never sent again on its own). Scheduled sends are run by [`scheduler`].
 
 pub mod scheduler;
+pub mod submit;
 
+use crate::gateway::{CallError, Mailbox, Urgency};
+use crate::ids::{AccountId, SendId};
 use crate::mail::compose::Outgoing;
 use crate::oauth::tokens::AccessError;
-use crate::providers::session::{CallError, with_access};
+use crate::providers::operation::{gmail, graph};
 use crate::providers::{ProviderError, ProviderKind};
 use crate::state::AppState;
 use crate::store::outbox::{self, Outcome};
@@ -17,16 +20,17 @@ use std::time::Duration;
 /// folder with the account's next sync, so that sync is asked for now.
 pub async fn record(
     state: &AppState,
-    id: i64,
-    account_id: i64,
+    send: SendId,
+    account: AccountId,
     outcome: Outcome,
 ) -> Result<(), crate::store::StoreError> {
+    let (id, account_id) = (send.0, account.0);
     let now = chrono::Utc::now().naive_utc();
     state
         .store
         .run(move |c| {
             outbox::finish(c, id, &outcome, now)?;
-            if outcome.status == outbox::SENT {
+            if outcome.status == outbox::SendStatus::Sent {
                 crate::store::mail_accounts::request_sync(c, account_id, false, now)?;
             }
             Ok(())
@@ -56,7 +60,7 @@ pub async fn deliver(
             }
             other => {
                 let outcome = outcome_of(account_id, other);
-                crate::metrics::send(kind.as_str(), outcome.status);
+                crate::metrics::send(kind.as_str(), outcome.status.as_str());
                 return outcome;
             }
         }
@@ -70,34 +74,37 @@ async fn attempt(
     outgoing: Arc<Outgoing>,
 ) -> Result<crate::providers::send::Sent, CallError> {
     let date = chrono::Utc::now().timestamp();
+    let mailbox = Mailbox::new(state, account_id, kind, Urgency::Now);
     match kind {
         ProviderKind::Google => {
             let client = state.gmail();
             let raw = Arc::new(outgoing.to_mime(date));
-            with_access(state, account_id, kind, |token| {
-                let (client, raw, thread) = (
-                    client.clone(),
-                    raw.clone(),
-                    outgoing.provider_thread_id.clone(),
-                );
-                async move { client.send_message(&token, &raw, thread.as_deref()).await }
-            })
-            .await
+            mailbox
+                .call(gmail::MESSAGES_SEND, |token| {
+                    let (client, raw, thread) = (
+                        client.clone(),
+                        raw.clone(),
+                        outgoing.provider_thread_id.clone(),
+                    );
+                    async move { client.send_message(&token, &raw, thread.as_deref()).await }
+                })
+                .await
         }
         ProviderKind::Microsoft => {
             let client = state.graph();
-            with_access(state, account_id, kind, |token| {
-                let (client, outgoing) = (client.clone(), outgoing.clone());
-                async move { client.send_message(&token, &outgoing, date).await }
-            })
-            .await
+            mailbox
+                .call(graph::SEND, |token| {
+                    let (client, outgoing) = (client.clone(), outgoing.clone());
+                    async move { client.send_message(&token, &outgoing, date).await }
+                })
+                .await
         }
     }
 }
 
 fn failed(code: &str, message: impl Into<String>) -> Outcome {
     Outcome {
-        status: outbox::FAILED,
+        status: outbox::SendStatus::Failed,
         error_code: Some(code.to_string()),
         error_message: Some(message.into()),
         ..Outcome::default()
@@ -110,7 +117,7 @@ fn outcome_of(account_id: i64, result: Result<crate::providers::send::Sent, Call
     let error = match result {
         Ok(sent) => {
             return Outcome {
-                status: outbox::SENT,
+                status: outbox::SendStatus::Sent,
                 provider_message_id: sent.provider_message_id,
                 provider_thread_id: sent.provider_thread_id,
                 ..Outcome::default()
@@ -120,7 +127,7 @@ fn outcome_of(account_id: i64, result: Result<crate::providers::send::Sent, Call
     };
     let outcome = match error {
         CallError::Provider(ProviderError::OutcomeUnknown(_)) => Outcome {
-            status: outbox::UNKNOWN,
+            status: outbox::SendStatus::Unknown,
             error_code: Some("OUTCOME_UNKNOWN".into()),
             error_message: Some(
                 "The provider did not confirm the send; it may or may not have gone. Check the Sent folder before sending again."
@@ -155,7 +162,7 @@ fn outcome_of(account_id: i64, result: Result<crate::providers::send::Sent, Call
     };
     tracing::warn!(
         account = account_id,
-        status = outcome.status,
+        status = outcome.status.as_str(),
         code = outcome.error_code.as_deref().unwrap_or(""),
         "a send did not succeed"
     );

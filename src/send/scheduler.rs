@@ -4,6 +4,7 @@
 
 use super::deliver;
 use crate::crypto::RowIdentity;
+use crate::ids::{AccountId, SendId};
 use crate::jobs::{Job, Next, Outcome as Step, Stopping};
 use crate::mail::compose::Outgoing;
 use crate::state::AppState;
@@ -85,7 +86,7 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
         let outcome = match (kind, outgoing) {
             (Some(kind), Some(outgoing)) => deliver(state, account, kind, Arc::new(outgoing)).await,
             _ => Outcome {
-                status: outbox::FAILED,
+                status: outbox::SendStatus::Failed,
                 error_code: Some("MESSAGE_UNREADABLE".into()),
                 error_message: Some(
                     "The scheduled message could not be read back (its mailbox or the encryption key changed).".into(),
@@ -93,7 +94,7 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
                 ..Outcome::default()
             },
         };
-        super::record(state, row.id, account, outcome).await?;
+        super::record(state, SendId(row.id), AccountId(account), outcome).await?;
     }
     Ok(())
 }

@@ -111,7 +111,7 @@ impl Application {
             http: http_client,
             instance_id: format!("{}-{:08x}", std::process::id(), rand::random::<u32>()),
             refresh_locks: Default::default(),
-            budgets: crate::sync::Budgets::new(&settings_sync),
+            budgets: crate::gateway::Budgets::new(&settings_sync),
             sync_wake: Default::default(),
             push_wake: Default::default(),
             push_keys: Default::default(),

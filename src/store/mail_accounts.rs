@@ -1,7 +1,9 @@
 //! The `mail_accounts` table: connected mailboxes, their owner, health and sync progress.
 
 use super::schema::mail_accounts;
+use super::text_column::text_column;
 use super::{DbConnection, StoreError};
+use crate::ids::{AccountId, UserId};
 use crate::providers::ProviderKind;
 use crate::visibility::Level;
 use chrono::NaiveDateTime;
@@ -16,7 +18,7 @@ pub struct AccountRow {
     pub provider: String,
     pub email: String,
     pub display_name: Option<String>,
-    pub status: String,
+    pub status: Status,
     pub visibility: String,
     pub sync_enabled: bool,
     pub sync_requested_at: Option<NaiveDateTime>,
@@ -38,7 +40,8 @@ pub struct AccountRow {
 }
 
 /// A mailbox's health, as the `status` column and the API's `status` name it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum Status {
     Active,
     Syncing,
@@ -66,6 +69,24 @@ impl Status {
     }
 }
 
+impl std::str::FromStr for Status {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        [
+            Status::Active,
+            Status::Syncing,
+            Status::NeedsReauth,
+            Status::Error,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+        .ok_or(())
+    }
+}
+
+text_column!(Status);
+
 impl AccountRow {
     /// The mailbox's provider (`None` for a name this build does not know).
     pub fn kind(&self) -> Option<ProviderKind> {
@@ -74,7 +95,7 @@ impl AccountRow {
 
     /// Whether the mailbox waits for its user to reconnect it.
     pub fn needs_reauth(&self) -> bool {
-        self.status == Status::NeedsReauth.as_str()
+        self.status == Status::NeedsReauth
     }
 }
 
@@ -321,9 +342,29 @@ pub fn set_status(
     Ok(())
 }
 
+/// Takes the account's row for the rest of the transaction, before any of its mail.
+///
+/// Every transaction that writes an account's mail (a sync page, a user's change after
+/// the provider took it, a folder list, a disconnect) takes the row first, so two of them
+/// never hold each other's rows in opposite orders: on PostgreSQL a page that inserted
+/// messages (a key-share lock on the account) and then updated its progress deadlocked
+/// with a disconnect's DELETE queued in between, and a Graph page's state and link
+/// changes with a user's delete of the same messages. The second now waits for the first
+/// at its start, holding nothing. SQLite needs nothing here: a write transaction holds
+/// the database's one write lock from its start (`write_transaction`).
+pub fn lock_mail(connection: &mut DbConnection, id: i64) -> Result<(), StoreError> {
+    if let DbConnection::Postgresql(pg) = connection {
+        diesel::sql_query("SELECT id FROM mail_accounts WHERE id = $1 FOR NO KEY UPDATE")
+            .bind::<diesel::sql_types::BigInt, _>(id)
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
 /// Deletes an account; its tokens go with it (foreign key cascade).
 pub fn delete(connection: &mut DbConnection, id: i64) -> Result<usize, StoreError> {
     connection.write_transaction(|connection| {
+        lock_mail(connection, id)?;
         diesel::delete(super::schema::mail_account_tokens::table.find(id)).execute(connection)?;
         Ok(diesel::delete(mail_accounts::table.find(id)).execute(connection)?)
     })
@@ -485,9 +526,10 @@ pub fn take_due(
 /// appear — for admins neither.
 pub fn visible_to(
     connection: &mut DbConnection,
-    user_id: i64,
+    user: UserId,
     roles: &[String],
 ) -> Result<Vec<(i64, Level)>, StoreError> {
+    let user_id = user.0;
     let rows: Vec<(i64, i64, String, Option<String>)> = mail_accounts::table
         .filter(
             mail_accounts::user_id
@@ -520,13 +562,13 @@ pub fn visible_to(
 /// What `user_id`, acting with `roles`, may see of `account`'s mail; `None` when nothing.
 pub fn level_of(
     connection: &mut DbConnection,
-    user_id: i64,
+    user: UserId,
     roles: &[String],
-    account: i64,
+    account: AccountId,
 ) -> Result<Option<Level>, StoreError> {
-    Ok(visible_to(connection, user_id, roles)?
+    Ok(visible_to(connection, user, roles)?
         .into_iter()
-        .find(|(id, _)| *id == account)
+        .find(|(id, _)| *id == account.0)
         .map(|(_, level)| level))
 }
 

@@ -91,6 +91,7 @@ fn fenced<T>(
     body: impl FnOnce(&mut DbConnection) -> Result<T, StoreError>,
 ) -> Result<T, StoreError> {
     connection.write_transaction(|connection| {
+        super::mail_accounts::lock_mail(connection, fence.account_id)?;
         sync_jobs::check(connection, fence)?;
         let out = body(connection)?;
         if let Some(update) = cursor {
@@ -107,6 +108,7 @@ pub fn sync_folders(
     folders: &[RemoteFolder],
 ) -> Result<(), StoreError> {
     connection.write_transaction(|connection| {
+        super::mail_accounts::lock_mail(connection, account_id)?;
         let existing: Vec<(i64, String)> = mail_folders::table
             .filter(mail_folders::account_id.eq(account_id))
             .select((mail_folders::id, mail_folders::provider_id))
@@ -504,6 +506,7 @@ pub fn apply_changes(
     now: NaiveDateTime,
 ) -> Result<usize, StoreError> {
     connection.write_transaction(|connection| {
+        super::mail_accounts::lock_mail(connection, account_id)?;
         let folders = folder_ids(connection, account_id)?;
         let mut changed = 0;
         for change in changes {

@@ -20,10 +20,14 @@ pub mod oauth_states;
 pub mod outbox;
 pub mod schema;
 pub mod sync_jobs;
+mod text_column;
 pub mod thread_query;
 pub mod trusted_senders;
 
 pub use connection::DbConnection;
+
+/// The backend of [`DbConnection`]: either database, as diesel's types see it.
+pub type Backend = <DbConnection as diesel::Connection>::Backend;
 pub use migrate::{MIGRATION_FOLDERS, pending_migrations, run_pending_migrations};
 
 use crate::config::{DatabaseKind, DatabaseSettings};

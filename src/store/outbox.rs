@@ -2,16 +2,67 @@
 //! first attempt instead of sending again; scheduled sends wait here until due.
 
 use super::schema::mail_outbox;
+use super::text_column::text_column;
 use super::{DbConnection, StoreError};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::sql_types::Text;
 
-pub const QUEUED: &str = "queued";
-pub const SENDING: &str = "sending";
-pub const SENT: &str = "sent";
-pub const FAILED: &str = "failed";
-pub const UNKNOWN: &str = "unknown";
+/// Where a send stands, as the `status` column names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, diesel::AsExpression, diesel::FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub enum SendStatus {
+    /// Scheduled: waiting, sealed, for its time.
+    Queued,
+    /// Handed to the provider (or about to be) by the process holding its lease.
+    Sending,
+    Sent,
+    /// Not sent; the provider's reason is kept.
+    Failed,
+    /// It may have gone: never sent again on its own. The default, being the safe one.
+    #[default]
+    Unknown,
+}
+
+impl SendStatus {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SendStatus::Queued => "queued",
+            SendStatus::Sending => "sending",
+            SendStatus::Sent => "sent",
+            SendStatus::Failed => "failed",
+            SendStatus::Unknown => "unknown",
+        }
+    }
+
+    /// Whether nothing will change it any more.
+    pub const fn is_final(self) -> bool {
+        matches!(
+            self,
+            SendStatus::Sent | SendStatus::Failed | SendStatus::Unknown
+        )
+    }
+}
+
+impl std::str::FromStr for SendStatus {
+    type Err = ();
+
+    fn from_str(text: &str) -> Result<Self, ()> {
+        [
+            SendStatus::Queued,
+            SendStatus::Sending,
+            SendStatus::Sent,
+            SendStatus::Failed,
+            SendStatus::Unknown,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == text)
+        .ok_or(())
+    }
+}
+
+text_column!(SendStatus);
 
 /// A send as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -21,7 +72,7 @@ pub struct OutboxRow {
     pub account_id: i64,
     pub user_id: i64,
     pub request_digest: String,
-    pub status: String,
+    pub status: SendStatus,
     pub send_at: Option<NaiveDateTime>,
     pub subject: String,
     pub recipient_count: i64,
@@ -36,7 +87,7 @@ pub struct OutboxRow {
 impl OutboxRow {
     /// Whether the send has its outcome (nothing will change it any more).
     pub fn is_final(&self) -> bool {
-        [SENT, FAILED, UNKNOWN].contains(&self.status.as_str())
+        self.status.is_final()
     }
 }
 
@@ -50,7 +101,7 @@ pub struct NewSend {
     pub idempotency_key: String,
     pub request_digest: String,
     /// `queued` (scheduled) or `sending` (now).
-    pub status: &'static str,
+    pub status: SendStatus,
     pub send_at: Option<NaiveDateTime>,
     pub subject: String,
     pub recipient_count: i64,
@@ -143,7 +194,7 @@ pub fn keep_message(
 /// How a send ended.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
-    pub status: &'static str,
+    pub status: SendStatus,
     pub provider_message_id: Option<String>,
     pub provider_thread_id: Option<String>,
     pub error_code: Option<String>,
@@ -166,7 +217,7 @@ pub fn finish(
             mail_outbox::error_message.eq(&outcome.error_message),
             mail_outbox::message.eq(None::<String>),
             mail_outbox::lease_until.eq(None::<NaiveDateTime>),
-            mail_outbox::sent_at.eq((outcome.status == SENT).then_some(now)),
+            mail_outbox::sent_at.eq((outcome.status == SendStatus::Sent).then_some(now)),
             mail_outbox::updated_at.eq(now),
         ))
         .execute(connection)?;
@@ -182,7 +233,7 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
 ) -> Result<Option<(OutboxRow, Option<String>)>, StoreError> {
     let due: Vec<i64> = mail_outbox::table
-        .filter(mail_outbox::status.eq(QUEUED))
+        .filter(mail_outbox::status.eq(SendStatus::Queued))
         .filter(mail_outbox::send_at.le(now))
         .order(mail_outbox::send_at.asc())
         .select(mail_outbox::id)
@@ -192,10 +243,10 @@ pub fn claim_due(
         let taken = diesel::update(
             mail_outbox::table
                 .find(id)
-                .filter(mail_outbox::status.eq(QUEUED)),
+                .filter(mail_outbox::status.eq(SendStatus::Queued)),
         )
         .set((
-            mail_outbox::status.eq(SENDING),
+            mail_outbox::status.eq(SendStatus::Sending),
             mail_outbox::lease_until.eq(Some(lease_until)),
             mail_outbox::updated_at.eq(now),
         ))
@@ -219,11 +270,11 @@ pub fn abandon_stale(
 ) -> Result<usize, StoreError> {
     Ok(diesel::update(
         mail_outbox::table
-            .filter(mail_outbox::status.eq(SENDING))
+            .filter(mail_outbox::status.eq(SendStatus::Sending))
             .filter(mail_outbox::lease_until.lt(now)),
     )
     .set((
-        mail_outbox::status.eq(UNKNOWN),
+        mail_outbox::status.eq(SendStatus::Unknown),
         mail_outbox::error_code.eq(Some("INTERRUPTED")),
         mail_outbox::error_message.eq(Some(
             "The service stopped while the provider had the message; it may or may not have been sent.",
@@ -242,7 +293,12 @@ pub fn pending_for(
     offset: i64,
     limit: i64,
 ) -> Result<(Vec<OutboxRow>, i64), StoreError> {
-    let statuses = [QUEUED, SENDING, FAILED, UNKNOWN];
+    let statuses = [
+        SendStatus::Queued,
+        SendStatus::Sending,
+        SendStatus::Failed,
+        SendStatus::Unknown,
+    ];
     let count = mail_outbox::table
         .filter(mail_outbox::user_id.eq(user_id))
         .filter(mail_outbox::status.eq_any(statuses))
@@ -265,7 +321,7 @@ pub fn cancel(connection: &mut DbConnection, id: i64, user_id: i64) -> Result<bo
         mail_outbox::table
             .find(id)
             .filter(mail_outbox::user_id.eq(user_id))
-            .filter(mail_outbox::status.eq(QUEUED)),
+            .filter(mail_outbox::status.eq(SendStatus::Queued)),
     )
     .execute(connection)?;
     Ok(removed == 1)

@@ -3,11 +3,11 @@
 //! Gmail no longer keeps means a rescan: everything listed is upserted and what is no
 //! longer there is deleted.
 
-use super::retry::{call, call_costing};
-use super::{PageWrite, Run, Stats, SyncError, landed, write_page};
+use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, write_page};
 use crate::mail::parse;
 use crate::providers::ProviderError;
 use crate::providers::gmail::{GmailClient, RawMessage, folders_from_labels};
+use crate::providers::operation::gmail as op;
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -69,11 +69,12 @@ fn state_from_labels(id: &str, labels: &[String]) -> StateChange {
 
 pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
     let client = run.state.gmail();
-    let labels = call(run, "labels.list", |t| {
-        let c = client.clone();
-        async move { c.labels(&t).await }
-    })
-    .await?;
+    let labels = run
+        .call(op::LABELS_LIST, |t| {
+            let c = client.clone();
+            async move { c.labels(&t).await }
+        })
+        .await?;
     let folders: Vec<RemoteFolder> = labels
         .iter()
         .filter_map(|label| {
@@ -149,11 +150,12 @@ async fn initial(
     stats: &mut Stats,
     rescan: bool,
 ) -> Result<(), SyncError> {
-    let profile = call(run, "getProfile", |t| {
-        let c = client.clone();
-        async move { c.profile(&t).await }
-    })
-    .await?;
+    let profile = run
+        .call(op::GET_PROFILE, |t| {
+            let c = client.clone();
+            async move { c.profile(&t).await }
+        })
+        .await?;
     let watermark = profile.history_id.clone();
     let mut seen = rescan.then(Vec::new);
     pages(run, client, stats, watermark.clone(), None, seen.as_mut()).await?;
@@ -182,13 +184,12 @@ async fn fetch_all(
     // Batches of 50 (Google's advice); each part costs what a single get costs. Where
     // the window has room for some messages but not 50, a smaller batch takes it now:
     // waiting for a whole batch's room left a sixth of every window unused.
-    let per_message = super::gmail_units("messages.get");
+    let per_message = op::MESSAGES_GET.cost;
     let mut rest = &ids[..];
     while !rest.is_empty() {
         let fits = run
-            .state
-            .budgets
-            .room(account, run.kind)
+            .mailbox()
+            .room()
             .map_or(BATCH, |room| (room / per_message) as usize);
         let size = match fits {
             0 => BATCH,
@@ -198,12 +199,13 @@ async fn fetch_all(
         let (chunk, after) = rest.split_at(size);
         rest = after;
         let chunk: Vec<String> = chunk.to_vec();
-        let units = per_message * chunk.len() as u64;
-        let items = call_costing(run, "messages.get (batch)", units, |t| {
-            let (c, ids) = (client.clone(), chunk.clone());
-            async move { c.batch_raw(&t, &ids).await }
-        })
-        .await?;
+        let batch = op::MESSAGES_GET.times(chunk.len() as u64);
+        let items = run
+            .call(batch, |t| {
+                let (c, ids) = (client.clone(), chunk.clone());
+                async move { c.batch_raw(&t, &ids).await }
+            })
+            .await?;
         let mut fetched = Vec::with_capacity(items.len());
         for (id, item) in items {
             match item {
@@ -221,11 +223,12 @@ async fn fetch_all(
     let singles: Vec<Result<Option<RawMessage>, SyncError>> =
         futures_util::stream::iter(one_by_one)
             .map(|id| async move {
-                match call(run, "messages.get", |t| {
-                    let (c, id) = (client.clone(), id.clone());
-                    async move { c.raw(&t, &id).await }
-                })
-                .await
+                match run
+                    .call(op::MESSAGES_GET, |t| {
+                        let (c, id) = (client.clone(), id.clone());
+                        async move { c.raw(&t, &id).await }
+                    })
+                    .await
                 {
                     Ok(message) => Ok(Some(message)),
                     Err(SyncError::Provider(ProviderError::NotFound)) => Ok(None),
@@ -255,12 +258,13 @@ async fn pages(
     mut page: Option<String>,
     mut seen: Option<&mut Vec<String>>,
 ) -> Result<(), SyncError> {
-    let total = call(run, "getProfile", |t| {
-        let c = client.clone();
-        async move { c.profile(&t).await }
-    })
-    .await?
-    .messages_total;
+    let total = run
+        .call(op::GET_PROFILE, |t| {
+            let c = client.clone();
+            async move { c.profile(&t).await }
+        })
+        .await?
+        .messages_total;
     let page_size = run.state.settings.sync.page_size;
     // `sync.initial_window_days`: only mail received since then.
     let query = super::window_start(run.state).map(|since| format!("after:{}", since.timestamp()));
@@ -270,21 +274,22 @@ async fn pages(
     // the network and parsing overlap instead of taking turns. Pages still commit in
     // order (a write is awaited before the next one starts), so a resume point never
     // runs ahead of what is stored.
-    let mut writing: Option<(PageWrite<Vec<i64>>, usize)> = None;
+    let mut writing: Option<(PageWrite, Progress)> = None;
     loop {
         let (token, q) = (page.clone(), query.clone());
-        let list = call(run, "messages.list", |t| {
-            let (c, token, q) = (client.clone(), token.clone(), q.clone());
-            async move { c.list(&t, token.as_deref(), page_size, q.as_deref()).await }
-        })
-        .await?;
+        let list = run
+            .call(op::MESSAGES_LIST, |t| {
+                let (c, token, q) = (client.clone(), token.clone(), q.clone());
+                async move { c.list(&t, token.as_deref(), page_size, q.as_deref()).await }
+            })
+            .await?;
         let ids: Vec<String> = list.messages.iter().map(|m| m.id.clone()).collect();
         if let Some(seen) = seen.as_deref_mut() {
             seen.extend(ids.iter().cloned());
         }
         let batch = fetch_all(run, client, ids.clone()).await?;
-        if let Some((write, count)) = writing.take() {
-            finish_page(run, stats, write, count, &mut done, total).await?;
+        if let Some((write, at)) = writing.take() {
+            finish_page(run, stats, write, at).await?;
         }
         let update = CursorUpdate {
             scope: SCOPE.into(),
@@ -295,35 +300,39 @@ async fn pages(
             }),
         };
         let (fence, at) = (run.fence.clone(), now());
-        let write = write_page(run.state, move |c| {
-            messages::store_page(c, &fence, &batch, Some(&update), at)
+        done += ids.len();
+        let progress = Progress {
+            phase: "initial",
+            done,
+            total: Some(total),
+        };
+        let write = write_page(run, Some(progress), move |c| {
+            let stored = messages::store_page(c, &fence, &batch, Some(&update), at)?;
+            Ok((stored.len(), 0, 0))
         });
-        writing = Some((write, ids.len()));
+        writing = Some((write, progress));
         match list.next_page_token {
             Some(next) => page = Some(next),
             None => break,
         }
     }
-    if let Some((write, count)) = writing {
-        finish_page(run, stats, write, count, &mut done, total).await?;
+    if let Some((write, at)) = writing {
+        finish_page(run, stats, write, at).await?;
     }
     Ok(())
 }
 
-/// Waits for a page's write and reports it.
+/// Waits for a page's write (which recorded its progress and events) and counts it.
 async fn finish_page(
     run: &Run<'_>,
     stats: &mut Stats,
-    write: PageWrite<Vec<i64>>,
-    count: usize,
-    done: &mut usize,
-    total: u64,
+    write: PageWrite,
+    at: Progress,
 ) -> Result<(), SyncError> {
-    let stored = landed(write).await?;
-    stats.stored += stored.len();
-    run.committed(stored.len(), 0, 0).await;
-    *done += count;
-    run.progress("initial", *done, Some(total)).await
+    let (stored, _, _) = landed(write).await?;
+    stats.stored += stored;
+    log_progress(run, at);
+    Ok(())
 }
 
 /// History from `start`: added messages fetched, deleted ones removed, label changes
@@ -338,11 +347,12 @@ async fn incremental(
     let mut page: Option<String> = None;
     loop {
         let (token, from) = (page.clone(), start.to_string());
-        let history = call(run, "history.list", |t| {
-            let (c, token, from) = (client.clone(), token.clone(), from.clone());
-            async move { c.history(&t, &from, token.as_deref()).await }
-        })
-        .await?;
+        let history = run
+            .call(op::HISTORY_LIST, |t| {
+                let (c, token, from) = (client.clone(), token.clone(), from.clone());
+                async move { c.history(&t, &from, token.as_deref()).await }
+            })
+            .await?;
         let mut added: Vec<String> = Vec::new();
         let mut deleted: HashSet<String> = HashSet::new();
         let mut labels: HashMap<String, Vec<String>> = HashMap::new();
@@ -391,20 +401,16 @@ async fn incremental(
             resume: None,
         });
         let (fence, at) = (run.fence.clone(), now());
-        let (stored, changed, removed) = run
-            .state
-            .store
-            .run(move |c| {
-                let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
-                let changed = messages::apply_states(c, &fence, &changes, None, at)?;
-                let removed = messages::delete_messages(c, &fence, &gone, cursor.as_ref(), at)?;
-                Ok((stored, changed, removed))
-            })
-            .await?;
+        let (stored, changed, removed) = landed(write_page(run, None, move |c| {
+            let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
+            let changed = messages::apply_states(c, &fence, &changes, None, at)?;
+            let removed = messages::delete_messages(c, &fence, &gone, cursor.as_ref(), at)?;
+            Ok((stored, changed, removed))
+        }))
+        .await?;
         stats.stored += stored;
         stats.changed += changed;
         stats.deleted += removed;
-        run.committed(stored, changed, removed).await;
         match history.next_page_token {
             Some(next) => page = Some(next),
             None => return Ok(()),

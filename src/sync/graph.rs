@@ -4,11 +4,11 @@
 //! point, the deltaLink of a finished one as the cursor. A delta token Graph no longer
 //! knows restarts that folder's round, deleting what the fresh round does not list.
 
-use super::retry::{call, call_costing};
-use super::{PageWrite, Run, Stats, SyncError, landed, write_page};
+use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, write_page};
 use crate::mail::{ParsedMessage, parse};
 use crate::providers::ProviderError;
 use crate::providers::graph::{DeltaPage, GraphClient};
+use crate::providers::operation::graph as op;
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -24,13 +24,12 @@ fn now() -> chrono::NaiveDateTime {
 
 pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
     let client = run.state.graph();
-    // One lookup per well-known folder, then the list: each a request Graph counts.
-    let requests = crate::providers::graph::WELL_KNOWN.len() as u64 + 1;
-    let folders = call_costing(run, "mailFolders", requests, |t| {
-        let c = client.clone();
-        async move { c.folders(&t).await }
-    })
-    .await?;
+    let folders = run
+        .call(op::MAIL_FOLDERS, |t| {
+            let c = client.clone();
+            async move { c.folders(&t).await }
+        })
+        .await?;
     let remote: Vec<RemoteFolder> = folders
         .iter()
         .map(|f| RemoteFolder {
@@ -107,11 +106,12 @@ async fn fetch_new(
     let fetched: Vec<Fetched> = futures_util::stream::iter(items)
         .map(|item| async move {
             let id = item["id"].as_str().unwrap_or_default().to_string();
-            match call(run, "message $value", |t| {
-                let (c, id) = (client.clone(), id.clone());
-                async move { c.mime(&t, &id).await }
-            })
-            .await
+            match run
+                .call(op::MESSAGE_VALUE, |t| {
+                    let (c, id) = (client.clone(), id.clone());
+                    async move { c.mime(&t, &id).await }
+                })
+                .await
             {
                 // Parsed as it arrives (quick now that attachment bodies are skipped), so a
                 // page's raw MIME is not all held at once.
@@ -186,18 +186,18 @@ async fn folder_round(
     let since = super::window_start(run.state);
     // While one page is written, the next is fetched and parsed (see gmail::pages); pages
     // commit in order, each write awaited before the next starts.
-    let mut writing: Option<(FolderWrite, usize)> = None;
+    let mut writing: Option<(PageWrite, Progress)> = None;
     loop {
         let page: DeltaPage = match link.clone() {
             Some(link) => {
-                call(run, "delta", |t| {
+                run.call(op::DELTA, |t| {
                     let (c, l) = (client.clone(), link.clone());
                     async move { c.delta_follow(&t, &l, page_size).await }
                 })
                 .await?
             }
             None => {
-                call(run, "delta", |t| {
+                run.call(op::DELTA, |t| {
                     let (c, f) = (client.clone(), folder.to_string());
                     async move { c.delta_start(&t, &f, SELECT, page_size, since).await }
                 })
@@ -228,8 +228,8 @@ async fn folder_round(
         let changes: Vec<StateChange> = old.iter().map(|item| state_of(item, folder)).collect();
         let mut removed = page.removed.clone();
         let finished = page.delta_link.is_some();
-        if let Some((write, count)) = writing.take() {
-            finish_page(run, stats, write, count, done, phase, total).await?;
+        if let Some((write, at)) = writing.take() {
+            finish_page(stats, run, write, at).await?;
         }
         if finished && let Some(seen) = seen.take() {
             // A fresh round lists the whole folder: what it did not list has left it.
@@ -256,7 +256,13 @@ async fn folder_round(
             },
         };
         let (fence, at, folder_id) = (run.fence.clone(), now(), folder.to_string());
-        let write = write_page(run.state, move |c| {
+        *done += ids.len();
+        let progress = Progress {
+            phase,
+            done: *done,
+            total: Some(total),
+        };
+        let write = write_page(run, Some(progress), move |c| {
             let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
             let changed = messages::apply_states(c, &fence, &changes, None, at)?;
             let deleted =
@@ -264,33 +270,26 @@ async fn folder_round(
             Ok((stored, changed, deleted))
         });
         if finished {
-            return finish_page(run, stats, write, ids.len(), done, phase, total).await;
+            return finish_page(stats, run, write, progress).await;
         }
-        writing = Some((write, ids.len()));
+        writing = Some((write, progress));
         link = page.next_link;
     }
 }
 
-/// A page's write: messages stored, states changed, messages removed.
-type FolderWrite = PageWrite<(usize, usize, usize)>;
-
-/// Waits for a page's write and reports it.
+/// Waits for a page's write (which recorded its progress and events) and counts it.
 async fn finish_page(
-    run: &Run<'_>,
     stats: &mut Stats,
-    write: FolderWrite,
-    count: usize,
-    done: &mut usize,
-    phase: &'static str,
-    total: u64,
+    run: &Run<'_>,
+    write: PageWrite,
+    at: Progress,
 ) -> Result<(), SyncError> {
     let (stored, changed, deleted) = landed(write).await?;
     stats.stored += stored;
     stats.changed += changed;
     stats.deleted += deleted;
-    run.committed(stored, changed, deleted).await;
-    *done += count;
-    run.progress(phase, *done, Some(total)).await
+    log_progress(run, at);
+    Ok(())
 }
 
 /// Provider ids of the messages stored in one folder.

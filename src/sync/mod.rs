@@ -9,21 +9,19 @@
 //! twice. Throttles are waited out, transient failures retried with backoff, a cursor
 //! the provider forgot triggers a rescan.
 
-mod budget;
 mod gmail;
 mod graph;
-mod retry;
+pub mod page;
 mod scheduler;
 mod worker;
 
-pub use budget::{Budgets, gmail_units};
+pub use page::{Changes, Progress};
 pub use scheduler::{schedule_due, start_soon};
 pub use worker::{run_one, spawn};
 
+use crate::gateway::{CallError, Mailbox, Urgency};
 use crate::oauth::tokens::AccessError;
-use crate::providers::ProviderError;
-use crate::providers::ProviderKind;
-use crate::providers::session::CallError;
+use crate::providers::{Operation, ProviderError, ProviderKind};
 use crate::state::AppState;
 use crate::store::StoreError;
 use crate::store::sync_jobs::Fence;
@@ -80,16 +78,22 @@ impl From<CallError> for SyncError {
 /// A page's write handed to the database. It commits (or fails on the fence) whether or
 /// not it is awaited; the engines await each before starting the next, so pages commit
 /// in order while the next page is fetched.
-pub(crate) type PageWrite<T> = tokio::task::JoinHandle<Result<T, StoreError>>;
+pub(crate) type PageWrite = tokio::task::JoinHandle<Result<Changes, StoreError>>;
 
-/// Starts a page's write on the store's blocking pool.
-pub(crate) fn write_page<T, F>(state: &AppState, work: F) -> PageWrite<T>
+/// Starts a page's write on the store's blocking pool ([`page::commit`]: one pool
+/// checkout and one transaction per page).
+pub(crate) fn write_page<F>(run: &Run<'_>, progress: Option<Progress>, work: F) -> PageWrite
 where
-    T: Send + 'static,
-    F: FnOnce(&mut crate::store::DbConnection) -> Result<T, StoreError> + Send + 'static,
+    F: FnOnce(&mut crate::store::DbConnection) -> Result<Changes, StoreError> + Send + 'static,
 {
-    let store = state.store.clone();
-    tokio::spawn(async move { store.run(work).await })
+    let store = run.state.store.clone();
+    let fence = run.fence.clone();
+    let lease = chrono::Duration::seconds(run.state.settings.sync.lease_secs as i64);
+    tokio::spawn(async move {
+        store
+            .run(move |c| page::commit(c, &fence, lease, progress, work))
+            .await
+    })
 }
 
 /// Waits for work handed to another task (a page's write, parsing a batch): a panic
@@ -98,8 +102,8 @@ pub(crate) async fn off_thread<T>(task: tokio::task::JoinHandle<T>) -> Result<T,
     Ok(task.await.map_err(|e| StoreError::Task(e.to_string()))?)
 }
 
-/// Waits for a page's write.
-pub(crate) async fn landed<T>(write: PageWrite<T>) -> Result<T, SyncError> {
+/// Waits for a page's write; what it changed.
+pub(crate) async fn landed(write: PageWrite) -> Result<Changes, SyncError> {
     Ok(off_thread(write).await??)
 }
 
@@ -116,13 +120,27 @@ impl Run<'_> {
         self.fence.account_id
     }
 
-    /// Tells the open pages what a committed page did.
-    pub async fn committed(&self, stored: usize, changed: usize, deleted: usize) {
-        crate::events::publish_changes(self.state, self.account_id(), stored, changed, deleted)
-            .await;
+    /// The mailbox as the gateway calls it for a sync: waiting for budget, retrying.
+    pub fn mailbox(&self) -> Mailbox<'_> {
+        Mailbox::new(
+            self.state,
+            self.account_id(),
+            self.kind,
+            Urgency::Background,
+        )
     }
 
-    /// Records progress and keeps the lease alive between pages.
+    /// Makes `op` through the gateway (`call` gets the access token).
+    pub async fn call<T, F, Fut>(&self, op: Operation, call: F) -> Result<T, SyncError>
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ProviderError>>,
+    {
+        Ok(self.mailbox().call(op, call).await?)
+    }
+
+    /// Records where the run stands and keeps the lease alive (as a phase starts; pages
+    /// record theirs with their write, [`write_page`]).
     pub async fn progress(
         &self,
         phase: &'static str,
@@ -159,4 +177,15 @@ impl Run<'_> {
         );
         Ok(())
     }
+}
+
+/// Logs where a run stands after a page landed.
+pub(crate) fn log_progress(run: &Run<'_>, at: Progress) {
+    tracing::info!(
+        account = run.account_id(),
+        phase = at.phase,
+        done = at.done,
+        total = at.total,
+        "sync progress"
+    );
 }

@@ -12,11 +12,18 @@ const RULES: &[(&str, &[&str])] = &[
     // Pure mail handling: MIME in, stored fields and sanitized HTML out.
     ("mail", &[]),
     ("config", &[]),
+    // Ids that must not be swapped.
+    ("ids", &[]),
     ("crypto", &["config"]),
     ("limits", &["config"]),
     ("jobs", &["metrics"]),
     // Who sees what of a mailbox, as a value: the store answers it, resources apply it.
     ("visibility", &[]),
+    // The provider clients: the wire, and each operation's quota cost; no tokens, no
+    // budget, no database.
+    ("providers", &["mail", "metrics"]),
+    // The one way to call a provider for a mailbox: budget, token, retries.
+    ("gateway", &["config", "oauth", "providers", "state"]),
     // The database: compiles the query model, never sees a request.
     (
         "store",
@@ -24,6 +31,7 @@ const RULES: &[(&str, &[&str])] = &[
             "config",
             "crypto",
             "events",
+            "ids",
             "mail",
             "providers",
             "query",

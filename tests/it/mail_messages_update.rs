@@ -7,6 +7,7 @@ use crate::common;
 use common::Backend;
 use common::oauth::{Wired, param, wired_syncing};
 use common::tokens::member_token as user_token;
+use email_manager::providers::ProviderKind;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -295,5 +296,56 @@ async fn graph_updates_on_sqlite() {
 async fn gmail_updates_on_postgres() {
     if Backend::Postgres.available() {
         changes_go_to_the_provider_first(Backend::Postgres, "google", "writer@gmail.test").await;
+    }
+}
+
+/// A user's write and the sync spend one budget (#21): the provider counts both against
+/// the mailbox, so a write the budget did not see made the sync's next window overrun.
+/// Marking two messages read is one Gmail batchModify (50 units) or two Graph PATCHes
+/// (a request each), taken from what the sync left.
+#[tokio::test]
+async fn a_write_spends_the_budget_the_sync_spends() {
+    for (provider, email, cost) in [
+        ("google", "budget@gmail.test", 50),
+        ("microsoft", "budget@outlook.test", 2),
+    ] {
+        let w = common::oauth::wired_with(Backend::Sqlite, |settings| {
+            settings.sync.enabled = true;
+            settings.sync.interval_secs = 3600;
+            settings.sync.gmail_units_per_minute = 1_000_000;
+            // One window for the whole test: nothing the sync spent leaves it.
+            settings.sync.quota_window_secs = 3600;
+        })
+        .await
+        .unwrap();
+        let account = synced_mailbox(&w, provider, email, 6).await;
+        let state = w.app.state.clone().unwrap();
+        let kind: ProviderKind = provider.parse().unwrap();
+        let started = Instant::now();
+        while w.account(&account.to_string()).await["status"] != "active" {
+            assert!(started.elapsed() < Duration::from_secs(30), "the sync ends");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let limit = match kind {
+            ProviderKind::Google => 1_000_000,
+            ProviderKind::Microsoft => state.settings.sync.graph_requests_per_10_min,
+        };
+        let before = state.budgets.room(account, kind).unwrap();
+        assert!(before < limit, "the sync spent from the budget");
+        let unread: Vec<i64> = listed(&w)
+            .await
+            .iter()
+            .filter(|r| r["isRead"] == false)
+            .map(|r| r["id"].as_i64().unwrap())
+            .take(2)
+            .collect();
+        let reply = update(&w, &user_token(7), &unread, json!({"isRead": true})).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        let after = state.budgets.room(account, kind).unwrap();
+        assert_eq!(
+            before - after,
+            cost,
+            "{provider}: the write's cost left the budget"
+        );
     }
 }

@@ -14,11 +14,11 @@ use email_manager::store::{
     DbConnection, Store, StoreError, mail_accounts, run_pending_migrations,
 };
 
-fn now() -> NaiveDateTime {
+pub(crate) fn now() -> NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-async fn store_with_account(backend: Backend) -> Option<(TestDb, Store, i64)> {
+pub(crate) async fn store_with_account(backend: Backend) -> Option<(TestDb, Store, i64)> {
     let db = TestDb::create(backend)?;
     let store = Store::connect(&DatabaseSettings {
         url: db.url(),
@@ -60,7 +60,13 @@ async fn store_with_account(backend: Backend) -> Option<(TestDb, Store, i64)> {
     Some((db, store, id))
 }
 
-fn incoming(id: &str, subject: &str, from: &str, body: &str, read: bool) -> IncomingMessage {
+pub(crate) fn incoming(
+    id: &str,
+    subject: &str,
+    from: &str,
+    body: &str,
+    read: bool,
+) -> IncomingMessage {
     let raw = format!(
         "Message-ID: <{id}@mail.test>\r\nFrom: Zed <{from}>\r\nTo: ann@gmail.test, Bob <bob@Globex.io>\r\nSubject: {subject}\r\nDate: Tue, 03 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n{body}\r\n--b\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; filename=numbers.csv\r\n\r\na,b\r\n--b--\r\n"
     );
@@ -76,7 +82,7 @@ fn incoming(id: &str, subject: &str, from: &str, body: &str, read: bool) -> Inco
     }
 }
 
-async fn claim(store: &Store, account: i64, owner: &str) -> Fence {
+pub(crate) async fn claim(store: &Store, account: i64, owner: &str) -> Fence {
     let owner = owner.to_string();
     store
         .run(move |c| sync_jobs::enqueue(c, account, false, now() - Duration::seconds(1)))

@@ -17,6 +17,7 @@ mod crash_safety;
 mod filter_parser;
 mod hostile_input;
 mod http_basics;
+mod lock_order;
 mod mail_accounts;
 mod mail_attachments;
 mod mail_messages;

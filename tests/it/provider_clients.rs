@@ -6,12 +6,32 @@ use crate::common;
 use common::Backend;
 use common::oauth::{Wired, param, wired};
 use common::tokens::user_token;
+use email_manager::gateway::{CallError, Mailbox, Urgency};
 use email_manager::providers::gmail::GmailClient;
 use email_manager::providers::graph::GraphClient;
-use email_manager::providers::session::{CallError, with_access};
-use email_manager::providers::{ProviderError, ProviderKind};
+use email_manager::providers::{Operation, ProviderError, ProviderKind};
 use email_manager::store::account_tokens::{self, SealedTokens};
 use serde_json::json;
+
+/// A call through the gateway as the API makes it: once, with the token refreshed on 401.
+async fn with_access<T, F, Fut>(
+    state: &email_manager::state::AppState,
+    id: i64,
+    kind: ProviderKind,
+    call: F,
+) -> Result<T, CallError>
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, ProviderError>>,
+{
+    let op = Operation {
+        name: "test call",
+        cost: 1,
+    };
+    Mailbox::new(state, id, kind, Urgency::Now)
+        .call(op, call)
+        .await
+}
 
 async fn connected(w: &Wired, provider: &str, email: &str, messages: usize) -> i64 {
     w.mailbox(provider, email, messages).await;

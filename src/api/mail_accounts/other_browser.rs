@@ -6,8 +6,7 @@
 //! and no token exists. The person who landed here is told in words, on a page of the
 //! service's own (the return address belongs to whoever started the connect).
 
-use super::callback::{fallback, pkce_verifier};
-use crate::oauth::{flow, load_app};
+use super::callback::fallback;
 use crate::providers::ProviderKind;
 use crate::state::AppState;
 use crate::store::oauth_states::StateRow;
@@ -22,7 +21,7 @@ pub async fn refuse(
     code: Option<&str>,
 ) -> HttpResponse {
     if let (ProviderKind::Google, Some(code)) = (kind, code.filter(|c| !c.is_empty())) {
-        revoke_google_grant(state, pending, hash, code).await;
+        crate::connect::undo_google_grant(state, pending, hash, code).await;
     }
     let back = fallback(state);
     HttpResponse::Forbidden()
@@ -35,40 +34,6 @@ pub async fn refuse(
         .insert_header(("x-frame-options", "DENY"))
         .insert_header(("referrer-policy", "no-referrer"))
         .body(page(kind, &back))
-}
-
-async fn revoke_google_grant(state: &AppState, pending: &StateRow, hash: &str, code: &str) {
-    let Ok(verifier) = pkce_verifier(state, pending, hash) else {
-        return;
-    };
-    let Ok(app) = load_app(state, ProviderKind::Google).await else {
-        return;
-    };
-    let endpoints = &state.settings.providers;
-    match flow::exchange_code(
-        &state.http,
-        &app,
-        endpoints,
-        &state.redirect_uri(),
-        code,
-        verifier,
-    )
-    .await
-    {
-        Ok(tokens) => {
-            flow::revoke(
-                &state.http,
-                ProviderKind::Google,
-                endpoints,
-                &tokens.access_token,
-            )
-            .await;
-            tracing::info!("the grant given in another browser was revoked at Google");
-        }
-        Err(error) => {
-            tracing::warn!(%error, "the grant given in another browser could not be redeemed to revoke it")
-        }
-    }
 }
 
 fn escape(text: &str) -> String {

@@ -54,7 +54,7 @@ impl From<AccountRow> for AccountView {
             provider: row.provider,
             email: row.email,
             display_name: row.display_name,
-            status: row.status,
+            status: row.status.as_str().to_string(),
             visibility: row.visibility,
             sync_enabled: row.sync_enabled,
             last_sync_at: row.last_sync_at.map(rfc3339),

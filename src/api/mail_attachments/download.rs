@@ -1,9 +1,11 @@
 use super::super::provider_failure::api_error;
 use crate::auth::Caller;
+use crate::gateway::{CallError, Mailbox, Urgency};
 use crate::http::{ApiError, QueryParams};
+use crate::ids::AccountId;
 use crate::providers::ProviderKind;
 use crate::providers::attachment::{AttachmentName, Download};
-use crate::providers::session::{CallError, with_access};
+use crate::providers::operation::{gmail, graph};
 use crate::state::AppState;
 use crate::store::attachments::{self, AttachmentSource};
 use crate::store::mail_accounts;
@@ -76,7 +78,7 @@ pub async fn download_attachment(
 ) -> Result<HttpResponse, ApiError> {
     let id = params.single_id("an attachment")?;
     let inline = params.flag("inline")?;
-    let user = caller.user_id.0;
+    let user = caller.user_id;
     let roles = caller.roles.clone();
     let found = state
         .store
@@ -84,7 +86,7 @@ pub async fn download_attachment(
             let Some(source) = attachments::source(c, id)? else {
                 return Ok(None);
             };
-            let level = mail_accounts::level_of(c, user, &roles, source.account_id)?;
+            let level = mail_accounts::level_of(c, user, &roles, AccountId(source.account_id))?;
             Ok(level.filter(|l| l.shows_body()).map(|_| source))
         })
         .await?;
@@ -141,15 +143,17 @@ pub(crate) async fn fetch(
     kind: ProviderKind,
 ) -> Result<Download, CallError> {
     let message = source.provider_message_id.clone();
+    let mailbox = Mailbox::new(state, source.account_id, kind, Urgency::Now);
     match kind {
         ProviderKind::Google => {
             let client = state.gmail();
-            with_access(state, source.account_id, kind, |token| {
-                let (client, message, part) =
-                    (client.clone(), message.clone(), source.part_id.clone());
-                async move { client.attachment(&token, &message, &part).await }
-            })
-            .await
+            mailbox
+                .call(gmail::ATTACHMENTS_GET, |token| {
+                    let (client, message, part) =
+                        (client.clone(), message.clone(), source.part_id.clone());
+                    async move { client.attachment(&token, &message, &part).await }
+                })
+                .await
         }
         ProviderKind::Microsoft => {
             let client = state.graph();
@@ -159,11 +163,13 @@ pub(crate) async fn fetch(
                 position: source.position,
                 siblings: source.siblings,
             };
-            with_access(state, source.account_id, kind, |token| {
-                let (client, message, wanted) = (client.clone(), message.clone(), wanted.clone());
-                async move { client.attachment(&token, &message, &wanted).await }
-            })
-            .await
+            mailbox
+                .call(graph::ATTACHMENT, |token| {
+                    let (client, message, wanted) =
+                        (client.clone(), message.clone(), wanted.clone());
+                    async move { client.attachment(&token, &message, &wanted).await }
+                })
+                .await
         }
     }
 }

@@ -1,4 +1,4 @@
-use crate::auth::{AuthService, Caller, TokenClaims};
+use crate::auth::{AuthService, Caller, TokenClaims, UserId};
 use crate::events::Event;
 use crate::http::ApiError;
 use crate::jobs::Stopping;
@@ -72,7 +72,7 @@ pub async fn stream_mail_events(
         .app_data::<web::Data<AuthService>>()
         .ok_or_else(|| ApiError::internal("AuthService is not registered"))?
         .clone();
-    let viewer = (caller.user_id.0, caller.roles.clone());
+    let viewer = (caller.user_id, caller.roles.clone());
     let accounts = visible(&state, &viewer).await?;
     let last_seen = request
         .headers()
@@ -140,7 +140,7 @@ fn token_expiry(request: &HttpRequest) -> Option<Instant> {
 }
 
 /// A NocoBase user and the roles they act with.
-type Viewer = (i64, Vec<String>);
+type Viewer = (UserId, Vec<String>);
 
 async fn visible(state: &AppState, viewer: &Viewer) -> Result<HashSet<i64>, ApiError> {
     let (user, roles) = viewer.clone();

@@ -51,7 +51,7 @@ pub async fn list_mail_folders(
 ) -> Result<ListPage<FolderView>, ApiError> {
     let page = params.page()?;
     let wanted = wanted_accounts(&params.filter(FOLDER_FIELDS)?)?;
-    let user = caller.user_id.0;
+    let user = caller.user_id;
     let roles = caller.roles.clone();
     let rows = state
         .store

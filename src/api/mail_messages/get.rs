@@ -1,6 +1,7 @@
-use super::view::MessageView;
+use crate::api::message_reads::MessageView;
 use crate::auth::Caller;
 use crate::http::{ApiError, Data, QueryParams};
+use crate::ids::AccountId;
 use crate::mail::{Sanitized, sanitize};
 use crate::state::AppState;
 use crate::store::mail_accounts;
@@ -67,7 +68,7 @@ pub async fn get_mail_message(
 ) -> Result<Data<Option<MessageDetailView>>, ApiError> {
     let id = params.single_id("a message")?;
     let block = params.flag("blockRemoteImages")?;
-    let user = caller.user_id.0;
+    let user = caller.user_id;
     let roles = caller.roles.clone();
     let found = state
         .store
@@ -75,10 +76,11 @@ pub async fn get_mail_message(
             let Some(full) = message_query::detail(c, id)? else {
                 return Ok(None);
             };
-            let level = mail_accounts::level_of(c, user, &roles, full.detail.listed.account_id)?;
+            let level =
+                mail_accounts::level_of(c, user, &roles, AccountId(full.detail.listed.account_id))?;
             // "Always show images from this sender".
             let trusted = match (&full.detail.listed.from_address, block) {
-                (Some(from), true) => trusted_senders::trusts(c, user, from)?,
+                (Some(from), true) => trusted_senders::trusts(c, user.0, from)?,
                 _ => false,
             };
             Ok(level.map(|level| (level, full, trusted)))

@@ -9,13 +9,9 @@ pub(crate) mod list;
 pub(crate) mod prepare_reply;
 pub(crate) mod send;
 pub(crate) mod update;
-mod view;
 mod write_through;
 
 use crate::http::Router;
-
-pub use list::{list_slot, views_with, visible_query};
-pub use view::MessageView;
 
 pub fn configure(router: &mut Router) {
     router.action("mailMessages:list", list::list_mail_messages);

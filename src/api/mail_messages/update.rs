@@ -1,6 +1,6 @@
-use super::list::views_with;
-use super::view::MessageView;
 use super::write_through::{self, Change};
+use crate::api::message_reads::MessageView;
+use crate::api::message_reads::views_with;
 use crate::api::provider_failure::api_error;
 use crate::auth::Caller;
 use crate::http::{ApiError, QueryParams, Values};

@@ -2,8 +2,9 @@
 //! stored"): one Gmail batchModify per account, or one Graph call per message, four at a
 //! time. Each message comes back with what to store, or why the provider refused it.
 
+use crate::gateway::{CallError, Mailbox, Urgency};
 use crate::providers::gmail::folders_from_labels;
-use crate::providers::session::{CallError, with_access};
+use crate::providers::operation::{gmail as gmail_op, graph as graph_op};
 use crate::providers::{ProviderError, ProviderKind};
 use crate::state::AppState;
 use crate::store::message_targets::Target;
@@ -78,16 +79,19 @@ async fn gmail(
         .iter()
         .map(|t| t.provider_message_id.clone())
         .collect();
-    let answer = with_access(state, account, ProviderKind::Google, |token| {
-        let (client, ids, add, remove) = (client.clone(), ids.clone(), add.clone(), remove.clone());
-        async move {
-            let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-            let add: Vec<&str> = add.iter().map(String::as_str).collect();
-            let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
-            client.batch_modify(&token, &ids, &add, &remove).await
-        }
-    })
-    .await;
+    let mailbox = Mailbox::new(state, account, ProviderKind::Google, Urgency::Now);
+    let answer = mailbox
+        .call(gmail_op::MESSAGES_BATCH_MODIFY, |token| {
+            let (client, ids, add, remove) =
+                (client.clone(), ids.clone(), add.clone(), remove.clone());
+            async move {
+                let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+                let add: Vec<&str> = add.iter().map(String::as_str).collect();
+                let remove: Vec<&str> = remove.iter().map(String::as_str).collect();
+                client.batch_modify(&token, &ids, &add, &remove).await
+            }
+        })
+        .await;
     targets
         .iter()
         .map(|target| {
@@ -144,37 +148,46 @@ async fn graph(
         let status = if starred { "flagged" } else { "notFlagged" };
         patch.insert("flag".into(), json!({"flagStatus": status}));
     }
+    let patching = !patch.is_empty();
     let patch = Value::Object(patch);
+    let op = match (patching, &change.folder) {
+        (true, Some(_)) => graph_op::PATCH.then(graph_op::MOVE),
+        (false, Some(_)) => graph_op::MOVE,
+        (_, None) => graph_op::PATCH,
+    };
+    let mailbox = Mailbox::new(state, account, ProviderKind::Microsoft, Urgency::Now);
+    let mailbox = &mailbox;
     futures_util::stream::iter(targets.iter().cloned())
         .map(|target| {
             let (client, patch) = (client.clone(), patch.clone());
             async move {
                 let id = target.provider_message_id.clone();
-                let outcome = with_access(state, account, ProviderKind::Microsoft, |token| {
-                    let (client, patch, id, dest) = (
-                        client.clone(),
-                        patch.clone(),
-                        id.clone(),
-                        change.folder.clone(),
-                    );
-                    async move {
-                        if patch.as_object().is_some_and(|p| !p.is_empty()) {
-                            client.patch(&token, &id, &patch).await?;
+                let outcome = mailbox
+                    .call(op, |token| {
+                        let (client, patch, id, dest) = (
+                            client.clone(),
+                            patch.clone(),
+                            id.clone(),
+                            change.folder.clone(),
+                        );
+                        async move {
+                            if patching {
+                                client.patch(&token, &id, &patch).await?;
+                            }
+                            if let Some(dest) = dest {
+                                client.move_to(&token, &id, &dest).await?;
+                            }
+                            Ok(())
                         }
-                        if let Some(dest) = dest {
-                            client.move_to(&token, &id, &dest).await?;
-                        }
-                        Ok(())
-                    }
-                })
-                .await
-                .map(|()| StateChange {
-                    provider_message_id: id,
-                    folders: change.folder.clone().map(|dest| vec![dest]),
-                    is_read: change.is_read,
-                    is_starred: change.is_starred,
-                    provider_version: None,
-                });
+                    })
+                    .await
+                    .map(|()| StateChange {
+                        provider_message_id: id,
+                        folders: change.folder.clone().map(|dest| vec![dest]),
+                        is_read: change.is_read,
+                        is_starred: change.is_starred,
+                        provider_version: None,
+                    });
                 (target.id, outcome)
             }
         })
@@ -193,30 +206,37 @@ async fn trash(
 ) -> Vec<Outcome> {
     let gmail = state.gmail();
     let graph = state.graph();
+    let mailbox = Mailbox::new(state, account, kind, Urgency::Now);
+    let mailbox = &mailbox;
+    let op = match kind {
+        ProviderKind::Google => gmail_op::MESSAGES_TRASH,
+        ProviderKind::Microsoft => graph_op::MOVE,
+    };
     futures_util::stream::iter(targets.iter().cloned())
         .map(|target| {
             let (gmail, graph) = (gmail.clone(), graph.clone());
             async move {
                 let id = target.provider_message_id.clone();
-                let folders = with_access(state, account, kind, |token| {
-                    let (gmail, graph, id) = (gmail.clone(), graph.clone(), id.clone());
-                    async move {
-                        match kind {
-                            ProviderKind::Google => {
-                                let answer = gmail.trash(&token, &id).await?;
-                                Ok(Some(folders_from_labels(&answer.label_ids))
-                                    .filter(|l| !l.is_empty()))
-                            }
-                            ProviderKind::Microsoft => {
-                                let answer = graph.move_to(&token, &id, "deleteditems").await?;
-                                Ok(answer["parentFolderId"]
-                                    .as_str()
-                                    .map(|f| vec![f.to_string()]))
+                let folders = mailbox
+                    .call(op, |token| {
+                        let (gmail, graph, id) = (gmail.clone(), graph.clone(), id.clone());
+                        async move {
+                            match kind {
+                                ProviderKind::Google => {
+                                    let answer = gmail.trash(&token, &id).await?;
+                                    Ok(Some(folders_from_labels(&answer.label_ids))
+                                        .filter(|l| !l.is_empty()))
+                                }
+                                ProviderKind::Microsoft => {
+                                    let answer = graph.move_to(&token, &id, "deleteditems").await?;
+                                    Ok(answer["parentFolderId"]
+                                        .as_str()
+                                        .map(|f| vec![f.to_string()]))
+                                }
                             }
                         }
-                    }
-                })
-                .await;
+                    })
+                    .await;
                 let outcome = folders.map(|folders| StateChange {
                     provider_message_id: id,
                     folders,

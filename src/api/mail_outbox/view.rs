@@ -1,7 +1,7 @@
 //! A send as the API shows it: the answer of `mailMessages:send` and a row of
 //! `mailOutbox:list`.
 
-use crate::store::outbox::{self, OutboxRow};
+use crate::store::outbox::{OutboxRow, SendStatus};
 use crate::store::schema::mail_threads;
 use crate::store::{DbConnection, StoreError};
 use chrono::{DateTime, Utc};
@@ -33,12 +33,12 @@ pub struct OutboxView {
 }
 
 fn status(row: &OutboxRow) -> &'static str {
-    match row.status.as_str() {
-        outbox::QUEUED => "scheduled",
-        outbox::SENDING => "sending",
-        outbox::SENT => "sent",
-        outbox::FAILED => "failed",
-        _ => "unknown",
+    match row.status {
+        SendStatus::Queued => "scheduled",
+        SendStatus::Sending => "sending",
+        SendStatus::Sent => "sent",
+        SendStatus::Failed => "failed",
+        SendStatus::Unknown => "unknown",
     }
 }
 

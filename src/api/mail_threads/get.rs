@@ -1,7 +1,8 @@
 use super::list::{ThreadView, views};
-use crate::api::mail_messages::{MessageView, views_with};
+use crate::api::message_reads::{MessageView, views_with};
 use crate::auth::Caller;
 use crate::http::{ApiError, Data, QueryParams};
+use crate::ids::AccountId;
 use crate::query::Field;
 use crate::state::AppState;
 use crate::store::mail_accounts;
@@ -42,7 +43,7 @@ pub async fn get_mail_thread(
     state: web::Data<AppState>,
 ) -> Result<Data<Option<ThreadDetailView>>, ApiError> {
     let id = params.single_id("a thread")?;
-    let user = caller.user_id.0;
+    let user = caller.user_id;
     let roles = caller.roles.clone();
     let found = state
         .store
@@ -51,7 +52,9 @@ pub async fn get_mail_thread(
             let Some(first) = members.first() else {
                 return Ok(None);
             };
-            let Some(level) = mail_accounts::level_of(c, user, &roles, first.account_id)? else {
+            let Some(level) =
+                mail_accounts::level_of(c, user, &roles, AccountId(first.account_id))?
+            else {
                 return Ok(None);
             };
             let ids: Vec<i64> = members.iter().map(|m| m.id).collect();

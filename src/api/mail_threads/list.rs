@@ -1,4 +1,4 @@
-use crate::api::mail_messages::{list_slot, visible_query};
+use crate::api::message_reads::{list_slot, visible_query};
 use crate::auth::Caller;
 use crate::http::{ApiError, ListPage, QueryParams};
 use crate::state::AppState;

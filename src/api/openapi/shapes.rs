@@ -165,7 +165,7 @@ pub struct FailedMeta {
 /// `mailMessages:update`: the changed messages, and those the provider refused.
 #[derive(ToSchema)]
 pub struct MessagesChanged {
-    pub data: Vec<crate::api::mail_messages::MessageView>,
+    pub data: Vec<crate::api::message_reads::MessageView>,
     pub meta: FailedMeta,
 }
 

@@ -1,8 +1,9 @@
-//! `mailMessages:send`: compose (completing replies and forwards from the referenced
-//! message), check, record in the outbox under the caller's Idempotency-Key, then send
-//! now or leave it scheduled. A retry with the same key answers with the first attempt's
+//! `mailMessages:send`: parse, compose (completing replies and forwards from the
+//! referenced message, `compose.rs`), and hand it to `send::submit`, which records it in
+//! the outbox under the caller's Idempotency-Key and sends it now or leaves it scheduled. A retry with the same key answers with the first attempt's
 //! outcome — waiting for it if it is still in flight — and never sends twice.
 
+mod compose;
 mod form;
 pub(super) mod reference;
 mod request;
@@ -10,19 +11,15 @@ mod request;
 use crate::api::mail_outbox::{OutboxView, view};
 use crate::auth::Caller;
 use crate::http::{ApiError, Data, content_type, declared_length, read_values};
-use crate::mail::compose::reply::{self, Action};
-use crate::mail::compose::{Outgoing, Person, new_message_id};
 use crate::providers::ProviderKind;
-use crate::send::deliver;
-use crate::send::scheduler::{SEND_LEASE, sealed_identity};
+use crate::send::submit::{Submission, SubmitError, Submitted, submit};
 use crate::state::AppState;
-use crate::store::mail_accounts::{self, AccountRow};
-use crate::store::outbox::{self, Begun, NewSend, OutboxRow};
+use crate::store::mail_accounts;
+use crate::store::outbox::{self, OutboxRow};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use chrono::Utc;
-use request::SendRequest;
-use std::sync::Arc;
+use compose::compose;
 use std::time::{Duration, Instant};
 
 /// The request body a send may have: the largest message, base64-inflated, plus JSON.
@@ -147,45 +144,24 @@ pub async fn send_mail_message(
     .await?;
     let now = Utc::now();
     // A sendAt in the past (or within the second) means now.
-    let scheduled = asked
+    let send_at = asked
         .send_at
         .filter(|at| *at > now + chrono::Duration::seconds(1));
-    let new = NewSend {
+    let submission = Submission {
         account_id: account.id,
         user_id: account.user_id,
-        idempotency_key: given_key
-            .unwrap_or_else(|| format!("auto-{:032x}", rand::random::<u128>())),
-        request_digest: asked.digest.clone(),
-        status: if scheduled.is_some() {
-            outbox::QUEUED
-        } else {
-            outbox::SENDING
-        },
-        send_at: scheduled.map(|at| at.naive_utc()),
-        subject: outgoing.subject.chars().take(300).collect(),
-        recipient_count: outgoing.recipients().count() as i64,
-        lease_until: scheduled.is_none().then(|| (now + SEND_LEASE).naive_utc()),
+        kind,
+        key: given_key.unwrap_or_else(|| format!("auto-{:032x}", rand::random::<u128>())),
+        digest: asked.digest.clone(),
+        send_at,
+        outgoing,
     };
-    let begun = state
-        .store
-        .run(move |c| outbox::begin(c, &new, now.naive_utc()))
-        .await?;
-    let id = match begun {
-        Begun::Existing(row) => return answer_retry(&state, *row, &asked.digest).await,
-        Begun::New(id) => id,
+    let id = match submit(&state, submission).await {
+        Ok(Submitted::Recorded(id)) => id,
+        Ok(Submitted::Earlier(row)) => return answer_retry(&state, *row, &asked.digest).await,
+        Err(SubmitError::Store(error)) => return Err(error.into()),
+        Err(error) => return Err(ApiError::internal(error)),
     };
-    if scheduled.is_some() {
-        let json = serde_json::to_string(&outgoing).map_err(ApiError::internal)?;
-        let row = id.to_string();
-        let sealed = state.vault.seal(json.as_bytes(), sealed_identity(&row));
-        state
-            .store
-            .run(move |c| outbox::keep_message(c, id, &sealed))
-            .await?;
-    } else {
-        let outcome = deliver(&state, account.id, kind, Arc::new(outgoing)).await;
-        crate::send::record(&state, id, account.id, outcome).await?;
-    }
     let shown = state
         .store
         .run(move |c| match outbox::find(c, id)? {
@@ -212,7 +188,7 @@ async fn answer_retry(
         ));
     }
     let started = Instant::now();
-    while row.status == outbox::SENDING && started.elapsed() < WAIT_FOR_FIRST {
+    while row.status == outbox::SendStatus::Sending && started.elapsed() < WAIT_FOR_FIRST {
         tokio::time::sleep(Duration::from_millis(200)).await;
         let id = row.id;
         row = state
@@ -223,89 +199,4 @@ async fn answer_retry(
     }
     let shown = state.store.run(move |c| view(c, row)).await?;
     Ok(Data(shown))
-}
-
-/// The message to send: the request, completed from the referenced message for a
-/// reply or forward, and checked against the limits.
-async fn compose(
-    state: &AppState,
-    account: &AccountRow,
-    kind: ProviderKind,
-    asked: &mut SendRequest,
-    max_bytes: u64,
-    max_recipients: u32,
-) -> Result<Outgoing, ApiError> {
-    let mut outgoing = Outgoing {
-        from: Person::new(account.display_name.as_deref(), &account.email),
-        to: asked.to.clone(),
-        cc: asked.cc.clone(),
-        bcc: asked.bcc.clone(),
-        subject: asked.subject.clone().unwrap_or_default(),
-        text: asked.text.clone(),
-        html: asked.html.clone(),
-        // Moved, not copied: they may be tens of megabytes.
-        attachments: std::mem::take(&mut asked.attachments),
-        message_id: new_message_id(&account.email),
-        in_reply_to: None,
-        references: Vec::new(),
-        provider_thread_id: None,
-    };
-    if let Some((id, action)) = asked.reference {
-        let referenced = reference::load(state, account.id, id).await?;
-        let original = &referenced.original;
-        let own = [account.email.to_lowercase()];
-        if asked.fill_recipients {
-            let (to, cc) = reply::recipients(original, action, &own);
-            outgoing.to = merged(to, &asked.to, &[]);
-            outgoing.cc = merged(cc, &asked.cc, &outgoing.to);
-        }
-        if asked.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
-            outgoing.subject = reply::subject(&original.subject, action);
-        }
-        let (text, html) = reply::quote(
-            original,
-            action,
-            asked.text.as_deref(),
-            asked.html.as_deref(),
-        );
-        (outgoing.text, outgoing.html) = (text, html);
-        (outgoing.in_reply_to, outgoing.references) = reply::threading(original);
-        outgoing.provider_thread_id = referenced.provider_thread_id.clone();
-        if action == Action::Forward {
-            let budget = max_bytes.saturating_sub(outgoing.estimated_size());
-            let files =
-                reference::attachment_files(state, kind, &referenced.attachment_ids, budget)
-                    .await?;
-            outgoing.attachments.extend(files);
-        }
-    }
-    let count = outgoing.recipients().count();
-    if count == 0 {
-        return Err(ApiError::bad_request(
-            "INVALID_RECIPIENT",
-            "to: the message has no recipients",
-        ));
-    }
-    if count > max_recipients as usize {
-        return Err(ApiError::bad_request(
-            "INVALID_RECIPIENT",
-            format!("to, cc, bcc: {count} recipients; at most {max_recipients} are allowed"),
-        ));
-    }
-    if outgoing.estimated_size() > max_bytes {
-        return Err(reference::too_large());
-    }
-    Ok(outgoing)
-}
-
-/// `filled` plus the caller's own additions, each address once and none already in `not`.
-fn merged(filled: Vec<Person>, added: &[Person], not: &[Person]) -> Vec<Person> {
-    let mut all: Vec<Person> = Vec::new();
-    for person in filled.into_iter().chain(added.iter().cloned()) {
-        let seen = |p: &Person| p.address.eq_ignore_ascii_case(&person.address);
-        if !all.iter().any(seen) && !not.iter().any(seen) {
-            all.push(person);
-        }
-    }
-    all
 }

@@ -1,9 +1,8 @@
-//! Calling a provider for an account: take its access token, make the call, and when the
-//! provider answers 401 refresh the token once and call again.
+//! The access token for a call: take the account's, make the call, and when the provider
+//! answers 401 refresh the token once and call again.
 
-use super::ProviderError;
-use super::ProviderKind;
 use crate::oauth::tokens::{self, AccessError};
+use crate::providers::{ProviderError, ProviderKind};
 use crate::state::AppState;
 use std::future::Future;
 
@@ -18,7 +17,7 @@ pub enum CallError {
 
 /// Runs `call` with the account's access token; on 401, refreshes (unless someone
 /// already did) and runs it once more. A second 401 is reported as it is.
-pub async fn with_access<T, F, Fut>(
+pub(super) async fn with_access<T, F, Fut>(
     state: &AppState,
     account_id: i64,
     kind: ProviderKind,

@@ -1,8 +1,14 @@
-//! Each account's provider budget in this process, spent before every call so a sync
-//! stays under the provider's limits instead of running into 429s: Gmail's quota units
-//! per user per minute (each method has its cost) and a cap on requests in flight; for
-//! Graph, 4 requests in flight and 10,000 per 10 minutes per mailbox. Throttles that
-//! still happen (other apps share the quota) are handled by `retry`.
+//! Each account's provider budget in this process, spent before every call so the
+//! service stays under the provider's limits instead of running into 429s: Gmail's quota
+//! units per user per minute (each operation has its cost) and a cap on requests in
+//! flight; for Graph, 4 requests in flight and 10,000 per 10 minutes per mailbox.
+//! Throttles that still happen (other apps share the quota) are handled by `retry`.
+//!
+//! The sync waits for room in the window; a call someone is waiting for ([`Urgency::Now`])
+//! is counted at once, even past the limit (the configured limits sit below the
+//! provider's), and the sync's next call waits that much longer. Both take an in-flight
+//! slot, a concurrency limit of the provider's own; the sync takes its slot only once it
+//! has room, so a sync waiting for the window never holds the slot a user's call needs.
 //!
 //! A call is counted in the window from when it is sent, and its time is moved to when
 //! its answer came once it has: the provider counts it from its arrival, which lies
@@ -10,25 +16,13 @@
 //! send time alone freed it a few milliseconds early at every window edge, and each time
 //! the next call met a 429).
 
+use super::Urgency;
 use crate::config::SyncSettings;
 use crate::providers::ProviderKind;
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-
-/// Gmail's quota units per method (Google's table for new projects where it differs).
-pub fn gmail_units(method: &str) -> u64 {
-    match method {
-        "getProfile" | "labels.list" => 1,
-        "history.list" => 2,
-        "messages.list" | "messages.modify" | "messages.trash" => 5,
-        "messages.get" => 20,
-        "messages.batchModify" => 50,
-        "messages.send" => 100,
-        _ => 5,
-    }
-}
 
 struct AccountBudget {
     in_flight: Arc<Semaphore>,
@@ -67,9 +61,10 @@ pub struct Spent {
     entry: Option<(Arc<AccountBudget>, u64)>,
 }
 
-impl Drop for Spent {
-    fn drop(&mut self) {
-        if let Some((budget, number)) = self.entry.take() {
+impl Spent {
+    /// Moves the call's time in the window to now (it is sent, or it has its answer).
+    fn touch(&self) {
+        if let Some((budget, number)) = &self.entry {
             let mut spent = budget
                 .spent
                 .lock()
@@ -82,6 +77,12 @@ impl Drop for Spent {
                 call.0 = call.0.max(Instant::now());
             }
         }
+    }
+}
+
+impl Drop for Spent {
+    fn drop(&mut self) {
+        self.touch();
     }
 }
 
@@ -151,38 +152,56 @@ impl Budgets {
         Some(budget.limit.saturating_sub(spent.used))
     }
 
-    /// Waits until the account may make a call costing `units`, and takes a slot.
-    pub async fn spend(&self, account_id: i64, kind: ProviderKind, units: u64) -> Spent {
+    /// Counts a call costing `units` in the account's window (the sync first waits for
+    /// room there), then waits for an in-flight slot.
+    pub async fn spend(
+        &self,
+        account_id: i64,
+        kind: ProviderKind,
+        units: u64,
+        urgency: Urgency,
+    ) -> Spent {
         let budget = self.account(account_id, kind);
+        let entry = if budget.limit == 0 {
+            None
+        } else {
+            Some(budget.count(account_id, units, urgency).await)
+        };
+        let mut spent = Spent {
+            _slot: None,
+            entry: entry.map(|number| (budget.clone(), number)),
+        };
         // The semaphore is never closed, so this always yields a slot.
-        let slot = budget.in_flight.clone().acquire_owned().await.ok();
-        if budget.limit == 0 {
-            return Spent {
-                _slot: slot,
-                entry: None,
-            };
-        }
+        spent._slot = budget.in_flight.clone().acquire_owned().await.ok();
+        // Counted from when it is sent, not from when it began to wait for a slot.
+        spent.touch();
+        spent
+    }
+}
+
+impl AccountBudget {
+    /// Puts a call costing `units` in the window and gives its number; the sync waits
+    /// until it fits (a call dearer than the whole budget goes alone into an empty
+    /// window), a call someone waits for goes in at once.
+    async fn count(&self, account_id: i64, units: u64, urgency: Urgency) -> u64 {
         loop {
             let wait = {
-                let mut spent = budget
+                let mut spent = self
                     .spent
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 let now = Instant::now();
-                spent.expire(now, budget.window);
-                // A call dearer than the whole budget goes alone into an empty window.
-                if spent.used + units <= budget.limit || spent.calls.is_empty() {
+                spent.expire(now, self.window);
+                if urgency == Urgency::Now
+                    || spent.used + units <= self.limit
+                    || spent.calls.is_empty()
+                {
                     spent.calls.push_back((now, units));
                     spent.used += units;
-                    let number = spent.first + spent.calls.len() as u64 - 1;
-                    drop(spent);
-                    return Spent {
-                        _slot: slot,
-                        entry: Some((budget, number)),
-                    };
+                    return spent.first + spent.calls.len() as u64 - 1;
                 }
                 let oldest = spent.calls.front().map_or(now, |(at, _)| *at);
-                budget.window.saturating_sub(now.duration_since(oldest))
+                self.window.saturating_sub(now.duration_since(oldest))
             };
             tracing::debug!(
                 account = account_id,
@@ -220,20 +239,36 @@ mod tests {
         });
         budgets.accounts.lock().unwrap().insert(1, short);
         let started = Instant::now();
-        drop(budgets.spend(1, ProviderKind::Google, 20).await);
-        drop(budgets.spend(1, ProviderKind::Google, 20).await);
+        drop(
+            budgets
+                .spend(1, ProviderKind::Google, 20, Urgency::Background)
+                .await,
+        );
+        drop(
+            budgets
+                .spend(1, ProviderKind::Google, 20, Urgency::Background)
+                .await,
+        );
         assert!(
             started.elapsed() < Duration::from_millis(250),
             "two calls fit in the budget"
         );
-        drop(budgets.spend(1, ProviderKind::Google, 20).await);
+        drop(
+            budgets
+                .spend(1, ProviderKind::Google, 20, Urgency::Background)
+                .await,
+        );
         assert!(
             started.elapsed() >= Duration::from_millis(250),
             "the third waited for the window"
         );
         // Another account has its own budget.
         let other = Instant::now();
-        drop(budgets.spend(2, ProviderKind::Google, 20).await);
+        drop(
+            budgets
+                .spend(2, ProviderKind::Google, 20, Urgency::Background)
+                .await,
+        );
         assert!(other.elapsed() < Duration::from_millis(100));
     }
 
@@ -251,23 +286,109 @@ mod tests {
                 window: Duration::from_millis(300),
             }),
         );
-        let slow = budgets.spend(1, ProviderKind::Google, 20).await;
+        let slow = budgets
+            .spend(1, ProviderKind::Google, 20, Urgency::Background)
+            .await;
         tokio::time::sleep(Duration::from_millis(400)).await;
         let answered = Instant::now();
         drop(slow);
-        drop(budgets.spend(1, ProviderKind::Google, 20).await);
+        drop(
+            budgets
+                .spend(1, ProviderKind::Google, 20, Urgency::Background)
+                .await,
+        );
         assert!(
             answered.elapsed() >= Duration::from_millis(290),
             "the next call waited a window from the answer, not from the send"
         );
     }
 
+    fn short_window(budgets: &Budgets, account: i64, limit: u64, slots: usize) {
+        budgets.accounts.lock().unwrap().insert(
+            account,
+            Arc::new(AccountBudget {
+                in_flight: Arc::new(Semaphore::new(slots)),
+                spent: Mutex::new(Window::default()),
+                limit,
+                window: Duration::from_millis(300),
+            }),
+        );
+    }
+
+    /// A user's write while the sync has spent the window: it goes at once, and the
+    /// sync pays for it by waiting.
+    #[tokio::test]
+    async fn a_call_someone_waits_for_is_counted_at_once_and_the_sync_waits_for_it() {
+        let budgets = budgets(50, 8);
+        short_window(&budgets, 1, 50, 8);
+        drop(
+            budgets
+                .spend(1, ProviderKind::Google, 50, Urgency::Background)
+                .await,
+        );
+        let started = Instant::now();
+        drop(
+            budgets
+                .spend(1, ProviderKind::Google, 50, Urgency::Now)
+                .await,
+        );
+        assert!(started.elapsed() < Duration::from_millis(100), "not queued");
+        assert_eq!(budgets.room(1, ProviderKind::Google), Some(0));
+        drop(
+            budgets
+                .spend(1, ProviderKind::Google, 5, Urgency::Background)
+                .await,
+        );
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "the sync waited for the window to free what the user's call spent"
+        );
+    }
+
+    /// A sync waiting for the window holds no in-flight slot: the one slot stays free
+    /// for the call a person waits for.
+    #[tokio::test]
+    async fn a_sync_waiting_for_room_leaves_the_slot_free() {
+        let budgets = Arc::new(budgets(20, 1));
+        short_window(&budgets, 1, 20, 1);
+        drop(
+            budgets
+                .spend(1, ProviderKind::Google, 20, Urgency::Background)
+                .await,
+        );
+        let waiting = {
+            let budgets = budgets.clone();
+            tokio::spawn(async move {
+                budgets
+                    .spend(1, ProviderKind::Google, 20, Urgency::Background)
+                    .await;
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let now = tokio::time::timeout(
+            Duration::from_millis(100),
+            budgets.spend(1, ProviderKind::Google, 5, Urgency::Now),
+        )
+        .await;
+        assert!(now.is_ok(), "the user's call found the slot free");
+        drop(now);
+        waiting.await.unwrap();
+    }
+
     #[tokio::test]
     async fn room_is_what_the_window_has_left() {
         let limited = budgets(50, 8);
         assert_eq!(limited.room(3, ProviderKind::Google), Some(50));
-        drop(limited.spend(3, ProviderKind::Google, 20).await);
-        drop(limited.spend(3, ProviderKind::Google, 5).await);
+        drop(
+            limited
+                .spend(3, ProviderKind::Google, 20, Urgency::Background)
+                .await,
+        );
+        drop(
+            limited
+                .spend(3, ProviderKind::Google, 5, Urgency::Background)
+                .await,
+        );
         assert_eq!(limited.room(3, ProviderKind::Google), Some(25));
         assert_eq!(budgets(0, 8).room(3, ProviderKind::Google), None);
     }
@@ -277,11 +398,15 @@ mod tests {
         let budgets = Budgets::new(&SyncSettings::default());
         let mut held = Vec::new();
         for _ in 0..4 {
-            held.push(budgets.spend(9, ProviderKind::Microsoft, 1).await);
+            held.push(
+                budgets
+                    .spend(9, ProviderKind::Microsoft, 1, Urgency::Background)
+                    .await,
+            );
         }
         let fifth = tokio::time::timeout(
             Duration::from_millis(100),
-            budgets.spend(9, ProviderKind::Microsoft, 1),
+            budgets.spend(9, ProviderKind::Microsoft, 1, Urgency::Background),
         )
         .await;
         assert!(
@@ -292,7 +417,7 @@ mod tests {
         assert!(
             tokio::time::timeout(
                 Duration::from_millis(500),
-                budgets.spend(9, ProviderKind::Microsoft, 1)
+                budgets.spend(9, ProviderKind::Microsoft, 1, Urgency::Background)
             )
             .await
             .is_ok()

@@ -1,0 +1,96 @@
+//! The message a send request asks for: the request, completed from the referenced
+//! message for a reply or forward, and checked against the limits.
+
+use super::reference;
+use super::request::SendRequest;
+use crate::http::ApiError;
+use crate::mail::compose::reply::{self, Action};
+use crate::mail::compose::{Outgoing, Person, new_message_id};
+use crate::providers::ProviderKind;
+use crate::state::AppState;
+use crate::store::mail_accounts::AccountRow;
+
+/// The message to send: the request, completed from the referenced message for a
+/// reply or forward, and checked against the limits.
+pub(super) async fn compose(
+    state: &AppState,
+    account: &AccountRow,
+    kind: ProviderKind,
+    asked: &mut SendRequest,
+    max_bytes: u64,
+    max_recipients: u32,
+) -> Result<Outgoing, ApiError> {
+    let mut outgoing = Outgoing {
+        from: Person::new(account.display_name.as_deref(), &account.email),
+        to: asked.to.clone(),
+        cc: asked.cc.clone(),
+        bcc: asked.bcc.clone(),
+        subject: asked.subject.clone().unwrap_or_default(),
+        text: asked.text.clone(),
+        html: asked.html.clone(),
+        // Moved, not copied: they may be tens of megabytes.
+        attachments: std::mem::take(&mut asked.attachments),
+        message_id: new_message_id(&account.email),
+        in_reply_to: None,
+        references: Vec::new(),
+        provider_thread_id: None,
+    };
+    if let Some((id, action)) = asked.reference {
+        let referenced = reference::load(state, account.id, id).await?;
+        let original = &referenced.original;
+        let own = [account.email.to_lowercase()];
+        if asked.fill_recipients {
+            let (to, cc) = reply::recipients(original, action, &own);
+            outgoing.to = merged(to, &asked.to, &[]);
+            outgoing.cc = merged(cc, &asked.cc, &outgoing.to);
+        }
+        if asked.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            outgoing.subject = reply::subject(&original.subject, action);
+        }
+        let (text, html) = reply::quote(
+            original,
+            action,
+            asked.text.as_deref(),
+            asked.html.as_deref(),
+        );
+        (outgoing.text, outgoing.html) = (text, html);
+        (outgoing.in_reply_to, outgoing.references) = reply::threading(original);
+        outgoing.provider_thread_id = referenced.provider_thread_id.clone();
+        if action == Action::Forward {
+            let budget = max_bytes.saturating_sub(outgoing.estimated_size());
+            let files =
+                reference::attachment_files(state, kind, &referenced.attachment_ids, budget)
+                    .await?;
+            outgoing.attachments.extend(files);
+        }
+    }
+    let count = outgoing.recipients().count();
+    if count == 0 {
+        return Err(ApiError::bad_request(
+            "INVALID_RECIPIENT",
+            "to: the message has no recipients",
+        ));
+    }
+    if count > max_recipients as usize {
+        return Err(ApiError::bad_request(
+            "INVALID_RECIPIENT",
+            format!("to, cc, bcc: {count} recipients; at most {max_recipients} are allowed"),
+        ));
+    }
+    if outgoing.estimated_size() > max_bytes {
+        return Err(reference::too_large());
+    }
+    Ok(outgoing)
+}
+
+/// `filled` plus the caller's own additions, each address once and none already in `not`.
+fn merged(filled: Vec<Person>, added: &[Person], not: &[Person]) -> Vec<Person> {
+    let mut all: Vec<Person> = Vec::new();
+    for person in filled.into_iter().chain(added.iter().cloned()) {
+        let seen = |p: &Person| p.address.eq_ignore_ascii_case(&person.address);
+        if !all.iter().any(seen) && !not.iter().any(seen) {
+            all.push(person);
+        }
+    }
+    all
+}

@@ -2,6 +2,7 @@
 //! domains, threading headers, bodies, a snippet, attachment metadata). No I/O here, so
 //! it is tested from bytes alone.
 
+mod body;
 pub mod compose;
 mod lean;
 mod parse;

@@ -1,6 +1,10 @@
 use super::lean;
 use chrono::NaiveDateTime;
-use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::decoders::base64::base64_decode;
+use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+use mail_parser::{
+    Encoding, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
+};
 use std::collections::HashMap;
 
 /// Characters of the snippet.
@@ -178,7 +182,27 @@ fn is_attachment(part: &MessagePart<'_>) -> bool {
         || (matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_)))
 }
 
-/// Walks the MIME tree numbering parts as Gmail does ("" for the root, then "0", "0.1").
+/// The bytes of an attachment's file: its body with the transfer encoding undone. Not
+/// the parser's length, which for a text file is its text after conversion to UTF-8 (a
+/// Latin-1 "März.txt" read one byte longer per umlaut than the file it is).
+fn file_size(message: &Message<'_>, part: &MessagePart<'_>) -> u64 {
+    if !matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+        return part.len() as u64;
+    }
+    let raw = message
+        .raw_message
+        .get(part.offset_body as usize..part.offset_end as usize)
+        .unwrap_or_default();
+    let decoded = match part.encoding {
+        Encoding::Base64 => base64_decode(raw),
+        Encoding::QuotedPrintable => quoted_printable_decode(raw),
+        Encoding::None => return raw.len() as u64,
+    };
+    decoded.map_or(part.len() as u64, |bytes| bytes.len() as u64)
+}
+
+/// Walks the MIME tree numbering parts as Gmail does ("" for the root, then "0", "0.1";
+/// a single-part message's only part is the root).
 /// `cut` holds the decoded sizes of bodies taken out before parsing, by where they began.
 fn collect_attachments(
     message: &Message<'_>,
@@ -201,7 +225,9 @@ fn collect_attachments(
                 collect_attachments(message, *child, child_path, cut, out);
             }
         }
-        _ if index != 0 && is_attachment(part) => {
+        // The root too: a message whose whole body is one file (a scanner's PNG with
+        // `Content-Disposition: attachment`) has no body, and that file is its content.
+        _ if is_attachment(part) => {
             let inline = part
                 .content_disposition()
                 .is_some_and(|d| d.c_type.eq_ignore_ascii_case("inline"))
@@ -216,7 +242,7 @@ fn collect_attachments(
                 size: cut
                     .get(&part.offset_body)
                     .copied()
-                    .unwrap_or(part.len() as u64),
+                    .unwrap_or_else(|| file_size(message, part)),
                 inline,
                 content_id: part
                     .content_id()
@@ -266,23 +292,14 @@ fn parse_bytes(bytes: &[u8], size: usize, cut: &[(usize, u64)]) -> Option<Parsed
     if !agrees {
         return None;
     }
-    let body_html = message
-        .body_html(0)
-        .map(|h| h.into_owned())
-        .filter(|h| !h.trim().is_empty());
-    // The first plain-text part among the text bodies: never a binary one (an inline
-    // image can lead the list; its bytes are no text, and may have been taken out).
-    let body_text = message.text_bodies().find_map(|p| match &p.body {
-        PartType::Text(text) => Some(text.to_string()),
-        _ => None,
-    });
+    let body_html = super::body::html(&message);
+    let body_text = super::body::text(&message);
     let preview = body_text
         .clone()
         .or_else(|| body_html.as_deref().map(strip_html))
         .unwrap_or_default();
     let mut attachments = Vec::new();
     collect_attachments(&message, 0, String::new(), &cut, &mut attachments);
-    // Gmail numbers a single-part message's only part as the root.
     Some(ParsedMessage {
         message_id: message.message_id().map(|id| format!("<{}>", clean(id))),
         in_reply_to: ids(message.in_reply_to()).into_iter().next(),

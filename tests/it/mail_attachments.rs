@@ -33,10 +33,15 @@ Content-Disposition: attachment; filename=page.html\r\n\r\n{PAGE}\r\n--b--\r\n",
 
 /// Connects a mailbox holding the message above and waits for its first sync.
 async fn mailbox_with_attachments(w: &Wired, provider: &str, email: &str) -> i64 {
+    mailbox_holding(w, provider, email, &raw_message()).await
+}
+
+/// Connects a mailbox holding the one message `raw` and waits for its first sync.
+async fn mailbox_holding(w: &Wired, provider: &str, email: &str, raw: &[u8]) -> i64 {
     w.mailbox(provider, email, 0).await;
     w.control(
         &format!("/users/{email}/deliver"),
-        json!({"raw": STANDARD.encode(raw_message())}),
+        json!({"raw": STANDARD.encode(raw)}),
     )
     .await;
     let outcome = w.connect(&user_token(7), provider, email).await;
@@ -53,6 +58,25 @@ async fn mailbox_with_attachments(w: &Wired, provider: &str, email: &str) -> i64
         assert!(started.elapsed() < Duration::from_secs(60), "{}", list.text);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The attachments `mailMessages:get` shows of the mailbox's one message.
+async fn only_message_attachments(w: &Wired) -> Vec<Value> {
+    let list = w
+        .app
+        .call("mailMessages:list", Some(&user_token(7)), "", None)
+        .await;
+    let message = list.json["data"][0]["id"].as_i64().unwrap();
+    let got = w
+        .app
+        .call(
+            "mailMessages:get",
+            Some(&user_token(7)),
+            &format!("filterByTk={message}"),
+            None,
+        )
+        .await;
+    got.json["data"]["attachments"].as_array().unwrap().clone()
 }
 
 async fn download(w: &Wired, token: &str, query: &str) -> reqwest::Response {
@@ -80,21 +104,7 @@ async fn attachments_download_from_the_provider(backend: Backend, provider: &str
         return;
     };
     let account = mailbox_with_attachments(&w, provider, email).await;
-    let list = w
-        .app
-        .call("mailMessages:list", Some(&user_token(7)), "", None)
-        .await;
-    let message = list.json["data"][0]["id"].as_i64().unwrap();
-    let got = w
-        .app
-        .call(
-            "mailMessages:get",
-            Some(&user_token(7)),
-            &format!("filterByTk={message}"),
-            None,
-        )
-        .await;
-    let attachments: Vec<Value> = got.json["data"]["attachments"].as_array().unwrap().clone();
+    let attachments = only_message_attachments(&w).await;
     let find = |name: &str| {
         attachments
             .iter()
@@ -190,4 +200,39 @@ async fn gmail_attachments_on_postgres() {
         attachments_download_from_the_provider(Backend::Postgres, "google", "owner@gmail.test")
             .await;
     }
+}
+
+/// A scanner's mail whose whole body is the scan (top-level `Content-Disposition:
+/// attachment`): it showed neither a body nor an attachment. The scan is listed and its
+/// bytes come back from either provider.
+async fn a_message_that_is_one_file_serves_the_file(provider: &str, email: &str) {
+    let Some(w) = wired_syncing(Backend::Sqlite).await else {
+        return;
+    };
+    let scan: &[u8] = b"\x89PNG\r\n\x1a\n scanned page";
+    let raw = format!(
+        "Message-ID: <scan@t>\r\nFrom: Scanner <scanner@acme.com>\r\nTo: {email}\r\n\
+Subject: Scan\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+Content-Type: image/png\r\nContent-Disposition: attachment; filename=scan.png\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+        STANDARD.encode(scan)
+    );
+    mailbox_holding(&w, provider, email, raw.as_bytes()).await;
+    let attachments = only_message_attachments(&w).await;
+    assert_eq!(attachments.len(), 1, "{attachments:?}");
+    assert_eq!(attachments[0]["filename"], "scan.png");
+    let id = attachments[0]["id"].as_i64().unwrap();
+    let response = download(&w, &user_token(7), &format!("filterByTk={id}")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.bytes().await.unwrap().as_ref(), scan);
+}
+
+#[tokio::test]
+async fn gmail_serves_a_message_that_is_one_file() {
+    a_message_that_is_one_file_serves_the_file("google", "scans@gmail.test").await;
+}
+
+#[tokio::test]
+async fn graph_serves_a_message_that_is_one_file() {
+    a_message_that_is_one_file_serves_the_file("microsoft", "scans@outlook.test").await;
 }

@@ -229,15 +229,7 @@ mod tests {
     #[tokio::test]
     async fn calls_wait_when_the_units_of_the_window_are_spent() {
         let budgets = budgets(50, 8);
-        let account = budgets.account(1, ProviderKind::Google);
-        // Shrink the window so the test waits milliseconds, not a minute.
-        let short = Arc::new(AccountBudget {
-            in_flight: account.in_flight.clone(),
-            spent: Mutex::new(Window::default()),
-            limit: 50,
-            window: Duration::from_millis(300),
-        });
-        budgets.accounts.lock().unwrap().insert(1, short);
+        short_window(&budgets, 1, 50, 8);
         let started = Instant::now();
         drop(
             budgets
@@ -277,15 +269,7 @@ mod tests {
     #[tokio::test]
     async fn a_slow_call_holds_its_share_for_a_window_after_its_answer() {
         let budgets = budgets(20, 8);
-        budgets.accounts.lock().unwrap().insert(
-            1,
-            Arc::new(AccountBudget {
-                in_flight: Arc::new(Semaphore::new(8)),
-                spent: Mutex::new(Window::default()),
-                limit: 20,
-                window: Duration::from_millis(300),
-            }),
-        );
+        short_window(&budgets, 1, 20, 8);
         let slow = budgets
             .spend(1, ProviderKind::Google, 20, Urgency::Background)
             .await;
@@ -303,6 +287,7 @@ mod tests {
         );
     }
 
+    /// Gives `account` a window of 300 ms, so a test waits milliseconds, not a minute.
     fn short_window(budgets: &Budgets, account: i64, limit: u64, slots: usize) {
         budgets.accounts.lock().unwrap().insert(
             account,

@@ -15,9 +15,11 @@ use email_manager::store::messages::{self, StateChange};
 use email_manager::store::sync_jobs::Fence;
 use email_manager::store::{DbConnection, Store, StoreError, mail_accounts};
 use email_manager::sync::page::{self, Changes, Progress};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-/// Long enough for the other writer to arrive and queue for the rows.
+/// How long a page keeps its transaction open once it holds its rows: long enough for
+/// the other writer, started when the page says it holds them, to queue for them.
 const HOLD: std::time::Duration = std::time::Duration::from_millis(600);
 
 fn progress() -> Option<Progress> {
@@ -29,20 +31,41 @@ fn progress() -> Option<Progress> {
 }
 
 /// Writes a page as the sync does (`page::commit`), `work` being its mail, on another task.
-fn write_page<F>(store: &Store, fence: Fence, work: F) -> JoinHandle<Result<Changes, StoreError>>
+/// `work` calls `hold` at the point the deadlock needed: the page then says it got there
+/// (the receiver returned here) and keeps its transaction open while the other writer
+/// comes and queues.
+fn write_page<F>(
+    store: &Store,
+    fence: Fence,
+    work: F,
+) -> (
+    JoinHandle<Result<Changes, StoreError>>,
+    oneshot::Receiver<()>,
+)
 where
-    F: FnOnce(&mut DbConnection, &Fence) -> Result<Changes, StoreError> + Send + 'static,
+    F: FnOnce(&mut DbConnection, &Fence, &mut dyn FnMut()) -> Result<Changes, StoreError>
+        + Send
+        + 'static,
 {
     let store = store.clone();
-    tokio::spawn(async move {
+    let (there, arrived) = oneshot::channel();
+    let mut there = Some(there);
+    let mut hold = move || {
+        if let Some(there) = there.take() {
+            let _ = there.send(());
+        }
+        std::thread::sleep(HOLD);
+    };
+    let page = tokio::spawn(async move {
         store
             .run(move |c| {
                 page::commit(c, &fence, Duration::seconds(60), progress(), |c| {
-                    work(c, &fence)
+                    work(c, &fence, &mut hold)
                 })
             })
             .await
-    })
+    });
+    (page, arrived)
 }
 
 /// A disconnect arriving while a page is written waits for the page and then deletes
@@ -54,13 +77,13 @@ async fn a_disconnect_during_a_sync_page_waits_for_the_page(backend: Backend) {
         return;
     };
     let fence = claim(&store, account, "worker-a").await;
-    let page = write_page(&store, fence, |c, fence| {
+    let (page, held) = write_page(&store, fence, |c, fence, hold| {
         let mail = [incoming("m1", "Quote", "zed@acme.test", "hello", false)];
         let stored = messages::store_page(c, fence, &mail, None, now())?;
-        std::thread::sleep(HOLD);
+        hold();
         Ok((stored.len(), 0, 0))
     });
-    tokio::time::sleep(HOLD / 3).await;
+    held.await.expect("the page got to its hold");
     let disconnect = store.run(move |c| mail_accounts::delete(c, account)).await;
     let page = page.await.unwrap();
     assert!(
@@ -105,14 +128,14 @@ async fn a_users_change_during_a_graph_page_waits_for_the_page(backend: Backend)
         provider_version: None,
     };
     let marked = [change("m1", None, Some(true))];
-    let page = write_page(&store, fence, move |c, fence| {
+    let (page, held) = write_page(&store, fence, move |c, fence, hold| {
         let changed = messages::apply_states(c, fence, &marked, None, now())?;
-        std::thread::sleep(HOLD);
+        hold();
         let gone = ["m2".to_string()];
         let deleted = messages::remove_from_folder(c, fence, "Label_1", &gone, None, now())?;
         Ok((0, changed, deleted))
     });
-    tokio::time::sleep(HOLD / 3).await;
+    held.await.expect("the page got to its hold");
     let trashed = vec![
         change("m2", Some(vec!["INBOX".into()]), None),
         change("m1", Some(vec!["INBOX".into()]), None),

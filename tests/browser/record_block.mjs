@@ -110,15 +110,28 @@ export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox,
     await page.getByRole('menuitem', { name: 'Email' }).click();
     await page.keyboard.press('Escape');
     await page.mouse.move(700, 700);
-    await hoverVisible(page.getByRole('columnheader', { name: 'Actions' }));
-    await hoverVisible(page.locator('span[aria-label="plus"].ant-dropdown-trigger'));
-    await page.getByRole('menuitem', { name: 'View' }).click();
-    await page.mouse.move(700, 700);
+    // The "View" action: added again until its button shows in the rows. A click on the
+    // menu while the column is still being laid out can be lost (seen once in CI: the
+    // button never came, and the check waited on it for 30 s).
+    const viewButton = page.getByRole('button', { name: 'View' }).filter({ visible: true }).first();
+    for (let attempt = 1; ; attempt += 1) {
+      await hoverVisible(page.getByRole('columnheader', { name: 'Actions' }));
+      await hoverVisible(page.locator('span[aria-label="plus"].ant-dropdown-trigger'));
+      await page.getByRole('menuitem', { name: 'View' }).filter({ visible: true }).first().click();
+      await page.mouse.move(700, 700);
+      try {
+        await viewButton.waitFor({ timeout: 10000 });
+        break;
+      } catch (error) {
+        if (attempt >= 3) throw error;
+        await page.keyboard.press('Escape');
+      }
+    }
     // The record's popup: "Add block" → "Other blocks" → "Emails". A click while the
     // table is still being laid out can be lost: the popup is opened again until it is.
     const drawer = page.locator('.ant-drawer-content').last();
     for (let attempt = 1; ; attempt += 1) {
-      await page.getByRole('button', { name: 'View' }).filter({ visible: true }).first().click();
+      await viewButton.click();
       try {
         await hoverVisible(drawer.getByText('Add block'), 10000);
         break;

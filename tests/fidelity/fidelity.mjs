@@ -246,6 +246,12 @@ await check('graph delta: paging to a deltaLink, then only the changes', async (
   const changes = await graph.api(relative(page['@odata.deltaLink'])).header('Prefer', 'IdType="ImmutableId"').get();
   assert(changes.value.some((m) => m.id === delivered.id), 'the new message in the next round');
 });
+await check('graph delta() with the function parentheses, as the Kiota-built SDKs call it', async () => {
+  const page = await graph.api('/me/mailFolders/inbox/messages/delta()')
+    .header('Prefer', 'IdType="ImmutableId", odata.maxpagesize=8').select('subject').get();
+  const next = page['@odata.nextLink'] || page['@odata.deltaLink'];
+  assert(page.value.length > 0 && next && next.includes('/messages/delta()?'), 'pages and links keep delta()');
+});
 await check('graph PATCH isRead and move', async () => {
   const patched = await graph.api(`/me/messages/${graphIds[0]}`).header('Prefer', 'IdType="ImmutableId"').patch({ isRead: true });
   assert(patched.isRead === true, 'read');

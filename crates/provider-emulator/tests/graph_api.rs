@@ -106,6 +106,40 @@ async fn listing_follows_next_links_and_filters_work() {
     );
 }
 
+/// Microsoft's Python SDK addresses the function as `delta()`; Graph answers both
+/// spellings, and so must the emulator (it answered 404, which broke that SDK).
+#[tokio::test]
+async fn delta_answers_with_the_function_parentheses_too() {
+    let (s, token) = graph(12).await;
+    let plain = get_immutable(
+        &s,
+        &token,
+        &format!("{ME}/mailFolders/inbox/messages/delta"),
+    )
+    .await;
+    let called = get_immutable(
+        &s,
+        &token,
+        &format!("{ME}/mailFolders/inbox/messages/delta()"),
+    )
+    .await;
+    let ids = |page: &Value| {
+        page["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert!(!ids(&plain).is_empty());
+    assert_eq!(ids(&plain), ids(&called));
+    let next = called["@odata.nextLink"]
+        .as_str()
+        .or(called["@odata.deltaLink"].as_str())
+        .unwrap();
+    assert!(next.contains("/messages/delta()?"), "{next}");
+}
+
 #[tokio::test]
 async fn delta_rounds_report_new_changed_and_removed_messages() {
     let (s, token) = graph(40).await;

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde_json::{Value, json};
 
 /// An attachment id that names the message and part it came from.
@@ -77,6 +77,17 @@ fn is_attachment(part: &MessagePart<'_>) -> bool {
             && part.content_id().is_some())
 }
 
+/// A leaf part's bytes. An attached e-mail's are cut by the part's own offsets: the
+/// parser's nested message spans the whole outer message.
+fn contents<'a>(raw: &'a [u8], part: &'a MessagePart<'_>) -> &'a [u8] {
+    match (&part.body, part.encoding) {
+        (PartType::Message(_), Encoding::None) => raw
+            .get(part.offset_body as usize..part.offset_end as usize)
+            .unwrap_or_default(),
+        _ => part.contents(),
+    }
+}
+
 fn part_json(
     message: &Message<'_>,
     raw: &[u8],
@@ -113,7 +124,7 @@ fn part_json(
             value["parts"] = Value::Array(parts);
         }
         _ => {
-            let contents = part.contents();
+            let contents = contents(raw, part);
             value["body"] = if is_attachment(part) {
                 json!({"attachmentId": attachment_id(message_id, &part_id), "size": contents.len()})
             } else {
@@ -155,5 +166,5 @@ pub fn part_bytes(raw: &[u8], part_id: &str) -> Option<Vec<u8>> {
             index = *message.part(index)?.sub_parts()?.get(k)?;
         }
     }
-    Some(message.part(index)?.contents().to_vec())
+    Some(contents(raw, message.part(index)?).to_vec())
 }

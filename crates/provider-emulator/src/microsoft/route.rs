@@ -88,7 +88,9 @@ pub fn route(method: &str, tail: &str) -> Option<Op> {
         ("GET", ["mailFolders", id, "childFolders"]) => Op::ChildFolders(s(id)),
         ("GET", ["mailFolders", id, "messages"]) => Op::MessagesList(Some(s(id))),
         ("POST", ["mailFolders", id, "messages"]) => Op::CreateMessage(Some(s(id))),
-        ("GET", ["mailFolders", id, "messages", "delta"]) => Op::Delta(s(id)),
+        // Graph functions answer with or without their parentheses; Microsoft's SDKs
+        // (the Python one, Kiota-built) call `delta()`.
+        ("GET", ["mailFolders", id, "messages", "delta" | "delta()"]) => Op::Delta(s(id)),
         ("GET", ["messages"]) => Op::MessagesList(None),
         ("POST", ["messages"]) => Op::CreateMessage(None),
         ("POST", ["sendMail"]) => Op::SendMail,

@@ -5,9 +5,67 @@
 //! message. A part of `Content-Type: text` with no subtype is text/plain (RFC 2045 §5.2
 //! reads an unknown subtype of text as plain text); the parser files it nowhere, and its
 //! body was lost.
+//!
+//! An attached e-mail (a forward as attachment, a digest's entries, the original a
+//! bounce returns) is shown after the body, its From, Date, To and Subject first, as
+//! mail clients show it; it is listed as an attachment too.
 
 use mail_parser::decoders::html::text_to_html;
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
+
+/// Attached e-mails inside attached e-mails are shown this deep, no deeper.
+const MAX_ATTACHED_DEPTH: usize = 3;
+/// The line that opens an attached e-mail in the text body.
+const ATTACHED_RULE: &str = "---------- Attached message ----------";
+
+/// The e-mails attached to `message`, in the order they come.
+fn attached<'a>(message: &'a Message<'a>) -> impl Iterator<Item = &'a Message<'a>> {
+    message.parts.iter().filter_map(|part| match &part.body {
+        PartType::Message(inner) => Some(inner),
+        _ => None,
+    })
+}
+
+/// An attached e-mail's From, Date, To and Subject, as `(label, value)`.
+fn header_lines(message: &Message<'_>) -> Vec<(&'static str, String)> {
+    let people = |value: Option<&mail_parser::Address<'_>>| {
+        value.map(|list| {
+            list.iter()
+                .map(|a| match (a.name.as_deref(), a.address.as_deref()) {
+                    (Some(name), Some(address)) => format!("{name} <{address}>"),
+                    (None, Some(address)) => address.to_string(),
+                    (Some(name), None) => name.to_string(),
+                    (None, None) => String::new(),
+                })
+                .filter(|one| !one.is_empty())
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+    };
+    let mut lines = Vec::new();
+    let mut add = |label, value: Option<String>| {
+        if let Some(value) = value.filter(|v| !v.trim().is_empty()) {
+            let flat: String = value
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            lines.push((label, flat));
+        }
+    };
+    add("From", people(message.from()));
+    add("Date", message.date().map(|d| d.to_rfc822()));
+    add("To", people(message.to()));
+    add("Subject", message.subject().map(ToString::to_string));
+    lines
+}
+
+/// `text` with `&`, `<`, `>` and `"` escaped for HTML.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
 
 /// A `Content-Type: text` part, with no subtype, not marked as an attachment.
 fn bare_text(part: &MessagePart<'_>) -> bool {
@@ -40,22 +98,46 @@ fn body_parts<'a>(message: &'a Message<'a>, listed: &[u32]) -> Vec<&'a MessagePa
 
 /// Every plain-text part of the body, blank-line separated; never a binary part (an
 /// inline image can stand among the text bodies; its bytes are no text, and may have
-/// been taken out).
+/// been taken out). Attached e-mails follow.
 pub fn text(message: &Message<'_>) -> Option<String> {
-    let texts: Vec<&str> = body_parts(message, &message.text_body)
+    text_at(message, 0)
+}
+
+fn text_at(message: &Message<'_>, depth: usize) -> Option<String> {
+    let mut texts: Vec<String> = body_parts(message, &message.text_body)
         .into_iter()
         .filter_map(|part| match &part.body {
-            PartType::Text(text) => Some(text.as_ref()),
+            PartType::Text(text) => Some(text.to_string()),
             _ => None,
         })
         .filter(|text| !text.trim().is_empty())
         .collect();
+    if depth < MAX_ATTACHED_DEPTH {
+        for inner in attached(message) {
+            let mut block = vec![ATTACHED_RULE.to_string()];
+            block.extend(
+                header_lines(inner)
+                    .into_iter()
+                    .map(|(k, v)| format!("{k}: {v}")),
+            );
+            if let Some(body) = text_at(inner, depth + 1) {
+                block.push(String::new());
+                block.push(body);
+            }
+            texts.push(block.join("\n"));
+        }
+    }
     (!texts.is_empty()).then(|| texts.join("\n\n"))
 }
 
-/// Every part of the HTML body in order, plain-text ones turned into HTML.
+/// Every part of the HTML body in order, plain-text ones turned into HTML. Attached
+/// e-mails follow, each in its own block.
 pub fn html(message: &Message<'_>) -> Option<String> {
-    let htmls: Vec<String> = body_parts(message, &message.html_body)
+    html_at(message, 0)
+}
+
+fn html_at(message: &Message<'_>, depth: usize) -> Option<String> {
+    let mut htmls: Vec<String> = body_parts(message, &message.html_body)
         .into_iter()
         .filter_map(|part| match &part.body {
             PartType::Html(html) => Some(html.to_string()),
@@ -64,6 +146,19 @@ pub fn html(message: &Message<'_>) -> Option<String> {
         })
         .filter(|html| !html.trim().is_empty())
         .collect();
+    if depth < MAX_ATTACHED_DEPTH {
+        for inner in attached(message) {
+            let heads: Vec<String> = header_lines(inner)
+                .into_iter()
+                .map(|(k, v)| format!("<b>{k}:</b> {}", escape(&v)))
+                .collect();
+            htmls.push(format!(
+                "<blockquote class=\"attached-message\"><p>{}</p>{}</blockquote>",
+                heads.join("<br>"),
+                html_at(inner, depth + 1).unwrap_or_default()
+            ));
+        }
+    }
     (!htmls.is_empty()).then(|| htmls.join("\n"))
 }
 
@@ -89,6 +184,43 @@ MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n\
         let html = parsed.body_html.unwrap();
         assert!(html.contains("Scanned by SafeMail") && html.contains("signed contract"));
         assert!(parsed.attachments.is_empty());
+    }
+
+    /// A delivery-status bounce returns the original: the report is read first, then
+    /// the original (who it was to, what it said) in both bodies, and the original is
+    /// listed as an `.eml` named by its subject.
+    #[test]
+    fn a_bounce_shows_the_original_it_returns() {
+        let raw = "From: MAILER-DAEMON@mx.acme.test\r\nTo: ann@acme.test\r\n\
+Subject: Undelivered Mail Returned to Sender\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=r\r\n\r\n\
+--r\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n\
+--r\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.acme.test\r\n\r\n\
+Final-Recipient: rfc822; nobody@globex.test\r\nAction: failed\r\nStatus: 5.1.1\r\n\
+--r\r\nContent-Type: message/rfc822\r\n\r\n\
+From: Ann <ann@acme.test>\r\nTo: nobody@globex.test\r\nSubject: Contract <draft>\r\n\
+Date: Mon, 02 Nov 2026 09:00:00 +0000\r\n\r\nPlease sign the contract.\r\n--r--\r\n";
+        let parsed = parse(raw.as_bytes()).unwrap();
+        let text = parsed.body_text.unwrap();
+        let (report, original) = (
+            text.find("could not be delivered").unwrap(),
+            text.find("Please sign the contract.").unwrap(),
+        );
+        assert!(report < original, "{text}");
+        assert!(text.contains("To: nobody@globex.test"), "{text}");
+        let html = parsed.body_html.unwrap();
+        assert!(html.contains("Please sign the contract."), "{html}");
+        assert!(
+            html.contains("Contract &lt;draft&gt;") && !html.contains("<draft>"),
+            "{html}"
+        );
+        let eml = parsed
+            .attachments
+            .iter()
+            .find(|a| a.content_type == "message/rfc822")
+            .unwrap();
+        assert_eq!(eml.filename, "Contract _draft_.eml");
+        assert!(!eml.inline);
     }
 
     /// A list server's footer after a text-and-HTML message: both bodies get it.

@@ -6,7 +6,9 @@ mod body;
 pub mod compose;
 mod lean;
 mod parse;
+mod part;
 mod sanitize;
 
-pub use parse::{Address, AttachmentMeta, ParsedMessage, parse, parse_original};
+pub use parse::{Address, AttachmentMeta, ParsedMessage, eml_filename, parse, parse_original};
+pub use part::{PartBytes, part_bytes};
 pub use sanitize::{DOWNLOAD_PATH, Sanitized, sanitize};

@@ -1,10 +1,7 @@
 use super::lean;
+use super::part::file_bytes;
 use chrono::NaiveDateTime;
-use mail_parser::decoders::base64::base64_decode;
-use mail_parser::decoders::quoted_printable::quoted_printable_decode;
-use mail_parser::{
-    Encoding, HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType,
-};
+use mail_parser::{HeaderValue, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use std::collections::HashMap;
 
 /// Characters of the snippet.
@@ -182,23 +179,44 @@ fn is_attachment(part: &MessagePart<'_>) -> bool {
         || (matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_)))
 }
 
-/// The bytes of an attachment's file: its body with the transfer encoding undone. Not
-/// the parser's length, which for a text file is its text after conversion to UTF-8 (a
-/// Latin-1 "März.txt" read one byte longer per umlaut than the file it is).
+/// The bytes of an attachment's file (see [`file_bytes`]); a binary part's length is
+/// already its decoded size.
 fn file_size(message: &Message<'_>, part: &MessagePart<'_>) -> u64 {
-    if !matches!(part.body, PartType::Text(_) | PartType::Html(_)) {
+    if matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_)) {
         return part.len() as u64;
     }
-    let raw = message
-        .raw_message
-        .get(part.offset_body as usize..part.offset_end as usize)
-        .unwrap_or_default();
-    let decoded = match part.encoding {
-        Encoding::Base64 => base64_decode(raw),
-        Encoding::QuotedPrintable => quoted_printable_decode(raw),
-        Encoding::None => return raw.len() as u64,
-    };
-    decoded.map_or(part.len() as u64, |bytes| bytes.len() as u64)
+    file_bytes(message, part).len() as u64
+}
+
+/// The file name an attached e-mail is offered under: the name its sender gave it, else
+/// its subject, as mail clients do.
+fn eml_name(part: &MessagePart<'_>, attached: &Message<'_>) -> String {
+    let given = part.attachment_name().map(clean).filter(|n| !n.is_empty());
+    eml_filename(&given.unwrap_or_else(|| attached.subject().map(clean).unwrap_or_default()))
+}
+
+/// A file name for a message saved whole, from its subject (or a given name): no path
+/// or shell characters, at most 120 characters, "message" when nothing is left, always
+/// ending in `.eml` so it opens as mail.
+pub fn eml_filename(stem: &str) -> String {
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_control() || "/\\:*?\"<>|".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(120)
+        .collect();
+    let safe = safe.trim().trim_matches('.').trim();
+    let stem = if safe.is_empty() { "message" } else { safe };
+    if stem.to_ascii_lowercase().ends_with(".eml") {
+        stem.to_string()
+    } else {
+        format!("{stem}.eml")
+    }
 }
 
 /// Walks the MIME tree numbering parts as Gmail does ("" for the root, then "0", "0.1";
@@ -225,6 +243,18 @@ fn collect_attachments(
                 collect_attachments(message, *child, child_path, cut, out);
             }
         }
+        // An attached e-mail (a forward as attachment, a digest's entry, the original a
+        // bounce returns) is one file, its `.eml`; it was dropped before.
+        PartType::Message(attached) => out.push(AttachmentMeta {
+            filename: eml_name(part, attached),
+            content_type: content_type(part),
+            size: file_size(message, part),
+            inline: false,
+            content_id: part
+                .content_id()
+                .map(|id| clean(id.trim_matches(['<', '>']))),
+            part_id: path,
+        }),
         // The root too: a message whose whole body is one file (a scanner's PNG with
         // `Content-Disposition: attachment`) has no body, and that file is its content.
         _ if is_attachment(part) => {

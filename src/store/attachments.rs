@@ -12,12 +12,9 @@ pub struct AttachmentSource {
     pub content_type: String,
     /// Its place in the MIME tree (Gmail's part numbering).
     pub part_id: String,
-    /// How many earlier attachments of the same message have the same file name (Graph
-    /// lists attachments by name, not by MIME part).
-    pub ordinal: usize,
-    /// Its position among all the message's attachments, and how many there are.
-    pub position: usize,
-    pub siblings: usize,
+    /// How many of the message's attachments carry this file name (Graph lists
+    /// attachments by name, not by MIME part: only a unique name is certain there).
+    pub named: usize,
     pub account_id: i64,
     pub provider: String,
     pub provider_message_id: String,
@@ -45,24 +42,16 @@ pub fn source(
     else {
         return Ok(None);
     };
-    // Rows are written in MIME order, so ids order a message's attachments.
-    let siblings: Vec<(i64, String)> = mail_attachments::table
+    let named: i64 = mail_attachments::table
         .filter(mail_attachments::message_id.eq(message_id))
-        .order(mail_attachments::id.asc())
-        .select((mail_attachments::id, mail_attachments::filename))
-        .load(connection)?;
-    let position = siblings.iter().take_while(|(other, _)| *other < id).count();
-    let ordinal = siblings[..position]
-        .iter()
-        .filter(|(_, name)| *name == filename)
-        .count();
+        .filter(mail_attachments::filename.eq(&filename))
+        .count()
+        .get_result(connection)?;
     Ok(Some(AttachmentSource {
         filename,
         content_type,
         part_id,
-        ordinal,
-        position,
-        siblings: siblings.len(),
+        named: usize::try_from(named).unwrap_or(usize::MAX),
         account_id,
         provider,
         provider_message_id: message,

@@ -37,7 +37,7 @@ async fn mailbox_with_attachments(w: &Wired, provider: &str, email: &str) -> i64
 }
 
 /// Connects a mailbox holding the one message `raw` and waits for its first sync.
-async fn mailbox_holding(w: &Wired, provider: &str, email: &str, raw: &[u8]) -> i64 {
+pub(crate) async fn mailbox_holding(w: &Wired, provider: &str, email: &str, raw: &[u8]) -> i64 {
     w.mailbox(provider, email, 0).await;
     w.control(
         &format!("/users/{email}/deliver"),
@@ -60,8 +60,8 @@ async fn mailbox_holding(w: &Wired, provider: &str, email: &str, raw: &[u8]) -> 
     }
 }
 
-/// The attachments `mailMessages:get` shows of the mailbox's one message.
-async fn only_message_attachments(w: &Wired) -> Vec<Value> {
+/// What `mailMessages:get` shows of the mailbox's one message.
+async fn only_message(w: &Wired) -> Value {
     let list = w
         .app
         .call("mailMessages:list", Some(&user_token(7)), "", None)
@@ -76,7 +76,15 @@ async fn only_message_attachments(w: &Wired) -> Vec<Value> {
             None,
         )
         .await;
-    got.json["data"]["attachments"].as_array().unwrap().clone()
+    got.json["data"].clone()
+}
+
+/// The attachments `mailMessages:get` shows of the mailbox's one message.
+async fn only_message_attachments(w: &Wired) -> Vec<Value> {
+    only_message(w).await["attachments"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 async fn download(w: &Wired, token: &str, query: &str) -> reqwest::Response {
@@ -235,4 +243,78 @@ async fn gmail_serves_a_message_that_is_one_file() {
 #[tokio::test]
 async fn graph_serves_a_message_that_is_one_file() {
     a_message_that_is_one_file_serves_the_file("microsoft", "scans@outlook.test").await;
+}
+
+/// The forwarded e-mail Outlook's "Forward as attachment" puts in a message.
+const FORWARDED: &str = "Message-ID: <q3@globex.test>\r\nFrom: Carl <carl@globex.test>\r\n\
+To: ann@acme.test\r\nSubject: Q3 numbers\r\nDate: Mon, 02 Nov 2026 09:00:00 +0000\r\n\r\n\
+Revenue is up 12 %.\r\n";
+
+/// Real-world mail that lost parts or could mix them up: a forward as attachment (the
+/// attached e-mail was dropped: neither listed nor shown) next to two unnamed files (Graph
+/// names unnamed parts itself, so matching them by name and position could hand one the
+/// other's bytes). Each is listed, and each download is its own bytes, exactly.
+async fn attached_emails_and_unnamed_files_come_back_exact(provider: &str, email: &str) {
+    let Some(w) = wired_syncing(Backend::Sqlite).await else {
+        return;
+    };
+    let (first, second): (&[u8], &[u8]) = (b"\x00first file\xff", b"\x01second file\xfe");
+    let raw = format!(
+        "Message-ID: <fwd@t>\r\nFrom: Ann <ann@acme.test>\r\nTo: {email}\r\n\
+Subject: Fw: Q3 numbers\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n\
+--b\r\nContent-Type: text/plain\r\n\r\nSee the attached mail.\r\n\
+--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n\
+--b\r\nContent-Type: message/rfc822\r\nContent-Disposition: attachment\r\n\r\n{FORWARDED}\
+--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment\r\n\
+Content-Transfer-Encoding: base64\r\n\r\n{}\r\n--b--\r\n",
+        STANDARD.encode(first),
+        STANDARD.encode(second)
+    );
+    mailbox_holding(&w, provider, email, raw.as_bytes()).await;
+    let attachments = only_message_attachments(&w).await;
+    let names: Vec<&str> = attachments
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["attachment", "Q3 numbers.eml", "attachment"],
+        "{attachments:?}"
+    );
+    assert_eq!(attachments[1]["contentType"], "message/rfc822");
+    for (attachment, expected) in
+        attachments
+            .iter()
+            .zip([first, FORWARDED.trim_end().as_bytes(), second])
+    {
+        let id = attachment["id"].as_i64().unwrap();
+        let response = download(&w, &user_token(7), &format!("filterByTk={id}")).await;
+        assert_eq!(response.status(), 200, "{attachment}");
+        let body = response.bytes().await.unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&body).trim_end(),
+            String::from_utf8_lossy(expected).trim_end(),
+            "{attachment}"
+        );
+        assert_eq!(attachment["size"].as_u64(), Some(body.len() as u64));
+    }
+    // The attached e-mail is readable in the message view too.
+    let message = only_message(&w).await;
+    let text = message["bodyText"].as_str().unwrap();
+    assert!(
+        text.contains("See the attached mail.") && text.contains("Revenue is up 12 %."),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn gmail_serves_attached_emails_and_unnamed_files_exactly() {
+    attached_emails_and_unnamed_files_come_back_exact("google", "forwards@gmail.test").await;
+}
+
+#[tokio::test]
+async fn graph_serves_attached_emails_and_unnamed_files_exactly() {
+    attached_emails_and_unnamed_files_come_back_exact("microsoft", "forwards@outlook.test").await;
 }

@@ -111,29 +111,41 @@ pub async fn download_attachment(
     } else {
         "attachment"
     };
+    Ok(streamed(
+        &served_type,
+        &content_disposition(disposition, &source.filename),
+        download,
+        source.account_id,
+    ))
+}
+
+/// A download's answer: its type and file name, the headers that keep a hostile file
+/// from running in our origin or staying in a cache, and its bytes as they arrive.
+pub(crate) fn streamed(
+    content_type: &str,
+    disposition: &str,
+    download: Download,
+    account: i64,
+) -> HttpResponse {
     let mut response = HttpResponse::Ok();
     response
-        .insert_header(("Content-Type", served_type))
-        .insert_header((
-            "Content-Disposition",
-            content_disposition(disposition, &source.filename),
-        ))
+        .insert_header(("Content-Type", content_type))
+        .insert_header(("Content-Disposition", disposition))
         .insert_header(("X-Content-Type-Options", "nosniff"))
         .insert_header(("Content-Security-Policy", "sandbox; default-src 'none'"))
         .insert_header(("Cache-Control", "private, no-store"));
     if let Some(length) = download.length {
         response.no_chunking(length);
     }
-    let account = source.account_id;
     // The status line is gone once bytes flow: a failure now can only cut the
     // download short, which the client sees as a broken transfer (and we log).
     let body = download.body.map(move |chunk| {
         chunk.map_err(|error| {
-            tracing::warn!(account, error = %error, "attachment download cut short");
-            std::io::Error::other("the provider stopped sending the attachment")
+            tracing::warn!(account, error = %error, "download cut short");
+            std::io::Error::other("the provider stopped sending")
         })
     });
-    Ok(response.streaming(body))
+    response.streaming(body)
 }
 
 /// Opens the download at the provider, refreshing the token once if it was refused.
@@ -159,9 +171,8 @@ pub(crate) async fn fetch(
             let client = state.graph();
             let wanted = AttachmentName {
                 filename: source.filename.clone(),
-                ordinal: source.ordinal,
-                position: source.position,
-                siblings: source.siblings,
+                named: source.named,
+                part_id: source.part_id.clone(),
             };
             mailbox
                 .call(graph::ATTACHMENT, |token| {

@@ -3,7 +3,9 @@
 //! arrives, chunk by chunk, so a download holds one chunk at a time instead of the file.
 //!
 //! It reads exactly one top-level object, skips every member but `data` (strings, numbers,
-//! nested values) and decodes `data` from base64url with or without padding.
+//! nested values) and decodes `data` from base64url with or without padding. The same
+//! holds for a message's original MIME, the `raw` member of `messages.get?format=raw`
+//! ([`DataField::member`]).
 
 use base64::Engine;
 use base64::alphabet::URL_SAFE;
@@ -41,6 +43,8 @@ enum At {
 /// A streaming decoder of the `data` member; feed it the answer's chunks in order.
 #[derive(Debug)]
 pub struct DataField {
+    /// The member decoded: `data`, or `raw`.
+    member: &'static [u8],
     at: At,
     key: Vec<u8>,
     /// base64 characters not yet decoded (fewer than four after each feed).
@@ -56,7 +60,13 @@ impl Default for DataField {
 
 impl DataField {
     pub fn new() -> Self {
+        Self::member(b"data")
+    }
+
+    /// A decoder of the member named `name` (shorter than 16 bytes) instead of `data`.
+    pub fn member(name: &'static [u8]) -> Self {
         Self {
+            member: name,
             at: At::BeforeObject,
             key: Vec::new(),
             pending: Vec::new(),
@@ -126,7 +136,7 @@ impl DataField {
                 At::InKey { escaped: false }
             }
             (At::BeforeColon, b':') => At::BeforeValue,
-            (At::BeforeValue, b'"') if self.key == b"data" => {
+            (At::BeforeValue, b'"') if self.key == self.member => {
                 if self.seen_data {
                     return Err("data appears twice".into());
                 }
@@ -234,6 +244,26 @@ mod tests {
         }
         field.finish()?;
         Ok(out)
+    }
+
+    /// `messages.get?format=raw`: the MIME is the `raw` member, next to a `data`-free
+    /// state; a `data` member there is skipped like any other.
+    #[test]
+    fn decodes_the_raw_member_of_a_format_raw_answer() {
+        let mime = b"From: a@acme.test\r\nSubject: Hi\r\n\r\nBody\r\n";
+        let answer = format!(
+            "{{\"id\": \"m1\", \"labelIds\": [\"INBOX\"], \"data\": \"eA\", \"sizeEstimate\": 40, \"raw\": \"{}\"}}",
+            URL_SAFE.encode(mime)
+        );
+        for size in [1, 3, 7, answer.len()] {
+            let mut field = DataField::member(b"raw");
+            let mut out = Vec::new();
+            for chunk in answer.as_bytes().chunks(size) {
+                out.extend(field.feed(chunk).unwrap());
+            }
+            field.finish().unwrap();
+            assert_eq!(out, mime);
+        }
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Gmail: find the part in `messages.get` (format=full), then stream
 //! `messages.attachments.get`. Attachment ids are not stable between calls, so the part
-//! is looked up by its `partId` each time; small parts come inline in the payload.
+//! is looked up by its `partId` each time; small parts come inline in the payload. An
+//! attached e-mail, or a part the payload does not hold as a leaf, is cut from the
+//! message's original instead.
 
-use super::{DataField, Download, charset_of, chunks};
+use super::{DataField, Download, charset_of, chunks, cut_part};
 use crate::providers::ProviderError;
 use crate::providers::gmail::GmailClient;
 use base64::Engine;
@@ -20,6 +22,8 @@ struct MessagePayload {
 struct Part {
     #[serde(default)]
     part_id: String,
+    #[serde(default)]
+    mime_type: String,
     #[serde(default)]
     headers: Vec<Header>,
     #[serde(default)]
@@ -68,11 +72,12 @@ impl GmailClient {
         let message: MessagePayload = self
             .send(self.get(token, &format!("/messages/{id}?format=full")))
             .await?;
-        let part = message
-            .payload
-            .find(part_id)
-            .filter(|part| part.parts.is_empty())
-            .ok_or(ProviderError::NotFound)?;
+        let leaf = message.payload.find(part_id).filter(|part| {
+            part.parts.is_empty() && !part.mime_type.to_ascii_lowercase().starts_with("message/")
+        });
+        let Some(part) = leaf else {
+            return cut_part(self.original(token, id).await?, part_id).await;
+        };
         let charset = part.charset();
         if let Some(data) = &part.body.data {
             let bytes = super::data_field::BASE64URL
@@ -96,19 +101,21 @@ impl GmailClient {
             )
             .await?;
         Ok(Download {
-            body: Box::pin(decoded(chunks(response))),
+            body: Box::pin(decoded(chunks(response), DataField::new())),
             length: None,
             charset,
         })
     }
 }
 
-/// The `data` member of an attachments.get answer, decoded as the answer arrives.
-fn decoded(
+/// The member `field` reads (`data` of an attachments.get answer, `raw` of a message in
+/// `format=raw`), decoded as the answer arrives.
+pub(super) fn decoded(
     answer: impl futures_util::Stream<Item = Result<Bytes, ProviderError>> + Send + 'static,
+    field: DataField,
 ) -> impl futures_util::Stream<Item = Result<Bytes, ProviderError>> + Send {
     let malformed = |e: String| ProviderError::Transient(format!("unexpected answer: {e}"));
-    let state = (Box::pin(answer), DataField::new());
+    let state = (Box::pin(answer), field);
     stream::try_unfold(state, move |(mut answer, mut field)| async move {
         loop {
             match answer.next().await {

@@ -1,35 +1,44 @@
 //! Graph: find the attachment among the message's attachments (metadata only), then
-//! stream its `$value`. Graph numbers attachments its own way, so the one we stored from
-//! the MIME tree is matched by file name and, among equal names, by position; when no
-//! name matches (a part without a name, which Graph names itself), by position alone
-//! provided Graph lists as many attachments as we stored.
+//! stream its `$value`. Graph numbers and names attachments its own way (it names an
+//! unnamed part itself, lists an attached e-mail as an item named by its subject), so
+//! the one we stored from the MIME tree is taken from that list only when it is certain:
+//! the one listed with its file name, when that name is given and unique on both sides
+//! (the list carries no Content-IDs: `contentId` cannot be selected on it, and without
+//! a `$select` it carries every file's bytes). Anything else (two unnamed parts, two
+//! files of one name, an attached e-mail) is cut from the message's original MIME by
+//! its part number: slower, and never another part's bytes.
 
-use super::{Download, charset_of, chunks};
+use super::{Download, charset_of, chunks, cut_part};
 use crate::providers::ProviderError;
 use crate::providers::graph::{Collection, GraphClient, path_segment};
 use serde::Deserialize;
 
-/// Which attachment: its file name, how many earlier attachments of the same message
-/// carry the same name, its position among them all and how many there are.
+/// The name the parser gives a part that has none; Graph gives such a part its own.
+const UNNAMED: &str = "attachment";
+
+/// Which attachment, as the store knows it.
 #[derive(Debug, Clone)]
 pub struct AttachmentName {
     pub filename: String,
-    pub ordinal: usize,
-    pub position: usize,
-    pub siblings: usize,
+    /// How many of the message's stored attachments carry this file name.
+    pub named: usize,
+    /// Its place in the MIME tree (Gmail's numbering), for cutting it from the original.
+    pub part_id: String,
 }
 
 impl AttachmentName {
+    /// The listed attachment that is certainly this one, if any.
     fn pick<'a>(&self, listed: &'a [Listed]) -> Option<&'a Listed> {
-        let named = listed
+        if self.filename == UNNAMED || self.named != 1 {
+            return None;
+        }
+        let mut same = listed
             .iter()
-            .filter(|a| a.name.as_deref() == Some(self.filename.as_str()))
-            .nth(self.ordinal);
-        named.or_else(|| {
-            (listed.len() == self.siblings)
-                .then(|| listed.get(self.position))
-                .flatten()
-        })
+            .filter(|a| a.name.as_deref() == Some(self.filename.as_str()));
+        match (same.next(), same.next()) {
+            (Some(one), None) => Some(one),
+            _ => None,
+        }
     }
 }
 
@@ -51,16 +60,22 @@ impl GraphClient {
         let listed: Collection<Listed> = self
             .json(self.get(
                 token,
-                &format!("/me/messages/{id}/attachments?$select=id,name,contentType,size"),
+                &format!(
+                    "/me/messages/{}/attachments?$select=id,name,contentType,size,isInline",
+                    path_segment(id)
+                ),
             ))
             .await?;
-        let attachment = wanted.pick(&listed.value).ok_or(ProviderError::NotFound)?;
+        let Some(attachment) = wanted.pick(&listed.value) else {
+            return cut_part(self.original(token, id).await?, &wanted.part_id).await;
+        };
         let response = self
             .answer(
                 self.get(
                     token,
                     &format!(
-                        "/me/messages/{id}/attachments/{}/$value",
+                        "/me/messages/{}/attachments/{}/$value",
+                        path_segment(id),
                         path_segment(&attachment.id)
                     ),
                 )
@@ -84,25 +99,42 @@ impl GraphClient {
 mod tests {
     use super::{AttachmentName, Listed};
 
-    #[test]
-    fn matches_by_name_then_by_position() {
-        let listed: Vec<Listed> = [("1", "a.pdf"), ("2", "x.png"), ("3", "a.pdf")]
+    fn listed(items: &[(&str, &str)]) -> Vec<Listed> {
+        items
             .iter()
             .map(|(id, name)| Listed {
                 id: (*id).into(),
                 name: Some((*name).into()),
             })
-            .collect();
-        let wanted = |filename: &str, ordinal, position, siblings| AttachmentName {
+            .collect()
+    }
+
+    fn wanted(filename: &str, named: usize) -> AttachmentName {
+        AttachmentName {
             filename: filename.into(),
-            ordinal,
-            position,
-            siblings,
-        };
-        let id = |w: AttachmentName| w.pick(&listed).map(|a| a.id.clone());
-        assert_eq!(id(wanted("a.pdf", 1, 2, 3)), Some("3".into()));
-        assert_eq!(id(wanted("attachment", 0, 1, 3)), Some("2".into()));
-        assert_eq!(id(wanted("attachment", 0, 1, 4)), None);
-        assert_eq!(id(wanted("a.pdf", 2, 2, 4)), None);
+            named,
+            part_id: "1".into(),
+        }
+    }
+
+    /// Only a certain match is taken from the list: two unnamed parts (which Graph names
+    /// itself) or two files of one name are cut from the original instead, so one can
+    /// never be served the other's bytes.
+    #[test]
+    fn takes_only_a_certain_match() {
+        let list = listed(&[
+            ("1", "a.pdf"),
+            ("2", "image001.png"),
+            ("3", "a.pdf"),
+            ("4", "b.txt"),
+            ("5", "ATT00001.bin"),
+        ]);
+        let id = |w: AttachmentName| w.pick(&list).map(|a| a.id.clone());
+        assert_eq!(id(wanted("b.txt", 1)), Some("4".into()));
+        assert_eq!(id(wanted("image001.png", 1)), Some("2".into()));
+        assert_eq!(id(wanted("a.pdf", 2)), None, "two of one name here");
+        assert_eq!(id(wanted("a.pdf", 1)), None, "two of one name there");
+        assert_eq!(id(wanted("attachment", 1)), None, "unnamed");
+        assert_eq!(id(wanted("c.doc", 1)), None, "not listed");
     }
 }

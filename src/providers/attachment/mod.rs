@@ -1,10 +1,12 @@
-//! Attachment downloads straight from the provider, as a stream of chunks: a file is
-//! never held whole in memory, whatever its size. Gmail answers with base64url inside
-//! JSON (decoded on the fly by [`data_field`]); Graph answers with the raw bytes.
+//! Downloads straight from the provider, as a stream of chunks: attachments and a
+//! message's original MIME. A file is never held whole in memory, whatever its size.
+//! Gmail answers with base64url inside JSON (decoded on the fly by [`data_field`]); Graph
+//! answers with the raw bytes.
 
 mod data_field;
 mod gmail;
 mod graph;
+mod original;
 
 pub use data_field::DataField;
 pub use graph::AttachmentName;
@@ -40,6 +42,57 @@ fn chunks(response: reqwest::Response) -> impl Stream<Item = Result<Bytes, Provi
             .map_err(transport)?
             .map(|chunk| (chunk, response)))
     })
+}
+
+/// The most of a message's original held to cut one part from it (Graph's largest
+/// message is 150 MB; such a message's parts are served from Graph's own list when
+/// they can be).
+const MAX_CUT_FROM: usize = 160 * 1024 * 1024;
+
+/// Part `part_id` of the message whose original is `original`, cut from it once it has
+/// arrived whole. For the parts a provider cannot serve by itself with certainty: an
+/// attached e-mail, an unnamed or same-named file on Graph.
+pub(super) async fn cut_part(original: Download, part_id: &str) -> Result<Download, ProviderError> {
+    use futures_util::StreamExt;
+    let mut raw = Vec::new();
+    let mut body = original.body;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        if raw.len() + chunk.len() > MAX_CUT_FROM {
+            return Err(refused(
+                "MESSAGE_TOO_LARGE",
+                "the message is too large to cut this attachment from",
+            ));
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    let part_id = part_id.to_string();
+    let part = tokio::task::spawn_blocking(move || crate::mail::part_bytes(&raw, &part_id))
+        .await
+        .map_err(|e| ProviderError::Transient(format!("cutting the part failed: {e}")))?
+        .ok_or_else(|| {
+            refused(
+                "PART_NOT_IN_MESSAGE",
+                "the provider's copy of the message has no such part",
+            )
+        })?;
+    let charset = part
+        .charset
+        .and_then(|c| charset_of(&format!("text/plain; charset={c}")));
+    let bytes = Bytes::from(part.bytes);
+    Ok(Download {
+        length: Some(bytes.len() as u64),
+        charset,
+        body: Box::pin(futures_util::stream::once(async move { Ok(bytes) })),
+    })
+}
+
+fn refused(code: &str, message: &str) -> ProviderError {
+    ProviderError::Permanent {
+        status: 0,
+        code: code.into(),
+        message: message.into(),
+    }
 }
 
 /// The `charset` parameter of a Content-Type value.

@@ -1,5 +1,6 @@
 //! What a user's write to messages needs before it goes to the provider: each message's
-//! owner, provider ids and current folders, and the destination folder.
+//! owner, provider ids and current folders, and the destination folder; and what fetching
+//! a message whole from its provider needs.
 
 use super::schema::{mail_accounts, mail_folders, mail_message_folders, mail_messages};
 use super::{DbConnection, StoreError};
@@ -52,6 +53,41 @@ pub fn targets(connection: &mut DbConnection, ids: &[i64]) -> Result<Vec<Target>
             },
         )
         .collect())
+}
+
+/// A message to fetch whole from its provider ("Show original").
+#[derive(Debug, Clone)]
+pub struct Original {
+    pub account_id: i64,
+    pub owner: i64,
+    pub provider: String,
+    pub provider_message_id: String,
+    pub subject: String,
+}
+
+/// Message `id`'s provider, owner and subject; `None` when there is no such message.
+pub fn original(connection: &mut DbConnection, id: i64) -> Result<Option<Original>, StoreError> {
+    let row: Option<(i64, i64, String, String, String)> = mail_messages::table
+        .inner_join(mail_accounts::table)
+        .filter(mail_messages::id.eq(id))
+        .select((
+            mail_messages::account_id,
+            mail_accounts::user_id,
+            mail_accounts::provider,
+            mail_messages::provider_message_id,
+            mail_messages::subject,
+        ))
+        .first(connection)
+        .optional()?;
+    Ok(row.map(
+        |(account_id, owner, provider, provider_message_id, subject)| Original {
+            account_id,
+            owner,
+            provider,
+            provider_message_id,
+            subject,
+        },
+    ))
 }
 
 /// A folder's account and provider id.

@@ -318,6 +318,19 @@ try {
     assert(after[0].isStarred === !starredBefore, 'the list does not show the new star');
   });
 
+  await check('mail page: "Download original" saves the open message as the provider keeps it', async () => {
+    const opened = (await page.getByTestId('message-subject').textContent()).trim();
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 20000 }),
+      page.getByTestId('download-original').click(),
+    ]);
+    assert(/\.eml$/.test(download.suggestedFilename()), `saved as ${download.suggestedFilename()}`);
+    const mime = fs.readFileSync(await download.path(), 'utf8');
+    assert(/^From: /m.test(mime) && /^Message-ID: /mi.test(mime), `not a message: ${mime.slice(0, 200)}`);
+    // A short ASCII subject stands in the header as it is (others are encoded or folded).
+    if (/^[\x20-\x7e]{1,60}$/.test(opened)) assert(mime.includes(opened), 'the saved message is not the open one');
+  });
+
   await check('live: pushed mail appears on the open mail page without a reload', async () => {
     // The admin's Pub/Sub set-up: the topic pushes to the webhook, through NocoBase.
     const topic = 'projects/e2e/topics/gmail-changes';

@@ -21,6 +21,7 @@ mod lock_order;
 mod mail_accounts;
 mod mail_attachments;
 mod mail_messages;
+mod mail_messages_raw;
 mod mail_messages_update;
 mod mail_providers;
 mod mail_send;

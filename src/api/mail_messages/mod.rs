@@ -7,6 +7,7 @@ pub(crate) mod destroy;
 pub(crate) mod get;
 pub(crate) mod list;
 pub(crate) mod prepare_reply;
+pub(crate) mod raw;
 pub(crate) mod send;
 pub(crate) mod update;
 mod write_through;
@@ -19,5 +20,6 @@ pub fn configure(router: &mut Router) {
     router.action("mailMessages:update", update::update_mail_messages);
     router.action("mailMessages:destroy", destroy::destroy_mail_messages);
     router.action("mailMessages:prepareReply", prepare_reply::prepare_reply);
+    router.action("mailMessages:raw", raw::raw_mail_message);
     router.post_action("mailMessages:send", send::send_mail_message);
 }

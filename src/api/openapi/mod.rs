@@ -50,6 +50,7 @@ use utoipa::OpenApi;
         mail_messages::destroy::destroy_mail_messages,
         mail_messages::prepare_reply::prepare_reply,
         mail_messages::send::send_mail_message,
+        mail_messages::raw::raw_mail_message,
         mail_outbox::list_outbox,
         mail_outbox::cancel_send,
         mail_attachments::download::download_attachment,

@@ -9,17 +9,20 @@ import { frameDocument } from './frame.mjs';
 
 const person = (p) => (p ? (p.name ? `${p.name} <${p.address}>` : p.address) : '');
 const domainOf = (address) => String(address || '').split('@').pop().toLowerCase();
+/** The file name of a message saved whole, as the service names it. */
+const emlName = (subject) => `${String(subject || '').replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').trim().slice(0, 120) || 'message'}.eml`;
 
-/** Downloads with the token in the header, then hands the browser a local object URL. */
+/** Downloads with the token in the header, then hands the browser a local object URL:
+ * an attachment, or (`action` mailMessages:raw) the original message as a `.eml`. */
 function useDownload() {
   const mail = useMailApi();
-  return async (attachment) => {
+  return async (id, filename, action = 'mailAttachments:download') => {
     try {
-      const blob = await mail.blob('mailAttachments:download', { filterByTk: attachment.id });
+      const blob = await mail.blob(action, { filterByTk: id });
       const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
       link.href = url;
-      link.download = attachment.filename || 'attachment';
+      link.download = filename;
       link.click();
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     } catch (error) {
@@ -141,6 +144,7 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
         <Select placeholder={t('Move to…')} style={{ width: 160 }} value={null}
           options={folders.filter((f) => f.accountId === message_.accountId && !message_.folderIds.includes(f.id)).map((f) => ({ value: f.id, label: f.name }))}
           onChange={(folderId) => change({ folderId })} />
+        <Button data-testid="download-original" onClick={() => download(message_.id, emlName(message_.subject), 'mailMessages:raw')}>{t('Download original')}</Button>
         <Popconfirm title={t('Move this message to the trash?')} onConfirm={remove} okText={t('Delete')} cancelText={t('Cancel')}>
           <Button danger icon={<DeleteOutlined />}>{t('Delete')}</Button>
         </Popconfirm>
@@ -183,7 +187,7 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
       {(message_.attachments || []).length > 0 && (
         <Space wrap style={{ marginTop: 12 }}>
           {message_.attachments.filter((a) => !a.inline).map((a) => (
-            <Tag key={a.id} icon={<PaperClipOutlined />} style={{ cursor: 'pointer' }} onClick={() => download(a)}>
+            <Tag key={a.id} icon={<PaperClipOutlined />} style={{ cursor: 'pointer' }} onClick={() => download(a.id, a.filename || 'attachment')}>
               {a.filename || t('attachment')}{a.size ? ` (${Math.ceil(a.size / 1024)} KB)` : ''}
             </Tag>
           ))}

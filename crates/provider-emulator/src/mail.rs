@@ -1,7 +1,10 @@
 //! Messages as both providers hold them: metadata kept in memory, bytes rendered or stored.
 
 use crate::generate;
-use mail_parser::{Address, MessageParser, MimeHeaders};
+use mail_parser::decoders::base64::base64_decode;
+use mail_parser::decoders::quoted_printable::quoted_printable_decode;
+use mail_parser::{Address, Encoding, MessageParser, MessagePart, MimeHeaders, PartType};
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// A name and an address.
@@ -268,4 +271,23 @@ pub fn bodies(raw: &[u8]) -> (Option<String>, Option<String>) {
         }
         None => (None, None),
     }
+}
+
+/// A leaf part's file as both providers hand it out: the body with its transfer encoding
+/// undone and nothing else. A text file stays in its own charset (the parser's text is
+/// UTF-8); an attached e-mail is cut by the part's own offsets (the parser's nested
+/// message spans the whole outer message).
+pub fn file_bytes<'a>(raw: &'a [u8], part: &'a MessagePart<'_>) -> Cow<'a, [u8]> {
+    if matches!(part.body, PartType::Binary(_) | PartType::InlineBinary(_)) {
+        return Cow::Borrowed(part.contents());
+    }
+    let body = raw
+        .get(part.offset_body as usize..part.offset_end as usize)
+        .unwrap_or_default();
+    let decoded = match part.encoding {
+        Encoding::Base64 => base64_decode(body),
+        Encoding::QuotedPrintable => quoted_printable_decode(body),
+        Encoding::None => return Cow::Borrowed(body),
+    };
+    decoded.map_or(Cow::Borrowed(part.contents()), Cow::Owned)
 }

@@ -1,8 +1,9 @@
 //! A message's MIME tree as Gmail's `payload` (format=full / metadata).
 
+use crate::mail::file_bytes as contents;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use mail_parser::{Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use serde_json::{Value, json};
 
 /// An attachment id that names the message and part it came from.
@@ -77,17 +78,6 @@ fn is_attachment(part: &MessagePart<'_>) -> bool {
             && part.content_id().is_some())
 }
 
-/// A leaf part's bytes. An attached e-mail's are cut by the part's own offsets: the
-/// parser's nested message spans the whole outer message.
-fn contents<'a>(raw: &'a [u8], part: &'a MessagePart<'_>) -> &'a [u8] {
-    match (&part.body, part.encoding) {
-        (PartType::Message(_), Encoding::None) => raw
-            .get(part.offset_body as usize..part.offset_end as usize)
-            .unwrap_or_default(),
-        _ => part.contents(),
-    }
-}
-
 fn part_json(
     message: &Message<'_>,
     raw: &[u8],
@@ -128,7 +118,7 @@ fn part_json(
             value["body"] = if is_attachment(part) {
                 json!({"attachmentId": attachment_id(message_id, &part_id), "size": contents.len()})
             } else {
-                json!({"size": contents.len(), "data": URL_SAFE_NO_PAD.encode(contents)})
+                json!({"size": contents.len(), "data": URL_SAFE_NO_PAD.encode(&contents)})
             };
         }
     }
@@ -166,5 +156,5 @@ pub fn part_bytes(raw: &[u8], part_id: &str) -> Option<Vec<u8>> {
             index = *message.part(index)?.sub_parts()?.get(k)?;
         }
     }
-    Some(contents(raw, message.part(index)?).to_vec())
+    Some(contents(raw, message.part(index)?).into_owned())
 }

@@ -4,7 +4,7 @@ use crate::mail::{Person, bodies};
 use crate::world::{GraphBox, GraphFolder, GraphMessage};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use mail_parser::{Encoding, MessageParser, MimeHeaders, PartType};
+use mail_parser::{MessageParser, MimeHeaders, PartType};
 use serde_json::{Map, Value, json};
 
 fn iso(ms: i64) -> String {
@@ -162,17 +162,11 @@ pub fn attachments(
         .attachments()
         .enumerate()
         .map(|(index, part)| {
-            // An attached e-mail is an item named by its subject, its `$value` the
-            // MIME as attached (the parser's nested message spans the whole outer
-            // message, so it is cut by the part's own offsets).
+            // The file's own bytes: a text file in its own charset.
+            let bytes = crate::mail::file_bytes(raw, part).into_owned();
+            // An attached e-mail is an item named by its subject, its `$value` the MIME
+            // as attached.
             if let PartType::Message(inner) = &part.body {
-                let bytes = match part.encoding {
-                    Encoding::None => raw
-                        .get(part.offset_body as usize..part.offset_end as usize)
-                        .unwrap_or_default()
-                        .to_vec(),
-                    _ => part.contents().to_vec(),
-                };
                 let value = json!({
                     "@odata.type": "#microsoft.graph.itemAttachment",
                     "id": attachment_id(immutable_id, index),
@@ -184,7 +178,6 @@ pub fn attachments(
                 });
                 return (value, bytes);
             }
-            let bytes = part.contents().to_vec();
             let content_type = part
                 .content_type()
                 .map(|ct| match &ct.c_subtype {

@@ -303,8 +303,13 @@ pub fn parse_original(raw: &[u8]) -> Option<ParsedMessage> {
 
 /// Parses `bytes`, a message of `size` bytes from which the bodies in `cut` were taken
 /// out; `None` when they are not a message, or when a cut is not, to the parser, an
-/// empty binary part where it was made (the caller then parses the original).
-fn parse_bytes(bytes: &[u8], size: usize, cut: &[(usize, u64)]) -> Option<ParsedMessage> {
+/// empty part where it was made (the caller then parses the original). An empty text
+/// part counts: a text file Gmail holds by id is rebuilt that way (`tree`).
+pub(super) fn parse_bytes(
+    bytes: &[u8],
+    size: usize,
+    cut: &[(usize, u64)],
+) -> Option<ParsedMessage> {
     let message = MessageParser::default().parse(bytes)?;
     if message.headers().is_empty() {
         return None;
@@ -316,7 +321,11 @@ fn parse_bytes(bytes: &[u8], size: usize, cut: &[(usize, u64)]) -> Option<Parsed
     let agrees = cut.keys().all(|&at| {
         message.parts.iter().any(|part| {
             part.offset_body == at
-                && matches!(&part.body, PartType::Binary(b) | PartType::InlineBinary(b) if b.is_empty())
+                && match &part.body {
+                    PartType::Binary(b) | PartType::InlineBinary(b) => b.is_empty(),
+                    PartType::Text(t) | PartType::Html(t) => t.is_empty(),
+                    _ => false,
+                }
         })
     });
     if !agrees {

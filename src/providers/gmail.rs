@@ -1,6 +1,8 @@
 //! The Gmail API v1 calls sync and send make. Answers are typed here; failures are
 //! classified by [`classify_gmail`].
 
+pub mod payload;
+
 use super::error::{ProviderError, checked, classify_gmail, retry_after_of, transport};
 use base64::Engine;
 use base64::engine::general_purpose::{URL_SAFE, URL_SAFE_NO_PAD};
@@ -55,21 +57,48 @@ pub struct MessageList {
     pub result_size_estimate: u64,
 }
 
-/// A message in `format=raw`: its state and its RFC 5322 bytes.
+/// How much of a message `messages.get` returns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The RFC 5322 bytes, attachments and all.
+    Raw,
+    /// The MIME tree: headers, text bodies, attachments as ids and sizes.
+    Full,
+}
+
+impl Format {
+    fn name(self) -> &'static str {
+        match self {
+            Format::Raw => "raw",
+            Format::Full => "full",
+        }
+    }
+}
+
+/// A fetched message's content, as its format gives it.
 #[derive(Debug, Clone)]
-pub struct RawMessage {
+pub enum Content {
+    Raw(Vec<u8>),
+    Tree(payload::Part),
+}
+
+/// A fetched message: its state and its content.
+#[derive(Debug, Clone)]
+pub struct FetchedMessage {
     pub id: String,
     pub thread_id: String,
     pub label_ids: Vec<String>,
     pub history_id: u64,
     /// Epoch milliseconds.
     pub internal_date: i64,
-    pub raw: Vec<u8>,
+    /// Gmail's estimate of the message's size in bytes.
+    pub size_estimate: u64,
+    pub content: Content,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct RawAnswer {
+struct MessageAnswer {
     id: String,
     thread_id: String,
     #[serde(default)]
@@ -79,7 +108,11 @@ struct RawAnswer {
     #[serde(default)]
     internal_date: String,
     #[serde(default)]
-    raw: String,
+    size_estimate: u64,
+    #[serde(default)]
+    raw: Option<String>,
+    #[serde(default)]
+    payload: Option<payload::Part>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -210,14 +243,14 @@ impl GmailClient {
     }
 
     /// A message with its raw bytes.
-    pub async fn raw(&self, token: &str, id: &str) -> Result<RawMessage, ProviderError> {
-        let answer: RawAnswer = self
+    pub async fn raw(&self, token: &str, id: &str) -> Result<FetchedMessage, ProviderError> {
+        let answer: MessageAnswer = self
             .send(
                 self.get(token, &format!("/messages/{id}"))
                     .query(&[("format", "raw")]),
             )
             .await?;
-        raw_from_answer(answer)
+        fetched_from_answer(answer)
     }
 
     /// Changes after `start` (history ids grow but are not contiguous).
@@ -307,20 +340,31 @@ impl GmailClient {
 }
 
 /// One answer of a batch: the message, or why that part failed.
-pub type BatchItem = (String, Result<RawMessage, ProviderError>);
+pub type BatchItem = (String, Result<FetchedMessage, ProviderError>);
 
-fn raw_from_answer(answer: RawAnswer) -> Result<RawMessage, ProviderError> {
-    let raw = URL_SAFE
-        .decode(answer.raw.as_bytes())
-        .or_else(|_| URL_SAFE_NO_PAD.decode(answer.raw.trim_end_matches('=')))
-        .map_err(|_| ProviderError::Transient("raw message is not base64url".into()))?;
-    Ok(RawMessage {
+fn fetched_from_answer(answer: MessageAnswer) -> Result<FetchedMessage, ProviderError> {
+    let content = match (answer.raw, answer.payload) {
+        (Some(raw), _) => Content::Raw(
+            URL_SAFE
+                .decode(raw.as_bytes())
+                .or_else(|_| URL_SAFE_NO_PAD.decode(raw.trim_end_matches('=')))
+                .map_err(|_| ProviderError::Transient("raw message is not base64url".into()))?,
+        ),
+        (None, Some(payload)) => Content::Tree(payload),
+        (None, None) => {
+            return Err(ProviderError::Transient(
+                "a message answer with neither raw nor payload".into(),
+            ));
+        }
+    };
+    Ok(FetchedMessage {
         id: answer.id,
         thread_id: answer.thread_id,
         label_ids: answer.label_ids,
         history_id: answer.history_id.parse().unwrap_or_default(),
         internal_date: answer.internal_date.parse().unwrap_or_default(),
-        raw,
+        size_estimate: answer.size_estimate,
+        content,
     })
 }
 
@@ -364,19 +408,21 @@ fn split_once_blank(bytes: &[u8]) -> (&[u8], &[u8]) {
 }
 
 impl GmailClient {
-    /// Gets up to 100 messages (`format=raw`) in one batch request; each answer comes back
+    /// Gets up to 100 messages in `format` in one batch request; each answer comes back
     /// with its own outcome. A batch whose parts were all refused for the token reports
     /// `Unauthorized` as a whole, so the caller refreshes and retries it.
-    pub async fn batch_raw(
+    pub async fn batch_get(
         &self,
         token: &str,
         ids: &[String],
+        format: Format,
     ) -> Result<Vec<BatchItem>, ProviderError> {
+        let format = format.name();
         let boundary = format!("batch_{:016x}", rand::random::<u64>());
         let mut body = String::new();
         for (k, id) in ids.iter().enumerate() {
             body.push_str(&format!(
-                "--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <item-{k}>\r\n\r\nGET /gmail/v1/users/me/messages/{id}?format=raw\r\n\r\n"
+                "--{boundary}\r\nContent-Type: application/http\r\nContent-ID: <item-{k}>\r\n\r\nGET /gmail/v1/users/me/messages/{id}?format={format}\r\n\r\n"
             ));
         }
         body.push_str(&format!("--{boundary}--\r\n"));
@@ -411,7 +457,7 @@ impl GmailClient {
             .next()
             .map(|b| b.trim_matches('"').to_string())
             .ok_or_else(|| ProviderError::Transient("batch answer without a boundary".into()))?;
-        let mut answers: Vec<Option<Result<RawMessage, ProviderError>>> =
+        let mut answers: Vec<Option<Result<FetchedMessage, ProviderError>>> =
             (0..ids.len()).map(|_| None).collect();
         for part in multipart_parts(&bytes, &boundary) {
             let (head, http) = split_once_blank(part);
@@ -438,9 +484,9 @@ impl GmailClient {
                 .map(|l| l[12..].trim().to_string());
             let json = json.strip_suffix(b"\r\n").unwrap_or(json);
             answers[index] = Some(if (200..300).contains(&status) {
-                serde_json::from_slice::<RawAnswer>(json)
+                serde_json::from_slice::<MessageAnswer>(json)
                     .map_err(|e| ProviderError::Transient(format!("unexpected answer: {e}")))
-                    .and_then(raw_from_answer)
+                    .and_then(fetched_from_answer)
             } else {
                 Err(classify_gmail(status, part_retry.as_deref(), json))
             });

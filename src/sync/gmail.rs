@@ -4,9 +4,9 @@
 //! longer there is deleted.
 
 use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, write_page};
-use crate::mail::parse;
+use crate::mail::{parse, parse_tree};
 use crate::providers::ProviderError;
-use crate::providers::gmail::{GmailClient, RawMessage, folders_from_labels};
+use crate::providers::gmail::{Content, FetchedMessage, Format, GmailClient, folders_from_labels};
 use crate::providers::operation::gmail as op;
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
 use chrono::{DateTime, Utc};
@@ -35,17 +35,39 @@ fn now() -> chrono::NaiveDateTime {
     Utc::now().naive_utc()
 }
 
-/// A fetched message as the store takes it; `None` (logged) when it is not MIME.
-fn incoming(message: RawMessage, account: i64) -> Option<IncomingMessage> {
-    let Some(parsed) = parse(&message.raw) else {
+/// What became of a fetched message.
+enum Outcome {
+    Stored(Box<IncomingMessage>),
+    /// Its tree cannot be rebuilt exactly (an attached e-mail, a text body held by id):
+    /// fetch it whole.
+    Whole(String),
+    /// Not MIME (logged).
+    Skipped,
+}
+
+/// A fetched message as the store takes it.
+fn incoming(message: FetchedMessage, account: i64) -> Outcome {
+    let parsed = match &message.content {
+        Content::Raw(raw) => parse(raw),
+        Content::Tree(payload) => {
+            match payload
+                .tree()
+                .and_then(|tree| parse_tree(&tree, message.size_estimate))
+            {
+                Some(parsed) => Some(parsed),
+                None => return Outcome::Whole(message.id),
+            }
+        }
+    };
+    let Some(parsed) = parsed else {
         tracing::warn!(account, message = %message.id, "a message is not valid MIME; skipped");
-        return None;
+        return Outcome::Skipped;
     };
     let received = DateTime::from_timestamp_millis(message.internal_date)
         .map(|d| d.naive_utc())
         .or(parsed.date)
         .unwrap_or_else(now);
-    Some(IncomingMessage {
+    Outcome::Stored(Box::new(IncomingMessage {
         is_read: !message.label_ids.iter().any(|l| l == "UNREAD"),
         is_starred: message.label_ids.iter().any(|l| l == "STARRED"),
         folders: folders_from_labels(&message.label_ids),
@@ -54,7 +76,7 @@ fn incoming(message: RawMessage, account: i64) -> Option<IncomingMessage> {
         received_at: received,
         provider_version: Some(message.history_id.to_string()),
         parsed,
-    })
+    }))
 }
 
 fn state_from_labels(id: &str, labels: &[String]) -> StateChange {
@@ -178,8 +200,11 @@ async fn fetch_all(
     // Each batch's answer is parsed on a blocking thread while the next batch is asked
     // for: parsing and the provider's answer overlap, with one batch in flight as before
     // (Gmail counts a batch's parts against the user's concurrent requests).
+    // `format=full`: headers, text bodies and attachments as ids and sizes, so no
+    // attachment byte is downloaded to sync (a few 40 MB messages made a batch of raw
+    // MIME time out every time). What the tree cannot rebuild exactly is fetched whole.
     let account = run.account_id();
-    let mut parsing: Vec<tokio::task::JoinHandle<Vec<Option<IncomingMessage>>>> = Vec::new();
+    let mut parsing: Vec<tokio::task::JoinHandle<Vec<Outcome>>> = Vec::new();
     let mut one_by_one: Vec<String> = Vec::new();
     // Batches of 50 (Google's advice); each part costs what a single get costs. Where
     // the window has room for some messages but not 50, a smaller batch takes it now:
@@ -203,7 +228,7 @@ async fn fetch_all(
         let items = run
             .call(batch, |t| {
                 let (c, ids) = (client.clone(), chunk.clone());
-                async move { c.batch_raw(&t, &ids).await }
+                async move { c.batch_get(&t, &ids, Format::Full).await }
             })
             .await?;
         let mut fetched = Vec::with_capacity(items.len());
@@ -220,7 +245,17 @@ async fn fetch_all(
             fetched.into_iter().map(|m| incoming(m, account)).collect()
         }));
     }
-    let singles: Vec<Result<Option<RawMessage>, SyncError>> =
+    let mut out = Vec::with_capacity(ids.len());
+    for batch in parsing {
+        for outcome in super::off_thread(batch).await? {
+            match outcome {
+                Outcome::Stored(message) => out.push(*message),
+                Outcome::Whole(id) => one_by_one.push(id),
+                Outcome::Skipped => {}
+            }
+        }
+    }
+    let singles: Vec<Result<Option<FetchedMessage>, SyncError>> =
         futures_util::stream::iter(one_by_one)
             .map(|id| async move {
                 match run
@@ -238,12 +273,12 @@ async fn fetch_all(
             .buffered(PARALLEL)
             .collect()
             .await;
-    let mut out = Vec::with_capacity(ids.len());
-    for batch in parsing {
-        out.extend(super::off_thread(batch).await?.into_iter().flatten());
-    }
     for single in singles {
-        out.extend(single?.and_then(|m| incoming(m, account)));
+        if let Some(message) = single?
+            && let Outcome::Stored(message) = incoming(message, account)
+        {
+            out.push(*message);
+        }
     }
     Ok(out)
 }

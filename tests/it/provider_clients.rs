@@ -7,7 +7,7 @@ use common::Backend;
 use common::oauth::{Wired, param, wired};
 use common::tokens::user_token;
 use email_manager::gateway::{CallError, Mailbox, Urgency};
-use email_manager::providers::gmail::GmailClient;
+use email_manager::providers::gmail::{Content, Format, GmailClient};
 use email_manager::providers::graph::GraphClient;
 use email_manager::providers::{Operation, ProviderError, ProviderKind};
 use email_manager::store::account_tokens::{self, SealedTokens};
@@ -89,7 +89,7 @@ async fn gmail_calls_parse_and_history_follows_changes() {
     asked.push("0000000000000001".into());
     let batch = with_access(&state, id, kind, |t| {
         let (g, a) = (gmail.clone(), asked.clone());
-        async move { g.batch_raw(&t, &a).await }
+        async move { g.batch_get(&t, &a, Format::Full).await }
     })
     .await
     .unwrap();
@@ -97,7 +97,12 @@ async fn gmail_calls_parse_and_history_follows_changes() {
     for (k, (asked_id, item)) in batch.iter().enumerate() {
         assert_eq!(asked_id, &asked[k], "answers come back in the order asked");
         if k < 3 {
-            assert_eq!(&item.as_ref().unwrap().id, asked_id);
+            let message = item.as_ref().unwrap();
+            assert_eq!(&message.id, asked_id);
+            let Content::Tree(payload) = &message.content else {
+                panic!("format=full gives the tree");
+            };
+            assert!(payload.header("subject").is_some() && message.size_estimate > 0);
         } else {
             assert!(matches!(item, Err(ProviderError::NotFound)), "{item:?}");
         }
@@ -109,9 +114,12 @@ async fn gmail_calls_parse_and_history_follows_changes() {
     })
     .await
     .unwrap();
+    let Content::Raw(bytes) = &raw.content else {
+        panic!("format=raw gives the bytes");
+    };
     assert!(
         mail_parser::MessageParser::default()
-            .parse(&raw.raw)
+            .parse(bytes)
             .unwrap()
             .subject()
             .is_some()

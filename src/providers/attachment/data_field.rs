@@ -7,14 +7,8 @@
 //! holds for a message's original MIME, the `raw` member of `messages.get?format=raw`
 //! ([`DataField::member`]).
 
+use crate::providers::gmail::payload::BASE64URL;
 use base64::Engine;
-use base64::alphabet::URL_SAFE;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-
-pub(super) const BASE64URL: GeneralPurpose = GeneralPurpose::new(
-    &URL_SAFE,
-    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// Where the reader is in the object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,7 +7,7 @@
 use super::{DataField, Download, charset_of, chunks, cut_part};
 use crate::providers::ProviderError;
 use crate::providers::gmail::GmailClient;
-use base64::Engine;
+use crate::providers::gmail::payload::Part;
 use bytes::Bytes;
 use futures_util::{StreamExt, stream};
 use serde::Deserialize;
@@ -15,50 +15,6 @@ use serde::Deserialize;
 #[derive(Debug, Deserialize)]
 struct MessagePayload {
     payload: Part,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Part {
-    #[serde(default)]
-    part_id: String,
-    #[serde(default)]
-    mime_type: String,
-    #[serde(default)]
-    headers: Vec<Header>,
-    #[serde(default)]
-    body: PartBody,
-    #[serde(default)]
-    parts: Vec<Part>,
-}
-
-#[derive(Debug, Deserialize)]
-struct Header {
-    name: String,
-    value: String,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct PartBody {
-    attachment_id: Option<String>,
-    data: Option<String>,
-}
-
-impl Part {
-    fn find(&self, part_id: &str) -> Option<&Part> {
-        if self.part_id == part_id {
-            return Some(self);
-        }
-        self.parts.iter().find_map(|part| part.find(part_id))
-    }
-
-    fn charset(&self) -> Option<String> {
-        self.headers
-            .iter()
-            .find(|h| h.name.eq_ignore_ascii_case("content-type"))
-            .and_then(|h| charset_of(&h.value))
-    }
 }
 
 impl GmailClient {
@@ -78,11 +34,11 @@ impl GmailClient {
         let Some(part) = leaf else {
             return cut_part(self.original(token, id).await?, part_id).await;
         };
-        let charset = part.charset();
-        if let Some(data) = &part.body.data {
-            let bytes = super::data_field::BASE64URL
-                .decode(data)
-                .map_err(|e| ProviderError::Transient(format!("unexpected answer: {e}")))?;
+        let charset = part.header("content-type").and_then(charset_of);
+        if part.body.data.is_some() {
+            let bytes = part.data().ok_or_else(|| {
+                ProviderError::Transient("unexpected answer: data is not base64url".into())
+            })?;
             return Ok(Download {
                 length: Some(bytes.len() as u64),
                 body: Box::pin(stream::once(async { Ok(Bytes::from(bytes)) })),

@@ -20,6 +20,7 @@ mod http_basics;
 mod lock_order;
 mod mail_accounts;
 mod mail_attachments;
+mod mail_corpus;
 mod mail_messages;
 mod mail_messages_raw;
 mod mail_messages_update;

@@ -12,6 +12,7 @@ mod architecture;
 mod attachment_memory;
 mod auth_local;
 mod auth_nocobase;
+mod big_messages;
 mod cli;
 mod crash_safety;
 mod filter_parser;

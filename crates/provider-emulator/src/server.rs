@@ -5,8 +5,9 @@ use crate::{control, google, microsoft, oauth, push};
 use actix_web::{App, HttpRequest, HttpServer, web};
 use std::net::TcpListener;
 
-/// Largest request body (Gmail uploads go to 35 MB; Graph MIME sends are base64).
-const MAX_BODY: usize = 64 * 1024 * 1024;
+/// Largest request body (Gmail uploads go to 35 MB; Graph MIME sends are base64; a
+/// 40 MB message delivered through the control API is base64 twice over, about 77 MB).
+const MAX_BODY: usize = 128 * 1024 * 1024;
 
 fn routes(config: &mut web::ServiceConfig) {
     config

@@ -1,0 +1,133 @@
+//! Big messages are never a poison: a sender who mails a few 40 MB files to a connected
+//! address must not stop the mailbox. Before Gmail synced from `format=full`, each such
+//! message came whole in a batch of raw MIME (53 MB of base64 apiece inside one answer),
+//! which timed out on a real link every time and stopped the mailbox. Now Gmail's trees
+//! hold the files by id; Graph's MIME is read one message at a time with its files'
+//! bodies cut before parsing. Both mailboxes finish their sync with every file listed at
+//! its size. (Speed and memory at scale are the benchmarks' job, not this test's.)
+
+use crate::common;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use common::Backend;
+use common::oauth::wired_syncing;
+use common::tokens::member_token as user_token;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+const BIG: usize = 40 * 1024 * 1024;
+const BIG_ONES: usize = 3;
+const ORDINARY: usize = 5;
+
+fn big_message(k: usize, to: &str) -> Vec<u8> {
+    let file: Vec<u8> = (0..BIG).map(|i| (i % 251) as u8 ^ k as u8).collect();
+    let encoded = STANDARD.encode(&file);
+    let mut raw = format!(
+        "Message-ID: <big-{k}@sender.test>\r\nFrom: Sender <big@sender.test>\r\nTo: {to}\r\n\
+Subject: Scans part {k}\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\n\
+Part {k} of the scans.\r\n--b\r\nContent-Type: application/octet-stream\r\n\
+Content-Disposition: attachment; filename=scans-{k}.bin\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+    )
+    .into_bytes();
+    for line in encoded.as_bytes().chunks(76) {
+        raw.extend_from_slice(line);
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"--b--\r\n");
+    raw
+}
+
+async fn big_messages_do_not_stop_the_mailbox(provider: &str, email: &str) {
+    let Some(w) = wired_syncing(Backend::Sqlite).await else {
+        return;
+    };
+    w.mailbox(provider, email, ORDINARY).await;
+    for k in 0..BIG_ONES {
+        let delivered = w
+            .http
+            .post(format!(
+                "{}/_emulator/users/{email}/deliver",
+                w.emulator.url
+            ))
+            .json(&json!({"raw": STANDARD.encode(big_message(k, email))}))
+            .send()
+            .await
+            .unwrap();
+        assert!(delivered.status().is_success(), "{}", delivered.status());
+    }
+    let outcome = w.connect(&user_token(7), provider, email).await;
+    let account: i64 = common::oauth::param(&outcome, "mailAccountId")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let started = Instant::now();
+    loop {
+        let got = w
+            .app
+            .call(
+                "mailAccounts:get",
+                Some(&user_token(7)),
+                &format!("filterByTk={account}"),
+                None,
+            )
+            .await;
+        let list = w
+            .app
+            .call("mailMessages:list", Some(&user_token(7)), "", None)
+            .await;
+        if list.json["meta"]["count"] == json!(ORDINARY + BIG_ONES)
+            && got.json["data"]["sync"]["phase"] == "idle"
+        {
+            assert_eq!(got.json["data"]["status"], "active", "{}", got.text);
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(180),
+            "{} {}",
+            got.text,
+            list.text
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let filter = json!({"subject": {"$includes": "Scans part"}}).to_string();
+    let list = w
+        .app
+        .call(
+            "mailMessages:list",
+            Some(&user_token(7)),
+            &format!(
+                "filter={}",
+                form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
+            ),
+            None,
+        )
+        .await;
+    let rows = list.json["data"].as_array().unwrap();
+    assert_eq!(rows.len(), BIG_ONES, "{}", list.text);
+    for row in rows {
+        let got = w
+            .app
+            .call(
+                "mailMessages:get",
+                Some(&user_token(7)),
+                &format!("filterByTk={}", row["id"]),
+                None,
+            )
+            .await;
+        let attachments = got.json["data"]["attachments"].as_array().unwrap();
+        assert_eq!(attachments.len(), 1, "{}", got.text);
+        assert_eq!(attachments[0]["size"], json!(BIG));
+    }
+}
+
+#[tokio::test]
+async fn gmail_big_messages_do_not_stop_the_mailbox() {
+    big_messages_do_not_stop_the_mailbox("google", "big@gmail.test").await;
+}
+
+#[tokio::test]
+async fn graph_big_messages_do_not_stop_the_mailbox() {
+    big_messages_do_not_stop_the_mailbox("microsoft", "big@outlook.test").await;
+}

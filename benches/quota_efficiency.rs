@@ -170,16 +170,7 @@ async fn run(backend: Backend, messages: usize, limit: &Limit) {
     } else {
         errors.join(",")
     };
-    let usage: serde_json::Value = w
-        .http
-        .get(format!("{}/_emulator/quota/usage", w.emulator.url))
-        .query(&[("provider", limit.provider), ("email", limit.email)])
-        .send()
-        .await
-        .expect("emulator")
-        .json()
-        .await
-        .expect("usage");
+    let usage = w.quota_usage(limit.provider, limit.email).await;
     let units = usage["units"].as_u64().unwrap_or(0);
     let windows = (seconds / limit.window_secs as f64).ceil().max(1.0);
     let allowed = limit.budget as f64 * windows;

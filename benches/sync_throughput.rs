@@ -41,11 +41,13 @@ async fn main() {
         _ => Backend::Sqlite,
     };
     println!(
-        "{:<10} {:>9} {:>9} {:>8} {:>13} {:>13} {:>13} {:>14} {:>12} {:>12}",
+        "{:<10} {:>9} {:>9} {:>8} {:>8} {:>9} {:>13} {:>13} {:>13} {:>14} {:>12} {:>12}",
         "provider",
         "messages",
         "seconds",
         "msg/s",
+        "req/msg",
+        "KiB/msg",
         "CPU s/1k msg",
         "peak RSS MiB",
         "peak anon MiB",
@@ -99,6 +101,11 @@ async fn run_one(backend: Backend, provider: &str, messages: usize) {
         .to_string();
     let stored = wait_synced(&w, &account, started).await;
     let seconds = started.elapsed().as_secs_f64();
+    // What the initial sync asked of the provider and downloaded, as the emulator
+    // counted it (a batch counts as one request; its parts' bodies as its bytes).
+    let usage = w.quota_usage(provider, email).await;
+    let per_message = |field: &str| usage[field].as_f64().unwrap_or(0.0) / stored.max(1) as f64;
+    let (requests, kib) = (per_message("requests"), per_message("bytes") / 1024.0);
     let cpu = service.cpu_seconds() - cpu_before;
     let rss = service.status_kib("VmHWM") as f64 / 1024.0;
     let heap = heap.load(std::sync::atomic::Ordering::Relaxed) as f64 / 1024.0;
@@ -112,7 +119,7 @@ async fn run_one(backend: Backend, provider: &str, messages: usize) {
         None => ("-".into(), "-".into()),
     };
     println!(
-        "{provider:<10} {stored:>9} {seconds:>9.1} {:>8.0} {:>13.2} {rss:>13.1} {heap:>13.1} {:>14.0} {raw_fts:>12} {raw_plain:>12}",
+        "{provider:<10} {stored:>9} {seconds:>9.1} {:>8.0} {requests:>8.3} {kib:>9.2} {:>13.2} {rss:>13.1} {heap:>13.1} {:>14.0} {raw_fts:>12} {raw_plain:>12}",
         stored as f64 / seconds,
         cpu * 1000.0 / stored.max(1) as f64,
         incremental.as_secs_f64() * 1000.0,

@@ -107,6 +107,12 @@ pub fn authenticate(
     }
 }
 
+/// Counts an admitted call's answer against the mailbox.
+pub fn count_answer(world: &Shared, provider: Provider, email: &str, reply: &Reply) {
+    let limits = world.lock().limits.clone();
+    limits.add_bytes(provider, email, reply.body_len());
+}
+
 /// Spends the mailbox's quota for one call of `units`.
 pub fn admit(
     world: &Shared,

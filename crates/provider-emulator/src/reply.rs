@@ -54,6 +54,15 @@ impl Reply {
         }
     }
 
+    /// How many bytes the body takes on the wire.
+    pub fn body_len(&self) -> usize {
+        match &self.body {
+            Body::Empty => 0,
+            Body::Json(value) => serde_json::to_vec(value).map_or(0, |v| v.len()),
+            Body::Bytes { bytes, .. } => bytes.len(),
+        }
+    }
+
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
         self.headers.push((name.to_string(), value.into()));
         self

@@ -405,6 +405,20 @@ impl Wired {
         }
     }
 
+    /// What a mailbox has spent at the emulator since its quota was last set: admitted
+    /// requests, units, refusals and the bytes of the answers.
+    pub async fn quota_usage(&self, provider: &str, email: &str) -> serde_json::Value {
+        self.http
+            .get(format!("{}/_emulator/quota/usage", self.emulator.url))
+            .query(&[("provider", provider), ("email", email)])
+            .send()
+            .await
+            .expect("emulator")
+            .json()
+            .await
+            .expect("usage")
+    }
+
     pub async fn control(&self, path: &str, body: serde_json::Value) {
         self.http
             .post(format!("{}/_emulator{path}", self.emulator.url))

@@ -54,7 +54,7 @@ pub async fn call(
     }
     let shared = world.clone();
     let email = caller.email.clone();
-    web::block(move || {
+    let reply = web::block(move || {
         gmail::execute(
             &shared,
             &email,
@@ -65,7 +65,9 @@ pub async fn call(
         )
     })
     .await
-    .unwrap_or_else(|_| errors::backend(500))
+    .unwrap_or_else(|_| errors::backend(500));
+    gate::count_answer(world, Provider::Google, &caller.email, &reply);
+    reply
 }
 
 /// `/google/gmail/v1/users/{user}/{tail}` and the `/google/upload/...` variants.

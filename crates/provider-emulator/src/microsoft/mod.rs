@@ -148,6 +148,7 @@ pub async fn api(world: web::Data<Shared>, request: HttpRequest, body: web::Byte
         .to_string();
     let query = request.query_string().to_string();
     let shared = world.get_ref().clone();
+    let email = caller.email.clone();
     let reply = web::block(move || {
         let ctx = Ctx {
             email: &caller.email,
@@ -164,6 +165,7 @@ pub async fn api(world: web::Data<Shared>, request: HttpRequest, body: web::Byte
     })
     .await
     .unwrap_or_else(|_| errors::service_error(500));
+    gate::count_answer(&world, Provider::Microsoft, &email, &reply);
     let mut response = reply;
     if immutable {
         response = response.header("preference-applied", "IdType=\"ImmutableId\"");

@@ -82,6 +82,8 @@ pub struct UsageTotals {
     pub rate_limited: u64,
     /// Refused for too many requests in flight.
     pub concurrency_refused: u64,
+    /// Bytes of the admitted requests' answers (for a batch, its parts' bodies).
+    pub bytes: u64,
 }
 
 /// Quota bookkeeping for every mailbox. Kept apart from the world's lock so a request
@@ -154,6 +156,19 @@ impl Limits {
             .get(&(provider, mailbox.to_lowercase()))
             .map(|u| u.totals)
             .unwrap_or_default()
+    }
+
+    /// Counts an answer's body against the mailbox (what a client downloads to sync).
+    pub fn add_bytes(&self, provider: Provider, mailbox: &str, bytes: usize) {
+        let mut usage = self
+            .usage
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        usage
+            .entry((provider, mailbox.to_lowercase()))
+            .or_default()
+            .totals
+            .bytes += bytes as u64;
     }
 
     /// Spends `units` of a mailbox's budget and takes a concurrency slot, or says no.

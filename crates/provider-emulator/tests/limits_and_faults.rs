@@ -53,12 +53,17 @@ async fn gmail_quota_units_throttle_with_googles_body_and_recover() {
     // may move on between calls.)
     let admitted = statuses.iter().filter(|(status, _)| *status == 200).count() as u64;
     let refused = statuses.iter().filter(|(status, _)| *status == 429).count() as u64;
-    let (_, usage) = s
+    let (_, mut usage) = s
         .get(
             &token,
             "/_emulator/quota/usage?provider=google&email=ann@gmail.test",
         )
         .await;
+    // The bytes answered: the list and each admitted get (refusals answer too, and are
+    // not counted as downloads).
+    let bytes = usage["bytes"].take().as_u64().unwrap();
+    assert!(bytes > 200 * admitted, "{bytes} bytes");
+    usage.as_object_mut().unwrap().remove("bytes");
     assert_eq!(
         usage,
         json!({"requests": 1 + admitted, "units": 5 + 20 * admitted, "rateLimited": refused, "concurrencyRefused": 0}),

@@ -76,6 +76,7 @@ struct MessageValues<'a> {
     size: i64,
     body_text: Option<&'a str>,
     body_html: Option<&'a str>,
+    bodies_cut: bool,
     search_addresses: String,
     provider_version: Option<&'a str>,
     updated_at: NaiveDateTime,
@@ -205,10 +206,8 @@ fn index_text(
         .bind::<BigInt, _>(id)
         .bind::<Text, _>(&message.parsed.subject)
         .bind::<Text, _>(
-            message
-                .parsed
-                .body_text
-                .as_deref()
+            kept(message.parsed.body_text.as_deref())
+                .0
                 .unwrap_or(&message.parsed.snippet),
         )
         .bind::<Text, _>(addresses)
@@ -226,6 +225,24 @@ fn unindex(connection: &mut DbConnection, ids: &[i64]) -> Result<(), StoreError>
         }
     }
     Ok(())
+}
+
+/// The most of one body the store keeps (the display shows at most `limits.html_bytes`,
+/// 2 MiB by default, of HTML anyway); a longer body is kept in part and flagged.
+pub const KEPT_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// `body` cut to [`KEPT_BODY_BYTES`] at a character boundary, and whether it was cut.
+fn kept(body: Option<&str>) -> (Option<&str>, bool) {
+    match body {
+        Some(text) if text.len() > KEPT_BODY_BYTES => {
+            let mut end = KEPT_BODY_BYTES;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            (Some(&text[..end]), true)
+        }
+        other => (other, false),
+    }
 }
 
 fn store_one(
@@ -248,6 +265,10 @@ fn store_one(
         .collect();
     addresses.dedup();
     let search_addresses = addresses.join(" ");
+    let (body_text, body_html) = (
+        kept(parsed.body_text.as_deref()),
+        kept(parsed.body_html.as_deref()),
+    );
     let values = MessageValues {
         account_id,
         provider_message_id: &message.provider_message_id,
@@ -265,8 +286,9 @@ fn store_one(
         is_starred: message.is_starred,
         has_attachments: parsed.attachments.iter().any(|a| !a.inline),
         size: parsed.size as i64,
-        body_text: parsed.body_text.as_deref(),
-        body_html: parsed.body_html.as_deref(),
+        body_text: body_text.0,
+        body_html: body_html.0,
+        bodies_cut: body_text.1 || body_html.1,
         search_addresses: search_addresses.clone(),
         provider_version: message.provider_version.as_deref(),
         updated_at: now,

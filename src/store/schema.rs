@@ -124,6 +124,7 @@ diesel::table! {
         provider_version -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        bodies_cut -> Bool,
     }
 }
 

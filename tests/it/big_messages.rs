@@ -4,7 +4,8 @@
 //! which timed out on a real link every time and stopped the mailbox. Now Gmail's trees
 //! hold the files by id; Graph's MIME is read one message at a time with its files'
 //! bodies cut before parsing. Both mailboxes finish their sync with every file listed at
-//! its size. (Speed and memory at scale are the benchmarks' job, not this test's.)
+//! its size. (Speed and memory at scale are the benchmarks' job, not this test's.) A body
+//! larger than the store keeps is kept in part and read whole when opened.
 
 use crate::common;
 
@@ -130,4 +131,57 @@ async fn gmail_big_messages_do_not_stop_the_mailbox() {
 #[tokio::test]
 async fn graph_big_messages_do_not_stop_the_mailbox() {
     big_messages_do_not_stop_the_mailbox("microsoft", "big@outlook.test").await;
+}
+
+/// A body larger than the store keeps (a 3 MiB text sent as the mail itself) is kept in
+/// part, and an open reads it whole from the provider; with the provider down, the open
+/// still answers, with the part kept and said to be cut.
+async fn a_long_body_is_read_whole_on_open(provider: &str, email: &str) {
+    let Some(w) = wired_syncing(Backend::Sqlite).await else {
+        return;
+    };
+    let line = "Every line of this log is worth keeping, says its sender.\r\n";
+    let body = line.repeat(3 * 1024 * 1024 / line.len() + 1);
+    let raw = format!(
+        "Message-ID: <log@sender.test>\r\nFrom: logs@sender.test\r\nTo: {email}\r\n\
+Subject: The whole log\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\r\n{body}THE END\r\n"
+    );
+    crate::mail_attachments::mailbox_holding(&w, provider, email, raw.as_bytes()).await;
+    let list = w
+        .app
+        .call("mailMessages:list", Some(&user_token(7)), "", None)
+        .await;
+    let id = list.json["data"][0]["id"].as_i64().unwrap();
+    let open = || async {
+        w.app
+            .call(
+                "mailMessages:get",
+                Some(&user_token(7)),
+                &format!("filterByTk={id}"),
+                None,
+            )
+            .await
+    };
+    let got = open().await;
+    let text = got.json["data"]["bodyText"].as_str().unwrap();
+    assert!(text.trim_end().ends_with("THE END"), "{} bytes", text.len());
+    assert!(text.len() > 3 * 1024 * 1024);
+
+    w.control("/faults", json!({"rate": 1.0, "kinds": ["500"], "seed": 1}))
+        .await;
+    let got = open().await;
+    assert_eq!(got.status, 200);
+    let text = got.json["data"]["bodyText"].as_str().unwrap();
+    assert!(text.len() <= 2 * 1024 * 1024 && text.starts_with("Every line"));
+    assert_eq!(got.json["data"]["bodyHtmlTruncated"], true);
+}
+
+#[tokio::test]
+async fn gmail_long_body_is_read_whole_on_open() {
+    a_long_body_is_read_whole_on_open("google", "log@gmail.test").await;
+}
+
+#[tokio::test]
+async fn graph_long_body_is_read_whole_on_open() {
+    a_long_body_is_read_whole_on_open("microsoft", "log@outlook.test").await;
 }

@@ -1,3 +1,4 @@
+use super::whole_bodies::whole_bodies;
 use crate::api::message_reads::MessageView;
 use crate::auth::Caller;
 use crate::http::{ApiError, Data, QueryParams};
@@ -36,7 +37,9 @@ pub struct MessageDetailView {
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub remote_images_allowed_for_sender: bool,
     /// The HTML body is larger than this service shows whole (`limits.html_bytes`):
-    /// `bodyHtml` holds its beginning.
+    /// `bodyHtml` holds its beginning. Also set when a body larger than the store keeps
+    /// could not be read whole from the provider just now: the bodies hold their
+    /// beginnings.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub body_html_truncated: bool,
 }
@@ -99,16 +102,26 @@ pub async fn get_mail_message(
     let people_refs: Vec<&ParticipantRow> = participants.iter().collect();
     let summary = MessageView::new(detail.listed, level, folders, &people_refs);
     let show_body = level.shows_body();
+    // A body the store keeps in part is read whole from the provider; if it cannot be,
+    // what is stored is shown, said as cut.
+    let (mut body_text, mut body_html, mut cut) =
+        (detail.body_text, detail.body_html, detail.bodies_cut);
+    if show_body
+        && cut
+        && let Some((text, html)) = whole_bodies(&state, id).await
+    {
+        (body_text, body_html, cut) = (text, html, false);
+    }
     let inline: HashMap<String, i64> = attachments
         .iter()
         .filter_map(|a| Some((a.content_id.clone()?, a.id)))
         .collect();
-    let html = match detail.body_html.filter(|_| show_body) {
+    let html = match body_html.filter(|_| show_body) {
         Some(html) => Some(sanitized(&state, html, inline, block).await?),
         None => None,
     };
     let blocked = html.as_ref().map(|(clean, _)| clean.remote_images_blocked);
-    let truncated = html.as_ref().is_some_and(|(_, truncated)| *truncated);
+    let truncated = html.as_ref().is_some_and(|(_, truncated)| *truncated) || (cut && show_body);
     Ok(Data(Some(MessageDetailView {
         summary,
         // Blind copies are the sender's business only.
@@ -124,7 +137,7 @@ pub async fn get_mail_message(
             .references_header
             .map(|r| r.split_whitespace().map(ToString::to_string).collect())
             .unwrap_or_default(),
-        body_text: detail.body_text.filter(|_| show_body),
+        body_text: body_text.filter(|_| show_body),
         body_html: html.map(|(clean, _)| clean.html),
         attachments: if show_body {
             attachments

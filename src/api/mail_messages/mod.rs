@@ -10,6 +10,7 @@ pub(crate) mod prepare_reply;
 pub(crate) mod raw;
 pub(crate) mod send;
 pub(crate) mod update;
+mod whole_bodies;
 mod write_through;
 
 use crate::http::Router;

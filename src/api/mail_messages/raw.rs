@@ -5,10 +5,11 @@
 use super::super::mail_attachments::download::{content_disposition, streamed};
 use super::super::provider_failure::api_error;
 use crate::auth::Caller;
-use crate::gateway::{Mailbox, Urgency};
+use crate::gateway::{CallError, Mailbox, Urgency};
 use crate::http::{ApiError, QueryParams};
 use crate::mail::eml_filename;
 use crate::providers::ProviderKind;
+use crate::providers::attachment::Download;
 use crate::providers::operation::{gmail, graph};
 use crate::state::AppState;
 use crate::store::message_targets;
@@ -54,9 +55,26 @@ pub async fn raw_mail_message(
         .provider
         .parse()
         .map_err(|_| ApiError::internal(format!("unknown provider {:?}", original.provider)))?;
-    let mailbox = Mailbox::new(&state, original.account_id, kind, Urgency::Now);
+    let download = fetch_original(&state, &original, kind)
+        .await
+        .map_err(api_error)?;
+    Ok(streamed(
+        "message/rfc822",
+        &content_disposition("attachment", &eml_filename(&original.subject)),
+        download,
+        original.account_id,
+    ))
+}
+
+/// Opens the original of `original` at its provider, as the user's own request.
+pub(super) async fn fetch_original(
+    state: &AppState,
+    original: &message_targets::Original,
+    kind: ProviderKind,
+) -> Result<Download, CallError> {
+    let mailbox = Mailbox::new(state, original.account_id, kind, Urgency::Now);
     let message = original.provider_message_id.clone();
-    let download = match kind {
+    match kind {
         ProviderKind::Google => {
             let client = state.gmail();
             mailbox
@@ -76,11 +94,4 @@ pub async fn raw_mail_message(
                 .await
         }
     }
-    .map_err(api_error)?;
-    Ok(streamed(
-        "message/rfc822",
-        &content_disposition("attachment", &eml_filename(&original.subject)),
-        download,
-        original.account_id,
-    ))
 }

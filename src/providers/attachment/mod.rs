@@ -53,19 +53,7 @@ const MAX_CUT_FROM: usize = 160 * 1024 * 1024;
 /// arrived whole. For the parts a provider cannot serve by itself with certainty: an
 /// attached e-mail, an unnamed or same-named file on Graph.
 pub(super) async fn cut_part(original: Download, part_id: &str) -> Result<Download, ProviderError> {
-    use futures_util::StreamExt;
-    let mut raw = Vec::new();
-    let mut body = original.body;
-    while let Some(chunk) = body.next().await {
-        let chunk = chunk?;
-        if raw.len() + chunk.len() > MAX_CUT_FROM {
-            return Err(refused(
-                "MESSAGE_TOO_LARGE",
-                "the message is too large to cut this attachment from",
-            ));
-        }
-        raw.extend_from_slice(&chunk);
-    }
+    let raw = whole(original).await?;
     let part_id = part_id.to_string();
     let part = tokio::task::spawn_blocking(move || crate::mail::part_bytes(&raw, &part_id))
         .await
@@ -85,6 +73,24 @@ pub(super) async fn cut_part(original: Download, part_id: &str) -> Result<Downlo
         charset,
         body: Box::pin(futures_util::stream::once(async move { Ok(bytes) })),
     })
+}
+
+/// A message's original, arrived whole (at most [`MAX_CUT_FROM`] bytes).
+pub async fn whole(original: Download) -> Result<Vec<u8>, ProviderError> {
+    use futures_util::StreamExt;
+    let mut raw = Vec::new();
+    let mut body = original.body;
+    while let Some(chunk) = body.next().await {
+        let chunk = chunk?;
+        if raw.len() + chunk.len() > MAX_CUT_FROM {
+            return Err(refused(
+                "MESSAGE_TOO_LARGE",
+                "the message is too large to read whole",
+            ));
+        }
+        raw.extend_from_slice(&chunk);
+    }
+    Ok(raw)
 }
 
 fn refused(code: &str, message: &str) -> ProviderError {

@@ -155,6 +155,9 @@ pub struct MessageDetail {
     pub references_header: Option<String>,
     pub body_text: Option<String>,
     pub body_html: Option<String>,
+    /// A body was larger than the store keeps: its beginning is here, the whole at the
+    /// provider.
+    pub bodies_cut: bool,
 }
 
 /// An attachment's metadata.

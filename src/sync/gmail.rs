@@ -6,6 +6,7 @@
 use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, write_page};
 use crate::mail::{parse, parse_tree};
 use crate::providers::ProviderError;
+use crate::providers::attachment::whole;
 use crate::providers::gmail::{Content, FetchedMessage, Format, GmailClient, folders_from_labels};
 use crate::providers::operation::gmail as op;
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
@@ -40,7 +41,7 @@ enum Outcome {
     Stored(Box<IncomingMessage>),
     /// Its tree cannot be rebuilt exactly (an attached e-mail, a text body held by id):
     /// fetch it whole.
-    Whole(String),
+    Whole(Box<FetchedMessage>),
     /// Not MIME (logged).
     Skipped,
 }
@@ -49,17 +50,14 @@ enum Outcome {
 fn incoming(message: FetchedMessage, account: i64) -> Outcome {
     let parsed = match &message.content {
         Content::Raw(raw) => parse(raw),
-        Content::Tree(payload) => {
-            match payload
-                .tree()
-                .and_then(|tree| parse_tree(&tree, message.size_estimate))
-            {
-                Some(parsed) => Some(parsed),
-                None => return Outcome::Whole(message.id),
-            }
-        }
+        Content::Tree(payload) => payload
+            .tree()
+            .and_then(|tree| parse_tree(&tree, message.size_estimate)),
     };
     let Some(parsed) = parsed else {
+        if matches!(message.content, Content::Tree(_)) {
+            return Outcome::Whole(Box::new(message));
+        }
         tracing::warn!(account, message = %message.id, "a message is not valid MIME; skipped");
         return Outcome::Skipped;
     };
@@ -246,15 +244,46 @@ async fn fetch_all(
         }));
     }
     let mut out = Vec::with_capacity(ids.len());
+    let mut wholes = Vec::new();
     for batch in parsing {
         for outcome in super::off_thread(batch).await? {
             match outcome {
                 Outcome::Stored(message) => out.push(*message),
-                Outcome::Whole(id) => one_by_one.push(id),
+                Outcome::Whole(message) => wholes.push(*message),
                 Outcome::Skipped => {}
             }
         }
     }
+    // Read whole as a stream (its base64 decoded as it arrives, the download's own
+    // timeout), so only the message's bytes are held, never its JSON.
+    let read_whole: Vec<Result<Option<FetchedMessage>, SyncError>> =
+        futures_util::stream::iter(wholes)
+            .map(|mut message| async move {
+                let id = message.id.clone();
+                let read = run
+                    .call(op::MESSAGES_GET, |t| {
+                        let (c, id) = (client.clone(), id.clone());
+                        async move { whole(c.original(&t, &id).await?).await }
+                    })
+                    .await;
+                match read {
+                    Ok(raw) => {
+                        message.content = Content::Raw(raw);
+                        Ok(Some(message))
+                    }
+                    Err(SyncError::Provider(ProviderError::NotFound)) => Ok(None),
+                    // Larger than is ever held whole: left out and said, and the
+                    // mailbox goes on.
+                    Err(SyncError::Provider(ProviderError::Permanent { code, .. })) => {
+                        tracing::warn!(account, message = %id, code = %code, "a message could not be read whole; skipped");
+                        Ok(None)
+                    }
+                    Err(error) => Err(error),
+                }
+            })
+            .buffered(PARALLEL)
+            .collect()
+            .await;
     let singles: Vec<Result<Option<FetchedMessage>, SyncError>> =
         futures_util::stream::iter(one_by_one)
             .map(|id| async move {
@@ -273,7 +302,7 @@ async fn fetch_all(
             .buffered(PARALLEL)
             .collect()
             .await;
-    for single in singles {
+    for single in singles.into_iter().chain(read_whole) {
         if let Some(message) = single?
             && let Outcome::Stored(message) = incoming(message, account)
         {

@@ -288,7 +288,7 @@ fn collect_attachments(
 /// are taken out first (`lean`): the result is the same, without decoding them.
 pub fn parse(raw: &[u8]) -> Option<ParsedMessage> {
     if let Some(lean) = lean::without_attachment_bodies(raw)
-        && let Some(parsed) = parse_bytes(&lean.bytes, raw.len(), &lean.cut)
+        && let Some(parsed) = parse_bytes(&lean.bytes, raw.len(), &lean.cut, Cuts::Binary)
     {
         return Some(parsed);
     }
@@ -298,17 +298,28 @@ pub fn parse(raw: &[u8]) -> Option<ParsedMessage> {
 /// Parses the bytes as they are, attachment bodies and all: what [`parse`] must match
 /// (the MIME fuzzer compares the two).
 pub fn parse_original(raw: &[u8]) -> Option<ParsedMessage> {
-    parse_bytes(raw, raw.len(), &[])
+    parse_bytes(raw, raw.len(), &[], Cuts::Binary)
+}
+
+/// What a cut may be, to the parser.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Cuts {
+    /// Only an empty binary part: `lean` cut a base64 body it judged binary, and a part
+    /// the parser reads as text (a malformed `Content-Type: /text/html`, found by the
+    /// MIME fuzzer) must make the caller parse the original instead.
+    Binary,
+    /// An empty text part too: a text file Gmail holds by id, rebuilt by `tree`.
+    BinaryOrText,
 }
 
 /// Parses `bytes`, a message of `size` bytes from which the bodies in `cut` were taken
-/// out; `None` when they are not a message, or when a cut is not, to the parser, an
-/// empty part where it was made (the caller then parses the original). An empty text
-/// part counts: a text file Gmail holds by id is rebuilt that way (`tree`).
+/// out; `None` when they are not a message, or when a cut is not, to the parser, the
+/// empty part `cuts` allows where it was made (the caller then parses the original).
 pub(super) fn parse_bytes(
     bytes: &[u8],
     size: usize,
     cut: &[(usize, u64)],
+    cuts: Cuts,
 ) -> Option<ParsedMessage> {
     let message = MessageParser::default().parse(bytes)?;
     if message.headers().is_empty() {
@@ -323,7 +334,9 @@ pub(super) fn parse_bytes(
             part.offset_body == at
                 && match &part.body {
                     PartType::Binary(b) | PartType::InlineBinary(b) => b.is_empty(),
-                    PartType::Text(t) | PartType::Html(t) => t.is_empty(),
+                    PartType::Text(t) | PartType::Html(t) => {
+                        cuts == Cuts::BinaryOrText && t.is_empty()
+                    }
                     _ => false,
                 }
         })
@@ -445,6 +458,19 @@ JVBERi0xLjQK\r\n\
             }]
         );
         assert_eq!(parsed.participants().len(), 4);
+    }
+
+    /// Found by the MIME fuzzer: a malformed `Content-Type:/text/html` looks binary to
+    /// the cutter and is text to the parser; the cut must not empty the body (the
+    /// original is parsed instead).
+    #[test]
+    fn a_part_the_parser_reads_as_text_is_never_cut() {
+        let raw = "From: a@x.test\r\nTo: b@x.test\r\nSubject: s\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type:/text/html\r\n\
+Content-Transfer-Encoding: base64\r\n\r\nPHA+SGk8L3A+\r\n--b--\r\n";
+        let (lean, original) = both(raw.as_bytes());
+        assert_eq!(lean, original);
+        assert!(original.contains("Hi"), "{original}");
     }
 
     /// Everything the store keeps, from a parse with attachment bodies taken out and

@@ -9,6 +9,7 @@
 //! (its text would be lost), a multipart without a boundary, a header with a line break.
 
 use super::ParsedMessage;
+use super::parse::Cuts;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
@@ -46,6 +47,7 @@ pub fn parse_tree(tree: &Tree, size: u64) -> Option<ParsedMessage> {
         &out.bytes,
         usize::try_from(size).unwrap_or(usize::MAX),
         &out.cut,
+        Cuts::BinaryOrText,
     )
 }
 

@@ -18,6 +18,8 @@ use memchr::memmem;
 const MAX_HEADER_BYTES: usize = 64 * 1024;
 /// Nested multiparts deeper than this are left whole.
 const MAX_DEPTH: usize = 8;
+/// What the parser trims around a header value.
+const BLANK: [char; 2] = [' ', '\t'];
 
 /// The message without its attachments' encoded bodies.
 pub struct Lean {
@@ -153,8 +155,10 @@ impl Fields {
                     "content-transfer-encoding" => &mut fields.encoding,
                     _ => return,
                 };
-                // The parser keeps the last of repeated fields.
-                *slot = Some(value.trim().to_string());
+                // The parser keeps the last of repeated fields. Only spaces and tabs are
+                // trimmed, as the parser does: `base64` followed by a form feed is no
+                // base64 to it (found by the MIME fuzzer), so it must not be here.
+                *slot = Some(value.trim_matches(BLANK).to_string());
             }
         };
         for line in text.split_inclusive('\n') {
@@ -162,7 +166,7 @@ impl Fields {
             if line.starts_with([' ', '\t']) {
                 if let Some((_, value)) = current.as_mut() {
                     value.push(' ');
-                    value.push_str(line.trim());
+                    value.push_str(line.trim_matches(BLANK));
                 }
                 continue;
             }
@@ -179,7 +183,7 @@ impl Fields {
     fn mime_type(&self) -> Option<String> {
         let value = self.content_type.as_deref()?;
         let end = value.find(';').unwrap_or(value.len());
-        Some(value[..end].trim().to_ascii_lowercase())
+        Some(value[..end].trim_matches(BLANK).to_ascii_lowercase())
     }
 
     /// The boundary of a multipart with a plain `boundary=` parameter.

@@ -473,6 +473,19 @@ Content-Transfer-Encoding: base64\r\n\r\nPHA+SGk8L3A+\r\n--b--\r\n";
         assert!(original.contains("Hi"), "{original}");
     }
 
+    /// Found by the MIME fuzzer: `Content-Transfer-Encoding: base64` and a form feed is
+    /// no base64 to the parser (it keeps the body as it is), so the cutter must not
+    /// decode-count it either.
+    #[test]
+    fn an_encoding_the_parser_does_not_read_is_not_cut() {
+        let raw = "From: a@x.test\r\nTo: b@x.test\r\nSubject: s\r\n\
+Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n\
+--b\r\nContent-Type: image/png\r\nContent-Transfer-Encoding: base64\x0c\r\n\r\n\
+iVBORw0KGgo=\r\n--b--\r\n";
+        let (lean, original) = both(raw.as_bytes());
+        assert_eq!(lean, original);
+    }
+
     /// Everything the store keeps, from a parse with attachment bodies taken out and
     /// from one of the original bytes.
     fn both(raw: &[u8]) -> (String, String) {

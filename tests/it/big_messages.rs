@@ -92,17 +92,12 @@ async fn big_messages_do_not_stop_the_mailbox(provider: &str, email: &str) {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    let filter = json!({"subject": {"$includes": "Scans part"}}).to_string();
     let list = w
         .app
-        .call(
-            "mailMessages:list",
-            Some(&user_token(7)),
-            &format!(
-                "filter={}",
-                form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
-            ),
-            None,
+        .list_filtered(
+            &user_token(7),
+            &json!({"subject": {"$includes": "Scans part"}}),
+            "",
         )
         .await;
     let rows = list.json["data"].as_array().unwrap();
@@ -110,12 +105,7 @@ async fn big_messages_do_not_stop_the_mailbox(provider: &str, email: &str) {
     for row in rows {
         let got = w
             .app
-            .call(
-                "mailMessages:get",
-                Some(&user_token(7)),
-                &format!("filterByTk={}", row["id"]),
-                None,
-            )
+            .get_message(&user_token(7), row["id"].as_i64().unwrap())
             .await;
         let attachments = got.json["data"]["attachments"].as_array().unwrap();
         assert_eq!(attachments.len(), 1, "{}", got.text);
@@ -152,16 +142,8 @@ Subject: The whole log\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\r\n{body}THE
         .call("mailMessages:list", Some(&user_token(7)), "", None)
         .await;
     let id = list.json["data"][0]["id"].as_i64().unwrap();
-    let open = || async {
-        w.app
-            .call(
-                "mailMessages:get",
-                Some(&user_token(7)),
-                &format!("filterByTk={id}"),
-                None,
-            )
-            .await
-    };
+    let token = user_token(7);
+    let open = || w.app.get_message(&token, id);
     let got = open().await;
     let text = got.json["data"]["bodyText"].as_str().unwrap();
     assert!(text.trim_end().ends_with("THE END"), "{} bytes", text.len());

@@ -67,16 +67,7 @@ async fn only_message(w: &Wired) -> Value {
         .call("mailMessages:list", Some(&user_token(7)), "", None)
         .await;
     let message = list.json["data"][0]["id"].as_i64().unwrap();
-    let got = w
-        .app
-        .call(
-            "mailMessages:get",
-            Some(&user_token(7)),
-            &format!("filterByTk={message}"),
-            None,
-        )
-        .await;
-    got.json["data"].clone()
+    w.app.get_message(&user_token(7), message).await.json["data"].clone()
 }
 
 /// The attachments `mailMessages:get` shows of the mailbox's one message.

@@ -91,30 +91,19 @@ fn regex_free_ids(html: &str) -> String {
 
 /// Every stored message of the mailbox `account`, by Message-ID.
 async fn stored(w: &Wired, account: i64) -> BTreeMap<String, Value> {
-    let filter = json!({"accountId": account}).to_string();
     let list = w
         .app
-        .call(
-            "mailMessages:list",
-            Some(&user_token(7)),
-            &format!(
-                "filter={}&pageSize=200",
-                form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
-            ),
-            None,
+        .list_filtered(
+            &user_token(7),
+            &json!({"accountId": account}),
+            "pageSize=200",
         )
         .await;
     let mut out = BTreeMap::new();
     for row in list.json["data"].as_array().unwrap() {
-        let id = row["id"].as_i64().unwrap();
         let got = w
             .app
-            .call(
-                "mailMessages:get",
-                Some(&user_token(7)),
-                &format!("filterByTk={id}"),
-                None,
-            )
+            .get_message(&user_token(7), row["id"].as_i64().unwrap())
             .await;
         let message = got.json["data"].clone();
         out.insert(message["messageId"].as_str().unwrap().to_string(), message);

@@ -75,18 +75,7 @@ async fn the_owner_gets_the_original(provider: &str, email: &str) {
     assert_eq!(raw(&w, &user_token(7), "filterByTk=x").await.status(), 400);
 
     // Gone at the provider (deleted elsewhere, not yet synced): said, not a 500.
-    let truth: Vec<Value> = w
-        .http
-        .get(format!(
-            "{}/_emulator/users/{email}/messages",
-            w.emulator.url
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let truth = w.truth(email).await;
     let provider_id = truth[0]["id"].as_str().unwrap().to_string();
     w.control(
         &format!("/users/{email}/messages/{provider_id}/change"),

@@ -124,6 +124,30 @@ impl TestApp {
         read(request.send().await.expect("the app answers")).await
     }
 
+    /// `mailMessages:get` of message `id`, as `token` sees it.
+    pub async fn get_message(&self, token: &str, id: i64) -> Reply {
+        self.call(
+            "mailMessages:get",
+            Some(token),
+            &format!("filterByTk={id}"),
+            None,
+        )
+        .await
+    }
+
+    /// `mailMessages:list` with a NocoBase `filter` (and the other `query` parameters).
+    pub async fn list_filtered(&self, token: &str, filter: &Value, query: &str) -> Reply {
+        let filter: String =
+            form_urlencoded::byte_serialize(filter.to_string().as_bytes()).collect();
+        let query = if query.is_empty() {
+            format!("filter={filter}")
+        } else {
+            format!("filter={filter}&{query}")
+        };
+        self.call("mailMessages:list", Some(token), &query, None)
+            .await
+    }
+
     /// The owner shares an account's mail at `level` with NocoBase's `member` role
     /// (`mailAccounts:update` visibility and sharedWithRoles).
     pub async fn share(&self, owner_token: &str, account: i64, level: &str) {

@@ -3,7 +3,7 @@
 use crate::generate;
 use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::quoted_printable::quoted_printable_decode;
-use mail_parser::{Address, Encoding, MessageParser, MessagePart, MimeHeaders, PartType};
+use mail_parser::{Address, Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use std::borrow::Cow;
 use std::sync::Arc;
 
@@ -47,6 +47,9 @@ pub struct MessageMeta {
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
     pub attachment_names: Vec<String>,
+    /// Whether it has a file that is not shown inline (Graph's `hasAttachments`: an
+    /// inline image in an HTML body does not count).
+    pub has_files: bool,
     /// The start of the plain text (whitespace collapsed, up to 255 characters).
     pub snippet: String,
     pub size: u64,
@@ -140,6 +143,7 @@ impl MessageMeta {
                 .iter()
                 .map(|a| a.filename.clone())
                 .collect(),
+            has_files: !body.attachments.is_empty(),
             message_id,
             subject,
             from,
@@ -215,6 +219,10 @@ pub fn meta_from_raw(raw: &[u8], now_ms: i64) -> Option<MessageMeta> {
             .attachments()
             .filter_map(|part| part.attachment_name().map(ToString::to_string))
             .collect(),
+        has_files: message
+            .attachments()
+            .any(|part| !is_inline(part) && !is_unnamed_text(part))
+            || !extra_bodies(&message).is_empty(),
         snippet: snippet(&text),
         size: raw.len() as u64,
     })
@@ -254,23 +262,83 @@ pub fn gmail_snippet(preview: &str) -> String {
         .replace('\'', "&#39;")
 }
 
+/// The parts Graph shows as the body: the first plain-text part and the first HTML part
+/// (by index).
+fn main_bodies(message: &Message<'_>) -> (Option<u32>, Option<u32>) {
+    let first = |list: &[u32], html: bool| {
+        list.iter().copied().find(|&i| {
+            message.part(i).is_some_and(|p| {
+                matches!(
+                    (&p.body, html),
+                    (PartType::Text(_), false) | (PartType::Html(_), true)
+                )
+            })
+        })
+    };
+    let text = first(&message.text_body, false).or_else(|| {
+        message
+            .attachments
+            .iter()
+            .copied()
+            .find(|&i| message.part(i).is_some_and(is_bare_text))
+    });
+    (text, first(&message.html_body, true))
+}
+
+/// A text part with neither a file name nor an attachment disposition: part of the body
+/// to Exchange (a calendar invite's `text/calendar` alternative, a bare `text` part),
+/// never one of the files it lists.
+pub fn is_unnamed_text(part: &MessagePart<'_>) -> bool {
+    matches!(part.body, PartType::Text(_) | PartType::Html(_))
+        && part.attachment_name().is_none()
+        && !part
+            .content_disposition()
+            .is_some_and(|d| d.c_type.eq_ignore_ascii_case("attachment"))
+}
+
+/// A `Content-Type: text` part with no subtype, not marked as a file: plain text by RFC
+/// 2045 §5.2, which the parser files among the attachments.
+pub fn is_bare_text(part: &MessagePart<'_>) -> bool {
+    part.content_type()
+        .is_some_and(|ct| ct.c_type.eq_ignore_ascii_case("text") && ct.c_subtype.is_none())
+        && !part
+            .content_disposition()
+            .is_some_and(|d| d.c_type.eq_ignore_ascii_case("attachment"))
+}
+
 /// The plain-text body and HTML body of bytes, as Graph shows them.
 pub fn bodies(raw: &[u8]) -> (Option<String>, Option<String>) {
-    match MessageParser::default().parse(raw) {
-        Some(message) => {
-            let html = message
-                .html_bodies()
-                .next()
-                .and_then(|p| p.text_contents().map(ToString::to_string));
-            let text = message.text_bodies().next().and_then(|p| {
-                (!p.is_text_html())
-                    .then(|| p.text_contents().map(ToString::to_string))
-                    .flatten()
-            });
-            (text, html)
-        }
-        None => (None, None),
-    }
+    let Some(message) = MessageParser::default().parse(raw) else {
+        return (None, None);
+    };
+    let (text, html) = main_bodies(&message);
+    let content = |i: Option<u32>| {
+        i.and_then(|i| message.part(i))
+            .and_then(|p| p.text_contents().map(ToString::to_string))
+    };
+    (content(text), content(html))
+}
+
+/// The text parts besides the body: a banner or a list footer added as its own part.
+/// Exchange keeps one body and offers these as files it names `ATT00001.txt`,
+/// `ATT00002.htm`, … (the attachments Outlook users know by that name), by index.
+pub fn extra_bodies(message: &Message<'_>) -> Vec<u32> {
+    let (text, html) = main_bodies(message);
+    let mut extra: Vec<u32> = message
+        .text_body
+        .iter()
+        .chain(&message.html_body)
+        .copied()
+        .filter(|&i| Some(i) != text && Some(i) != html)
+        .filter(|&i| {
+            message
+                .part(i)
+                .is_some_and(|p| matches!(p.body, PartType::Text(_) | PartType::Html(_)))
+        })
+        .collect();
+    extra.sort_unstable();
+    extra.dedup();
+    extra
 }
 
 /// A leaf part's file as both providers hand it out: the body with its transfer encoding
@@ -290,4 +358,12 @@ pub fn file_bytes<'a>(raw: &'a [u8], part: &'a MessagePart<'_>) -> Cow<'a, [u8]>
         Encoding::None => return Cow::Borrowed(body),
     };
     decoded.map_or(Cow::Borrowed(part.contents()), Cow::Owned)
+}
+
+/// Whether a part is shown in the body rather than offered as a file: inline by its
+/// disposition, or an image named by Content-ID without a file name.
+pub fn is_inline(part: &MessagePart<'_>) -> bool {
+    part.content_disposition()
+        .is_some_and(|d| d.c_type.eq_ignore_ascii_case("inline"))
+        || (part.content_id().is_some() && part.attachment_name().is_none())
 }

@@ -430,6 +430,27 @@ async fn attachments_and_mime_are_readable() {
         .await;
     let first = &attachments["value"][0];
     assert!(first.get("contentBytes").is_none());
+    // `contentId` is a fileAttachment's: Graph refuses it bare on the attachment list
+    // and takes it with the type's cast.
+    let (status, refused) = s
+        .get(
+            &token,
+            &format!("{ME}/messages/{id}/attachments?$select=id,contentId"),
+        )
+        .await;
+    assert_eq!(status, 400, "{refused}");
+    let (status, cast) = s
+        .get(
+            &token,
+            &format!(
+                "{ME}/messages/{id}/attachments?$select=id,name,microsoft.graph.fileAttachment/contentId"
+            ),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let file = &cast["value"][0];
+    assert_eq!(file["@odata.type"], "#microsoft.graph.fileAttachment");
+    assert!(file.get("contentId").is_some() && file.get("contentBytes").is_none());
     let bytes = s
         .http
         .get(format!(

@@ -22,17 +22,30 @@ fn people(list: &[Person]) -> Value {
     Value::Array(list.iter().map(person).collect())
 }
 
-/// Keeps only `$select`ed properties (case-insensitive), plus the etag and id.
+/// Keeps only `$select`ed properties (case-insensitive), plus the annotations (etag,
+/// type) and id. A property of a derived type is selected with its cast
+/// (`microsoft.graph.fileAttachment/contentId`) and kept on values of that type only.
 pub fn select(mut value: Value, fields: &[String]) -> Value {
     if fields.is_empty() {
         return value;
     }
+    let kind = value["@odata.type"]
+        .as_str()
+        .unwrap_or_default()
+        .trim_start_matches('#')
+        .to_string();
+    let wanted = |key: &str| {
+        fields.iter().any(|f| match f.split_once('/') {
+            Some((cast, name)) => {
+                cast.eq_ignore_ascii_case(&kind) && name.eq_ignore_ascii_case(key)
+            }
+            None => f.eq_ignore_ascii_case(key),
+        })
+    };
     if let Some(map) = value.as_object_mut() {
         let kept: Map<String, Value> = std::mem::take(map)
             .into_iter()
-            .filter(|(k, _)| {
-                k == "@odata.etag" || k == "id" || fields.iter().any(|f| f.eq_ignore_ascii_case(k))
-            })
+            .filter(|(k, _)| k.starts_with("@odata.") || k == "id" || wanted(k))
             .collect();
         *map = kept;
     }
@@ -62,7 +75,7 @@ pub fn message(
         "categories": m.categories,
         "receivedDateTime": iso(m.received_ms),
         "sentDateTime": iso(meta.date_ms),
-        "hasAttachments": !meta.attachment_names.is_empty(),
+        "hasAttachments": meta.has_files,
         "internetMessageId": meta.message_id,
         "subject": meta.subject,
         "bodyPreview": meta.snippet,
@@ -158,10 +171,20 @@ pub fn attachments(
     let Some(parsed) = MessageParser::default().parse(raw) else {
         return Vec::new();
     };
+    // Text parts besides the body come after the files, named as Exchange names them.
+    let extras = crate::mail::extra_bodies(&parsed);
+    let extras = extras.iter().enumerate().filter_map(|(n, &i)| {
+        let part = parsed.part(i)?;
+        let extension = if part.is_text_html() { "htm" } else { "txt" };
+        Some((part, Some(format!("ATT{:05}.{extension}", n + 1))))
+    });
     parsed
         .attachments()
+        .filter(|part| !crate::mail::is_unnamed_text(part))
+        .map(|part| (part, None))
+        .chain(extras)
         .enumerate()
-        .map(|(index, part)| {
+        .map(|(index, (part, named))| {
             // The file's own bytes: a text file in its own charset.
             let bytes = crate::mail::file_bytes(raw, part).into_owned();
             // An attached e-mail is an item named by its subject, its `$value` the MIME
@@ -185,15 +208,12 @@ pub fn attachments(
                     None => ct.c_type.to_string(),
                 })
                 .unwrap_or_else(|| "application/octet-stream".into());
-            let inline = part
-                .content_disposition()
-                .is_some_and(|d| d.c_type.eq_ignore_ascii_case("inline"))
-                || (part.content_id().is_some() && part.attachment_name().is_none());
+            let inline = crate::mail::is_inline(part);
             let mut value = json!({
                 "@odata.type": "#microsoft.graph.fileAttachment",
                 "id": attachment_id(immutable_id, index),
                 "lastModifiedDateTime": iso(modified),
-                "name": part.attachment_name().unwrap_or("attachment"),
+                "name": named.as_deref().or(part.attachment_name()).unwrap_or("attachment"),
                 "contentType": content_type,
                 "size": bytes.len(),
                 "isInline": inline,

@@ -119,7 +119,7 @@ impl Filter {
         let clauses = self.clauses.iter().all(|clause| match clause {
             Clause::IsRead(v) => message.is_read == *v,
             Clause::IsDraft(v) => message.is_draft == *v,
-            Clause::HasAttachments(v) => meta.attachment_names.is_empty() != *v,
+            Clause::HasAttachments(v) => meta.has_files == *v,
             Clause::Received(op, at) => match op.as_str() {
                 "ge" => message.received_ms >= *at,
                 "gt" => message.received_ms > *at,

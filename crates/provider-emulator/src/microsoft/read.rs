@@ -200,10 +200,23 @@ pub fn attachments(
         return errors::not_found();
     };
     let fields = fields(ctx);
-    let with_bytes = fields.is_empty()
-        || fields
+    // Graph reads `$select` against the base type, where only file attachments have these.
+    if let Some(derived) = fields.iter().find(|f| {
+        ["contentId", "contentLocation", "contentBytes"]
             .iter()
-            .any(|f| f.eq_ignore_ascii_case("contentBytes"));
+            .any(|d| d.eq_ignore_ascii_case(f))
+    }) && attachment.is_none()
+    {
+        return errors::bad_request(&format!(
+            "Could not find a property named '{derived}' on type 'microsoft.graph.attachment'."
+        ));
+    }
+    let with_bytes = fields.is_empty()
+        || fields.iter().any(|f| {
+            f.rsplit('/')
+                .next()
+                .is_some_and(|name| name.eq_ignore_ascii_case("contentBytes"))
+        });
     let all = json::attachments(&m.message.raw(), &m.immutable_id, m.modified_ms, with_bytes);
     match attachment {
         None => Reply::ok(

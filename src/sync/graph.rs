@@ -89,7 +89,11 @@ fn state_of(item: &Value, folder: &str) -> StateChange {
         provider_message_id: item["id"].as_str().unwrap_or_default().to_string(),
         folders: Some(vec![folder.to_string()]),
         is_read: item["isRead"].as_bool(),
-        is_starred: Some(item["flag"]["flagStatus"].as_str() == Some("flagged")),
+        // A change may list only what changed (id, isRead, parentFolderId): a flag
+        // that is not there is not a flag taken off.
+        is_starred: item["flag"]["flagStatus"]
+            .as_str()
+            .map(|status| status == "flagged"),
         provider_version: item["changeKey"].as_str().map(ToString::to_string),
     }
 }
@@ -299,4 +303,33 @@ fn folder_members(
     folder: &str,
 ) -> Result<Vec<String>, crate::store::StoreError> {
     messages::members(connection, account_id, folder)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::state_of;
+    use serde_json::json;
+
+    /// Real Graph (microsoft-graph-docs #7776): after a message is marked read, the next
+    /// delta round lists it with only `id`, `isRead` and `parentFolderId`, whatever was
+    /// selected. That must not take its flag off (it did: a missing flag read as unflagged).
+    #[test]
+    fn a_minimal_change_keeps_the_flag() {
+        let state = state_of(
+            &json!({"id": "AAMk1", "isRead": true, "parentFolderId": "inbox"}),
+            "inbox",
+        );
+        assert_eq!(state.is_read, Some(true));
+        assert_eq!(state.is_starred, None, "the flag was not in the change");
+        let flagged = state_of(
+            &json!({"id": "AAMk1", "flag": {"flagStatus": "flagged"}}),
+            "inbox",
+        );
+        assert_eq!(flagged.is_starred, Some(true));
+        let cleared = state_of(
+            &json!({"id": "AAMk1", "flag": {"flagStatus": "notFlagged"}}),
+            "inbox",
+        );
+        assert_eq!(cleared.is_starred, Some(false));
+    }
 }

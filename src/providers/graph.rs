@@ -2,6 +2,8 @@
 //! `Prefer: IdType="ImmutableId"` so ids survive moves. Failures are classified by
 //! [`classify_graph`].
 
+pub mod message;
+
 use super::error::{ProviderError, checked, classify_graph, transport};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -224,6 +226,32 @@ impl GraphClient {
             next_link: page.next_link,
             delta_link: page.delta_link,
         })
+    }
+
+    /// A message's attachment list, metadata only (every page of it).
+    pub async fn attachment_list(
+        &self,
+        token: &str,
+        id: &str,
+    ) -> Result<Vec<message::ListedAttachment>, ProviderError> {
+        let mut listed = Vec::new();
+        let mut page: Collection<message::ListedAttachment> = self
+            .json(
+                self.get(
+                    token,
+                    &format!("/me/messages/{}/attachments", path_segment(id)),
+                )
+                .query(&[("$select", message::ATTACHMENT_SELECT)]),
+            )
+            .await?;
+        loop {
+            listed.append(&mut page.value);
+            let Some(next) = page.next_link.take() else {
+                return Ok(listed);
+            };
+            let url = self.own_link(&next)?;
+            page = self.json(self.http.get(url).bearer_auth(token)).await?;
+        }
     }
 
     /// A message's MIME bytes.

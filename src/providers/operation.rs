@@ -65,6 +65,8 @@ pub mod graph {
     );
     pub const DELTA: Operation = Operation::new("delta", 1);
     pub const MESSAGE_VALUE: Operation = Operation::new("message $value", 1);
+    /// A message's attachment list without bytes (one page holds a message's files).
+    pub const ATTACHMENT_LIST: Operation = Operation::new("attachments list", 1);
     pub const PATCH: Operation = Operation::new("message patch", 1);
     pub const MOVE: Operation = Operation::new("message move", 1);
     /// The attachment list, then the attachment's bytes.

@@ -1,5 +1,7 @@
-//! Microsoft Graph: a delta round per folder. New messages are fetched as MIME, changes
-//! to known ones (read, flag, folder) applied without refetching, `@removed` takes a
+//! Microsoft Graph: a delta round per folder. New messages are read from the delta page
+//! itself (see `providers::graph::message`), their attachment list asked only when they
+//! have files, their MIME fetched only when the page carries no body; changes to known
+//! ones (read, flag, folder) applied without refetching, `@removed` takes a
 //! message out of the folder. The nextLink of an unfinished round is kept as the resume
 //! point, the deltaLink of a finished one as the cursor. A delta token Graph no longer
 //! knows restarts that folder's round, deleting what the fresh round does not list.
@@ -7,6 +9,7 @@
 use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, write_page};
 use crate::mail::{ParsedMessage, parse};
 use crate::providers::ProviderError;
+use crate::providers::graph::message::{GraphMessage, SELECT, needs_mime};
 use crate::providers::graph::{DeltaPage, GraphClient};
 use crate::providers::operation::graph as op;
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
@@ -15,7 +18,6 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use std::collections::HashSet;
 
-const SELECT: &str = "isRead,flag,conversationId,receivedDateTime,changeKey";
 const PARALLEL: usize = 4;
 
 fn now() -> chrono::NaiveDateTime {
@@ -104,22 +106,13 @@ async fn fetch_new(
     items: Vec<Value>,
     folder: &str,
 ) -> Result<Vec<IncomingMessage>, SyncError> {
-    /// A listed message and its parsed MIME (none when it was deleted meanwhile; an
-    /// inner none when it is not MIME).
+    /// A listed message and what the store keeps of it (none when it was deleted
+    /// meanwhile; an inner none when it is not a message).
     type Fetched = Result<Option<(Value, Option<ParsedMessage>)>, SyncError>;
     let fetched: Vec<Fetched> = futures_util::stream::iter(items)
         .map(|item| async move {
-            let id = item["id"].as_str().unwrap_or_default().to_string();
-            match run
-                .call(op::MESSAGE_VALUE, |t| {
-                    let (c, id) = (client.clone(), id.clone());
-                    async move { c.mime(&t, &id).await }
-                })
-                .await
-            {
-                // Parsed as it arrives (quick now that attachment bodies are skipped), so a
-                // page's raw MIME is not all held at once.
-                Ok(raw) => Ok(Some((item, parse(&raw)))),
+            match read(run, client, &item).await {
+                Ok(parsed) => Ok(Some((item, parsed))),
                 Err(SyncError::Provider(ProviderError::NotFound)) => Ok(None),
                 Err(error) => Err(error),
             }
@@ -158,6 +151,44 @@ async fn fetch_new(
         });
     }
     Ok(out)
+}
+
+/// A new message's content: from the delta item, with its attachment list when it has
+/// files; from its MIME when the item carries no body or its files say the JSON cannot
+/// show it whole (see [`needs_mime`]).
+async fn read(
+    run: &Run<'_>,
+    client: &GraphClient,
+    item: &Value,
+) -> Result<Option<ParsedMessage>, SyncError> {
+    let id = item["id"].as_str().unwrap_or_default().to_string();
+    let mime = async || -> Result<Option<ParsedMessage>, SyncError> {
+        let raw = run
+            .call(op::MESSAGE_VALUE, |t| {
+                let (c, id) = (client.clone(), id.clone());
+                async move { c.mime(&t, &id).await }
+            })
+            .await?;
+        // Parsed as it arrives (quick, attachment bodies skipped), so a page's raw MIME
+        // is not all held at once.
+        Ok(parse(&raw))
+    };
+    let Some(message) = GraphMessage::of(item) else {
+        return mime().await;
+    };
+    let files = if message.has_files() {
+        run.call(op::ATTACHMENT_LIST, |t| {
+            let (c, id) = (client.clone(), id.clone());
+            async move { c.attachment_list(&t, &id).await }
+        })
+        .await?
+    } else {
+        Vec::new()
+    };
+    if needs_mime(&files) {
+        return mime().await;
+    }
+    Ok(message.parsed(&files))
 }
 
 async fn folder_round(

@@ -164,6 +164,41 @@ async fn graph_syncs_and_converges_on_postgres() {
     }
 }
 
+/// Sync v2 on Graph: new messages are read from the delta pages themselves (headers,
+/// threading headers, body) and their files from attachment lists, so a mailbox costs a
+/// fraction of a request per message where it cost one `$value` each. Every `$value` is
+/// made to fail here: the mailbox must still sync completely and equal the truth.
+#[tokio::test]
+async fn graph_syncs_from_delta_pages_without_reading_any_mime() {
+    let Some(w) = wired_syncing(Backend::Sqlite).await else {
+        return;
+    };
+    let email = "pages@outlook.test";
+    w.control(
+        "/faults",
+        json!({"provider": "microsoft", "path": "/$value", "rate": 1.0, "kinds": ["500"], "seed": 3}),
+    )
+    .await;
+    let id = connect(&w, "microsoft", email, 300).await;
+    let synced = synced_after(&w, id, None, Duration::from_secs(120)).await;
+    assert_eq!(synced["messageCount"], 300, "{synced}");
+    assert_equals_truth(&w, id, "microsoft", email).await;
+    let files = w
+        .app
+        .db
+        .query_texts("SELECT filename AS value FROM mail_attachments");
+    assert!(
+        !files.is_empty(),
+        "files are listed from the attachment lists"
+    );
+    let usage = w.quota_usage("microsoft", email).await;
+    let requests = usage["requests"].as_f64().unwrap();
+    assert!(
+        requests / 300.0 < 0.3,
+        "{requests} requests for 300 messages: {usage}"
+    );
+}
+
 async fn a_forgotten_cursor_rescans_without_duplicates(backend: Backend) {
     let Some(w) = wired_syncing(backend).await else {
         return;

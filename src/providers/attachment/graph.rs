@@ -1,15 +1,16 @@
-//! Graph: find the attachment among the message's attachments (metadata only), then
-//! stream its `$value`. Graph numbers and names attachments its own way (it names an
-//! unnamed part itself, lists an attached e-mail as an item named by its subject), so
-//! the one we stored from the MIME tree is taken from that list only when it is certain:
-//! the one listed with its file name, when that name is given and unique on both sides
-//! (the list carries no Content-IDs: `contentId` cannot be selected on it, and without
-//! a `$select` it carries every file's bytes). Anything else (two unnamed parts, two
-//! files of one name, an attached e-mail) is cut from the message's original MIME by
-//! its part number: slower, and never another part's bytes.
+//! Graph: an attachment stored from Graph's own list at sync (its `part_id` marked with
+//! Graph's id) is streamed from its `$value` at once. One stored from the MIME tree (a
+//! message synced whole) is looked up in the message's attachment list first. Graph
+//! numbers and names attachments its own way (it names an unnamed part itself, lists an
+//! attached e-mail as an item named by its subject), so such a one is taken from that
+//! list only when it is certain: the one listed with its file name, when that name is
+//! given and unique on both sides. Anything else (two unnamed parts, two files of one
+//! name, an attached e-mail) is cut from the message's original MIME by its part
+//! number: slower, and never another part's bytes.
 
 use super::{Download, charset_of, chunks, cut_part};
 use crate::providers::ProviderError;
+use crate::providers::graph::message::ATTACHMENT_ID_MARK;
 use crate::providers::graph::{Collection, GraphClient, path_segment};
 use serde::Deserialize;
 
@@ -57,6 +58,10 @@ impl GraphClient {
         id: &str,
         wanted: &AttachmentName,
     ) -> Result<Download, ProviderError> {
+        // Stored from the attachment list at sync: its id is known, no list to ask.
+        if let Some(attachment) = wanted.part_id.strip_prefix(ATTACHMENT_ID_MARK) {
+            return self.attachment_value(token, id, attachment).await;
+        }
         let listed: Collection<Listed> = self
             .json(self.get(
                 token,
@@ -69,6 +74,16 @@ impl GraphClient {
         let Some(attachment) = wanted.pick(&listed.value) else {
             return cut_part(self.original(token, id).await?, &wanted.part_id).await;
         };
+        self.attachment_value(token, id, &attachment.id).await
+    }
+
+    /// The bytes of message `id`'s attachment `attachment` (Graph's id), as a stream.
+    async fn attachment_value(
+        &self,
+        token: &str,
+        id: &str,
+        attachment: &str,
+    ) -> Result<Download, ProviderError> {
         let response = self
             .answer(
                 self.get(
@@ -76,7 +91,7 @@ impl GraphClient {
                     &format!(
                         "/me/messages/{}/attachments/{}/$value",
                         path_segment(id),
-                        path_segment(&attachment.id)
+                        path_segment(attachment)
                     ),
                 )
                 .timeout(super::DOWNLOAD_TIMEOUT),

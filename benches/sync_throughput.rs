@@ -12,7 +12,10 @@
 //!
 //! ```text
 //! cargo bench --bench sync_throughput -- [--messages 10000,50000,100000] [--backend sqlite|postgres]
+//!     [--providers google,microsoft] [--big 10]
 //! ```
+//! `--big N` delivers N messages of one 40 MB file each among the generated ones, the
+//! newest mail of the mailbox (a sender who mails scans to a connected address).
 //! PostgreSQL needs EMAIL_MANAGER_TEST_POSTGRES_URL, as the tests do.
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)] // a benchmark stops loudly
 
@@ -55,14 +58,16 @@ async fn main() {
         "raw FTS/s",
         "raw no-FTS/s"
     );
+    let providers: Vec<String> = args::counts("--providers", "google,microsoft");
+    let big: usize = arg("--big").map_or(0, |n| n.parse().expect("--big takes a count"));
     for messages in sizes {
-        for provider in ["google", "microsoft"] {
-            run_one(backend, provider, messages).await;
+        for provider in &providers {
+            run_one(backend, provider, messages, big).await;
         }
     }
 }
 
-async fn run_one(backend: Backend, provider: &str, messages: usize) {
+async fn run_one(backend: Backend, provider: &str, messages: usize, big: usize) {
     let email = match provider {
         "google" => "bench@gmail.test",
         _ => "bench@outlook.test",
@@ -85,6 +90,15 @@ async fn run_one(backend: Backend, provider: &str, messages: usize) {
         .await
         .expect("emulator");
     w.mailbox(provider, email, messages).await;
+    for k in 0..big {
+        use base64::Engine;
+        let raw = common::big::big_message(k, email);
+        w.control(
+            &format!("/users/{email}/deliver"),
+            serde_json::json!({"raw": base64::engine::general_purpose::STANDARD.encode(raw)}),
+        )
+        .await;
+    }
     let mut settings = w.app.settings.clone();
     settings.sync.enabled = true;
     let dir = tempfile::tempdir().expect("a folder");

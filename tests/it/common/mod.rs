@@ -3,6 +3,7 @@
 //! NocoBase's `auth:check` and the providers' token endpoints.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod big;
 pub mod database;
 pub mod logs;
 pub mod oauth;

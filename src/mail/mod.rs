@@ -10,7 +10,9 @@ mod part;
 mod sanitize;
 mod tree;
 
-pub use parse::{Address, AttachmentMeta, ParsedMessage, eml_filename, parse, parse_original};
+pub use parse::{
+    Address, AttachmentMeta, ParsedMessage, eml_filename, html_text, parse, parse_original,
+};
 pub use part::{PartBytes, part_bytes};
 pub use sanitize::{DOWNLOAD_PATH, Sanitized, sanitize};
 pub use tree::{Tree, TreeBody, parse_tree};

@@ -112,7 +112,9 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
     }
 }
 
-fn strip_html(html: &str) -> String {
+/// The words of HTML, as a reader sees them (tags, styles and scripts out, the common
+/// entities read): for the snippet and the search index of a message without a text body.
+pub fn html_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len() / 2);
     let mut in_tag = false;
     let lower = html.to_ascii_lowercase();
@@ -348,7 +350,7 @@ pub(super) fn parse_bytes(
     let body_text = super::body::text(&message);
     let preview = body_text
         .clone()
-        .or_else(|| body_html.as_deref().map(strip_html))
+        .or_else(|| body_html.as_deref().map(html_text))
         .unwrap_or_default();
     let mut attachments = Vec::new();
     collect_attachments(&message, 0, String::new(), &cut, &mut attachments);

@@ -200,16 +200,13 @@ fn index_text(
         diesel::sql_query("DELETE FROM mail_messages_fts WHERE rowid = ?")
             .bind::<BigInt, _>(id)
             .execute(sqlite)?;
+        let body = searchable_body(&message.parsed);
         diesel::sql_query(
             "INSERT INTO mail_messages_fts (rowid, subject, body, addresses) VALUES (?, ?, ?, ?)",
         )
         .bind::<BigInt, _>(id)
         .bind::<Text, _>(&message.parsed.subject)
-        .bind::<Text, _>(
-            kept(message.parsed.body_text.as_deref())
-                .0
-                .unwrap_or(&message.parsed.snippet),
-        )
+        .bind::<Text, _>(body.as_ref())
         .bind::<Text, _>(addresses)
         .execute(sqlite)?;
     }
@@ -232,6 +229,20 @@ fn unindex(connection: &mut DbConnection, ids: &[i64]) -> Result<(), StoreError>
 pub const KEPT_BODY_BYTES: usize = 2 * 1024 * 1024;
 
 /// `body` cut to [`KEPT_BODY_BYTES`] at a character boundary, and whether it was cut.
+/// The body words the index holds: the text body as kept, else the words of the HTML
+/// body as kept (most mail is HTML, and a Graph message carries its HTML only).
+/// PostgreSQL's generated `search` column does the same in SQL.
+fn searchable_body(parsed: &crate::mail::ParsedMessage) -> std::borrow::Cow<'_, str> {
+    match (
+        kept(parsed.body_text.as_deref()).0,
+        kept(parsed.body_html.as_deref()).0,
+    ) {
+        (Some(text), _) => text.into(),
+        (None, Some(html)) => crate::mail::html_text(html).into(),
+        (None, None) => parsed.snippet.as_str().into(),
+    }
+}
+
 fn kept(body: Option<&str>) -> (Option<&str>, bool) {
     match body {
         Some(text) if text.len() > KEPT_BODY_BYTES => {

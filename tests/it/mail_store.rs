@@ -246,6 +246,37 @@ both_backends!(
     a_page_and_its_cursor_are_stored_together_without_duplicates
 );
 
+/// Most mail today is HTML, and Outlook mail synced from Graph's delta pages carries its
+/// HTML body only: a word deep in such a body must be found. It was not: the index held
+/// the text body (PostgreSQL) or, without one, the 200-character snippet (SQLite).
+async fn an_html_only_message_is_found_by_a_word_deep_in_its_body(backend: Backend) {
+    let Some((db, store, _account)) = store_with_account(backend).await else {
+        return;
+    };
+    let fence = claim(&store, _account, "worker-a").await;
+    let filler = "<p>Thank you for your order, it is on its way to you.</p>".repeat(10);
+    let raw = format!(
+        "Message-ID: <news@mail.test>\r\nFrom: shop@acme.com\r\nTo: ann@gmail.test\r\n\
+Subject: Your order\r\nDate: Tue, 03 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n<html><head><style>p {{ color: teal }}</style></head>\
+<body>{filler}<p>Tracking: <b>zebrafish</b>&nbsp;parcel</p></body></html>\r\n"
+    );
+    let mut message = incoming("h1", "Your order", "shop@acme.com", "", false);
+    message.parsed = parse(raw.as_bytes()).unwrap();
+    assert_eq!(message.parsed.body_text, None, "an HTML-only message");
+    store
+        .run(move |c| messages::store_page(c, &fence, &[message], None, now()))
+        .await
+        .unwrap();
+    assert_eq!(search(&db, "zebrafish"), 1, "a word deep in the HTML");
+    assert_eq!(search(&db, "parcel"), 1, "after an entity");
+    assert_eq!(search(&db, "teal"), 0, "a style is not text");
+}
+both_backends!(
+    html_search,
+    an_html_only_message_is_found_by_a_word_deep_in_its_body
+);
+
 async fn a_worker_whose_lease_was_taken_over_cannot_write(backend: Backend) {
     let Some((db, store, account)) = store_with_account(backend).await else {
         return;

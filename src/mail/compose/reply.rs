@@ -152,6 +152,67 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// Tags that end a line of text when an HTML body is read as plain text.
+const LINE_TAGS: [&str; 12] = [
+    "br",
+    "p",
+    "/p",
+    "div",
+    "/div",
+    "li",
+    "tr",
+    "/tr",
+    "h1",
+    "h2",
+    "h3",
+    "blockquote",
+];
+/// Tags inside a line (no space left where they were).
+const INLINE_TAGS: [&str; 10] = [
+    "b", "i", "u", "a", "em", "strong", "span", "font", "small", "code",
+];
+
+/// An HTML body as plain-text lines, for the text part of a reply to a message that has
+/// no text body: lines where blocks and breaks were, no space where inline tags were.
+fn html_lines(html: &str) -> String {
+    let mut marked = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find('<') {
+        marked.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let name: String = rest[1..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let name = name.trim_end_matches('/');
+        let end = rest.find('>').map_or(rest.len(), |e| e + 1);
+        if LINE_TAGS.contains(&name) {
+            marked.push('\n');
+        } else if INLINE_TAGS.contains(&name.trim_start_matches('/')) {
+            rest = &rest[end..];
+            continue;
+        }
+        // Every other tag (and style and script, with their contents) is the text
+        // reader's to take out.
+        marked.push_str(&rest[..end]);
+        rest = &rest[end..];
+    }
+    marked.push_str(rest);
+    let text = crate::mail::html_text(&marked);
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.lines() {
+        let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !line.is_empty() || lines.last().is_some_and(|l| !l.is_empty()) {
+            lines.push(line);
+        }
+    }
+    while lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    lines.join("\n")
+}
+
 /// The new text and HTML bodies with the original quoted under them: `>` lines for a
 /// reply, a "Forwarded message" block for a forward. The original's HTML is sanitized
 /// before it is quoted (it goes out under the sender's name).
@@ -161,7 +222,11 @@ pub fn quote(
     text: Option<&str>,
     html: Option<&str>,
 ) -> (Option<String>, Option<String>) {
-    let original_text = original.text.clone().unwrap_or_default();
+    let original_text = match (&original.text, &original.html) {
+        (Some(text), _) => text.clone(),
+        (None, Some(html)) => html_lines(html),
+        (None, None) => String::new(),
+    };
     let (text_intro, html_intro) = match action {
         Action::Forward => {
             let header = format!(
@@ -281,6 +346,22 @@ mod tests {
             recipients(&original(), Action::Forward, &own),
             (vec![], vec![])
         );
+    }
+
+    /// Most mail is HTML only, and an Outlook message synced from Graph carries its HTML
+    /// only: the plain-text part of a reply to one quoted nothing.
+    #[test]
+    fn the_text_part_quotes_an_html_only_original() {
+        let mut html_only = original();
+        html_only.text = None;
+        html_only.html =
+            Some("<p>Please sign <b>today</b>.<br/>Thanks</p><style>p{}</style>".into());
+        let (text, _) = quote(&html_only, Action::Reply, Some("Done."), None);
+        let text = text.unwrap();
+        assert!(text.contains("> Please sign today.\n> Thanks"), "{text}");
+        assert!(!text.contains("p{}"), "{text}");
+        let (forward, _) = quote(&html_only, Action::Forward, None, None);
+        assert!(forward.unwrap().contains("Please sign today"));
     }
 
     #[test]

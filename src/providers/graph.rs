@@ -254,14 +254,6 @@ impl GraphClient {
         }
     }
 
-    /// A message's MIME bytes.
-    pub async fn mime(&self, token: &str, id: &str) -> Result<Vec<u8>, ProviderError> {
-        let response = self
-            .answer(self.get(token, &format!("/me/messages/{id}/$value")))
-            .await?;
-        Ok(response.bytes().await.map_err(transport)?.to_vec())
-    }
-
     /// PATCHes a message (`{"isRead": true}`, `{"flag": {"flagStatus": "flagged"}}`).
     pub async fn patch(
         &self,

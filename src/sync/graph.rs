@@ -9,6 +9,7 @@
 use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, write_page};
 use crate::mail::{ParsedMessage, parse};
 use crate::providers::ProviderError;
+use crate::providers::attachment::whole;
 use crate::providers::graph::message::{GraphMessage, SELECT, needs_mime};
 use crate::providers::graph::{DeltaPage, GraphClient};
 use crate::providers::operation::graph as op;
@@ -114,6 +115,12 @@ async fn fetch_new(
             match read(run, client, &item).await {
                 Ok(parsed) => Ok(Some((item, parsed))),
                 Err(SyncError::Provider(ProviderError::NotFound)) => Ok(None),
+                // Larger than is ever held whole: left out and said, and the mailbox
+                // goes on.
+                Err(SyncError::Provider(ProviderError::Permanent { code, .. })) => {
+                    tracing::warn!(account = run.account_id(), code = %code, "a message could not be read; skipped");
+                    Ok(None)
+                }
                 Err(error) => Err(error),
             }
         })
@@ -162,11 +169,13 @@ async fn read(
     item: &Value,
 ) -> Result<Option<ParsedMessage>, SyncError> {
     let id = item["id"].as_str().unwrap_or_default().to_string();
+    // Streamed under the download timeout (a forward of a 40 MB message must not time
+    // out as an API call would, every run) and never held past the cap.
     let mime = async || -> Result<Option<ParsedMessage>, SyncError> {
         let raw = run
             .call(op::MESSAGE_VALUE, |t| {
                 let (c, id) = (client.clone(), id.clone());
-                async move { c.mime(&t, &id).await }
+                async move { whole(c.original(&t, &id).await?).await }
             })
             .await?;
         // Parsed as it arrives (quick, attachment bodies skipped), so a page's raw MIME
@@ -177,11 +186,19 @@ async fn read(
         return mime().await;
     };
     let files = if message.has_files() {
-        run.call(op::ATTACHMENT_LIST, |t| {
-            let (c, id) = (client.clone(), id.clone());
-            async move { c.attachment_list(&t, &id).await }
-        })
-        .await?
+        match run
+            .call(op::ATTACHMENT_LIST, |t| {
+                let (c, id) = (client.clone(), id.clone());
+                async move { c.attachment_list(&t, &id).await }
+            })
+            .await
+        {
+            Ok(files) => files,
+            // A list Graph refuses (a projection one of its back ends does not take): the
+            // MIME still says it all.
+            Err(SyncError::Provider(ProviderError::Permanent { .. })) => return mime().await,
+            Err(error) => return Err(error),
+        }
     } else {
         Vec::new()
     };

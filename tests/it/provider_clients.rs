@@ -330,7 +330,7 @@ async fn graph_calls_parse_and_delta_rounds_follow_changes() {
 
     let mime = with_access(&state, id, kind, |t| {
         let (g, m) = (graph.clone(), new_id.clone());
-        async move { g.mime(&t, &m).await }
+        async move { email_manager::providers::attachment::whole(g.original(&t, &m).await?).await }
     })
     .await
     .unwrap();
@@ -374,7 +374,7 @@ async fn graph_calls_parse_and_delta_rounds_follow_changes() {
     for _ in 0..3 {
         let result = with_access(&state, id, kind, |t| {
             let (g, m) = (graph.clone(), new_id.clone());
-            async move { g.mime(&t, &m).await }
+            async move { g.original(&t, &m).await.map(|_| ()) }
         })
         .await;
         if let Err(CallError::Provider(error @ ProviderError::RateLimited { .. })) = result {

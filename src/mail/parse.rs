@@ -51,6 +51,10 @@ pub struct ParsedMessage {
     pub snippet: String,
     pub attachments: Vec<AttachmentMeta>,
     pub size: u64,
+    /// Its HTML shows images by `cid:` that are not among `attachments` yet: read from
+    /// the provider when the message is first opened (a Graph message synced from its
+    /// delta page whose only files are inline images).
+    pub inline_pending: bool,
 }
 
 impl ParsedMessage {
@@ -373,6 +377,7 @@ pub(super) fn parse_bytes(
         body_html,
         attachments,
         size: size as u64,
+        inline_pending: false,
     })
 }
 

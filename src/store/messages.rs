@@ -77,6 +77,7 @@ struct MessageValues<'a> {
     body_text: Option<&'a str>,
     body_html: Option<&'a str>,
     bodies_cut: bool,
+    inline_pending: bool,
     search_addresses: String,
     provider_version: Option<&'a str>,
     updated_at: NaiveDateTime,
@@ -300,6 +301,7 @@ fn store_one(
         body_text: body_text.0,
         body_html: body_html.0,
         bodies_cut: body_text.1 || body_html.1,
+        inline_pending: parsed.inline_pending,
         search_addresses: search_addresses.clone(),
         provider_version: message.provider_version.as_deref(),
         updated_at: now,
@@ -365,7 +367,17 @@ fn store_one(
             ))
             .execute(connection)?;
     }
-    for attachment in &parsed.attachments {
+    insert_attachments(connection, id, &parsed.attachments)?;
+    index_text(connection, id, message, &search_addresses)?;
+    Ok(id)
+}
+
+fn insert_attachments(
+    connection: &mut DbConnection,
+    id: i64,
+    attachments: &[crate::mail::AttachmentMeta],
+) -> Result<(), StoreError> {
+    for attachment in attachments {
         diesel::insert_into(mail_attachments::table)
             .values((
                 mail_attachments::message_id.eq(id),
@@ -378,8 +390,39 @@ fn store_one(
             ))
             .execute(connection)?;
     }
-    index_text(connection, id, message, &search_addresses)?;
-    Ok(id)
+    Ok(())
+}
+
+/// Stores the files of message `id` listed at its first open (its inline images, see
+/// `ParsedMessage::inline_pending`), once: an open that finds them stored meanwhile (by
+/// another open, another replica, or a sync that stored the message again) adds nothing.
+pub fn fill_pending_files(
+    connection: &mut DbConnection,
+    id: i64,
+    files: &[crate::mail::AttachmentMeta],
+) -> Result<(), StoreError> {
+    connection.write_transaction(|connection| {
+        let Some(account) = mail_messages::table
+            .find(id)
+            .select(mail_messages::account_id)
+            .first::<i64>(connection)
+            .optional()?
+        else {
+            return Ok(());
+        };
+        super::mail_accounts::lock_mail(connection, account)?;
+        let pending: bool = mail_messages::table
+            .find(id)
+            .select(mail_messages::inline_pending)
+            .first(connection)?;
+        if pending {
+            insert_attachments(connection, id, files)?;
+            diesel::update(mail_messages::table.find(id))
+                .set(mail_messages::inline_pending.eq(false))
+                .execute(connection)?;
+        }
+        Ok(())
+    })
 }
 
 fn write_cursor(

@@ -125,6 +125,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         bodies_cut -> Bool,
+        inline_pending -> Bool,
     }
 }
 

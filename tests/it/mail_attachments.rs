@@ -309,3 +309,62 @@ async fn gmail_serves_attached_emails_and_unnamed_files_exactly() {
 async fn graph_serves_attached_emails_and_unnamed_files_exactly() {
     attached_emails_and_unnamed_files_come_back_exact("microsoft", "forwards@outlook.test").await;
 }
+
+/// An Outlook signature's logo: the message's only file is an image its HTML shows by
+/// `cid:`, which Graph's hasAttachments leaves out. Sync does not ask for its attachment
+/// list (the emulator would refuse it here); the first open lists it, the logo shows and
+/// downloads, and a second open lists nothing again.
+#[tokio::test]
+async fn graph_lists_an_inline_logo_when_the_message_is_first_opened() {
+    let Some(w) = wired_syncing(Backend::Sqlite).await else {
+        return;
+    };
+    let email = "logo@outlook.test";
+    let logo: &[u8] = b"\x89PNG\r\n\x1a\n logo bytes";
+    let raw = format!(
+        "Message-ID: <sig@acme.test>\r\nFrom: Dana <dana@acme.test>\r\nTo: {email}\r\n\
+Subject: Regards\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\nMIME-Version: 1.0\r\n\
+Content-Type: multipart/related; boundary=r\r\n\r\n--r\r\nContent-Type: text/html\r\n\r\n\
+<p>Regards, Dana</p><img src=\"cid:image001.png@01DA\">\r\n--r\r\nContent-Type: image/png\r\n\
+Content-ID: <image001.png@01DA>\r\nContent-Disposition: inline\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n--r--\r\n",
+        STANDARD.encode(logo)
+    );
+    w.control(
+        "/faults",
+        json!({"provider": "microsoft", "path": "/attachments", "rate": 1.0, "kinds": ["500"], "seed": 1}),
+    )
+    .await;
+    mailbox_holding(&w, "microsoft", email, raw.as_bytes()).await;
+    assert!(
+        w.app
+            .db
+            .query_texts("SELECT filename AS value FROM mail_attachments")
+            .is_empty(),
+        "nothing listed at sync"
+    );
+    let _ = w
+        .http
+        .delete(format!("{}/_emulator/faults", w.emulator.url))
+        .send()
+        .await
+        .unwrap();
+    let message = only_message(&w).await;
+    let attachments = message["attachments"].as_array().unwrap();
+    assert_eq!(attachments.len(), 1, "{message}");
+    assert_eq!(attachments[0]["inline"], true);
+    assert_eq!(attachments[0]["contentId"], "image001.png@01DA");
+    let id = attachments[0]["id"].as_i64().unwrap();
+    assert!(
+        message["bodyHtml"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("mailAttachments:download?filterByTk={id}")),
+        "{message}"
+    );
+    let response = download(&w, &user_token(7), &format!("filterByTk={id}")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(&response.bytes().await.unwrap()[..], logo);
+    let again = only_message_attachments(&w).await;
+    assert_eq!(again.len(), 1, "listed once");
+    assert_eq!(again[0]["id"], id);
+}

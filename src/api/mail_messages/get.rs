@@ -1,3 +1,4 @@
+use super::pending_files::listed_on_open;
 use super::whole_bodies::whole_bodies;
 use crate::api::message_reads::MessageView;
 use crate::auth::Caller;
@@ -96,7 +97,7 @@ pub async fn get_mail_message(
     let message_query::FullMessage {
         detail,
         participants,
-        attachments,
+        mut attachments,
         folders,
     } = full;
     let people_refs: Vec<&ParticipantRow> = participants.iter().collect();
@@ -111,6 +112,12 @@ pub async fn get_mail_message(
         && let Some((text, html)) = whole_bodies(&state, id).await
     {
         (body_text, body_html, cut) = (text, html, false);
+    }
+    if show_body
+        && detail.inline_pending
+        && let Some(listed) = listed_on_open(&state, id).await
+    {
+        attachments = listed;
     }
     let inline: HashMap<String, i64> = attachments
         .iter()

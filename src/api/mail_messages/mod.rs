@@ -6,6 +6,7 @@
 pub(crate) mod destroy;
 pub(crate) mod get;
 pub(crate) mod list;
+mod pending_files;
 pub(crate) mod prepare_reply;
 pub(crate) mod raw;
 pub(crate) mod send;

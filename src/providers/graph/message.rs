@@ -2,8 +2,10 @@
 //! it without downloading its MIME: the headers and the one body Graph gives are written
 //! back into a small MIME message and read by the same parser the whole-MIME path uses,
 //! so both paths derive subject, addresses, ids, snippet and bodies one way. Files come
-//! from the message's attachment list (metadata only, never bytes), asked only when the
-//! message has some: `hasAttachments`, or a `cid:` image, which Graph does not count.
+//! from the message's attachment list (metadata only, never bytes), asked at sync only
+//! when `hasAttachments` says there are some. Images the HTML shows by `cid:` (Graph
+//! does not count them: a signature's logo) are listed when the message is first
+//! opened, since only the open shows them (`inline_pending`).
 //!
 //! What the JSON cannot say, and so differs from the MIME path: the text alternative of
 //! an HTML message (Graph gives one body; the snippet then comes from the HTML), and the
@@ -97,10 +99,15 @@ impl GraphMessage {
         Some(message)
     }
 
-    /// Whether its files must be listed: Graph's `hasAttachments` leaves out inline
-    /// images, which an HTML body names by `cid:`.
+    /// Whether it has files to list at sync (Graph's `hasAttachments`, which leaves out
+    /// inline images).
     pub fn has_files(&self) -> bool {
-        self.has_attachments || self.html().is_some_and(mentions_cid)
+        self.has_attachments
+    }
+
+    /// Whether its HTML shows images by `cid:`, which its files, if listed, include.
+    fn shows_inline_images(&self) -> bool {
+        self.html().is_some_and(mentions_cid)
     }
 
     fn html(&self) -> Option<&str> {
@@ -187,7 +194,8 @@ impl GraphMessage {
         if self.sent_date_time.is_none() {
             parsed.date = None;
         }
-        parsed.attachments = files.iter().filter_map(ListedAttachment::meta).collect();
+        parsed.attachments = files_of(files);
+        parsed.inline_pending = !self.has_files() && self.shows_inline_images();
         parsed.size = rebuilt.len() as u64 + parsed.attachments.iter().map(|a| a.size).sum::<u64>();
         Some(parsed)
     }
@@ -204,6 +212,12 @@ impl Recipient {
             .filter(|n| !n.trim().is_empty() && !n.trim().eq_ignore_ascii_case(&address));
         Some(BuilderAddress::new_address(name, address))
     }
+}
+
+/// A message's listed files as the store keeps them (what is not a file or an e-mail
+/// left out).
+pub fn files_of(listed: &[ListedAttachment]) -> Vec<AttachmentMeta> {
+    listed.iter().filter_map(ListedAttachment::meta).collect()
 }
 
 /// Whether a message's files say its JSON is not the whole story, so its MIME must be
@@ -381,11 +395,16 @@ mod tests {
     }
 
     /// Outlook's own signatures put their logo inline: `hasAttachments` is false, the
-    /// body names it by `cid:`, so the list is still asked for.
+    /// body names it by `cid:`. Not listed at sync; said to be listed on the first open.
     #[test]
-    fn an_inline_logo_is_listed_though_graph_says_no_attachments() {
+    fn an_inline_logo_is_listed_on_open() {
         let html = json!({"contentType": "html", "content": "<img src=\"CID:image001.png@01DA\">"});
-        assert!(GraphMessage::of(&item(html, false)).unwrap().has_files());
+        let message = GraphMessage::of(&item(html, false)).unwrap();
+        assert!(!message.has_files());
+        assert!(message.parsed(&[]).unwrap().inline_pending);
+        let plain = json!({"contentType": "html", "content": "<p>no images</p>"});
+        let message = GraphMessage::of(&item(plain, false)).unwrap();
+        assert!(!message.parsed(&[]).unwrap().inline_pending);
     }
 
     fn file(kind: &str, name: &str, content_type: &str) -> ListedAttachment {

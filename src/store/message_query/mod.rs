@@ -158,6 +158,9 @@ pub struct MessageDetail {
     /// A body was larger than the store keeps: its beginning is here, the whole at the
     /// provider.
     pub bodies_cut: bool,
+    /// Its inline images are still to be listed at the provider (see
+    /// `mail::ParsedMessage::inline_pending`).
+    pub inline_pending: bool,
 }
 
 /// An attachment's metadata.

@@ -1,0 +1,1 @@
+ALTER TABLE mail_messages DROP COLUMN inline_pending;

@@ -718,17 +718,23 @@ pub fn counts(connection: &mut DbConnection, account_id: i64) -> Result<(i64, i6
     Ok((total, unread))
 }
 
-/// Provider ids of the messages stored in one folder (by the folder's provider id).
-pub fn members(
+/// The messages stored in one folder (by the folder's provider id), by store id, the
+/// `limit` after store id `after`: `(store id, provider id)`.
+pub fn members_after(
     connection: &mut DbConnection,
     account_id: i64,
     folder_provider_id: &str,
-) -> Result<Vec<String>, StoreError> {
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
     Ok(mail_messages::table
         .inner_join(mail_message_folders::table.inner_join(mail_folders::table))
         .filter(mail_messages::account_id.eq(account_id))
         .filter(mail_folders::provider_id.eq(folder_provider_id))
-        .select(mail_messages::provider_message_id)
+        .filter(mail_messages::id.gt(after))
+        .order(mail_messages::id.asc())
+        .limit(limit)
+        .select((mail_messages::id, mail_messages::provider_message_id))
         .load(connection)?)
 }
 

@@ -277,6 +277,37 @@ both_backends!(
     an_html_only_message_is_found_by_a_word_deep_in_its_body
 );
 
+/// A fresh Graph round finds what left a folder by reading the folder's stored ids a
+/// page at a time: the pages cover every member once, in store order, and only members.
+async fn a_folders_members_are_read_a_page_at_a_time(backend: Backend) {
+    let Some((_db, store, account)) = store_with_account(backend).await else {
+        return;
+    };
+    let fence = claim(&store, account, "worker-a").await;
+    let mut page: Vec<IncomingMessage> = (0..5)
+        .map(|k| incoming(&format!("p{k}"), "Paged", "zed@acme.com", "body", false))
+        .collect();
+    page[4].folders = vec!["Label_1".into()];
+    store
+        .run(move |c| messages::store_page(c, &fence, &page, None, now()))
+        .await
+        .unwrap();
+    let (mut after, mut seen) = (0, Vec::new());
+    loop {
+        let rows = store
+            .run(move |c| messages::members_after(c, account, "INBOX", after, 2))
+            .await
+            .unwrap();
+        assert!(rows.len() <= 2);
+        let Some(&(last, _)) = rows.last() else { break };
+        assert!(rows.iter().all(|(id, _)| *id > after));
+        after = last;
+        seen.extend(rows.into_iter().map(|(_, id)| id));
+    }
+    assert_eq!(seen, ["p0", "p1", "p2", "p3"], "p4 is not in INBOX");
+}
+both_backends!(members_paged, a_folders_members_are_read_a_page_at_a_time);
+
 async fn a_worker_whose_lease_was_taken_over_cannot_write(backend: Backend) {
     let Some((db, store, account)) = store_with_account(backend).await else {
         return;

@@ -11,7 +11,7 @@ mod sanitize;
 mod tree;
 
 pub use parse::{
-    Address, AttachmentMeta, ParsedMessage, eml_filename, html_text, parse, parse_original,
+    Address, AttachmentMeta, ParsedMessage, bare_id, eml_filename, html_text, parse, parse_original,
 };
 pub use part::{PartBytes, part_bytes};
 pub use sanitize::{DOWNLOAD_PATH, Sanitized, sanitize};

@@ -108,6 +108,11 @@ fn addresses(value: Option<&mail_parser::Address<'_>>) -> Vec<Address> {
         .collect()
 }
 
+/// A message id without its angle brackets, as mail-builder takes it.
+pub fn bare_id(id: &str) -> &str {
+    id.trim().trim_start_matches('<').trim_end_matches('>')
+}
+
 fn ids(value: &HeaderValue<'_>) -> Vec<String> {
     match value {
         HeaderValue::Text(id) => vec![format!("<{}>", clean(id))],

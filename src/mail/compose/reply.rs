@@ -2,7 +2,7 @@
 //! the threading headers and the quoted original. Pure functions of the original.
 
 use super::Person;
-use crate::mail::sanitize;
+use crate::mail::{bare_id, sanitize};
 
 /// How the new message answers the original.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,22 +101,19 @@ pub fn subject(original: &str, action: Action) -> String {
     }
 }
 
-fn bare(id: &str) -> String {
-    id.trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .to_string()
-}
-
 /// `In-Reply-To` and `References` (without angle brackets): the original's references
 /// and the original itself, the last 20 at most.
 pub fn threading(original: &Original) -> (Option<String>, Vec<String>) {
     let parent = original
         .message_id
         .as_deref()
-        .map(bare)
+        .map(|id| bare_id(id).to_string())
         .filter(|id| !id.is_empty());
-    let mut references: Vec<String> = original.references.iter().map(|r| bare(r)).collect();
+    let mut references: Vec<String> = original
+        .references
+        .iter()
+        .map(|r| bare_id(r).to_string())
+        .collect();
     if let Some(parent) = &parent {
         references.retain(|r| r != parent);
         references.push(parent.clone());

@@ -11,7 +11,7 @@
 //! an HTML message (Graph gives one body; the snippet then comes from the HTML), and the
 //! exact size (the rebuilt message plus its files' sizes as Graph reports them).
 
-use crate::mail::{AttachmentMeta, ParsedMessage, eml_filename, parse};
+use crate::mail::{AttachmentMeta, ParsedMessage, bare_id, eml_filename, parse};
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address as BuilderAddress;
 use serde::Deserialize;
@@ -126,7 +126,7 @@ impl GraphMessage {
             .flatten()
             .filter(|h| h.name.eq_ignore_ascii_case(name))
             .flat_map(|h| h.value.split(|c: char| c.is_whitespace() || c == ','))
-            .map(|id| id.trim().trim_start_matches('<').trim_end_matches('>'))
+            .map(bare_id)
             .filter(|id| !id.is_empty())
             .map(ToString::to_string)
             .collect()
@@ -161,7 +161,7 @@ impl GraphMessage {
         // not give is taken off again after parsing.
         builder = builder.date(self.sent_date_time.map_or(0, |d| d.timestamp()));
         if let Some(id) = &self.internet_message_id {
-            builder = builder.message_id(id.trim().trim_start_matches('<').trim_end_matches('>'));
+            builder = builder.message_id(bare_id(id));
         }
         if let Some(parent) = self.header_ids("In-Reply-To").into_iter().next() {
             builder = builder.in_reply_to(parent);

@@ -8,6 +8,7 @@ pub mod attachment;
 pub mod error;
 pub mod gmail;
 pub mod graph;
+pub mod identities;
 mod kind;
 pub mod operation;
 pub mod send;

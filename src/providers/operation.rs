@@ -51,6 +51,7 @@ pub mod gmail {
     pub const MESSAGES_SEND: Operation = Operation::new("messages.send", 100);
     pub const WATCH: Operation = Operation::new("watch", 100);
     pub const STOP: Operation = Operation::new("stop", 50);
+    pub const SEND_AS_LIST: Operation = Operation::new("settings.sendAs.list", 1);
 }
 
 /// Graph's requests: 10,000 per 10 minutes per mailbox, each request one, whatever it
@@ -78,4 +79,6 @@ pub mod graph {
     pub const UNSUBSCRIBE: Operation = Operation::new("subscriptions delete", 1);
     /// `/me`, asked once when a mailbox connects.
     pub const ME: Operation = Operation::new("me", 1);
+    /// `/me` with its proxy addresses: the addresses the mailbox may send as.
+    pub const IDENTITIES: Operation = Operation::new("me proxyAddresses", 1);
 }

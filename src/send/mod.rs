@@ -2,6 +2,7 @@
 //! records it — sent, failed (with the provider's reason) or unknown (it may have gone;
 //! never sent again on its own). Scheduled sends are run by [`scheduler`].
 
+pub mod identities;
 pub mod scheduler;
 pub mod submit;
 

@@ -37,6 +37,10 @@ pub struct AccountRow {
     pub provider_user_id: Option<String>,
     /// The NocoBase roles a shared mailbox is shown to, as a JSON array.
     pub shared_with_roles: Option<String>,
+    /// The addresses the mailbox may send as, as the provider last listed them (JSON;
+    /// `identities::of` reads it).
+    pub identities: Option<String>,
+    pub identities_checked_at: Option<NaiveDateTime>,
 }
 
 /// A mailbox's health, as the `status` column and the API's `status` name it.
@@ -366,8 +370,25 @@ pub fn delete(connection: &mut DbConnection, id: i64) -> Result<usize, StoreErro
     connection.write_transaction(|connection| {
         lock_mail(connection, id)?;
         diesel::delete(super::schema::mail_account_tokens::table.find(id)).execute(connection)?;
+        super::signatures::forget_account(connection, id)?;
         Ok(diesel::delete(mail_accounts::table.find(id)).execute(connection)?)
     })
+}
+
+/// Stores the addresses the mailbox may send as (JSON), as the provider listed them at `now`.
+pub fn set_identities(
+    connection: &mut DbConnection,
+    id: i64,
+    identities: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(mail_accounts::table.find(id))
+        .set((
+            mail_accounts::identities.eq(identities),
+            mail_accounts::identities_checked_at.eq(now),
+        ))
+        .execute(connection)?;
+    Ok(())
 }
 
 /// Sync progress for the account view (`sync.phase`, `done`, `total`; status syncing).

@@ -40,6 +40,37 @@ diesel::table! {
         updated_at -> Timestamp,
         provider_user_id -> Nullable<Text>,
         shared_with_roles -> Nullable<Text>,
+        identities -> Nullable<Text>,
+        identities_checked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    mail_signatures (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        name -> Text,
+        html -> Text,
+        account_id -> Nullable<BigInt>,
+        identity -> Nullable<Text>,
+        is_default -> Bool,
+        placement -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_templates (id) {
+        id -> BigInt,
+        scope -> Text,
+        owner_user_id -> BigInt,
+        roles -> Text,
+        name -> Text,
+        subject -> Text,
+        html -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 

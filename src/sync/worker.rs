@@ -45,6 +45,9 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
         full: claimed.full_resync,
     };
     let engine = async {
+        // One request every few hours, first, so a new mailbox's aliases show in the
+        // compose form while its first import is still running.
+        crate::send::identities::refresh_if_due(state, account_id, kind).await;
         match kind {
             ProviderKind::Google => gmail::run(&run).await,
             ProviderKind::Microsoft => graph::run(&run).await,

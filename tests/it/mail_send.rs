@@ -430,7 +430,7 @@ async fn bad_requests_are_refused_naming_the_field(backend: Backend) {
         (
             json!({"accountId": account, "from": "ceo@x.test", "to": ["a@x.test"]}),
             400,
-            "INVALID_SENDER",
+            "INVALID_FROM",
         ),
         (
             json!({"accountId": account, "to": ["a@x.test", "not an address"]}),

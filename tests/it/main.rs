@@ -22,6 +22,7 @@ mod lock_order;
 mod mail_accounts;
 mod mail_attachments;
 mod mail_corpus;
+mod mail_identities;
 mod mail_messages;
 mod mail_messages_raw;
 mod mail_messages_update;

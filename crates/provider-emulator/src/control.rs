@@ -30,6 +30,10 @@ pub fn configure(config: &mut web::ServiceConfig) {
             web::post().to(change),
         )
         .route("/_emulator/users/{email}/sent", web::get().to(sent))
+        .route(
+            "/_emulator/users/{email}/send-as",
+            web::post().to(set_send_as),
+        )
         .route("/_emulator/users/{email}/revoke", web::post().to(revoke))
         .route(
             "/_emulator/users/{email}/expire-cursors",
@@ -348,6 +352,45 @@ async fn sent(world: web::Data<Shared>, email: web::Path<String>) -> HttpRespons
         })
         .collect();
     HttpResponse::Ok().json(out)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SendAsChange {
+    provider: Option<Provider>,
+    #[serde(default)]
+    primary_signature: String,
+    default_address: Option<String>,
+    #[serde(default)]
+    aliases: Vec<crate::world::send_as::Alias>,
+}
+
+/// Replaces a user's send-as aliases (Gmail) or proxy addresses (Microsoft).
+async fn set_send_as(
+    world: web::Data<Shared>,
+    email: web::Path<String>,
+    body: web::Json<SendAsChange>,
+) -> HttpResponse {
+    let body = body.into_inner();
+    if body.aliases.iter().any(|a| !a.address.contains('@')) {
+        return bad("aliases[].address must be an address");
+    }
+    let mut world = world.lock();
+    let email = email.into_inner().to_lowercase();
+    let providers = providers_of(&world, &email, body.provider);
+    if providers.is_empty() {
+        return missing_user(&email);
+    }
+    for provider in providers {
+        if let Some(user) = world.user_mut(provider, &email) {
+            user.send_as = crate::world::send_as::SendAs {
+                primary_signature: body.primary_signature.clone(),
+                default_address: body.default_address.as_ref().map(|a| a.to_lowercase()),
+                aliases: body.aliases.clone(),
+            };
+        }
+    }
+    HttpResponse::Ok().json(json!({"aliases": body.aliases.len()}))
 }
 
 async fn revoke(world: web::Data<Shared>, email: web::Path<String>) -> HttpResponse {

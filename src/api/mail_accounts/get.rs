@@ -30,7 +30,7 @@ pub async fn get_mail_account(
         .filter(|r| r.user_id == caller.user_id.0 || caller.is_admin)
         .collect();
     Ok(Data(
-        super::view::views(&state, visible)
+        super::view::views(&state, caller.user_id.0, visible)
             .await?
             .into_iter()
             .next(),

@@ -43,7 +43,7 @@ pub async fn list_mail_accounts(
         .run(move |c| mail_accounts::list(c, owner, offset, limit))
         .await?;
     Ok(ListPage {
-        rows: super::view::views(&state, rows).await?,
+        rows: super::view::views(&state, caller.user_id.0, rows).await?,
         count: count as u64,
         page,
     })

@@ -98,7 +98,7 @@ pub async fn update_mail_account(
         .run(move |c| mail_accounts::update(c, id, &changes))
         .await?;
     Ok(Data(
-        super::view::views(&state, row.into_iter().collect()).await?,
+        super::view::views(&state, caller.user_id.0, row.into_iter().collect()).await?,
     ))
 }
 

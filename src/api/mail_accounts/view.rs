@@ -2,6 +2,7 @@ use crate::auth::Caller;
 use crate::http::{ApiError, QueryParams};
 use crate::state::AppState;
 use crate::store::mail_accounts::{self, AccountRow};
+use crate::store::signatures::{self, SignatureRow};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -35,6 +36,22 @@ pub struct AccountView {
     /// The provider's push for this mailbox; null until it was first looked at.
     #[schema(value_type = Option<crate::api::openapi::PushState>)]
     pub push: Option<Value>,
+    /// The addresses the mailbox may send as (`from` of a send), the default first.
+    pub identities: Vec<IdentityView>,
+}
+
+/// An address a mailbox may send as.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct IdentityView {
+    pub address: String,
+    pub name: Option<String>,
+    /// The address new mail starts from.
+    pub is_default: bool,
+    /// The caller's signature for mail from this address (its own default, else the
+    /// mailbox's, else the caller's general default); null when none, or when the
+    /// mailbox is not the caller's.
+    pub signature_id: Option<i64>,
 }
 
 impl From<AccountRow> for AccountView {
@@ -64,6 +81,7 @@ impl From<AccountRow> for AccountView {
             unread_count: 0,
             created_at: rfc3339(row.created_at),
             push: None,
+            identities: Vec::new(),
         }
     }
 }
@@ -84,24 +102,49 @@ pub(super) fn account_id(params: &QueryParams) -> Result<i64, ApiError> {
     params.single_id("an account")
 }
 
-/// Views of `rows` with their message and unread counts.
-pub async fn views(state: &AppState, rows: Vec<AccountRow>) -> Result<Vec<AccountView>, ApiError> {
+/// The account's send-as addresses, the default first, with the signature each starts
+/// with when the account is `caller`'s.
+fn identities(row: &AccountRow, caller: i64, signatures: &[SignatureRow]) -> Vec<IdentityView> {
+    let mut listed = crate::send::identities::of(row);
+    listed.sort_by_key(|i| !i.is_default);
+    listed
+        .into_iter()
+        .map(|i| IdentityView {
+            signature_id: (row.user_id == caller)
+                .then(|| signatures::default_for(signatures, row.id, &i.address))
+                .flatten(),
+            address: i.address,
+            name: i.name,
+            is_default: i.is_default,
+        })
+        .collect()
+}
+
+/// Views of `rows` with their message and unread counts, seen by user `caller`.
+pub async fn views(
+    state: &AppState,
+    caller: i64,
+    rows: Vec<AccountRow>,
+) -> Result<Vec<AccountView>, ApiError> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let counts = state
+    let (counts, signatures) = state
         .store
         .run(move |c| {
-            ids.iter()
+            let counts = ids
+                .iter()
                 .map(|id| {
                     let counts = crate::store::messages::counts(c, *id)?;
                     Ok((counts, crate::store::mail_push::get(c, *id)?))
                 })
-                .collect::<Result<Vec<_>, crate::store::StoreError>>()
+                .collect::<Result<Vec<_>, crate::store::StoreError>>()?;
+            Ok::<_, crate::store::StoreError>((counts, signatures::all_of(c, caller)?))
         })
         .await?;
     Ok(rows
         .into_iter()
         .zip(counts)
         .map(|(row, ((total, unread), push))| AccountView {
+            identities: identities(&row, caller, &signatures),
             message_count: total,
             unread_count: unread,
             push: push.map(|push| {

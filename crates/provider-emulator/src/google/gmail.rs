@@ -37,6 +37,7 @@ pub enum Op {
     ThreadsGet(String),
     Watch,
     Stop,
+    SendAsList,
 }
 
 /// What a method needs the token's scopes to allow.
@@ -73,6 +74,7 @@ impl Op {
             Op::ThreadsGet(_) => "threads.get",
             Op::Watch => "watch",
             Op::Stop => "stop",
+            Op::SendAsList => "settings.sendAs.list",
         }
     }
 
@@ -113,6 +115,7 @@ pub fn route(method: &str, tail: &str) -> Option<Op> {
         ("GET", ["threads", id]) => Op::ThreadsGet((*id).into()),
         ("POST", ["watch"]) => Op::Watch,
         ("POST", ["stop"]) => Op::Stop,
+        ("GET", ["settings", "sendAs"]) => Op::SendAsList,
         _ => return None,
     })
 }
@@ -132,6 +135,7 @@ pub fn allowed(op: &Op, scopes: &[String]) -> bool {
             has("gmail.modify")
                 || has("gmail.readonly")
                 || (has("gmail.metadata") && !matches!(op, Op::AttachmentsGet(..)))
+                || (has("gmail.settings.basic") && matches!(op, Op::SendAsList))
         }
         Need::Modify => has("gmail.modify"),
         Need::Send => has("gmail.modify") || has("gmail.send") || has("gmail.compose"),
@@ -193,6 +197,9 @@ pub fn execute(
     let retention = world.settings.gmail_history_retention;
     if matches!(op, Op::Send) {
         return send(&mut world, email, query, body, content_type);
+    }
+    if matches!(op, Op::SendAsList) {
+        return super::settings::send_as_list(&world, email);
     }
     match op {
         Op::Watch => return crate::push::gmail_watch::watch(&mut world, email, body),
@@ -371,7 +378,7 @@ pub fn execute(
                 json!({"id": hex(id), "historyId": history_id.to_string(), "messages": rendered}),
             )
         }
-        Op::Send => errors::not_found(),
+        Op::Send | Op::SendAsList => errors::not_found(),
     }
 }
 
@@ -736,6 +743,7 @@ fn send(world: &mut World, email: &str, query: &Pairs, body: &[u8], content_type
         Ok(found) => found,
         Err(reply) => return reply,
     };
+    let raw = super::settings::checked_from(world, email, raw);
     let Some(stored) = StoredMessage::from_raw(&raw, now_ms()) else {
         return errors::invalid("Invalid RFC822 message");
     };

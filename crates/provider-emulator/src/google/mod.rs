@@ -7,6 +7,7 @@ pub mod gmail;
 mod payload;
 mod query;
 mod resumable;
+mod settings;
 
 use crate::gate;
 use crate::oauth::{bearer, pairs};

@@ -57,7 +57,7 @@ fn execute(shared: &Shared, op: Op, ctx: &Ctx<'_>) -> Reply {
         return errors::error(404, "ResourceNotFound", "Resource could not be discovered.");
     };
     if op == Op::Me {
-        return read::me(user);
+        return read::me(user, ctx);
     }
     let Mailbox::Graph(mailbox) = &user.mailbox else {
         return errors::error(404, "ResourceNotFound", "Resource could not be discovered.");

@@ -41,10 +41,26 @@ fn next_link(ctx: &Ctx<'_>, skip: usize) -> String {
     format!("{}{}?{query}", ctx.base, ctx.path)
 }
 
-pub fn me(user: &User) -> Reply {
+/// `GET /me`. `proxyAddresses` (the primary `SMTP:` address and the `smtp:` aliases) is
+/// not in the default set: only a `$select` naming it returns it, as on real Graph.
+pub fn me(user: &User, ctx: &Ctx<'_>) -> Reply {
     let name = &user.person.name;
     let (given, surname) = name.split_once(' ').unwrap_or((name.as_str(), ""));
-    Reply::ok(json!({
+    let primary = user
+        .directory
+        .mail
+        .as_deref()
+        .unwrap_or(&user.person.address);
+    let proxies: Vec<String> = std::iter::once(format!("SMTP:{primary}"))
+        .chain(
+            user.send_as
+                .aliases
+                .iter()
+                .map(|a| format!("smtp:{}", a.address)),
+        )
+        .collect();
+    let selected = fields(ctx);
+    let mut value = json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users/$entity",
         // The object id; `mail` is whatever the tenant's admins set (unverified).
         "id": user.directory.object_id,
@@ -57,7 +73,17 @@ pub fn me(user: &User) -> Reply {
         "jobTitle": null,
         "officeLocation": null,
         "preferredLanguage": "en-US",
-    }))
+    });
+    if selected.is_empty() {
+        return Reply::ok(value);
+    }
+    value["proxyAddresses"] = json!(proxies);
+    if let Value::Object(all) = &mut value {
+        all.retain(|key, _| {
+            key.starts_with("@odata") || selected.iter().any(|f| f.eq_ignore_ascii_case(key))
+        });
+    }
+    Reply::ok(value)
 }
 
 fn top(ctx: &Ctx<'_>, default: usize, max: usize) -> Result<usize, Reply> {

@@ -301,6 +301,18 @@ fn find(world: &mut World, email: &str, id: &str) -> Option<GraphMessage> {
     mailbox_of(world, email)?.find(id).cloned()
 }
 
+/// Whether the signed-in user may put `from` in From: the sign-in name, the `mail`
+/// attribute or one of the proxy addresses (a tenant that allows sending from aliases).
+fn may_send_as(world: &World, email: &str, from: &str) -> bool {
+    world.user(Provider::Microsoft, email).is_some_and(|user| {
+        user.directory
+            .mail
+            .as_deref()
+            .is_some_and(|m| m.eq_ignore_ascii_case(from))
+            || user.send_as.may_send_as(&user.person.address, from)
+    })
+}
+
 /// `POST /me/messages/{id}/send`.
 pub fn send_draft(world: &mut World, ctx: &Ctx<'_>, id: &str) -> Reply {
     let Some(draft) = find(world, ctx.email, id) else {
@@ -321,6 +333,14 @@ pub fn send_draft(world: &mut World, ctx: &Ctx<'_>, id: &str) -> Reply {
         .collect();
     if let Err(reply) = check_recipients(world, &recipients) {
         return reply;
+    }
+    let from = draft.message.meta.from.address.as_str();
+    if !from.is_empty() && !may_send_as(world, ctx.email, from) {
+        return errors::error(
+            403,
+            "ErrorSendAsDenied",
+            "The user account which was used to submit this request does not have the right to send mail on behalf of the specified sending account.",
+        );
     }
     let retention = world.settings.graph_change_retention;
     if let Some(mailbox) = mailbox_of(world, ctx.email) {

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod gmail_box;
 mod graph_box;
 mod limits;
+pub mod send_as;
 
 pub use accounts::{AuthCode, Client, Grant, Token, TokenKind, TokenProblem, pkce_matches};
 pub use gmail_box::{GmailBox, GmailLabel, GmailMessage, HistoryChange, HistoryRecord, LabelKind};
@@ -99,6 +100,9 @@ pub struct User {
     pub mailbox: Mailbox,
     /// Raw MIME of every message this user sent, oldest first: `(id, bytes)`.
     pub sent: Vec<(String, Vec<u8>)>,
+    /// The addresses this user may send as besides the primary one, and the primary
+    /// one's signature ([`send_as`]).
+    pub send_as: send_as::SendAs,
 }
 
 /// Everything the emulator knows.
@@ -146,6 +150,7 @@ impl World {
                 person,
                 mailbox,
                 sent: Vec::new(),
+                send_as: send_as::SendAs::default(),
             },
         );
     }

@@ -7,6 +7,7 @@ use crate::http::ApiError;
 use crate::mail::compose::reply::{self, Action};
 use crate::mail::compose::{Outgoing, Person, new_message_id};
 use crate::providers::ProviderKind;
+use crate::send::identities;
 use crate::state::AppState;
 use crate::store::mail_accounts::AccountRow;
 
@@ -16,12 +17,15 @@ pub(super) async fn compose(
     state: &AppState,
     account: &AccountRow,
     kind: ProviderKind,
+    from: Option<Person>,
     asked: &mut SendRequest,
     max_bytes: u64,
     max_recipients: u32,
 ) -> Result<Outgoing, ApiError> {
     let mut outgoing = Outgoing {
-        from: Person::new(account.display_name.as_deref(), &account.email),
+        from: from
+            .clone()
+            .unwrap_or_else(|| Person::new(account.display_name.as_deref(), &account.email)),
         to: asked.to.clone(),
         cc: asked.cc.clone(),
         bcc: asked.bcc.clone(),
@@ -38,7 +42,18 @@ pub(super) async fn compose(
     if let Some((id, action)) = asked.reference {
         let referenced = reference::load(state, account.id, id).await?;
         let original = &referenced.original;
-        let own = [account.email.to_lowercase()];
+        if from.is_none()
+            && let Some(alias) = super::from::for_reply(
+                account,
+                &[original.to.as_slice(), original.cc.as_slice()].concat(),
+            )
+        {
+            outgoing.from = alias;
+        }
+        let own: Vec<String> = identities::of(account)
+            .into_iter()
+            .map(|i| i.address)
+            .collect();
         if asked.fill_recipients {
             let (to, cc) = reply::recipients(original, action, &own);
             outgoing.to = merged(to, &asked.to, &[]);

@@ -5,6 +5,7 @@
 
 mod compose;
 mod form;
+pub(super) mod from;
 pub(super) mod reference;
 mod request;
 
@@ -104,23 +105,14 @@ pub async fn send_mail_message(
         .await?
         .filter(|a| a.user_id == caller.user_id.0)
         .ok_or_else(account_not_found)?;
-    if asked
-        .from
-        .as_deref()
-        .is_some_and(|from| !from.eq_ignore_ascii_case(&account.email))
-    {
-        return Err(ApiError::bad_request(
-            "INVALID_SENDER",
-            format!(
-                "from: mail goes out from the mailbox's own address ({})",
-                account.email
-            ),
-        ));
-    }
     let kind: ProviderKind = account
         .provider
         .parse()
         .map_err(|_| ApiError::internal(format!("unknown provider {:?}", account.provider)))?;
+    let (account, from) = match asked.from.clone() {
+        Some(person) => from::checked(&state, account, kind, person).await?,
+        None => (account, None),
+    };
     let given_key = idempotency_key(&request)?;
     // A retry is answered before any work is redone.
     if let Some(key) = &given_key {
@@ -137,6 +129,7 @@ pub async fn send_mail_message(
         &state,
         &account,
         kind,
+        from,
         &mut asked,
         limits.max_message_bytes,
         limits.max_recipients,

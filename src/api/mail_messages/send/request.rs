@@ -3,7 +3,7 @@
 
 use crate::config::SendSettings;
 use crate::http::ApiError;
-use crate::mail::compose::address::{BadRecipient, recipients, valid_address};
+use crate::mail::compose::address::{BadRecipient, recipients};
 use crate::mail::compose::reply::Action;
 use crate::mail::compose::{FileAttachment, Person};
 use base64::Engine;
@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 #[derive(Debug)]
 pub struct SendRequest {
     pub account_id: i64,
-    /// The `from` the caller gave, if any (it must be the account's own address).
-    pub from: Option<String>,
+    /// The `from` the caller gave, if any (it must be one of the account's identities).
+    pub from: Option<Person>,
     pub to: Vec<Person>,
     pub cc: Vec<Person>,
     pub bcc: Vec<Person>,
@@ -219,10 +219,16 @@ pub fn parse(values: &Map<String, Value>, limits: &SendSettings) -> Result<SendR
     let from = match values.get("from") {
         None | Some(Value::Null) => None,
         Some(value) => {
-            let person = recipients(Some(value), "from").map_err(|e| {
-                ApiError::bad_request("INVALID_SENDER", format!("{}: {}", e.field, e.reason))
+            let mut people = recipients(Some(value), "from").map_err(|e| {
+                ApiError::bad_request("INVALID_FROM", format!("{}: {}", e.field, e.reason))
             })?;
-            person.into_iter().next().map(|p| p.address)
+            if people.len() > 1 {
+                return Err(ApiError::bad_request(
+                    "INVALID_FROM",
+                    "from: one address, not a list",
+                ));
+            }
+            people.pop()
         }
     };
     let to = recipients(values.get("to"), "to").map_err(bad_recipient)?;
@@ -262,7 +268,7 @@ pub fn parse(values: &Map<String, Value>, limits: &SendSettings) -> Result<SendR
     };
     let request = SendRequest {
         account_id,
-        from: from.filter(|a| valid_address(a)),
+        from,
         to,
         cc,
         bcc,

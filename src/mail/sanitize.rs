@@ -142,7 +142,7 @@ fn percent_decoded(text: &str) -> String {
 /// A style attribute that could fetch something, or hide a function behind a CSS
 /// escape, is dropped whole (the property list already keeps out the properties that
 /// load images; this holds even for a value a browser would ignore).
-fn style_may_load(value: &str) -> bool {
+pub(crate) fn style_may_load(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     value.contains('\\')
         || [
@@ -158,15 +158,10 @@ fn style_may_load(value: &str) -> bool {
         .any(|f| lower.contains(f))
 }
 
-/// The sanitized HTML. `inline` maps this message's attachments' Content-IDs (without
-/// angle brackets) to their attachment ids: a `cid:` image resolves to those only.
-pub fn sanitize(html: &str, inline: &HashMap<String, i64>, block_remote_images: bool) -> Sanitized {
-    // An inline image is first rewritten to a `cid:` marker with a nonce the sender cannot
-    // know, then to its download path once ammonia is done: a download path written into
-    // the mail by its sender is a relative URL, and those never survive.
-    let nonce = format!("em-inline-{:016x}-", rand::random::<u64>());
-    let blocked = Arc::new(AtomicBool::new(false));
-    let (flag, images, marker) = (blocked.clone(), Arc::new(inline.clone()), nonce.clone());
+/// The cleaner both directions share: ammonia's safe tags plus the presentation
+/// attributes and inline styles mail layouts use; no relative URLs. Callers add the URL
+/// schemes, link rel and the `src`/`href` judgement of their direction.
+pub(crate) fn mail_builder() -> ammonia::Builder<'static> {
     let mut tag_attributes: HashMap<&str, HashSet<&str>> = ammonia::Builder::default()
         .clone_tag_attributes()
         .into_iter()
@@ -177,13 +172,27 @@ pub fn sanitize(html: &str, inline: &HashMap<String, i64>, block_remote_images: 
             .or_default()
             .extend(attributes.iter().copied());
     }
-    let cleaned = ammonia::Builder::default()
+    let mut builder = ammonia::Builder::default();
+    builder
         .add_tags(["font", "center"])
         .tag_attributes(tag_attributes)
         .add_generic_attributes(["style", "dir"])
         .filter_style_properties(STYLE_PROPERTIES.into_iter().collect())
+        .url_relative(ammonia::UrlRelative::Deny);
+    builder
+}
+
+/// The sanitized HTML. `inline` maps this message's attachments' Content-IDs (without
+/// angle brackets) to their attachment ids: a `cid:` image resolves to those only.
+pub fn sanitize(html: &str, inline: &HashMap<String, i64>, block_remote_images: bool) -> Sanitized {
+    // An inline image is first rewritten to a `cid:` marker with a nonce the sender cannot
+    // know, then to its download path once ammonia is done: a download path written into
+    // the mail by its sender is a relative URL, and those never survive.
+    let nonce = format!("em-inline-{:016x}-", rand::random::<u64>());
+    let blocked = Arc::new(AtomicBool::new(false));
+    let (flag, images, marker) = (blocked.clone(), Arc::new(inline.clone()), nonce.clone());
+    let cleaned = mail_builder()
         .url_schemes(["http", "https", "mailto", "cid"].into_iter().collect())
-        .url_relative(ammonia::UrlRelative::Deny)
         .link_rel(Some("noopener noreferrer nofollow"))
         .attribute_filter(move |element, attribute, value| {
             if attribute == "style" {

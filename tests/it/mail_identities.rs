@@ -8,21 +8,12 @@ use crate::common;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use common::Backend;
 use common::oauth::{Wired, param, wired_syncing};
 use common::tokens::user_token;
-use common::{Backend, Reply};
 use mail_parser::MessageParser;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
-
-async fn send(w: &Wired, values: Value) -> Reply {
-    let request = w
-        .http
-        .post(format!("{}/api/mailMessages:send", w.app.address))
-        .bearer_auth(user_token(7))
-        .json(&values);
-    common::read(request.send().await.unwrap()).await
-}
 
 /// Connects `email` with `aliases` set at the emulator; waits for them to be listed.
 async fn connected_with_aliases(w: &Wired, provider: &str, email: &str, aliases: Value) -> i64 {
@@ -87,8 +78,7 @@ async fn gmail_sends_from_verified_aliases_only(backend: Backend) {
     assert_eq!(view["identities"][1]["name"], "Acme Sales");
     assert!(view["identities"][1]["signatureId"].is_null());
 
-    let sent = send(
-        &w,
+    let sent = w.send_mail(
         json!({"accountId": account, "from": "sales@acme.test", "to": ["bob@x.test"], "subject": "Offer", "text": "hi"}),
     )
     .await;
@@ -100,11 +90,11 @@ async fn gmail_sends_from_verified_aliases_only(backend: Backend) {
 
     // Not an identity: refused before the provider sees it, naming the allowed ones.
     for from in ["ceo@acme.test", "Someone Else <boss@other.test>"] {
-        let refused = send(
-            &w,
-            json!({"accountId": account, "from": from, "to": ["bob@x.test"], "text": "hi"}),
-        )
-        .await;
+        let refused = w
+            .send_mail(
+                json!({"accountId": account, "from": from, "to": ["bob@x.test"], "text": "hi"}),
+            )
+            .await;
         assert_eq!(refused.status, 400, "{}", refused.text);
         assert_eq!(refused.error_code(), "INVALID_FROM");
         assert!(refused.text.contains("sales@acme.test"), "{}", refused.text);
@@ -133,8 +123,7 @@ async fn gmail_sends_from_verified_aliases_only(backend: Backend) {
         })
         .await
         .unwrap();
-    let sent = send(
-        &w,
+    let sent = w.send_mail(
         json!({"accountId": account, "from": "new@acme.test", "to": ["bob@x.test"], "text": "hi"}),
     )
     .await;
@@ -150,8 +139,7 @@ Subject: Pricing?\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\r\nHow much?\r\n"
     )
     .await;
     let rows = w.wait_listed(1, "q=Pricing").await;
-    let replied = send(
-        &w,
+    let replied = w.send_mail(
         json!({"accountId": account, "text": "100 EUR", "reference": {"messageId": rows[0]["id"], "action": "reply"}}),
     )
     .await;
@@ -183,8 +171,7 @@ async fn outlook_sends_from_proxy_addresses(backend: Backend) {
         .map(|i| i["address"].as_str().unwrap())
         .collect();
     assert_eq!(listed, [me, "sales@contoso.test"], "{view}");
-    let sent = send(
-        &w,
+    let sent = w.send_mail(
         json!({"accountId": account, "from": {"address": "sales@contoso.test", "name": "Contoso Sales"}, "to": ["bob@x.test"], "text": "hi"}),
     )
     .await;
@@ -193,8 +180,7 @@ async fn outlook_sends_from_proxy_addresses(backend: Backend) {
         last_from(&w, me).await,
         ("sales@contoso.test".into(), Some("Contoso Sales".into()))
     );
-    let refused = send(
-        &w,
+    let refused = w.send_mail(
         json!({"accountId": account, "from": "ceo@contoso.test", "to": ["bob@x.test"], "text": "hi"}),
     )
     .await;

@@ -21,6 +21,7 @@ mod http_basics;
 mod lock_order;
 mod mail_accounts;
 mod mail_attachments;
+mod mail_compose_html;
 mod mail_corpus;
 mod mail_identities;
 mod mail_messages;

@@ -3,12 +3,16 @@
 //! [`reply`]), checked ([`address`]), and written out as MIME by mail-builder.
 
 pub mod address;
+pub mod html;
 pub mod reply;
+pub mod text;
+pub mod variables;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use mail_builder::MessageBuilder;
 use mail_builder::headers::address::Address as BuilderAddress;
+use mail_builder::mime::{BodyPart, MimePart};
 use serde::{Deserialize, Serialize};
 
 /// A sender or recipient.
@@ -42,6 +46,9 @@ pub struct FileAttachment {
     /// Kept as base64 when a scheduled message is stored.
     #[serde(with = "base64_bytes")]
     pub content: Vec<u8>,
+    /// Set for an inline part the HTML shows by `cid:` (without angle brackets).
+    #[serde(default)]
+    pub content_id: Option<String>,
 }
 
 /// A message ready to be written out.
@@ -84,12 +91,12 @@ impl Outgoing {
     /// RFC 5322 bytes, dated `date` (seconds since the epoch). Bcc stays in the headers
     /// on purpose: both providers read recipients from them and strip Bcc on delivery.
     pub fn to_mime(&self, date: i64) -> Vec<u8> {
-        self.mime_with(date, &self.attachments)
+        self.mime_with(date, &self.attachments.iter().collect::<Vec<_>>())
     }
 
     /// Like [`Outgoing::to_mime`] with only `files` attached (Graph takes large files
     /// separately).
-    pub fn mime_with(&self, date: i64, files: &[FileAttachment]) -> Vec<u8> {
+    pub fn mime_with(&self, date: i64, files: &[&FileAttachment]) -> Vec<u8> {
         let list = |people: &[Person]| {
             BuilderAddress::new_list(people.iter().map(Person::to_builder).collect())
         };
@@ -113,23 +120,37 @@ impl Outgoing {
         if !self.references.is_empty() {
             builder = builder.references(self.references.clone());
         }
-        match (&self.text, &self.html) {
-            (Some(text), Some(html)) => {
-                builder = builder.text_body(text.clone()).html_body(html.clone());
-            }
-            (None, Some(html)) => builder = builder.html_body(html.clone()),
-            (Some(text), None) => builder = builder.text_body(text.clone()),
-            (None, None) => builder = builder.text_body(String::new()),
+        // multipart/mixed (files) around multipart/related (inline images) around
+        // multipart/alternative (text, HTML): each layer only when it has a second part.
+        let text = |t: &String| MimePart::new("text/plain", BodyPart::Text(t.clone().into()));
+        let html = |h: &String| MimePart::new("text/html", BodyPart::Text(h.clone().into()));
+        let mut body = match (&self.text, &self.html) {
+            (Some(t), Some(h)) => MimePart::new("multipart/alternative", vec![text(t), html(h)]),
+            (None, Some(h)) => html(h),
+            (Some(t), None) => text(t),
+            (None, None) => text(&String::new()),
+        };
+        let (inline, attached): (Vec<&FileAttachment>, Vec<&FileAttachment>) =
+            files.iter().copied().partition(|f| f.content_id.is_some());
+        if !inline.is_empty() {
+            let mut parts = vec![body];
+            parts.extend(inline.into_iter().map(|f| {
+                MimePart::new(f.content_type.clone(), f.content.clone())
+                    .inline()
+                    .cid(f.content_id.clone().unwrap_or_default())
+            }));
+            body = MimePart::new("multipart/related", parts);
         }
-        for file in files {
-            builder = builder.attachment(
-                file.content_type.clone(),
-                file.filename.clone(),
-                file.content.clone(),
-            );
+        if !attached.is_empty() {
+            let mut parts = vec![body];
+            parts.extend(attached.into_iter().map(|f| {
+                MimePart::new(f.content_type.clone(), f.content.clone())
+                    .attachment(f.filename.clone())
+            }));
+            body = MimePart::new("multipart/mixed", parts);
         }
         // Writing into a Vec cannot fail.
-        builder.write_to_vec().unwrap_or_default()
+        builder.body(body).write_to_vec().unwrap_or_default()
     }
 }
 
@@ -173,6 +194,7 @@ mod tests {
                 filename: "Rechnung März.pdf".into(),
                 content_type: "application/pdf".into(),
                 content: vec![0, 1, 2, 255],
+                content_id: None,
             }],
             message_id: "abc.em@x.test".into(),
             in_reply_to: Some("orig@acme.com".into()),

@@ -40,10 +40,16 @@ impl GraphClient {
         date: i64,
     ) -> Result<Sent, ProviderError> {
         let together = outgoing.estimated_size() <= ONE_REQUEST;
+        // Inline images stay in the MIME (the HTML names them by cid:); other files too
+        // when the whole message fits one request, else they are added to the draft.
+        let (inline, attached): (Vec<&FileAttachment>, Vec<&FileAttachment>) = outgoing
+            .attachments
+            .iter()
+            .partition(|f| f.content_id.is_some());
         let mime = if together {
             outgoing.to_mime(date)
         } else {
-            outgoing.mime_with(date, &[])
+            outgoing.mime_with(date, &inline)
         };
         let draft: Draft = self
             .json(
@@ -58,7 +64,7 @@ impl GraphClient {
         drop(mime);
         let id = path_segment(&draft.id);
         if !together {
-            for file in &outgoing.attachments {
+            for file in &attached {
                 if let Err(error) = self.attach(token, &id, file).await {
                     self.discard(token, &id).await;
                     return Err(error);

@@ -293,6 +293,16 @@ impl Wired {
             .clone()
     }
 
+    /// `mailMessages:send` with `values`, as user 7.
+    pub async fn send_mail(&self, values: serde_json::Value) -> super::Reply {
+        let request = self
+            .http
+            .post(format!("{}/api/mailMessages:send", self.app.address))
+            .bearer_auth(super::tokens::user_token(7))
+            .json(&values);
+        super::read(request.send().await.expect("send")).await
+    }
+
     /// Adds a mailbox at the emulator.
     pub async fn mailbox(&self, provider: &str, email: &str, messages: usize) {
         self.http

@@ -5,7 +5,7 @@ use super::reference;
 use super::request::SendRequest;
 use crate::http::ApiError;
 use crate::mail::compose::reply::{self, Action};
-use crate::mail::compose::{Outgoing, Person, new_message_id};
+use crate::mail::compose::{Outgoing, Person, html, new_message_id, variables};
 use crate::providers::ProviderKind;
 use crate::send::identities;
 use crate::state::AppState;
@@ -22,6 +22,16 @@ pub(super) async fn compose(
     max_bytes: u64,
     max_recipients: u32,
 ) -> Result<Outgoing, ApiError> {
+    let unfilled = variables::names([
+        asked.subject.as_deref(),
+        asked.text.as_deref(),
+        asked.html.as_deref(),
+    ]);
+    if !unfilled.is_empty() {
+        return Err(variables_missing(&unfilled));
+    }
+    (asked.text, asked.html) =
+        html::authored(asked.text.take(), asked.html.take(), &mut asked.attachments);
     let mut outgoing = Outgoing {
         from: from
             .clone()
@@ -96,6 +106,17 @@ pub(super) async fn compose(
         return Err(reference::too_large());
     }
     Ok(outgoing)
+}
+
+/// A message that still holds template variables is never sent with `{{…}}` in it.
+pub fn variables_missing(names: &[String]) -> ApiError {
+    ApiError::bad_request(
+        "TEMPLATE_VARIABLES_MISSING",
+        format!(
+            "subject, text, html: these template variables have no value: {}",
+            names.join(", ")
+        ),
+    )
 }
 
 /// `filled` plus the caller's own additions, each address once and none already in `not`.

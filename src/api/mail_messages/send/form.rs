@@ -53,6 +53,7 @@ pub async fn read(
                 filename: checked_filename(&field, &filename)?,
                 content_type: checked_content_type(&field, content_type.as_deref())?,
                 content: bytes,
+                content_id: None,
             });
             continue;
         }

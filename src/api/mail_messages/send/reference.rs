@@ -126,6 +126,7 @@ pub async fn attachment_files(
             filename: source.filename,
             content_type: source.content_type,
             content,
+            content_id: None,
         });
     }
     Ok(files)

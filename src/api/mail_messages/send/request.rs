@@ -144,9 +144,45 @@ fn attachments(values: &Map<String, Value>) -> Result<Vec<FileAttachment>, ApiEr
                     file.get("contentType").and_then(Value::as_str),
                 )?,
                 content,
+                content_id: content_id(&field, file)?,
             })
         })
         .collect()
+}
+
+/// An inline part's Content-ID (`inline: true, contentId`), without angle brackets: the
+/// name the HTML's `cid:` uses. It goes into a header, so only visible ASCII is taken.
+fn content_id(field: &str, file: &Map<String, Value>) -> Result<Option<String>, ApiError> {
+    let inline = match file.get("inline") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(inline)) => *inline,
+        Some(_) => {
+            return Err(ApiError::invalid_field(
+                &format!("{field}.inline"),
+                "expected true or false",
+            ));
+        }
+    };
+    if !inline {
+        return Ok(None);
+    }
+    let id = file
+        .get("contentId")
+        .and_then(Value::as_str)
+        .map(|id| id.trim().trim_matches(['<', '>']))
+        .unwrap_or("");
+    if id.is_empty()
+        || id.len() > 250
+        || !id
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && !br#"<>"\()[],;"#.contains(&b))
+    {
+        return Err(ApiError::invalid_field(
+            &format!("{field}.contentId"),
+            "an inline file needs a contentId of visible ASCII (what the HTML's cid: names)",
+        ));
+    }
+    Ok(Some(id.to_string()))
 }
 
 fn reference(values: &Map<String, Value>) -> Result<Option<(i64, Action)>, ApiError> {

@@ -9,6 +9,7 @@ pub mod mail_folders;
 pub mod mail_messages;
 pub mod mail_outbox;
 pub mod mail_providers;
+pub mod mail_signatures;
 pub mod mail_threads;
 pub mod mail_trusted_senders;
 pub mod mail_webhooks;
@@ -34,6 +35,7 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     mail_outbox::configure(&mut router);
     mail_attachments::configure(&mut router);
     mail_threads::configure(&mut router);
+    mail_signatures::configure(&mut router);
     mail_trusted_senders::configure(&mut router);
     mail_webhooks::configure(&mut router);
     mail_events::configure(&mut router);

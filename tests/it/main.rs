@@ -29,6 +29,7 @@ mod mail_messages_raw;
 mod mail_messages_update;
 mod mail_providers;
 mod mail_send;
+mod mail_signatures;
 mod mail_store;
 mod metrics;
 mod migrations;

@@ -8,7 +8,7 @@ pub use shapes::*;
 
 use crate::api::{
     mail_accounts, mail_attachments, mail_events, mail_folders, mail_messages, mail_outbox,
-    mail_providers, mail_threads, mail_trusted_senders, mail_webhooks,
+    mail_providers, mail_signatures, mail_threads, mail_trusted_senders, mail_webhooks,
 };
 use crate::http;
 use actix_web::HttpResponse;
@@ -56,6 +56,11 @@ use utoipa::OpenApi;
         mail_attachments::download::download_attachment,
         mail_threads::list::list_mail_threads,
         mail_threads::get::get_mail_thread,
+        mail_signatures::list_signatures,
+        mail_signatures::get_signature,
+        mail_signatures::create_signature,
+        mail_signatures::update_signature,
+        mail_signatures::destroy_signature,
         mail_trusted_senders::list_trusted_senders,
         mail_trusted_senders::create_trusted_sender,
         mail_trusted_senders::destroy_trusted_sender,
@@ -75,6 +80,7 @@ use utoipa::OpenApi;
         (name = "mailOutbox", description = "Scheduled, failed and unknown sends."),
         (name = "mailAttachments", description = "Attachment bytes, streamed from the provider."),
         (name = "mailThreads", description = "Conversations."),
+        (name = "mailSignatures", description = "The caller's HTML signatures, per mailbox or send-as address."),
         (name = "mailTrustedSenders", description = "Senders whose remote images the caller always shows."),
         (name = "mailWebhooks", description = "Where Graph and Gmail (through Cloud Pub/Sub) push mailbox changes; authenticated by clientState / Google's OIDC token, never by a NocoBase token."),
         (name = "mailEvents", description = "Live updates for the caller's pages (server-sent events)."),

@@ -265,6 +265,24 @@ pub struct DisconnectUserValues {
     pub user_id: i64,
 }
 
+/// Values of `mailSignatures:create` and `update` (an update changes the fields given).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct SignatureValues {
+    pub name: Option<String>,
+    /// HTML; cleaned as incoming mail is. Pasted images may be `data:` URLs.
+    pub html: Option<String>,
+    /// One of the caller's mailboxes; null: any.
+    pub account_id: Option<i64>,
+    /// One of that mailbox's send-as addresses; null: any.
+    pub identity: Option<String>,
+    pub is_default: Option<bool>,
+    /// `aboveQuote` or `belowQuote` (default).
+    pub placement: Option<String>,
+    /// Take the provider's own signature for `identity` (Gmail) as the HTML.
+    pub import_from_provider: Option<bool>,
+}
+
 /// Values of `mailTrustedSenders:create`.
 #[derive(ToSchema)]
 pub struct TrustedSenderValues {

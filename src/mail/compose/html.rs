@@ -39,6 +39,17 @@ fn data_image(value: &str) -> Option<(String, Vec<u8>)> {
 /// `html` cleaned for sending. `inline` holds the Content-IDs of the inline parts the
 /// message already has (without angle brackets); `cid:` images naming others are dropped.
 pub fn clean(html: &str, inline: &HashSet<String>) -> Cleaned {
+    cleaned(html, inline, false)
+}
+
+/// `html` cleaned to be kept and sent later (a signature, a template): pasted images stay
+/// `data:` URLs, taken out only when a message is sent; `cid:` images are dropped (no
+/// part to name yet).
+pub fn clean_stored(html: &str) -> String {
+    cleaned(html, &HashSet::new(), true).html
+}
+
+fn cleaned(html: &str, inline: &HashSet<String>, keep_data_images: bool) -> Cleaned {
     let taken: Arc<Mutex<Vec<FileAttachment>>> = Arc::default();
     let (found, known) = (taken.clone(), Arc::new(inline.clone()));
     let run = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
@@ -60,6 +71,9 @@ pub fn clean(html: &str, inline: &HashSet<String>) -> Cleaned {
             let lower = value.trim().to_ascii_lowercase();
             if lower.starts_with("data:") {
                 let (content_type, bytes) = data_image(value).filter(|_| is_image)?;
+                if keep_data_images {
+                    return Some(value.into());
+                }
                 let mut images = found.lock().unwrap_or_else(|e| e.into_inner());
                 let number = images.len() + 1;
                 let content_id = format!("image{number}.{run}@email-manager");

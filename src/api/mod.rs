@@ -10,6 +10,7 @@ pub mod mail_messages;
 pub mod mail_outbox;
 pub mod mail_providers;
 pub mod mail_signatures;
+pub mod mail_templates;
 pub mod mail_threads;
 pub mod mail_trusted_senders;
 pub mod mail_webhooks;
@@ -36,6 +37,7 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     mail_attachments::configure(&mut router);
     mail_threads::configure(&mut router);
     mail_signatures::configure(&mut router);
+    mail_templates::configure(&mut router);
     mail_trusted_senders::configure(&mut router);
     mail_webhooks::configure(&mut router);
     mail_events::configure(&mut router);

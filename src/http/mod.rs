@@ -8,6 +8,7 @@ mod body;
 mod cors;
 mod envelope;
 mod error;
+pub mod fields;
 pub mod filter;
 pub(crate) mod health;
 mod middleware;

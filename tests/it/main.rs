@@ -31,6 +31,7 @@ mod mail_providers;
 mod mail_send;
 mod mail_signatures;
 mod mail_store;
+mod mail_templates;
 mod metrics;
 mod migrations;
 mod openapi;

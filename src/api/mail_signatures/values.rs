@@ -2,6 +2,7 @@
 //! naming its field. An update changes only the fields it names.
 
 use crate::http::ApiError;
+use crate::http::fields::{checked_name, optional_text};
 use crate::mail::compose::html::clean_stored;
 use crate::send::identities;
 use crate::state::AppState;
@@ -12,14 +13,6 @@ use serde_json::{Map, Value};
 /// The most a signature's HTML may weigh (a logo pasted as a `data:` URL included).
 const MAX_HTML_BYTES: usize = 1024 * 1024;
 const PLACEMENTS: [&str; 2] = ["aboveQuote", "belowQuote"];
-
-fn text<'a>(values: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, ApiError> {
-    match values.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
-        Some(_) => Err(ApiError::invalid_field(field, "expected text")),
-    }
-}
 
 fn account_id(values: &Map<String, Value>) -> Result<Option<Option<i64>>, ApiError> {
     match values.get("accountId") {
@@ -62,18 +55,10 @@ pub async fn read(
             placement: "belowQuote".into(),
         },
     };
-    if let Some(name) = text(values, "name")? {
-        fields.name = name.trim().to_string();
+    if let Some(name) = optional_text(values, "name")? {
+        fields.name = name.to_string();
     }
-    if fields.name.is_empty()
-        || fields.name.chars().count() > 200
-        || fields.name.chars().any(char::is_control)
-    {
-        return Err(ApiError::invalid_field(
-            "name",
-            "required: 1 to 200 characters on one line",
-        ));
-    }
+    fields.name = checked_name("name", &fields.name)?;
     if let Some(account) = account_id(values)? {
         fields.account_id = account;
         if !values.contains_key("identity") {
@@ -135,7 +120,7 @@ pub async fn read(
                 )
             })?;
         fields.html = imported;
-    } else if let Some(html) = text(values, "html")? {
+    } else if let Some(html) = optional_text(values, "html")? {
         fields.html = html.to_string();
     } else if current.is_none() {
         return Err(ApiError::invalid_field("html", "required"));
@@ -154,7 +139,7 @@ pub async fn read(
             ));
         }
     }
-    if let Some(placement) = text(values, "placement")? {
+    if let Some(placement) = optional_text(values, "placement")? {
         if !PLACEMENTS.contains(&placement) {
             return Err(ApiError::invalid_field(
                 "placement",

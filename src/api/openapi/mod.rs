@@ -8,7 +8,8 @@ pub use shapes::*;
 
 use crate::api::{
     mail_accounts, mail_attachments, mail_events, mail_folders, mail_messages, mail_outbox,
-    mail_providers, mail_signatures, mail_threads, mail_trusted_senders, mail_webhooks,
+    mail_providers, mail_signatures, mail_templates, mail_threads, mail_trusted_senders,
+    mail_webhooks,
 };
 use crate::http;
 use actix_web::HttpResponse;
@@ -61,6 +62,12 @@ use utoipa::OpenApi;
         mail_signatures::create_signature,
         mail_signatures::update_signature,
         mail_signatures::destroy_signature,
+        mail_templates::list_templates,
+        mail_templates::get_template,
+        mail_templates::create_template,
+        mail_templates::update_template,
+        mail_templates::destroy_template,
+        mail_templates::render::render_template,
         mail_trusted_senders::list_trusted_senders,
         mail_trusted_senders::create_trusted_sender,
         mail_trusted_senders::destroy_trusted_sender,
@@ -81,6 +88,7 @@ use utoipa::OpenApi;
         (name = "mailAttachments", description = "Attachment bytes, streamed from the provider."),
         (name = "mailThreads", description = "Conversations."),
         (name = "mailSignatures", description = "The caller's HTML signatures, per mailbox or send-as address."),
+        (name = "mailTemplates", description = "Personal and shared (role-scoped) templates with NocoBase variables, and their rendering."),
         (name = "mailTrustedSenders", description = "Senders whose remote images the caller always shows."),
         (name = "mailWebhooks", description = "Where Graph and Gmail (through Cloud Pub/Sub) push mailbox changes; authenticated by clientState / Google's OIDC token, never by a NocoBase token."),
         (name = "mailEvents", description = "Live updates for the caller's pages (server-sent events)."),

@@ -283,6 +283,43 @@ pub struct SignatureValues {
     pub import_from_provider: Option<bool>,
 }
 
+/// Values of `mailTemplates:create` and `update` (an update changes the fields given).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct TemplateValues {
+    pub name: Option<String>,
+    /// With variables such as `{{$nRecord.name}}`.
+    pub subject: Option<String>,
+    pub html: Option<String>,
+    /// `personal` (default) or `shared` (admins only).
+    pub scope: Option<String>,
+    /// A shared template's NocoBase roles.
+    pub roles: Option<Vec<String>>,
+}
+
+/// A record a template is filled from, read with the caller's NocoBase permissions.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct RecordRef {
+    /// Default `main`.
+    pub data_source: Option<String>,
+    pub collection: String,
+    pub filter_by_tk: serde_json::Value,
+}
+
+/// Values of `mailTemplates:render`: a template, or a subject and HTML as they are.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct RenderValues {
+    pub template_id: Option<i64>,
+    pub subject: Option<String>,
+    pub html: Option<String>,
+    /// Values by top-level name: `{"$recipient": {"name": "Zoë"}}`.
+    pub variables: Option<serde_json::Value>,
+    /// Fills `$nRecord`.
+    pub record: Option<RecordRef>,
+}
+
 /// Values of `mailTrustedSenders:create`.
 #[derive(ToSchema)]
 pub struct TrustedSenderValues {

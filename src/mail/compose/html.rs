@@ -43,17 +43,36 @@ pub fn clean(html: &str, inline: &HashSet<String>) -> Cleaned {
 }
 
 /// `html` cleaned to be kept and sent later (a signature, a template): pasted images stay
-/// `data:` URLs, taken out only when a message is sent; `cid:` images are dropped (no
-/// part to name yet).
+/// `data:` URLs, taken out only when a message is sent; a link or image whose whole URL is
+/// one template variable (`href="{{$nRecord.url}}"`) stays, to be filled and cleaned
+/// again when the message is sent; `cid:` images are dropped (no part to name yet).
 pub fn clean_stored(html: &str) -> String {
     cleaned(html, &HashSet::new(), true).html
 }
 
-fn cleaned(html: &str, inline: &HashSet<String>, keep_data_images: bool) -> Cleaned {
+/// Whether a URL is one template variable and nothing else.
+fn is_placeholder(url: &str) -> bool {
+    let url = url.trim();
+    url.starts_with("{{")
+        && url.ends_with("}}")
+        && super::variables::names([Some(url)]).len() == 1
+        && !url[2..url.len() - 2].contains(['{', '}'])
+}
+
+fn keep_placeholder(url: &str) -> Option<std::borrow::Cow<'_, str>> {
+    is_placeholder(url).then_some(std::borrow::Cow::Borrowed(url))
+}
+
+fn cleaned(html: &str, inline: &HashSet<String>, stored: bool) -> Cleaned {
+    let keep_data_images = stored;
     let taken: Arc<Mutex<Vec<FileAttachment>>> = Arc::default();
     let (found, known) = (taken.clone(), Arc::new(inline.clone()));
     let run = format!("{:012x}", rand::random::<u64>() & 0xffff_ffff_ffff);
-    let html = crate::mail::sanitize::mail_builder()
+    let mut builder = crate::mail::sanitize::mail_builder();
+    if stored {
+        builder.url_relative(ammonia::UrlRelative::Custom(Box::new(keep_placeholder)));
+    }
+    let html = builder
         .url_schemes(
             ["http", "https", "mailto", "cid", "data"]
                 .into_iter()
@@ -160,5 +179,20 @@ mod tests {
             assert!(!cleaned.html.contains(gone), "{gone} in {}", cleaned.html);
         }
         assert!(cleaned.html.contains("href=\"https://acme.test/\""));
+    }
+
+    #[test]
+    fn a_stored_template_keeps_variable_links_and_pasted_images_only() {
+        let html = "<a href=\"{{$nRecord.url}}\">deal</a><a href=\"/admin\">rel</a>\
+<a href=\"{{$a}}/x\">mixed</a><img src=\"data:image/gif;base64,R0lGODlh\"><img src=\"cid:x\">";
+        let stored = super::clean_stored(html);
+        assert!(stored.contains("href=\"{{$nRecord.url}}\""), "{stored}");
+        assert!(
+            stored.contains("src=\"data:image/gif;base64,R0lGODlh\""),
+            "{stored}"
+        );
+        for gone in ["/admin", "{{$a}}/x", "cid:x"] {
+            assert!(!stored.contains(gone), "{gone}: {stored}");
+        }
     }
 }

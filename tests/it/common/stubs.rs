@@ -1,5 +1,6 @@
 //! Small stand-ins for upstream services, until the provider emulator covers them:
-//! NocoBase's `auth:check` and the two providers' token endpoints (client checks only).
+//! NocoBase's `auth:check` and `<collection>:get` (with an ACL per record), and the two
+//! providers' token endpoints (client checks only).
 
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use serde_json::json;
@@ -34,11 +35,19 @@ pub enum CheckAnswer {
     },
 }
 
+/// A record in the stub's one data source: its value and the tokens NocoBase's ACL
+/// lets read it.
+type StubRecord = (Vec<String>, serde_json::Value);
+
 #[derive(Default)]
 struct NocobaseState {
     answers: Mutex<HashMap<String, CheckAnswer>>,
     calls: AtomicUsize,
     headers: Mutex<Vec<HashMap<String, String>>>,
+    /// By (collection, key).
+    records: Mutex<HashMap<(String, String), StubRecord>>,
+    /// The headers of each `<collection>:get`, lower-cased names.
+    record_reads: Mutex<Vec<HashMap<String, String>>>,
 }
 
 /// A NocoBase that answers `GET /api/auth:check` from a table of tokens.
@@ -61,6 +70,14 @@ impl StubNocobase {
                     async move { auth_check(&state, &request) }
                 }),
             );
+            let state = shared.clone();
+            config.route(
+                "/api/{action}",
+                web::get().to(move |request: HttpRequest| {
+                    let state = state.clone();
+                    async move { record_get(&state, &request) }
+                }),
+            );
         });
         Self { url, state }
     }
@@ -72,6 +89,25 @@ impl StubNocobase {
             .lock()
             .unwrap()
             .insert(token.to_string(), answer);
+    }
+
+    /// Stores a record `readers` (tokens) may read with `<collection>:get`.
+    pub fn record(&self, collection: &str, key: &str, readers: &[&str], value: serde_json::Value) {
+        self.state.records.lock().unwrap().insert(
+            (collection.to_string(), key.to_string()),
+            (readers.iter().map(ToString::to_string).collect(), value),
+        );
+    }
+
+    /// The headers of the last record read, lower-cased names.
+    pub fn last_record_read(&self) -> HashMap<String, String> {
+        self.state
+            .record_reads
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// How many times `auth:check` was called.
@@ -88,6 +124,45 @@ impl StubNocobase {
             .last()
             .cloned()
             .unwrap_or_default()
+    }
+}
+
+/// `GET /api/<collection>:get?filterByTk=<key>` as NocoBase answers it: the record for a
+/// token its ACL lets read it, 403 "No permissions" for anyone else, `data: null` when
+/// there is no such record.
+fn record_get(state: &NocobaseState, request: &HttpRequest) -> HttpResponse {
+    let headers: HashMap<String, String> = request
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or("").to_string()))
+        .collect();
+    state.record_reads.lock().unwrap().push(headers);
+    let action = request.match_info().get("action").unwrap_or("");
+    let Some(collection) = action.strip_suffix(":get") else {
+        return HttpResponse::NotFound().finish();
+    };
+    let key = request
+        .query_string()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("filterByTk="))
+        .unwrap_or("")
+        .to_string();
+    let token = request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_string();
+    let records = state.records.lock().unwrap();
+    match records.get(&(collection.to_string(), key)) {
+        None => HttpResponse::Ok().json(json!({"data": null})),
+        Some((readers, value)) if readers.contains(&token) => {
+            HttpResponse::Ok().json(json!({"data": value}))
+        }
+        Some(_) => {
+            HttpResponse::Forbidden().json(json!({"errors": [{"message": "No permissions"}]}))
+        }
     }
 }
 

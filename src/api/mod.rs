@@ -4,6 +4,7 @@
 
 pub mod mail_accounts;
 pub mod mail_attachments;
+pub mod mail_drafts;
 pub mod mail_events;
 pub mod mail_folders;
 pub mod mail_messages;
@@ -36,6 +37,7 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     mail_outbox::configure(&mut router);
     mail_attachments::configure(&mut router);
     mail_threads::configure(&mut router);
+    mail_drafts::configure(&mut router);
     mail_signatures::configure(&mut router);
     mail_templates::configure(&mut router);
     mail_trusted_senders::configure(&mut router);

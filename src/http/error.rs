@@ -114,6 +114,10 @@ impl ApiError {
     }
 
     /// The error's code, as in the body.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     pub fn code(&self) -> &'static str {
         self.code
     }

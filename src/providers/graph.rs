@@ -363,7 +363,7 @@ impl GraphClient {
     }
 }
 /// Graph's ids are base64 and may hold `/` and `+`, which must not split or change the path.
-pub(super) fn path_segment(id: &str) -> String {
+pub(crate) fn path_segment(id: &str) -> String {
     let mut out = String::with_capacity(id.len());
     for byte in id.bytes() {
         if byte.is_ascii_alphanumeric() || b"-_.=".contains(&byte) {

@@ -5,6 +5,7 @@
 //! (`gateway::Mailbox`), which is how the rest of the service calls these clients.
 
 pub mod attachment;
+pub mod drafts;
 pub mod error;
 pub mod gmail;
 pub mod graph;

@@ -52,6 +52,12 @@ pub mod gmail {
     pub const WATCH: Operation = Operation::new("watch", 100);
     pub const STOP: Operation = Operation::new("stop", 50);
     pub const SEND_AS_LIST: Operation = Operation::new("settings.sendAs.list", 1);
+    pub const DRAFTS_CREATE: Operation = Operation::new("drafts.create", 10);
+    pub const DRAFTS_GET: Operation = Operation::new("drafts.get", 5);
+    pub const DRAFTS_LIST: Operation = Operation::new("drafts.list", 5);
+    pub const DRAFTS_UPDATE: Operation = Operation::new("drafts.update", 15);
+    pub const DRAFTS_DELETE: Operation = Operation::new("drafts.delete", 10);
+    pub const DRAFTS_SEND: Operation = Operation::new("drafts.send", 100);
 }
 
 /// Graph's requests: 10,000 per 10 minutes per mailbox, each request one, whatever it
@@ -81,4 +87,12 @@ pub mod graph {
     pub const ME: Operation = Operation::new("me", 1);
     /// `/me` with its proxy addresses: the addresses the mailbox may send as.
     pub const IDENTITIES: Operation = Operation::new("me proxyAddresses", 1);
+    /// A draft made from the MIME (large files add their uploads).
+    pub const DRAFT_SAVE: Operation = Operation::new("draft save", 1);
+    /// The draft's item, then its MIME.
+    pub const DRAFT_GET: Operation = Operation::new("draft get", 2);
+    pub const DRAFT_REF: Operation = Operation::new("draft item", 1);
+    pub const DRAFT_LIST: Operation = Operation::new("drafts list", 1);
+    pub const DRAFT_DELETE: Operation = Operation::new("draft delete", 1);
+    pub const DRAFT_SEND: Operation = Operation::new("draft send", 1);
 }

@@ -23,6 +23,7 @@ mod mail_accounts;
 mod mail_attachments;
 mod mail_compose_html;
 mod mail_corpus;
+mod mail_drafts;
 mod mail_identities;
 mod mail_messages;
 mod mail_messages_raw;

@@ -142,6 +142,9 @@ struct Delivery {
     subject: Option<String>,
     text: Option<String>,
     raw: Option<String>,
+    /// Saved as the user's draft (as if written in Gmail or Outlook), not delivered.
+    #[serde(default)]
+    draft: bool,
 }
 
 fn providers_of(world: &World, email: &str, wanted: Option<Provider>) -> Vec<Provider> {
@@ -209,6 +212,12 @@ async fn deliver(
     else {
         return missing_user(&email);
     };
+    if body.draft {
+        return match world.save_draft(provider, &email, stored) {
+            Some(id) => HttpResponse::Ok().json(json!({"draftId": id, "provider": provider})),
+            None => missing_user(&email),
+        };
+    }
     match world.deliver(provider, &email, stored) {
         Some(id) => HttpResponse::Ok().json(json!({"id": id, "provider": provider})),
         None => missing_user(&email),

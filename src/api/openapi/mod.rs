@@ -7,9 +7,9 @@ mod shapes;
 pub use shapes::*;
 
 use crate::api::{
-    mail_accounts, mail_attachments, mail_events, mail_folders, mail_messages, mail_outbox,
-    mail_providers, mail_signatures, mail_templates, mail_threads, mail_trusted_senders,
-    mail_webhooks,
+    mail_accounts, mail_attachments, mail_drafts, mail_events, mail_folders, mail_messages,
+    mail_outbox, mail_providers, mail_signatures, mail_templates, mail_threads,
+    mail_trusted_senders, mail_webhooks,
 };
 use crate::http;
 use actix_web::HttpResponse;
@@ -57,6 +57,12 @@ use utoipa::OpenApi;
         mail_attachments::download::download_attachment,
         mail_threads::list::list_mail_threads,
         mail_threads::get::get_mail_thread,
+        mail_drafts::list_drafts,
+        mail_drafts::get_draft,
+        mail_drafts::create_draft,
+        mail_drafts::update_draft,
+        mail_drafts::destroy_draft,
+        mail_drafts::send_draft,
         mail_signatures::list_signatures,
         mail_signatures::get_signature,
         mail_signatures::create_signature,
@@ -87,6 +93,7 @@ use utoipa::OpenApi;
         (name = "mailOutbox", description = "Scheduled, failed and unknown sends."),
         (name = "mailAttachments", description = "Attachment bytes, streamed from the provider."),
         (name = "mailThreads", description = "Conversations."),
+        (name = "mailDrafts", description = "Drafts that live at the provider: opened, saved (with a version, so an edit made elsewhere is not overwritten) and sent from here."),
         (name = "mailSignatures", description = "The caller's HTML signatures, per mailbox or send-as address."),
         (name = "mailTemplates", description = "Personal and shared (role-scoped) templates with NocoBase variables, and their rendering."),
         (name = "mailTrustedSenders", description = "Senders whose remote images the caller always shows."),

@@ -455,6 +455,15 @@ pub struct KeyParam {
     filter_by_tk: i64,
 }
 
+/// `filterByTk`: the id of a row the provider owns (a draft: `<accountId>:<providerDraftId>`).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct TextKeyParam {
+    #[serde(rename = "filterByTk")]
+    filter_by_tk: String,
+}
+
 /// `filterByTk` or `filterByTk[]`: one id or several (up to 1,000).
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

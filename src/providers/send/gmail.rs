@@ -42,24 +42,30 @@ impl GmailClient {
                 format!("multipart/related; boundary={boundary}"),
             )
             .body(body);
-        let (response, status) = hand_over(request, "google").await?;
-        let retry_after = retry_after_of(&response);
-        let answer = response.bytes().await.map_err(|e| {
-            if (200..300).contains(&status) {
-                // Accepted, though the answer was lost: sent, without its id.
-                ProviderError::OutcomeUnknown(e.without_url().to_string())
-            } else {
-                transport(e)
-            }
-        })?;
-        if !(200..300).contains(&status) {
-            return Err(classify_gmail(status, retry_after.as_deref(), &answer));
-        }
-        let sent: MessageRef = serde_json::from_slice(&answer)
-            .map_err(|e| ProviderError::OutcomeUnknown(format!("unexpected answer: {e}")))?;
-        Ok(Sent {
-            provider_message_id: Some(sent.id),
-            provider_thread_id: Some(sent.thread_id),
-        })
+        sent_by(request).await
     }
+}
+
+/// Hands a sending request (`messages.send`, `drafts.send`) to Gmail and reads the sent
+/// message from its answer.
+pub(crate) async fn sent_by(request: reqwest::RequestBuilder) -> Result<Sent, ProviderError> {
+    let (response, status) = hand_over(request, "google").await?;
+    let retry_after = retry_after_of(&response);
+    let answer = response.bytes().await.map_err(|e| {
+        if (200..300).contains(&status) {
+            // Accepted, though the answer was lost: sent, without its id.
+            ProviderError::OutcomeUnknown(e.without_url().to_string())
+        } else {
+            transport(e)
+        }
+    })?;
+    if !(200..300).contains(&status) {
+        return Err(classify_gmail(status, retry_after.as_deref(), &answer));
+    }
+    let sent: MessageRef = serde_json::from_slice(&answer)
+        .map_err(|e| ProviderError::OutcomeUnknown(format!("unexpected answer: {e}")))?;
+    Ok(Sent {
+        provider_message_id: Some(sent.id),
+        provider_thread_id: Some(sent.thread_id),
+    })
 }

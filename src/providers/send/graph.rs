@@ -18,11 +18,14 @@ const ONE_REQUEST: u64 = 3 * 1024 * 1024;
 /// Upload-session chunks: a multiple of 320 KiB, under Graph's 4 MB per request.
 const CHUNK: usize = 10 * 320 * 1024;
 
+/// A draft Graph made: its id (immutable) and conversation.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Draft {
-    id: String,
-    conversation_id: Option<String>,
+pub struct Draft {
+    pub id: String,
+    pub conversation_id: Option<String>,
+    /// Changes with every change to the item.
+    pub change_key: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -39,6 +42,34 @@ impl GraphClient {
         outgoing: &Outgoing,
         date: i64,
     ) -> Result<Sent, ProviderError> {
+        let draft = self.save_draft(token, outgoing, date).await?;
+        let id = path_segment(&draft.id);
+        let request = self
+            .http
+            .post(format!("{}/me/messages/{id}/send", self.base))
+            .bearer_auth(token)
+            .header("content-length", "0");
+        let (response, status) = hand_over(request, "microsoft").await?;
+        if !(200..300).contains(&status) {
+            let retry_after = retry_after_of(&response);
+            let body = response.bytes().await.map_err(transport)?;
+            self.discard(token, &id).await;
+            return Err(classify_graph(status, retry_after.as_deref(), &body));
+        }
+        Ok(Sent {
+            provider_message_id: Some(draft.id),
+            provider_thread_id: draft.conversation_id,
+        })
+    }
+
+    /// Saves `outgoing` as a draft in Drafts: made from the MIME, large files added to it
+    /// after. A draft left half made is deleted.
+    pub async fn save_draft(
+        &self,
+        token: &str,
+        outgoing: &Outgoing,
+        date: i64,
+    ) -> Result<Draft, ProviderError> {
         let together = outgoing.estimated_size() <= ONE_REQUEST;
         // Inline images stay in the MIME (the HTML names them by cid:); other files too
         // when the whole message fits one request, else they are added to the draft.
@@ -71,22 +102,7 @@ impl GraphClient {
                 }
             }
         }
-        let request = self
-            .http
-            .post(format!("{}/me/messages/{id}/send", self.base))
-            .bearer_auth(token)
-            .header("content-length", "0");
-        let (response, status) = hand_over(request, "microsoft").await?;
-        if !(200..300).contains(&status) {
-            let retry_after = retry_after_of(&response);
-            let body = response.bytes().await.map_err(transport)?;
-            self.discard(token, &id).await;
-            return Err(classify_graph(status, retry_after.as_deref(), &body));
-        }
-        Ok(Sent {
-            provider_message_id: Some(draft.id),
-            provider_thread_id: draft.conversation_id,
-        })
+        Ok(draft)
     }
 
     /// Adds one file to a draft.

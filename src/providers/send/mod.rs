@@ -6,6 +6,9 @@
 mod gmail;
 mod graph;
 
+pub(crate) use gmail::sent_by as gmail_sent_by;
+pub use graph::Draft;
+
 use super::ProviderError;
 use std::time::Duration;
 
@@ -22,7 +25,7 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(300);
 /// Hands the sending request to `provider` (counted in the metrics). No connection made:
 /// not sent. No answer, or a 5xx (which may hide a success): unknown. Otherwise the
 /// answer and its status, for the caller to read.
-async fn hand_over(
+pub(crate) async fn hand_over(
     request: reqwest::RequestBuilder,
     provider: &'static str,
 ) -> Result<(reqwest::Response, u16), ProviderError> {

@@ -38,6 +38,12 @@ pub enum Op {
     Watch,
     Stop,
     SendAsList,
+    DraftsList,
+    DraftsCreate,
+    DraftsGet(String),
+    DraftsUpdate(String),
+    DraftsDelete(String),
+    DraftsSend,
 }
 
 /// What a method needs the token's scopes to allow.
@@ -46,6 +52,8 @@ enum Need {
     Read,
     Modify,
     Send,
+    /// drafts.create, update, delete: gmail.compose or gmail.modify.
+    Compose,
     Insert,
     FullAccess,
 }
@@ -75,12 +83,19 @@ impl Op {
             Op::Watch => "watch",
             Op::Stop => "stop",
             Op::SendAsList => "settings.sendAs.list",
+            Op::DraftsList => "drafts.list",
+            Op::DraftsCreate => "drafts.create",
+            Op::DraftsGet(_) => "drafts.get",
+            Op::DraftsUpdate(_) => "drafts.update",
+            Op::DraftsDelete(_) => "drafts.delete",
+            Op::DraftsSend => "drafts.send",
         }
     }
 
     fn need(&self) -> Need {
         match self {
-            Op::Send => Need::Send,
+            Op::Send | Op::DraftsSend => Need::Send,
+            Op::DraftsCreate | Op::DraftsUpdate(_) | Op::DraftsDelete(_) => Need::Compose,
             Op::Insert | Op::Import => Need::Insert,
             Op::Modify(_) | Op::BatchModify | Op::Trash(_) | Op::Untrash(_) => Need::Modify,
             Op::Delete(_) | Op::BatchDelete => Need::FullAccess,
@@ -116,6 +131,12 @@ pub fn route(method: &str, tail: &str) -> Option<Op> {
         ("POST", ["watch"]) => Op::Watch,
         ("POST", ["stop"]) => Op::Stop,
         ("GET", ["settings", "sendAs"]) => Op::SendAsList,
+        ("GET", ["drafts"]) => Op::DraftsList,
+        ("POST", ["drafts"]) => Op::DraftsCreate,
+        ("POST", ["drafts", "send"]) => Op::DraftsSend,
+        ("GET", ["drafts", id]) => Op::DraftsGet((*id).into()),
+        ("PUT", ["drafts", id]) => Op::DraftsUpdate((*id).into()),
+        ("DELETE", ["drafts", id]) => Op::DraftsDelete((*id).into()),
         _ => return None,
     })
 }
@@ -139,12 +160,13 @@ pub fn allowed(op: &Op, scopes: &[String]) -> bool {
         }
         Need::Modify => has("gmail.modify"),
         Need::Send => has("gmail.modify") || has("gmail.send") || has("gmail.compose"),
+        Need::Compose => has("gmail.modify") || has("gmail.compose"),
         Need::Insert => has("gmail.modify") || has("gmail.insert"),
         Need::FullAccess => false,
     }
 }
 
-fn param<'a>(query: &'a Pairs, key: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(query: &'a Pairs, key: &str) -> Option<&'a str> {
     query
         .iter()
         .find(|(k, _)| k == key)
@@ -170,11 +192,11 @@ fn parse_id(id: &str) -> Result<u64, Reply> {
     }
 }
 
-fn hex(id: u64) -> String {
+pub(super) fn hex(id: u64) -> String {
     format!("{id:016x}")
 }
 
-fn max_results(query: &Pairs, default: usize) -> Result<usize, Reply> {
+pub(super) fn max_results(query: &Pairs, default: usize) -> Result<usize, Reply> {
     match param(query, "maxResults") {
         None => Ok(default),
         Some(text) => match text.parse::<usize>() {
@@ -200,6 +222,9 @@ pub fn execute(
     }
     if matches!(op, Op::SendAsList) {
         return super::settings::send_as_list(&world, email);
+    }
+    if let Some(reply) = super::drafts::execute(&mut world, email, &op, query, body, content_type) {
+        return reply;
     }
     match op {
         Op::Watch => return crate::push::gmail_watch::watch(&mut world, email, body),
@@ -378,7 +403,14 @@ pub fn execute(
                 json!({"id": hex(id), "historyId": history_id.to_string(), "messages": rendered}),
             )
         }
-        Op::Send | Op::SendAsList => errors::not_found(),
+        Op::Send
+        | Op::SendAsList
+        | Op::DraftsList
+        | Op::DraftsCreate
+        | Op::DraftsGet(_)
+        | Op::DraftsUpdate(_)
+        | Op::DraftsDelete(_)
+        | Op::DraftsSend => errors::not_found(),
     }
 }
 
@@ -687,7 +719,7 @@ fn batch_ids(body: &[u8]) -> Result<Vec<u64>, Reply> {
 /// The raw message of a send/insert: JSON `{raw}`, a `message/rfc822` upload, or a
 /// `multipart/related` upload (metadata JSON, then the message). Returns the bytes and
 /// the JSON metadata.
-fn raw_from_request(
+pub(super) fn raw_from_request(
     body: &[u8],
     content_type: &str,
     query: &Pairs,
@@ -743,6 +775,15 @@ fn send(world: &mut World, email: &str, query: &Pairs, body: &[u8], content_type
         Ok(found) => found,
         Err(reply) => return reply,
     };
+    let thread = metadata["threadId"]
+        .as_str()
+        .and_then(|t| u64::from_str_radix(t, 16).ok());
+    send_raw(world, email, raw, thread)
+}
+
+/// Sends `raw` from `email` into `thread`: checked as Gmail checks it, filed under SENT
+/// (and INBOX when sent to oneself), delivered to the recipients who are users here.
+pub(super) fn send_raw(world: &mut World, email: &str, raw: Vec<u8>, thread: Option<u64>) -> Reply {
     let raw = super::settings::checked_from(world, email, raw);
     let Some(stored) = StoredMessage::from_raw(&raw, now_ms()) else {
         return errors::invalid("Invalid RFC822 message");
@@ -759,9 +800,6 @@ fn send(world: &mut World, email: &str, query: &Pairs, body: &[u8], content_type
     {
         return errors::invalid("Invalid To header");
     }
-    let thread = metadata["threadId"]
-        .as_str()
-        .and_then(|t| u64::from_str_radix(t, 16).ok());
     let retention = world.settings.gmail_history_retention;
     let own = email.to_lowercase();
     let to_self = meta

@@ -2,6 +2,7 @@
 //! payloads, search, batch) and its error shapes.
 
 mod batch;
+mod drafts;
 pub mod errors;
 pub mod gmail;
 mod payload;

@@ -82,6 +82,9 @@ pub struct GmailBox {
     rng: Rng,
     /// RFC Message-ID → Gmail id, for threading replies.
     by_message_id: HashMap<String, u64>,
+    /// Draft id → the id of the message it holds now (a new one after each update).
+    pub drafts: BTreeMap<String, u64>,
+    draft_counter: u64,
 }
 
 impl GmailBox {
@@ -112,6 +115,8 @@ impl GmailBox {
             counter: 0,
             rng: Rng::derive(seed, 7),
             by_message_id: HashMap::new(),
+            drafts: BTreeMap::new(),
+            draft_counter: 0,
         };
         let mut thread_ids: Vec<u64> = Vec::with_capacity(generated.len());
         for item in generated {
@@ -302,6 +307,12 @@ impl GmailBox {
             self.record(id, HistoryChange::LabelsRemoved(removed), retention);
         }
         Some(())
+    }
+
+    /// A new draft id (`r` and 19 digits, as Gmail's look).
+    pub fn new_draft_id(&mut self) -> String {
+        self.draft_counter += 1;
+        format!("r{:019}", 7_000_000_000_000_000_000u64 + self.draft_counter)
     }
 
     /// Deletes a message for good.

@@ -73,6 +73,14 @@ impl Default for Settings {
 }
 
 impl Settings {
+    /// How many history records (Gmail) or changes (Graph) a mailbox keeps.
+    pub fn retention(&self, provider: Provider) -> usize {
+        match provider {
+            Provider::Google => self.gmail_history_retention,
+            Provider::Microsoft => self.graph_change_retention,
+        }
+    }
+
     /// The first of `addresses` the providers are told to refuse.
     pub fn rejected<'a>(&self, mut addresses: impl Iterator<Item = &'a str>) -> Option<&'a str> {
         addresses.find(|a| {
@@ -178,10 +186,7 @@ impl World {
         email: &str,
         message: StoredMessage,
     ) -> Option<String> {
-        let retention = match provider {
-            Provider::Google => self.settings.gmail_history_retention,
-            Provider::Microsoft => self.settings.graph_change_retention,
-        };
+        let retention = self.settings.retention(provider);
         let user = self.user_mut(provider, email)?;
         Some(match &mut user.mailbox {
             Mailbox::Gmail(gmail) => {
@@ -195,6 +200,27 @@ impl World {
                 format!("{id:016x}")
             }
             Mailbox::Graph(graph) => graph.insert(message, "inbox", false, false, retention),
+        })
+    }
+
+    /// Saves `message` as a draft of `email`, as the user would in Gmail or Outlook:
+    /// Gmail's draft id, or Graph's message id.
+    pub fn save_draft(
+        &mut self,
+        provider: Provider,
+        email: &str,
+        message: StoredMessage,
+    ) -> Option<String> {
+        let retention = self.settings.retention(provider);
+        let user = self.user_mut(provider, email)?;
+        Some(match &mut user.mailbox {
+            Mailbox::Gmail(gmail) => {
+                let message = gmail.insert(message, &["DRAFT"], None, true, retention);
+                let id = gmail.new_draft_id();
+                gmail.drafts.insert(id.clone(), message);
+                id
+            }
+            Mailbox::Graph(graph) => graph.insert(message, "drafts", true, true, retention),
         })
     }
 }

@@ -11,23 +11,34 @@ use crate::send::identities;
 use crate::state::AppState;
 use crate::store::mail_accounts::AccountRow;
 
+/// What the message is composed for: a send checks that it can go; a draft may still
+/// lack recipients or hold template variables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Send,
+    Draft,
+}
+
 /// The message to send: the request, completed from the referenced message for a
 /// reply or forward, and checked against the limits.
-pub(super) async fn compose(
+pub(crate) async fn compose(
     state: &AppState,
     account: &AccountRow,
     kind: ProviderKind,
     from: Option<Person>,
     asked: &mut SendRequest,
-    max_bytes: u64,
-    max_recipients: u32,
+    purpose: Purpose,
 ) -> Result<Outgoing, ApiError> {
+    let (max_bytes, max_recipients) = (
+        state.settings.send.max_message_bytes,
+        state.settings.send.max_recipients,
+    );
     let unfilled = variables::names([
         asked.subject.as_deref(),
         asked.text.as_deref(),
         asked.html.as_deref(),
     ]);
-    if !unfilled.is_empty() {
+    if !unfilled.is_empty() && purpose == Purpose::Send {
         return Err(variables_missing(&unfilled));
     }
     (asked.text, asked.html) =
@@ -90,7 +101,7 @@ pub(super) async fn compose(
         }
     }
     let count = outgoing.recipients().count();
-    if count == 0 {
+    if count == 0 && purpose == Purpose::Send {
         return Err(ApiError::bad_request(
             "INVALID_RECIPIENT",
             "to: the message has no recipients",

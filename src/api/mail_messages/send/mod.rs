@@ -3,11 +3,11 @@
 //! the outbox under the caller's Idempotency-Key and sends it now or leaves it scheduled. A retry with the same key answers with the first attempt's
 //! outcome — waiting for it if it is still in flight — and never sends twice.
 
-mod compose;
+pub(crate) mod compose;
 mod form;
-pub(super) mod from;
-pub(super) mod reference;
-mod request;
+pub(crate) mod from;
+pub(crate) mod reference;
+pub(crate) mod request;
 
 use crate::api::mail_outbox::{OutboxView, view};
 use crate::auth::Caller;
@@ -131,8 +131,7 @@ pub async fn send_mail_message(
         kind,
         from,
         &mut asked,
-        limits.max_message_bytes,
-        limits.max_recipients,
+        compose::Purpose::Send,
     )
     .await?;
     let now = Utc::now();

@@ -244,6 +244,28 @@ impl SendRequest {
 
 /// Reads and checks the values of a send.
 pub fn parse(values: &Map<String, Value>, limits: &SendSettings) -> Result<SendRequest, ApiError> {
+    let request = parse_draft(values, limits)?;
+    if (request
+        .reference
+        .is_none_or(|(_, action)| action == Action::Forward)
+        || !request.fill_recipients)
+        && request.to.is_empty()
+        && request.cc.is_empty()
+        && request.bcc.is_empty()
+    {
+        return Err(ApiError::bad_request(
+            "INVALID_RECIPIENT",
+            "to: at least one recipient is needed",
+        ));
+    }
+    Ok(request)
+}
+
+/// The values as a draft takes them: like a send's, recipients not required yet.
+pub fn parse_draft(
+    values: &Map<String, Value>,
+    limits: &SendSettings,
+) -> Result<SendRequest, ApiError> {
     let account_id = match values.get("accountId") {
         Some(Value::Number(n)) => n.as_i64(),
         Some(Value::String(s)) => s.parse().ok(),
@@ -320,19 +342,6 @@ pub fn parse(values: &Map<String, Value>, limits: &SendSettings) -> Result<SendR
             Sha256::digest(Value::Object(values.clone()).to_string().as_bytes())
         ),
     };
-    if (request
-        .reference
-        .is_none_or(|(_, action)| action == Action::Forward)
-        || !request.fill_recipients)
-        && request.to.is_empty()
-        && request.cc.is_empty()
-        && request.bcc.is_empty()
-    {
-        return Err(ApiError::bad_request(
-            "INVALID_RECIPIENT",
-            "to: at least one recipient is needed",
-        ));
-    }
     Ok(request)
 }
 

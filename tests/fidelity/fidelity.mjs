@@ -148,6 +148,29 @@ await check('gmail.users.messages.send (raw, and media upload)', async () => {
   const sent = await truth('/users/ann@gmail.test/sent');
   assert(sent.length === 2, `two sent, got ${sent.length}`);
 });
+await check('gmail.users.drafts create, get, list, update, send and delete', async () => {
+  const raw = (subject) => Buffer.from(mime('Ann <ann@gmail.test>', 'Zed <zed@acme.com>', subject)).toString('base64url');
+  const { data: created } = await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw: raw('Draft one') } } });
+  assert(created.id && created.message.id && created.message.labelIds.includes('DRAFT'), JSON.stringify(created));
+  const { data: got } = await gmail.users.drafts.get({ userId: 'me', id: created.id, format: 'raw' });
+  assert(Buffer.from(got.message.raw, 'base64url').toString().includes('Subject: Draft one'), 'the raw draft');
+  const { data: updated } = await gmail.users.drafts.update({ userId: 'me', id: created.id, requestBody: { message: { raw: raw('Draft two') } } });
+  assert(updated.id === created.id && updated.message.id !== created.message.id, 'same draft, new message');
+  const { data: listed } = await gmail.users.drafts.list({ userId: 'me' });
+  assert(listed.drafts.length === 1 && listed.drafts[0].id === created.id, JSON.stringify(listed));
+  const { data: sent } = await gmail.users.drafts.send({ userId: 'me', requestBody: { id: created.id } });
+  assert(sent.labelIds.includes('SENT'), JSON.stringify(sent));
+  const { data: other } = await gmail.users.drafts.create({ userId: 'me', requestBody: { message: { raw: raw('Draft three') } } });
+  await gmail.users.drafts.delete({ userId: 'me', id: other.id });
+  const { data: none } = await gmail.users.drafts.list({ userId: 'me' });
+  assert(!none.drafts, JSON.stringify(none));
+});
+await check('gmail.users.settings.sendAs.list', async () => {
+  await control('/users/ann@gmail.test/send-as', { aliases: [{ address: 'sales@acme.test', name: 'Sales' }, { address: 'ceo@acme.test', verified: false }] });
+  const { data } = await gmail.users.settings.sendAs.list({ userId: 'me' });
+  const emails = data.sendAs.map((s) => `${s.sendAsEmail}:${s.verificationStatus || 'primary'}`);
+  assert(emails.join(',') === 'ann@gmail.test:primary,sales@acme.test:accepted,ceo@acme.test:pending', emails.join(','));
+});
 await check('google-auth-library refreshes an expired access token', async () => {
   oauth2.setCredentials({ ...oauth2.credentials, access_token: 'ya29.expired', expiry_date: Date.now() - 1000 });
   const { data } = await gmail.users.getProfile({ userId: 'me' });
@@ -201,6 +224,13 @@ await check('Microsoft identity: consent and code redemption', async () => {
 await check('graph /me', async () => {
   const me = await graph.api('/me').get();
   assert(me.mail === 'bob@contoso.test' && me.displayName === 'Bob Jones', JSON.stringify(me));
+});
+await check('graph /me proxyAddresses with $select', async () => {
+  await control('/users/bob@contoso.test/send-as', { aliases: [{ address: 'sales@contoso.test' }] });
+  const me = await graph.api('/me').select('mail,proxyAddresses').get();
+  assert(JSON.stringify(me.proxyAddresses) === JSON.stringify(['SMTP:bob@contoso.test', 'smtp:sales@contoso.test']), JSON.stringify(me));
+  const plain = await graph.api('/me').get();
+  assert(plain.proxyAddresses === undefined, 'not in the default set');
 });
 await check('graph mailFolders', async () => {
   const folders = await graph.api('/me/mailFolders').get();

@@ -31,6 +31,10 @@ struct Ids {
     outbox: i64,
     /// One of the owner's trusted image senders.
     trusted: i64,
+    /// The owner's signature, personal template and draft (at the provider).
+    signature: i64,
+    template: i64,
+    draft: String,
     /// Words only the owner's mail holds (subjects, a body): no answer to anyone else may
     /// contain them. The mailbox's address is metadata an admin may see.
     secrets: Vec<String>,
@@ -105,6 +109,7 @@ fn table(ids: &Ids) -> Vec<Row> {
     use Expect::{EmptyList, Nothing, Status};
     let account = format!("filterByTk={}", ids.account);
     let message = format!("filterByTk={}", ids.message);
+    let draft = format!("filterByTk={}", urlencoding(&ids.draft));
     let by_account = format!(
         "filter={}",
         urlencoding(&json!({"accountId": ids.account}).to_string())
@@ -153,6 +158,25 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailTrustedSenders:list", "get", String::new(), None, EmptyList, EmptyList),
         row("/api/mailTrustedSenders:create", "post", String::new(), Some(json!({"address": "news@shop.example"})), Status(200), Status(200)),
         row("/api/mailTrustedSenders:destroy", "post", format!("filterByTk={}", ids.trusted), Some(json!({})), Nothing, Nothing),
+        // Signatures and personal templates are their owner's alone, an admin's neither.
+        row("/api/mailSignatures:list", "get", String::new(), None, EmptyList, EmptyList),
+        row("/api/mailSignatures:get", "get", format!("filterByTk={}", ids.signature), None, Nothing, Nothing),
+        row("/api/mailSignatures:create", "post", String::new(), Some(json!({"name": "Theirs", "html": "<p>x</p>"})), Status(200), Status(200)),
+        row("/api/mailSignatures:update", "post", format!("filterByTk={}", ids.signature), Some(json!({"name": "Taken"})), Nothing, Nothing),
+        row("/api/mailSignatures:destroy", "post", format!("filterByTk={}", ids.signature), Some(json!({})), Nothing, Nothing),
+        row("/api/mailTemplates:list", "get", String::new(), None, EmptyList, EmptyList),
+        row("/api/mailTemplates:get", "get", format!("filterByTk={}", ids.template), None, Nothing, Nothing),
+        row("/api/mailTemplates:create", "post", String::new(), Some(json!({"name": "Theirs"})), Status(200), Status(200)),
+        row("/api/mailTemplates:update", "post", format!("filterByTk={}", ids.template), Some(json!({"name": "Taken"})), Nothing, Nothing),
+        row("/api/mailTemplates:destroy", "post", format!("filterByTk={}", ids.template), Some(json!({})), Nothing, Nothing),
+        row("/api/mailTemplates:render", "post", String::new(), Some(json!({"templateId": ids.template})), Status(404), Status(404)),
+        // Drafts live at the owner's provider: nobody else reads, saves, sends or removes them.
+        row("/api/mailDrafts:list", "get", format!("filter={}", urlencoding(&json!({"accountId": ids.account}).to_string())), None, EmptyList, EmptyList),
+        row("/api/mailDrafts:get", "get", draft.clone(), None, Nothing, Nothing),
+        row("/api/mailDrafts:create", "post", String::new(), Some(json!({"accountId": ids.account, "subject": "s"})), Status(404), Status(404)),
+        row("/api/mailDrafts:update", "post", draft.clone(), Some(json!({"version": "x", "subject": "Taken"})), Status(404), Status(404)),
+        row("/api/mailDrafts:send", "post", draft.clone(), Some(json!({})), Status(404), Status(404)),
+        row("/api/mailDrafts:destroy", "post", draft, Some(json!({})), Nothing, Nothing),
         // A stream of the caller's own mailboxes: nothing of the owner's, even replayed
         // from the first event (`send` asks with Last-Event-ID 0).
         row("/api/mailEvents:stream", "get", String::new(), None, Status(200), Status(200)),
@@ -254,8 +278,43 @@ async fn owner_mailbox(w: &Wired) -> Ids {
         .filter(|s| s.len() > 8)
         .take(5)
         .map(String::from)
-        .chain(["owner-only-words".to_string()])
+        .chain(
+            [
+                "owner-only-words",
+                "owner-signature-words",
+                "owner-template-words",
+                "owner-draft-words",
+            ]
+            .map(String::from),
+        )
         .collect();
+    let created = |action: &'static str, values: Value| {
+        let owner = owner.clone();
+        async move {
+            let reply = w.app.call(action, Some(&owner), "", Some(values)).await;
+            assert_eq!(reply.status, 200, "{action}: {}", reply.text);
+            reply.json["data"]["id"].clone()
+        }
+    };
+    let signature = created(
+        "mailSignatures:create",
+        json!({"name": "Mine", "html": "<p>owner-signature-words</p>", "accountId": account}),
+    )
+    .await
+    .as_i64()
+    .unwrap();
+    let template = created("mailTemplates:create", json!({"name": "Mine", "subject": "owner-template-words", "html": "<p>owner-template-words</p>"}))
+        .await
+        .as_i64()
+        .unwrap();
+    let draft = created(
+        "mailDrafts:create",
+        json!({"accountId": account, "to": ["zoe@acme.com"], "subject": "owner-draft-words"}),
+    )
+    .await
+    .as_str()
+    .unwrap()
+    .to_string();
     Ids {
         account,
         message: with_file["id"].as_i64().unwrap(),
@@ -279,6 +338,9 @@ async fn owner_mailbox(w: &Wired) -> Ids {
             .json["data"]["id"]
             .as_i64()
             .unwrap(),
+        signature,
+        template,
+        draft,
         secrets,
     }
 }
@@ -488,6 +550,9 @@ async fn a_signed_out_token_is_refused_on_every_route() {
         attachment: 1,
         outbox: 1,
         trusted: 1,
+        signature: 1,
+        template: 1,
+        draft: "1:r1".into(),
         secrets: Vec::new(),
     };
     let w = Wired {

@@ -219,7 +219,7 @@ pub async fn get_draft(
 /// With `reference`, the draft is the reply or forward a send would make (recipients,
 /// subject, quote, threading), in the original's thread.
 #[utoipa::path(
-    post,
+    method(get, post),
     path = "/api/mailDrafts:create",
     tag = "mailDrafts",
     request_body = crate::api::openapi::SendValues,
@@ -342,7 +342,7 @@ async fn updated(
 /// draft's files to keep; all when absent) and new `attachments`. A draft changed
 /// elsewhere since `version` is `409 DRAFT_CHANGED`. At Graph the draft's id changes.
 #[utoipa::path(
-    post,
+    method(get, post),
     path = "/api/mailDrafts:update",
     tag = "mailDrafts",
     params(crate::api::openapi::TextKeyParam),
@@ -449,7 +449,7 @@ pub struct DraftSent {
 /// `mailDrafts:send?filterByTk=<id>`: sends the draft as it is at the provider, after
 /// the checks a send makes (recipients, template variables, From).
 #[utoipa::path(
-    post,
+    method(get, post),
     path = "/api/mailDrafts:send",
     tag = "mailDrafts",
     params(crate::api::openapi::TextKeyParam),

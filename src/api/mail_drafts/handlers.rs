@@ -127,6 +127,8 @@ async fn values(
     responses(
         (status = 200, description = "The mailbox's drafts", body = crate::api::openapi::ListEnvelope<DraftView>),
         crate::api::openapi::Refusals,
+        (status = 404, description = "No such mailbox or draft of the caller's", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "The provider failed", body = crate::api::openapi::ErrorBody)
     )
 )]
@@ -195,6 +197,8 @@ pub async fn list_drafts(
     responses(
         (status = 200, description = "The draft, or null", body = crate::api::openapi::DataEnvelope<Option<DraftView>>),
         crate::api::openapi::Refusals,
+        (status = 404, description = "No such mailbox or draft of the caller's", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "The provider failed", body = crate::api::openapi::ErrorBody)
     )
 )]
@@ -227,6 +231,8 @@ pub async fn get_draft(
         (status = 200, description = "The draft as saved", body = crate::api::openapi::DataEnvelope<DraftView>),
         crate::api::openapi::Refusals,
         (status = 413, description = "Larger than the configured limit", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such mailbox or draft of the caller's", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "The provider failed", body = crate::api::openapi::ErrorBody)
     )
 )]
@@ -350,8 +356,9 @@ async fn updated(
     responses(
         (status = 200, description = "The draft as saved", body = crate::api::openapi::DataEnvelope<Vec<DraftView>>),
         crate::api::openapi::Refusals,
-        (status = 404, description = "No such draft of the caller's", body = crate::api::openapi::ErrorBody),
         (status = 409, description = "Changed elsewhere since `version`", body = crate::api::openapi::ErrorBody),
+        (status = 404, description = "No such mailbox or draft of the caller's", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "The provider failed", body = crate::api::openapi::ErrorBody)
     )
 )]
@@ -414,6 +421,8 @@ pub async fn update_draft(
     responses(
         (status = 200, description = "1, or 0 when it is not the caller's or is gone", body = crate::api::openapi::DataEnvelope<i64>),
         crate::api::openapi::Refusals,
+        (status = 404, description = "No such mailbox or draft of the caller's", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The provider refused the operation", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "The provider failed", body = crate::api::openapi::ErrorBody)
     )
 )]
@@ -456,7 +465,9 @@ pub struct DraftSent {
     responses(
         (status = 200, description = "sent, failed or unknown", body = crate::api::openapi::DataEnvelope<DraftSent>),
         crate::api::openapi::Refusals,
-        (status = 404, description = "No such draft of the caller's", body = crate::api::openapi::ErrorBody)
+        (status = 404, description = "No such draft of the caller's", body = crate::api::openapi::ErrorBody),
+        (status = 422, description = "The provider refused to read the draft", body = crate::api::openapi::ErrorBody),
+        (status = 502, description = "The provider failed", body = crate::api::openapi::ErrorBody)
     )
 )]
 pub async fn send_draft(

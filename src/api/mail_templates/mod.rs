@@ -168,7 +168,8 @@ pub async fn get_template(
     request_body = crate::api::openapi::TemplateValues,
     responses(
         (status = 200, description = "The template as stored", body = crate::api::openapi::DataEnvelope<TemplateView>),
-        crate::api::openapi::Refusals
+        crate::api::openapi::Refusals,
+        (status = 403, description = "A shared template is an administrator's to write", body = crate::api::openapi::ErrorBody)
     )
 )]
 pub async fn create_template(
@@ -194,7 +195,8 @@ pub async fn create_template(
     request_body = crate::api::openapi::TemplateValues,
     responses(
         (status = 200, description = "The template as stored (empty when the caller cannot see it)", body = crate::api::openapi::DataEnvelope<Vec<TemplateView>>),
-        crate::api::openapi::Refusals
+        crate::api::openapi::Refusals,
+        (status = 403, description = "A shared template is an administrator's to write", body = crate::api::openapi::ErrorBody)
     )
 )]
 pub async fn update_template(
@@ -230,7 +232,8 @@ pub async fn update_template(
     params(crate::api::openapi::KeyParam),
     responses(
         (status = 200, description = "Rows removed: 1, or 0 when the caller cannot see it", body = crate::api::openapi::DataEnvelope<i64>),
-        crate::api::openapi::Refusals
+        crate::api::openapi::Refusals,
+        (status = 403, description = "A shared template is an administrator's to write", body = crate::api::openapi::ErrorBody)
     )
 )]
 pub async fn destroy_template(

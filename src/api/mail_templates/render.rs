@@ -103,6 +103,7 @@ fn dates(request: &HttpRequest) -> Value {
     responses(
         (status = 200, description = "The template filled, and the variables left unfilled", body = crate::api::openapi::DataEnvelope<Rendered>),
         crate::api::openapi::Refusals,
+        (status = 403, description = "NocoBase does not let the caller read the record", body = crate::api::openapi::ErrorBody),
         (status = 404, description = "No such template or record for the caller", body = crate::api::openapi::ErrorBody),
         (status = 502, description = "NocoBase did not answer", body = crate::api::openapi::ErrorBody)
     )

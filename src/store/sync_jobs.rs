@@ -47,13 +47,19 @@ pub fn enqueue(
             .optional()?;
         match existing {
             Some((at, was_full, owner)) => {
-                diesel::update(sync_jobs::table.find(account_id))
+                let updated = diesel::update(sync_jobs::table.find(account_id))
                     .set((
                         sync_jobs::run_after.eq(at.min(run_after)),
                         sync_jobs::full_resync.eq(was_full || full),
                         sync_jobs::rerun.eq(owner.is_some()),
                     ))
                     .execute(connection)?;
+                // The running job finished and went away between the read and this
+                // update (PostgreSQL, another connection): queue a new one instead of
+                // losing the request.
+                if updated == 0 {
+                    return enqueue(connection, account_id, full, run_after);
+                }
             }
             None => {
                 // Another process may insert the same job between our read and this
@@ -194,18 +200,23 @@ pub fn finish(
     let held = held(fence);
     let changed = match retry_at {
         None => {
-            let again = diesel::update(held.filter(sync_jobs::rerun.eq(true)))
-                .set((
-                    sync_jobs::rerun.eq(false),
-                    sync_jobs::attempts.eq(0),
-                    sync_jobs::lease_owner.eq(None::<String>),
-                    sync_jobs::lease_until.eq(None::<NaiveDateTime>),
-                ))
-                .execute(connection)?;
-            if again == 1 {
+            // Deleted only while nobody asked for another run. One statement: a request
+            // that marks `rerun` while this runs is either seen here (the row is kept and
+            // runs again) or finds the row gone and queues a new one (`enqueue`), never
+            // lost between a check and a delete.
+            let done =
+                diesel::delete(held.filter(sync_jobs::rerun.eq(false))).execute(connection)?;
+            if done == 1 {
                 1
             } else {
-                diesel::delete(held).execute(connection)?
+                diesel::update(held)
+                    .set((
+                        sync_jobs::rerun.eq(false),
+                        sync_jobs::attempts.eq(0),
+                        sync_jobs::lease_owner.eq(None::<String>),
+                        sync_jobs::lease_until.eq(None::<NaiveDateTime>),
+                    ))
+                    .execute(connection)?
             }
         }
         Some(at) => diesel::update(held)

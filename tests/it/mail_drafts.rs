@@ -127,6 +127,24 @@ Subject: Pricing\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\r\nHow much?\r\n";
     let now = call(&w, 7, "mailDrafts:get", &key(&saved), None).await;
     assert_eq!(now.json["data"]["subject"], "Numbers (v2)", "{}", now.text);
     assert_eq!(now.json["data"]["attachments"][0]["filename"], "terms.pdf");
+    // A save naming only the subject keeps the recipients, the body and the file.
+    let renamed = call(
+        &w,
+        7,
+        "mailDrafts:update",
+        &key(&saved),
+        Some(json!({"version": saved["version"], "subject": "Numbers (v3)"})),
+    )
+    .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let saved = renamed.json["data"][0].clone();
+    assert_eq!(saved["subject"], "Numbers (v3)");
+    assert_eq!(saved["to"][0]["address"], "zoe@example.test", "{saved}");
+    assert!(
+        saved["html"].as_str().unwrap().contains("<b>Zoë</b>"),
+        "{saved}"
+    );
+    assert_eq!(saved["attachments"][0]["filename"], "terms.pdf");
 
     // Somebody else: sees nothing, removes nothing.
     let other = call(&w, 8, "mailDrafts:get", &key(&saved), None).await;
@@ -148,7 +166,7 @@ Subject: Pricing\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\r\nHow much?\r\n";
     assert_eq!(sent.json["data"]["status"], "sent", "{}", sent.text);
     let out = w.sent(email).await;
     let message = MessageParser::default().parse(out.last().unwrap()).unwrap();
-    assert_eq!(message.subject(), Some("Numbers (v2)"));
+    assert_eq!(message.subject(), Some("Numbers (v3)"));
     assert!(
         message
             .parts

@@ -310,13 +310,30 @@ async fn updated(
         .map(|(_, f)| f)
         .collect();
     files.append(&mut asked.attachments);
-    let (text, html) = html::authored(asked.text.take(), asked.html.take(), &mut files);
+    // A field the values do not name keeps what the draft holds (a From only while it is
+    // still one of the mailbox's identities); new HTML without text gets a new text part.
+    let given = |field: &str| values.contains_key(field);
+    let (text, html) = if given("html") || given("text") {
+        (asked.text.take(), asked.html.take())
+    } else {
+        (parsed.text, parsed.html)
+    };
+    let (text, html) = html::authored(text, html, &mut files);
+    let kept_from = parsed
+        .from
+        .filter(|p| crate::send::identities::find(&account, &p.address).is_some());
     let outgoing = Outgoing {
-        from: from.unwrap_or_else(|| Person::new(account.display_name.as_deref(), &account.email)),
-        to: asked.to,
-        cc: asked.cc,
-        bcc: asked.bcc,
-        subject: asked.subject.unwrap_or_default(),
+        from: from
+            .or(kept_from)
+            .unwrap_or_else(|| Person::new(account.display_name.as_deref(), &account.email)),
+        to: if given("to") { asked.to } else { parsed.to },
+        cc: if given("cc") { asked.cc } else { parsed.cc },
+        bcc: if given("bcc") { asked.bcc } else { parsed.bcc },
+        subject: if given("subject") {
+            asked.subject.unwrap_or_default()
+        } else {
+            parsed.subject
+        },
         text,
         html,
         attachments: files,
@@ -343,8 +360,8 @@ async fn updated(
     Ok(outgoing)
 }
 
-/// `mailDrafts:update?filterByTk=<id>` values: the whole form (`mailMessages:send`'s
-/// fields, without `reference`), `version` (the one last read), `keepAttachments` (the
+/// `mailDrafts:update?filterByTk=<id>` values: `mailMessages:send`'s fields (without
+/// `reference`; a field left out keeps what the draft holds), `version` (the one last read), `keepAttachments` (the
 /// draft's files to keep; all when absent) and new `attachments`. A draft changed
 /// elsewhere since `version` is `409 DRAFT_CHANGED`. At Graph the draft's id changes.
 #[utoipa::path(

@@ -3,6 +3,12 @@ use actix_web::body::BoxBody;
 use actix_web::{HttpRequest, HttpResponse, Responder};
 use serde::Serialize;
 
+/// A stored UTC time as the API writes times: RFC 3339, seconds, `Z`.
+pub fn rfc3339(at: chrono::NaiveDateTime) -> String {
+    at.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
 /// `{"data": …}`: the envelope of every action but `list`.
 #[derive(Debug, Serialize)]
 pub struct Data<T: Serialize>(pub T);

@@ -17,7 +17,7 @@ mod routes;
 
 pub use body::{BodyLimit, Values, content_type, declared_length, read_values};
 pub use cors::cors;
-pub use envelope::{Data, ListPage};
+pub use envelope::{Data, ListPage, rfc3339};
 pub use error::ApiError;
 pub use health::{healthz, readyz};
 pub use middleware::{NewToken, RequestId, request_context};

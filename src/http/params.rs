@@ -48,6 +48,37 @@ impl QueryParams {
         self.values.get(key).map(Vec::as_slice).unwrap_or_default()
     }
 
+    /// `filter={"accountId": N}` (or `{"accountId": {"$eq": N}}`), the one filter the
+    /// per-mailbox resources take; absent: `None`. Anything else is 400 `INVALID_FILTER`.
+    pub fn account_filter(&self) -> Result<Option<i64>, ApiError> {
+        let Some(filter) = self.one("filter")? else {
+            return Ok(None);
+        };
+        let invalid = || {
+            ApiError::bad_request(
+                "INVALID_FILTER",
+                "filter: only {\"accountId\": <id>} is supported",
+            )
+        };
+        let value: serde_json::Value = serde_json::from_str(filter).map_err(|_| invalid())?;
+        let serde_json::Value::Object(fields) = value else {
+            return Err(invalid());
+        };
+        if fields.keys().any(|k| k != "accountId") {
+            return Err(invalid());
+        }
+        match fields.get("accountId") {
+            None => Ok(None),
+            Some(serde_json::Value::Number(n)) => n.as_i64().map(Some).ok_or_else(invalid),
+            Some(serde_json::Value::Object(op)) if op.len() == 1 => op
+                .get("$eq")
+                .and_then(serde_json::Value::as_i64)
+                .map(Some)
+                .ok_or_else(invalid),
+            _ => Err(invalid()),
+        }
+    }
+
     /// The single value of `key`; more than one is a 400 naming the key.
     pub fn one(&self, key: &str) -> Result<Option<&str>, ApiError> {
         match self.all(key) {

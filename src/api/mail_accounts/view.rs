@@ -1,15 +1,10 @@
 use crate::auth::Caller;
-use crate::http::{ApiError, QueryParams};
+use crate::http::{ApiError, QueryParams, rfc3339};
 use crate::state::AppState;
 use crate::store::mail_accounts::{self, AccountRow};
 use crate::store::signatures::{self, SignatureRow};
 use serde::Serialize;
 use serde_json::{Value, json};
-
-fn rfc3339(at: chrono::NaiveDateTime) -> String {
-    at.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
 
 /// A connected mailbox as the API shows it (never a token).
 #[derive(Debug, Serialize, utoipa::ToSchema)]

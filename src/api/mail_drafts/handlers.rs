@@ -138,21 +138,12 @@ pub async fn list_drafts(
     state: web::Data<AppState>,
 ) -> Result<ListPage<DraftView>, ApiError> {
     let page = params.page()?;
-    let invalid = || {
+    let account_id = params.account_filter()?.ok_or_else(|| {
         ApiError::bad_request(
             "INVALID_FILTER",
             "filter: {\"accountId\": <id>} is required",
         )
-    };
-    let filter: Value = params
-        .one("filter")?
-        .and_then(|f| serde_json::from_str(f).ok())
-        .ok_or_else(invalid)?;
-    let account_id = filter
-        .get("accountId")
-        .and_then(|a| a.as_i64().or_else(|| a.get("$eq").and_then(Value::as_i64)))
-        .filter(|_| filter.as_object().is_some_and(|o| o.len() == 1))
-        .ok_or_else(invalid)?;
+    })?;
     let Some((account, kind)) = own_account(&state, &caller, account_id).await? else {
         return Ok(ListPage {
             rows: Vec::new(),

@@ -11,7 +11,6 @@ use crate::state::AppState;
 use crate::store::signatures::{self, SignatureRow};
 use actix_web::web;
 use serde::Serialize;
-use serde_json::Value;
 
 pub fn configure(router: &mut Router) {
     router.action("mailSignatures:list", list_signatures);
@@ -40,11 +39,6 @@ pub struct SignatureView {
     pub updated_at: String,
 }
 
-fn rfc3339(at: chrono::NaiveDateTime) -> String {
-    at.and_utc()
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
 impl From<SignatureRow> for SignatureView {
     fn from(row: SignatureRow) -> Self {
         Self {
@@ -55,39 +49,9 @@ impl From<SignatureRow> for SignatureView {
             identity: row.identity,
             is_default: row.is_default,
             placement: row.placement,
-            created_at: rfc3339(row.created_at),
-            updated_at: rfc3339(row.updated_at),
+            created_at: crate::http::rfc3339(row.created_at),
+            updated_at: crate::http::rfc3339(row.updated_at),
         }
-    }
-}
-
-/// `filter={"accountId": N}`, the one filter `list` takes.
-fn account_filter(params: &QueryParams) -> Result<Option<i64>, ApiError> {
-    let Some(filter) = params.one("filter")? else {
-        return Ok(None);
-    };
-    let invalid = || {
-        ApiError::bad_request(
-            "INVALID_FILTER",
-            "filter: only {\"accountId\": <id>} is supported",
-        )
-    };
-    let value: Value = serde_json::from_str(filter).map_err(|_| invalid())?;
-    let Value::Object(fields) = value else {
-        return Err(invalid());
-    };
-    if fields.keys().any(|k| k != "accountId") {
-        return Err(invalid());
-    }
-    match fields.get("accountId") {
-        None => Ok(None),
-        Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(invalid),
-        Some(Value::Object(op)) if op.len() == 1 => op
-            .get("$eq")
-            .and_then(Value::as_i64)
-            .map(Some)
-            .ok_or_else(invalid),
-        _ => Err(invalid()),
     }
 }
 
@@ -109,7 +73,7 @@ pub async fn list_signatures(
     state: web::Data<AppState>,
 ) -> Result<ListPage<SignatureView>, ApiError> {
     let page = params.page()?;
-    let account = account_filter(&params)?;
+    let account = params.account_filter()?;
     let user = caller.user_id.0;
     let (offset, limit) = (page.offset() as i64, i64::from(page.size));
     let (rows, count) = state

@@ -52,10 +52,7 @@ impl From<TemplateRow> for TemplateView {
             html: row.html,
             scope: row.scope,
             editable: false,
-            updated_at: row
-                .updated_at
-                .and_utc()
-                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            updated_at: crate::http::rfc3339(row.updated_at),
         }
     }
 }

@@ -8,6 +8,7 @@
 
 use super::{TemplateView, visible};
 use crate::auth::Caller;
+use crate::http::fields::optional_text;
 use crate::http::{ApiError, Data, Values};
 use crate::mail::compose::html::clean_stored;
 use crate::mail::compose::text::to_text;
@@ -116,10 +117,8 @@ pub async fn render_template(
 ) -> Result<Data<Rendered>, ApiError> {
     let (subject, html) = match values.get("templateId") {
         None | Some(Value::Null) => {
-            let text = |field: &str| match values.get(field) {
-                None | Some(Value::Null) => Ok(String::new()),
-                Some(Value::String(text)) => Ok(text.clone()),
-                Some(_) => Err(ApiError::invalid_field(field, "expected text")),
+            let text = |field: &str| {
+                optional_text(&values, field).map(|t| t.unwrap_or_default().to_string())
             };
             (text("subject")?, clean_stored(&text("html")?))
         }

@@ -3,6 +3,7 @@
 
 use crate::config::SendSettings;
 use crate::http::ApiError;
+use crate::http::fields::optional_text;
 use crate::mail::compose::address::{BadRecipient, recipients};
 use crate::mail::compose::reply::Action;
 use crate::mail::compose::{FileAttachment, Person};
@@ -45,11 +46,7 @@ fn bad_recipient(error: BadRecipient) -> ApiError {
 }
 
 fn text(values: &Map<String, Value>, field: &str) -> Result<Option<String>, ApiError> {
-    match values.get(field) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text.clone())),
-        Some(_) => Err(ApiError::invalid_field(field, "expected text")),
-    }
+    Ok(optional_text(values, field)?.map(ToString::to_string))
 }
 
 /// A file name without folders or control characters (it names a part in a header).

@@ -231,10 +231,72 @@ Content-Type: text/html; charset=utf-8\r\n\r\n<p>Dear {{$nRecord.name}}</p>\r\n"
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.text);
-    let reply = reply.json["data"].clone();
+    let mut reply = reply.json["data"].clone();
     assert_eq!(reply["subject"], "Re: Pricing");
     assert_eq!(reply["inReplyTo"], "q-7@globex.test");
     assert_eq!(reply["to"][0]["address"], "carl@globex.test");
+
+    // The form keeps the author's part apart: each save sends it with `reference` and
+    // `signatureId`, and the draft holds it, the quote once, and the signature as saved
+    // (a table layout an editor would flatten), below the quote as its placement says.
+    let signature = call(
+        &w,
+        7,
+        "mailSignatures:create",
+        "",
+        Some(json!({"name": "Work", "html": "<table><tr><td>Ann Lee</td><td>Acme</td></tr></table>", "placement": "belowQuote"})),
+    )
+    .await;
+    assert_eq!(signature.status, 200, "{}", signature.text);
+    let signature_id = signature.json["data"]["id"].clone();
+    let reference = json!({"messageId": rows[0]["id"], "action": "reply"});
+    for text in ["<p>Let me check, Carl.</p>", "<p>Checked: yes.</p>"] {
+        let current = call(&w, 7, "mailDrafts:get", &key(&reply), None).await.json["data"].clone();
+        let saved = call(
+            &w,
+            7,
+            "mailDrafts:update",
+            &key(&current),
+            Some(json!({"version": current["version"], "html": text, "reference": reference, "signatureId": signature_id})),
+        )
+        .await;
+        assert_eq!(saved.status, 200, "{}", saved.text);
+        let saved = saved.json["data"][0].clone();
+        let html = saved["html"].as_str().unwrap().to_string();
+        let (written, quoted, signed) = (
+            html.find(&text[3..12]).expect("the new text"),
+            html.find("<blockquote").expect("the quote"),
+            html.find("Ann Lee").expect("the signature"),
+        );
+        assert!(written < quoted && quoted < signed, "{html}");
+        assert_eq!(html.matches("<blockquote").count(), 1, "one quote: {html}");
+        assert!(html.contains("<table>"), "{html}");
+        assert!(saved["text"].as_str().unwrap().contains("Ann Lee"));
+        assert_eq!(saved["inReplyTo"], "q-7@globex.test", "still in its thread");
+        reply = saved;
+    }
+    let foreign = call(
+        &w,
+        8,
+        "mailSignatures:create",
+        "",
+        Some(json!({"name": "Not yours", "html": "<p>Mallory</p>"})),
+    )
+    .await;
+    let refused = call(
+        &w,
+        7,
+        "mailDrafts:update",
+        &key(&reply),
+        Some(json!({"version": reply["version"], "html": "<p>x</p>", "signatureId": foreign.json["data"]["id"]})),
+    )
+    .await;
+    assert_eq!(
+        refused.status, 400,
+        "another user's signature: {}",
+        refused.text
+    );
+    assert!(refused.text.contains("signatureId"), "{}", refused.text);
     let empty = call(
         &w,
         7,

@@ -139,6 +139,21 @@ Subject: Pricing?\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\r\nHow much?\r\n"
     )
     .await;
     let rows = w.wait_listed(1, "q=Pricing").await;
+    // The form is told beforehand which address the answer leaves from.
+    let prepared = w
+        .app
+        .call(
+            "mailMessages:prepareReply",
+            Some(&user_token(7)),
+            &format!("filterByTk={}&action=reply", rows[0]["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(
+        prepared.json["data"]["identity"]["address"], "sales@acme.test",
+        "{}",
+        prepared.text
+    );
     let replied = w.send_mail(
         json!({"accountId": account, "text": "100 EUR", "reference": {"messageId": rows[0]["id"], "action": "reply"}}),
     )

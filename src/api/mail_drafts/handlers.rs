@@ -4,8 +4,8 @@ use super::provider::Drafts;
 use super::view::{DraftFile, DraftView, parse};
 use crate::api::mail_messages::send::body_limit;
 use crate::api::mail_messages::send::compose::{Purpose, compose, variables_missing};
-use crate::api::mail_messages::send::from;
 use crate::api::mail_messages::send::request::{self, SendRequest};
+use crate::api::mail_messages::send::{from, reference, signature};
 use crate::auth::Caller;
 use crate::gateway::CallError;
 use crate::http::{ApiError, Data, ListPage, QueryParams, declared_length, read_values};
@@ -304,12 +304,26 @@ async fn updated(
     // A field the values do not name keeps what the draft holds (a From only while it is
     // still one of the mailbox's identities); new HTML without text gets a new text part.
     let given = |field: &str| values.contains_key(field);
+    // The form keeps the author's part apart from the signature and the quote: with
+    // `reference` (and `signatureId`) a new body is put together as `create` did.
     let (text, html) = if given("html") || given("text") {
-        (asked.text.take(), asked.html.take())
+        let signature = signature::load(state, account.user_id, asked.signature_id).await?;
+        let referenced = match asked.reference {
+            Some((id, action)) => Some((reference::load(state, account.id, id).await?, action)),
+            None => None,
+        };
+        signature::body(
+            asked.text.take(),
+            asked.html.take(),
+            &mut files,
+            signature.as_ref(),
+            referenced
+                .as_ref()
+                .map(|(r, action)| (&r.original, *action)),
+        )
     } else {
-        (parsed.text, parsed.html)
+        html::authored(parsed.text, parsed.html, &mut files)
     };
-    let (text, html) = html::authored(text, html, &mut files);
     let kept_from = parsed
         .from
         .filter(|p| crate::send::identities::find(&account, &p.address).is_some());
@@ -346,13 +360,14 @@ async fn updated(
         ));
     }
     if outgoing.estimated_size() > limits.max_message_bytes {
-        return Err(crate::api::mail_messages::send::reference::too_large());
+        return Err(reference::too_large());
     }
     Ok(outgoing)
 }
 
-/// `mailDrafts:update?filterByTk=<id>` values: `mailMessages:send`'s fields (without
-/// `reference`; a field left out keeps what the draft holds), `version` (the one last read), `keepAttachments` (the
+/// `mailDrafts:update?filterByTk=<id>` values: `mailMessages:send`'s fields (a field
+/// left out keeps what the draft holds; with `html` or `text`, `reference` and
+/// `signatureId` put the quote and the signature under it again), `version` (the one last read), `keepAttachments` (the
 /// draft's files to keep; all when absent) and new `attachments`. A draft changed
 /// elsewhere since `version` is `409 DRAFT_CHANGED`. At Graph the draft's id changes.
 #[utoipa::path(
@@ -389,12 +404,6 @@ pub async fn update_draft(
                 "required: the version last read, so a change made elsewhere is not overwritten",
             )
         })?;
-    if values.get("reference").is_some_and(|r| !r.is_null()) {
-        return Err(ApiError::invalid_field(
-            "reference",
-            "set when the draft is created; a draft keeps its thread",
-        ));
-    }
     values.insert("accountId".into(), Value::from(account_id));
     let asked = request::parse_draft(&values, &state.settings.send)?;
     let Some((account, kind)) = own_account(&state, &caller, account_id).await? else {

@@ -9,6 +9,7 @@ use crate::auth::Caller;
 use crate::http::{ApiError, Data, QueryParams, Values};
 use crate::mail::compose::Person;
 use crate::mail::compose::reply::{self, Action};
+use crate::send::identities;
 use crate::state::AppState;
 use crate::store::{mail_accounts, message_query};
 use actix_web::web;
@@ -32,6 +33,10 @@ pub struct PreparedReply {
     /// `REPLY_TO_DIFFERS`: the answer goes to another domain than the sender's.
     #[schema(value_type = Vec<crate::api::openapi::Warning>)]
     pub warnings: Vec<Value>,
+    /// The send-as address the answer leaves from unless the form picks another: the
+    /// alias the original was sent to, else the mailbox's own address.
+    #[schema(value_type = crate::api::openapi::Address)]
+    pub identity: Value,
 }
 
 fn person(p: &Person) -> Value {
@@ -86,8 +91,17 @@ pub async fn prepare_reply(
         .await?
         .ok_or_else(reference::not_found)?;
     let original = reference::load(&state, account.id, id).await?.original;
-    let own = [account.email.to_lowercase()];
+    // Reply-all leaves out every address of the mailbox, as the send does.
+    let own: Vec<String> = identities::of(&account)
+        .into_iter()
+        .map(|i| i.address)
+        .collect();
     let (to, cc) = reply::recipients(&original, action, &own);
+    let identity = super::send::from::for_reply(
+        &account,
+        &[original.to.as_slice(), original.cc.as_slice()].concat(),
+    )
+    .unwrap_or_else(|| Person::new(account.display_name.as_deref(), &account.email));
     let mut warnings = Vec::new();
     if let (Some(from), false) = (&original.from, original.reply_to.is_empty()) {
         let elsewhere: Vec<&str> = original
@@ -114,5 +128,6 @@ pub async fn prepare_reply(
         from: original.from.as_ref().map(person),
         reply_to: original.reply_to.iter().map(person).collect(),
         warnings,
+        identity: person(&identity),
     }))
 }

@@ -401,6 +401,10 @@ pub struct Warning {
 #[schema(rename_all = "camelCase")]
 pub struct SendValues {
     pub account_id: i64,
+    /// One of the account's `identities[].address` (default: the primary address, or
+    /// for an answer the address the original was sent to).
+    #[schema(value_type = Option<Object>)]
+    pub from: Option<String>,
     /// Addresses: `"a@b.c"`, `"Name <a@b.c>"` or `{name, address}`.
     #[schema(value_type = Vec<Object>)]
     pub to: Vec<String>,
@@ -415,6 +419,9 @@ pub struct SendValues {
     pub reference: Option<SendReference>,
     /// RFC 3339: send later.
     pub send_at: Option<String>,
+    /// One of the caller's `mailSignatures`, put in as saved: at the end of a new
+    /// message, above or below the quote of an answer as its `placement` says.
+    pub signature_id: Option<i64>,
 }
 
 /// `page` and `pageSize` of every `list`.

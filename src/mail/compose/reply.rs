@@ -210,6 +210,11 @@ fn html_lines(html: &str) -> String {
     lines.join("\n")
 }
 
+/// Plain text as HTML: escaped, its line breaks kept.
+pub fn text_as_html(text: &str) -> String {
+    format!("<div>{}</div>", escape(text).replace('\n', "<br>"))
+}
+
 /// The new text and HTML bodies with the original quoted under them: `>` lines for a
 /// reply, a "Forwarded message" block for a forward. The original's HTML is sanitized
 /// before it is quoted (it goes out under the sender's name).
@@ -269,7 +274,7 @@ pub fn quote(
     };
     let own_html = match (html, text) {
         (Some(html), _) => html.to_string(),
-        (None, Some(text)) => format!("<div>{}</div>", escape(text).replace('\n', "<br>")),
+        (None, Some(text)) => text_as_html(text),
         (None, None) => String::new(),
     };
     let new_html = match action {

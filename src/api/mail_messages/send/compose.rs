@@ -1,11 +1,11 @@
 //! The message a send request asks for: the request, completed from the referenced
 //! message for a reply or forward, and checked against the limits.
 
-use super::reference;
 use super::request::SendRequest;
+use super::{reference, signature};
 use crate::http::ApiError;
 use crate::mail::compose::reply::{self, Action};
-use crate::mail::compose::{Outgoing, Person, html, new_message_id, variables};
+use crate::mail::compose::{Outgoing, Person, new_message_id, variables};
 use crate::providers::ProviderKind;
 use crate::send::identities;
 use crate::state::AppState;
@@ -33,16 +33,29 @@ pub(crate) async fn compose(
         state.settings.send.max_message_bytes,
         state.settings.send.max_recipients,
     );
+    let signature = signature::load(state, account.user_id, asked.signature_id).await?;
     let unfilled = variables::names([
         asked.subject.as_deref(),
         asked.text.as_deref(),
         asked.html.as_deref(),
+        signature.as_ref().map(|s| s.html.as_str()),
     ]);
     if !unfilled.is_empty() && purpose == Purpose::Send {
         return Err(variables_missing(&unfilled));
     }
-    (asked.text, asked.html) =
-        html::authored(asked.text.take(), asked.html.take(), &mut asked.attachments);
+    let referenced = match asked.reference {
+        Some((id, action)) => Some((reference::load(state, account.id, id).await?, action)),
+        None => None,
+    };
+    (asked.text, asked.html) = signature::body(
+        asked.text.take(),
+        asked.html.take(),
+        &mut asked.attachments,
+        signature.as_ref(),
+        referenced
+            .as_ref()
+            .map(|(r, action)| (&r.original, *action)),
+    );
     let mut outgoing = Outgoing {
         from: from
             .clone()
@@ -60,8 +73,8 @@ pub(crate) async fn compose(
         references: Vec::new(),
         provider_thread_id: None,
     };
-    if let Some((id, action)) = asked.reference {
-        let referenced = reference::load(state, account.id, id).await?;
+    if let Some((referenced, action)) = &referenced {
+        let action = *action;
         let original = &referenced.original;
         if from.is_none()
             && let Some(alias) = super::from::for_reply(
@@ -83,13 +96,6 @@ pub(crate) async fn compose(
         if asked.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
             outgoing.subject = reply::subject(&original.subject, action);
         }
-        let (text, html) = reply::quote(
-            original,
-            action,
-            asked.text.as_deref(),
-            asked.html.as_deref(),
-        );
-        (outgoing.text, outgoing.html) = (text, html);
         (outgoing.in_reply_to, outgoing.references) = reply::threading(original);
         outgoing.provider_thread_id = referenced.provider_thread_id.clone();
         if action == Action::Forward {

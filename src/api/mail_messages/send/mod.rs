@@ -8,6 +8,7 @@ mod form;
 pub(crate) mod from;
 pub(crate) mod reference;
 pub(crate) mod request;
+pub(crate) mod signature;
 
 use crate::api::mail_outbox::{OutboxView, view};
 use crate::auth::Caller;

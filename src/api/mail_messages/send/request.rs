@@ -33,6 +33,8 @@ pub struct SendRequest {
     /// the form showed them and sends exactly what the user kept.
     pub fill_recipients: bool,
     pub send_at: Option<DateTime<Utc>>,
+    /// The caller's signature to sign with (`signatureId`), placed as it says.
+    pub signature_id: Option<i64>,
     /// A digest of the whole request, to tell a retry from a different request that
     /// reuses an Idempotency-Key.
     pub digest: String,
@@ -258,6 +260,20 @@ pub fn parse(values: &Map<String, Value>, limits: &SendSettings) -> Result<SendR
     Ok(request)
 }
 
+/// `signatureId`: a signature's id, or nothing.
+fn signature_id(values: &Map<String, Value>) -> Result<Option<i64>, ApiError> {
+    match values.get("signatureId") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) if s.is_empty() => Ok(None),
+        Some(Value::Number(n)) if n.as_i64().is_some() => Ok(n.as_i64()),
+        Some(Value::String(s)) if s.parse::<i64>().is_ok() => Ok(s.parse().ok()),
+        Some(_) => Err(ApiError::invalid_field(
+            "signatureId",
+            "the id of one of your signatures",
+        )),
+    }
+}
+
 /// The values as a draft takes them: like a send's, recipients not required yet.
 pub fn parse_draft(
     values: &Map<String, Value>,
@@ -334,6 +350,7 @@ pub fn parse_draft(
         reference: reference(values)?,
         fill_recipients: fill_recipients(values)?,
         send_at,
+        signature_id: signature_id(values)?,
         digest: format!(
             "{:x}",
             Sha256::digest(Value::Object(values.clone()).to_string().as_bytes())

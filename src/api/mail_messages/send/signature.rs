@@ -117,6 +117,19 @@ mod tests {
         let html = html.unwrap();
         assert!(html.starts_with("<div>Hello</div>"), "{html}");
         assert!(html.contains("<table>"), "the layout is kept: {html}");
+        assert!(
+            html.contains("<div class=\"email-manager-signature\">"),
+            "marked, so a draft opened again keeps it out of the editor: {html}"
+        );
+        let stored = crate::mail::compose::html::clean_stored(&format!(
+            "{html}<div class=\"gmail_quote x-evil\">q</div><p class=\"x-evil\">p</p>"
+        ));
+        assert!(
+            stored.contains("email-manager-signature")
+                && stored.contains("<div class=\"gmail_quote\">")
+                && !stored.contains("x-evil"),
+            "only the marking classes stay: {stored}"
+        );
         let text = text.unwrap();
         assert!(text.contains("Hello") && text.contains("Ann Lee"), "{text}");
     }

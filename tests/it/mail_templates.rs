@@ -88,6 +88,30 @@ async fn templates_are_scoped_and_filled_as_the_caller(backend: Backend) {
     let offer = offer.json["data"].clone();
     assert_eq!(offer["scope"], "personal");
     assert_eq!(offer["editable"], true);
+    // The compose form's template editor sends its empty roles field with a personal
+    // template; roles named on one are refused.
+    for (roles, status) in [(json!([]), 200), (json!(["member"]), 400)] {
+        let reply = call(
+            &app,
+            &sales,
+            "mailTemplates:create",
+            "",
+            Some(json!({"name": "Mine", "subject": "s", "html": "<p>x</p>", "scope": "personal", "roles": roles})),
+        )
+        .await;
+        assert_eq!(reply.status, status, "{roles}: {}", reply.text);
+        if status == 200 {
+            let id = reply.json["data"]["id"].clone();
+            call(
+                &app,
+                &sales,
+                "mailTemplates:destroy",
+                &format!("filterByTk={id}"),
+                Some(json!({})),
+            )
+            .await;
+        }
+    }
     let stored = offer["html"].as_str().unwrap();
     assert!(
         stored.contains("href=\"{{$nRecord.website}}\"") && !stored.contains("steal"),

@@ -66,13 +66,15 @@ pub fn read(
         ));
     }
     if let Some(value) = values.get("roles").filter(|v| !v.is_null()) {
-        if fields.scope != "shared" {
+        let named = roles(value)?;
+        // A form sends its (empty) roles field whatever the scope: no roles is no problem.
+        if fields.scope != "shared" && !named.is_empty() {
             return Err(ApiError::invalid_field(
                 "roles",
                 "only a shared template is shown to roles",
             ));
         }
-        fields.roles = serde_json::to_string(&roles(value)?).unwrap_or_else(|_| "[]".into());
+        fields.roles = serde_json::to_string(&named).unwrap_or_else(|_| "[]".into());
     }
     if fields.scope == "personal" {
         fields.roles = "[]".into();

@@ -241,6 +241,8 @@ async fn messages(world: web::Data<Shared>, email: web::Path<String>) -> HttpRes
                         "threadId": format!("{:016x}", m.thread_id), "labels": m.labels,
                         "isRead": !m.labels.contains("UNREAD"), "isStarred": m.labels.contains("STARRED"),
                         "subject": m.message.meta.subject,
+                        // The `drafts.*` id when the message is a draft's current version.
+                        "draftId": gmail.drafts.iter().find(|(_, held)| **held == m.id).map(|(id, _)| id),
                     }));
                 }
             }

@@ -1,9 +1,11 @@
-// /admin/email-manager: the signed-in user's mail and mailboxes, in two tabs.
+// /admin/email-manager: the signed-in user's mail, mailboxes, signatures and templates.
 import { Card, Spin, Tabs, message } from 'antd';
 import React, { useCallback, useEffect, useState } from 'react';
 import { AccountsTab } from '../accounts/AccountsTab';
 import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
+import { SignaturesTab } from '../writing/SignaturesTab';
+import { TemplatesTab } from '../writing/TemplatesTab';
 import { MailTab } from './MailTab';
 
 export function MailPage() {
@@ -25,6 +27,8 @@ export function MailPage() {
       <Tabs activeKey={tab} onChange={select} destroyInactiveTabPane items={[
         { key: 'mail', label: t('Mail'), children: accounts ? <MailTab accounts={accounts} /> : <Spin /> },
         { key: 'accounts', label: t('My mail accounts'), children: <AccountsTab /> },
+        { key: 'signatures', label: t('Signatures'), children: accounts ? <SignaturesTab accounts={accounts} /> : <Spin /> },
+        { key: 'templates', label: t('Templates'), children: <TemplatesTab /> },
       ]} />
     </Card>
   );

@@ -5,7 +5,8 @@ import { Badge, Button, Empty, Input, List, Menu, Pagination, Segmented, Select,
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { errorText, filterParam, useMailApi } from '../api';
 import { useT } from '../locale';
-import { Compose } from './Compose';
+import { Compose } from '../compose/Compose';
+import { DraftsList } from './DraftsList';
 import { MessageView } from './MessageView';
 import { useMailEvents } from './useMailEvents';
 import { useMessageList } from './useMessageList';
@@ -30,6 +31,7 @@ export function MailTab({ accounts }) {
   const [page, setPage] = useState(1);
   const [openId, setOpenId] = useState(null);
   const [draft, setDraft] = useState(null);
+  const [draftsVersion, setDraftsVersion] = useState(0);
   const ownAccountIds = useMemo(() => new Set(accounts.map((a) => a.id)), [accounts]);
 
   const loadFolders = useCallback(() => {
@@ -67,6 +69,9 @@ export function MailTab({ accounts }) {
     loadFolders();
   };
 
+  // The Drafts folder lists the provider's drafts, each editable and sendable here.
+  const showDrafts = !query && (folders.find((f) => f.id === folderId) || {}).role === 'drafts';
+
   if (!accounts.length) return <Empty description={t('Connect a mailbox first (the Accounts tab).')} />;
   return (
     <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
@@ -83,6 +88,7 @@ export function MailTab({ accounts }) {
           <Segmented value={show} onChange={(value) => { setShow(value); setPage(1); }}
             options={[{ value: 'all', label: t('All') }, { value: 'unread', label: t('Unread') }, { value: 'starred', label: t('Starred') }]} />
         </Space>
+        {showDrafts ? <DraftsList accountId={accountId} version={draftsVersion} onOpen={(id) => setDraft({ accountId, draftId: id })} /> : (<>
         <List
           loading={loading}
           bordered
@@ -107,13 +113,15 @@ export function MailTab({ accounts }) {
           )}
         />
         <Pagination style={{ marginTop: 8 }} size="small" current={page} pageSize={PAGE_SIZE} total={list.meta.count} showSizeChanger={false} onChange={setPage} />
+        </>)}
       </div>
       <div style={{ flex: 1, minWidth: 0 }}>
         {openId
           ? <MessageView id={openId} folders={folders} ownAccountIds={ownAccountIds} onCompose={setDraft} onChanged={refresh} />
           : <Empty description={t('Select a message to read it')} />}
       </div>
-      <Compose draft={draft} accounts={accounts} onClose={() => setDraft(null)} onSent={() => { setDraft(null); refresh(); }} />
+      <Compose start={draft} accounts={accounts} onClose={() => { setDraft(null); setDraftsVersion((v) => v + 1); }}
+        onSent={() => { setDraft(null); setDraftsVersion((v) => v + 1); refresh(); }} />
     </div>
   );
 }

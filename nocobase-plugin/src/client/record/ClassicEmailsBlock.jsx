@@ -15,7 +15,7 @@ import {
 import React from 'react';
 import { NS, useT } from '../locale';
 import { RecordEmails } from './RecordEmails';
-import { PROBLEMS, fieldOptions, matchSettingsSchema } from './blockSettings';
+import { PROBLEMS, fieldOptions, matchSettingsSchema, recordTarget } from './blockSettings';
 
 export const CLASSIC_SETTINGS = 'blockSettings:emailManagerEmails';
 
@@ -23,9 +23,10 @@ export const CLASSIC_SETTINGS = 'blockSettings:emailManagerEmails';
 export function ClassicEmailsBlock({ matchBy = 'address', field }) {
   const t = useT();
   const record = useCollectionRecordData();
+  const collection = useCollection();
   if (!field) return <RecordEmails matchBy={matchBy} value={null} problem={t(PROBLEMS.noField)} />;
   if (!record) return <RecordEmails matchBy={matchBy} value={null} problem={t(PROBLEMS.noRecord)} />;
-  return <RecordEmails matchBy={matchBy} value={record[field] === undefined ? null : record[field]} />;
+  return <RecordEmails matchBy={matchBy} value={record[field] === undefined ? null : record[field]} target={recordTarget(collection, record)} />;
 }
 
 /** "Add block" → "Other blocks" → "Emails" in a record popup. */

@@ -6,7 +6,7 @@ import { BlockModel } from '@nocobase/client';
 import React, { useEffect, useState } from 'react';
 import { NS, tval } from '../locale';
 import { RecordEmails } from './RecordEmails';
-import { PROBLEMS, fieldOptions, matchSettingsSchema } from './blockSettings';
+import { PROBLEMS, fieldOptions, matchSettingsSchema, recordTarget } from './blockSettings';
 
 
 /** Where the block stands: the popup's collection and record key, when it is in one. */
@@ -52,7 +52,7 @@ async function popupFields(ctx) {
 function EmailsBlockBody({ model, matchBy = 'address', field }) {
   // `problem` is a message key or an error's own text; translated at render, so the
   // effect does not depend on `t` (a new function on each render of the flow context).
-  const [state, setState] = useState({ value: undefined, problem: null });
+  const [state, setState] = useState({ value: undefined, problem: null, target: null });
   useEffect(() => {
     let live = true;
     if (!field) {
@@ -60,10 +60,16 @@ function EmailsBlockBody({ model, matchBy = 'address', field }) {
       return undefined;
     }
     setState({ value: undefined, problem: null });
-    loadRecord(model.context).then((record) => {
+    Promise.all([loadRecord(model.context), popupResource(model.context)]).then(([record, resource]) => {
       if (!live) return;
-      if (!record) setState({ value: null, problem: 'noRecord' });
-      else setState({ value: record[field] === undefined ? null : record[field], problem: null });
+      if (!record) {
+        setState({ value: null, problem: 'noRecord', target: null });
+        return;
+      }
+      const target = resource
+        ? { dataSource: resource.dataSourceKey || 'main', collection: resource.collectionName, filterByTk: resource.filterByTk }
+        : recordTarget(model.context.collection, record);
+      setState({ value: record[field] === undefined ? null : record[field], problem: null, target });
     }, (error) => {
       if (live) setState({ value: null, problem: (error && error.message) || String(error) });
     });
@@ -71,7 +77,7 @@ function EmailsBlockBody({ model, matchBy = 'address', field }) {
   }, [model, field]);
   const t = model.context.t;
   const problem = state.problem && (PROBLEMS[state.problem] ? t(PROBLEMS[state.problem], { ns: NS }) : state.problem);
-  return <RecordEmails matchBy={matchBy} value={state.value} problem={problem} />;
+  return <RecordEmails matchBy={matchBy} value={state.value} problem={problem} target={state.target} />;
 }
 
 

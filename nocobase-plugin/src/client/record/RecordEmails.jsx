@@ -6,7 +6,7 @@ import { Alert, Button, Empty, Input, List, Modal, Pagination, Space, Typography
 import React, { useEffect, useMemo, useState } from 'react';
 import { useMailApi } from '../api';
 import { useT } from '../locale';
-import { Compose } from '../mail/Compose';
+import { Compose } from '../compose/Compose';
 import { MessageView } from '../mail/MessageView';
 import { useMessageList } from '../mail/useMessageList';
 import { addressesIn, recordFilter } from './recordMatch.mjs';
@@ -16,9 +16,11 @@ const person = (p) => (p ? p.name || p.address : '');
 
 /**
  * `matchBy`: 'address' or 'domain'; `value`: the record's field value (undefined while the
- * record loads); `problem`: why the record could not be read, if it could not.
+ * record loads); `problem`: why the record could not be read, if it could not; `target`:
+ * {dataSource, collection, filterByTk} of the record, which a template's variables are
+ * filled from.
  */
-export function RecordEmails({ matchBy, value, problem }) {
+export function RecordEmails({ matchBy, value, problem, target }) {
   const t = useT();
   const mail = useMailApi();
   const filter = useMemo(() => recordFilter(matchBy, value), [matchBy, value]);
@@ -40,7 +42,7 @@ export function RecordEmails({ matchBy, value, problem }) {
   // In domain mode too: a field that holds an address still says whom to write to.
   const recordAddresses = addressesIn(value);
   const sendButton = (
-    <Button icon={<MailOutlined />} disabled={!accounts.length} onClick={() => setDraft({ to: recordAddresses })} data-testid="record-send-email"
+    <Button icon={<MailOutlined />} disabled={!accounts.length} onClick={() => setDraft({ to: recordAddresses, record: target || undefined })} data-testid="record-send-email"
       title={accounts.length ? undefined : t('Connect a mailbox first (the Accounts tab).')}>
       {t('Send email')}
     </Button>
@@ -88,11 +90,11 @@ export function RecordEmails({ matchBy, value, problem }) {
       )}
       <Modal open={Boolean(openId)} onCancel={() => setOpenId(null)} footer={null} width={900} destroyOnClose>
         {openId && (
-          <MessageView id={openId} folders={[]} ownAccountIds={ownAccountIds} onCompose={(next) => { setOpenId(null); setDraft(next); }}
+          <MessageView id={openId} folders={[]} ownAccountIds={ownAccountIds} onCompose={(next) => { setOpenId(null); setDraft({ ...next, record: target || undefined }); }}
             onChanged={(what) => { if (what === 'moved' || what === 'removed') setOpenId(null); load(); }} />
         )}
       </Modal>
-      <Compose draft={draft} accounts={accounts} onClose={() => setDraft(null)} onSent={() => { setDraft(null); load(); }} />
+      <Compose start={draft} accounts={accounts} onClose={() => setDraft(null)} onSent={() => { setDraft(null); load(); }} />
     </div>
   );
 }

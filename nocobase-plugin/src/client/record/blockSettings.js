@@ -41,3 +41,17 @@ export function matchSettingsSchema(t, options) {
     },
   };
 }
+
+/**
+ * The record a template's `$nRecord` is read from: {dataSource, collection, filterByTk},
+ * from a collection (classic or flow-engine) and one of its records; null when unknown.
+ */
+export function recordTarget(collection, record) {
+  if (!collection || !record || !collection.name) return null;
+  const keyName = Array.isArray(collection.filterTargetKey) ? null : collection.filterTargetKey || 'id';
+  const filterByTk = keyName ? record[keyName] : undefined;
+  if (filterByTk === undefined || filterByTk === null) return null;
+  const source = collection.dataSourceKey || collection.dataSource;
+  const dataSource = typeof source === 'string' ? source : (source && source.key) || 'main';
+  return { dataSource, collection: collection.name, filterByTk };
+}

@@ -16,6 +16,7 @@ import { assert, check, failed, freePort, summary } from '../harness/checks.mjs'
 import { NocoBase, ROOT, loadSdk } from '../harness/nocobase.mjs';
 import { Services, claimsOf, emulatorEndpoints, signed } from '../harness/services.mjs';
 import { recordBlockChecks } from './record_block.mjs';
+import { writingChecks } from './writing.mjs';
 
 const { NB_APP, SIDECAR_BIN, EMULATOR_BIN, PLUGIN_TGZ } = process.env;
 if (!NB_APP || !SIDECAR_BIN || !EMULATOR_BIN || !PLUGIN_TGZ) {
@@ -68,6 +69,8 @@ try {
   });
   await emulator.control('/clients', { provider: 'google', clientId: 'plugin-app.apps.googleusercontent.com', clientSecret: 'plugin-secret-123456', redirectUris: [`${nocobase.url}/api/mailOAuth:callback`] });
   await emulator.control('/users', { provider: 'google', email: MAILBOX, name: 'Eve Example', messages: 12, seed: 3 });
+  // An alias, set before the mailbox is connected, so the first sync lists it.
+  await emulator.control(`/users/${MAILBOX}/send-as`, { aliases: [{ address: 'sales@acme.test', name: 'Acme Sales' }] });
 
   const nb = new APIClient({ baseURL: `${nocobase.url}/api/`, storageType: 'memory' });
   await nb.auth.signIn(ROOT, 'basic');
@@ -227,7 +230,7 @@ try {
     await page.getByTestId('reply').click();
     const form = page.getByTestId('compose-form');
     await form.waitFor();
-    await page.getByTestId('compose-text').fill('Thanks, replying from NocoBase.');
+    await page.getByTestId('compose-editor').locator('.ql-editor').fill('Thanks, replying from NocoBase.');
     // The screenshot once the dialog's opening animation is over.
     await page.waitForFunction(() => !document.querySelector('.ant-zoom-appear, .ant-zoom-enter, .ant-fade-appear, .ant-fade-enter'));
     await shot(page, '5-reply');
@@ -276,7 +279,7 @@ try {
     await to.locator('.ant-select-selection-item-remove').first().click();
     await to.locator('input').fill('cfo@corp.example');
     await to.locator('input').press('Enter');
-    await page.getByTestId('compose-text').fill('Is this really you?');
+    await page.getByTestId('compose-editor').locator('.ql-editor').fill('Is this really you?');
     await page.getByTestId('compose-send').click();
     await page.getByTestId('compose-form').waitFor({ state: 'hidden', timeout: 30000 });
     const sent = await emulator.control(`/users/${MAILBOX}/sent`);
@@ -361,6 +364,7 @@ try {
     await page.getByRole('tab', { name: 'Mail', exact: true }).click();
   });
 
+  await writingChecks({ page, nocobase, emulator, mailbox: MAILBOX, rootToken, through, shot });
   await recordBlockChecks({ page, nocobase, nb, emulator, mailbox: MAILBOX, rootToken, through, shot });
 
   await check('proxy: a multipart send with an attachment streams through NocoBase', async () => {

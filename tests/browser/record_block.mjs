@@ -3,6 +3,7 @@
 // It must list exactly the mail exchanged with the record (by address, then by domain) and
 // its "Send email" must write to the record's address. Called by plugin_flow.mjs once a
 // mailbox is connected; `env` carries that run's page, services and helpers.
+import { parts } from './writing.mjs';
 import { assert, check } from '../harness/checks.mjs';
 
 const DOMAIN = 'northwind.test';
@@ -172,14 +173,26 @@ export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox,
     await form.waitFor();
     const to = await form.locator('.ant-form-item').filter({ has: page.locator('#to') }).locator('.ant-select-selection-item').allTextContents();
     assert(to.length === 1 && to[0] === CUSTOMER, `To: ${JSON.stringify(to)}`);
-    await form.locator('input#subject, input[id$="subject"]').first().fill('Your order');
-    await page.getByTestId('compose-text').fill('Your order ships today.');
+    // The "Offer" template (writing.mjs), filled from this customer, read with the
+    // admin's own NocoBase permissions.
+    await page.getByTestId('compose-template').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: 'Offer' }).first().click();
+    const subjectField = page.getByTestId('compose-subject');
+    for (const until = Date.now() + 15000; (await subjectField.inputValue()) !== 'Offer for Ann Northwind';) {
+      if (Date.now() > until) throw new Error(`subject: ${await subjectField.inputValue()}`);
+      await page.waitForTimeout(200);
+    }
+    await page.getByTestId('compose-editor').getByText('Dear Ann Northwind, here is our offer.').waitFor({ timeout: 5000 });
+    await shot(page, '7-record-template');
+    await subjectField.fill('Your order');
     await page.getByTestId('compose-send').click();
     await page.locator('.ant-message').getByText('Sent', { exact: true }).waitFor({ timeout: 30000 });
     const sent = await emulator.control(`/users/${mailbox}/sent`);
     const mine = sent.map((s) => Buffer.from(s.raw, 'base64').toString('utf8')).filter((mime) => /^Subject: Your order\r?$/m.test(mime));
     assert(mine.length === 1, `${mine.length} sent messages titled "Your order"`);
     assert(new RegExp(`^To: .*${CUSTOMER.replace('.', '\\.')}`, 'mi').test(mine[0]), `not to the customer: ${mine[0].slice(0, 400)}`);
+    const html = parts(mine[0]).leaves.find((l) => l.type === 'text/html');
+    assert(html && html.text.includes('Dear Ann Northwind, here is our offer.'), `the template's body: ${html && html.text.slice(0, 300)}`);
     // The sent copy joins the record's mail.
     const byAddress = `mailMessages:list?filter=${encodeURIComponent(JSON.stringify({ 'participants.address': CUSTOMER, subject: 'Your order' }))}`;
     const deadline = Date.now() + 30000;

@@ -51,7 +51,7 @@ async fn drafts_live_at_the_provider(provider: &str, email: &str) {
     let w = wired_syncing(Backend::Sqlite).await.unwrap();
     w.mailbox(provider, email, 0).await;
     let original = "Message-ID: <q-7@globex.test>\r\nFrom: Carl <carl@globex.test>\r\nTo: someone@x.test\r\n\
-Subject: Pricing\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\r\nHow much?\r\n";
+Subject: Pricing\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\r\nHow much? Your page says {{$price}}.\r\n";
     w.control(
         &format!("/users/{email}/deliver"),
         json!({"raw": STANDARD.encode(original)}),
@@ -297,6 +297,10 @@ Content-Type: text/html; charset=utf-8\r\n\r\n<p>Dear {{$nRecord.name}}</p>\r\n"
         refused.text
     );
     assert!(refused.text.contains("signatureId"), "{}", refused.text);
+    // The quote holds the original's own `{{$price}}`: the author did not write it, so
+    // the reply draft goes.
+    let sent = call(&w, 7, "mailDrafts:send", &key(&reply), Some(json!({}))).await;
+    assert_eq!(sent.json["data"]["status"], "sent", "{}", sent.text);
     let empty = call(
         &w,
         7,

@@ -9,7 +9,7 @@ use crate::api::mail_messages::send::{from, reference, signature};
 use crate::auth::Caller;
 use crate::gateway::CallError;
 use crate::http::{ApiError, Data, ListPage, QueryParams, declared_length, read_values};
-use crate::mail::compose::{Outgoing, Person, html, new_message_id, variables};
+use crate::mail::compose::{Outgoing, Person, html, new_message_id, reply, variables};
 use crate::providers::drafts::{DraftContent, DraftRef};
 use crate::providers::{ProviderError, ProviderKind};
 use crate::state::AppState;
@@ -505,10 +505,12 @@ pub async fn send_draft(
             "to: the draft has no recipients",
         ));
     }
+    // Only what the author wrote: a quoted original may hold `{{…}}` of its own.
+    let written_text = parsed.text.as_deref().map(reply::written_text);
     let unfilled = variables::names([
         Some(parsed.subject.as_str()),
-        parsed.text.as_deref(),
-        parsed.html.as_deref(),
+        written_text.as_deref(),
+        parsed.html.as_deref().map(reply::written_html),
     ]);
     if !unfilled.is_empty() {
         return Err(variables_missing(&unfilled));

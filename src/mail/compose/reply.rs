@@ -288,9 +288,50 @@ pub fn quote(
     (Some(new_text), Some(new_html))
 }
 
+/// What the author wrote of a message's HTML: the part above the quoted original (ours,
+/// Gmail's, Outlook's), which is the author's to answer for. A quote may hold anything
+/// the original held, `{{…}}` included.
+pub fn written_html(html: &str) -> &str {
+    const QUOTE_STARTS: [&str; 5] = [
+        "<div class=\"quote\"",
+        "<div class=\"forwarded\"",
+        "<div class=\"gmail_quote",
+        "<div id=\"divRplyFwdMsg\"",
+        "<blockquote",
+    ];
+    let lower = html.to_ascii_lowercase();
+    let end = QUOTE_STARTS
+        .iter()
+        .filter_map(|start| lower.find(&start.to_ascii_lowercase()))
+        .min()
+        .unwrap_or(html.len());
+    &html[..end]
+}
+
+/// What the author wrote of a plain-text message: the lines above the quote (`>` lines,
+/// the "On … wrote:" line before them, a "Forwarded message" block).
+pub fn written_text(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let end = lines
+        .iter()
+        .position(|l| l.starts_with('>') || l.starts_with("---------- Forwarded message"))
+        .map(|at| {
+            // The "On …, … wrote:" line introduces the `>` lines.
+            if at > 0 && lines[at].starts_with('>') && lines[at - 1].ends_with("wrote:") {
+                at - 1
+            } else {
+                at
+            }
+        })
+        .unwrap_or(lines.len());
+    lines[..end].join("\n")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{Action, Original, Person, quote, recipients, subject, threading};
+    use super::{
+        Action, Original, Person, quote, recipients, subject, threading, written_html, written_text,
+    };
 
     fn original() -> Original {
         Original {
@@ -382,6 +423,28 @@ mod tests {
         let (parent, references) = threading(&original());
         assert_eq!(parent.as_deref(), Some("orig@acme.com"));
         assert_eq!(references, ["root@acme.com", "orig@acme.com"]);
+    }
+
+    /// A reply to mail about templates quotes `{{$user.name}}`: the author did not write it.
+    #[test]
+    fn what_the_author_wrote_stops_at_the_quote() {
+        let original = Original {
+            text: Some("Use {{$user.name}} in the subject.".into()),
+            html: Some("<p>Use {{$user.name}} in the subject.</p>".into()),
+            ..Original::default()
+        };
+        for action in [Action::Reply, Action::Forward] {
+            let (text, html) = quote(
+                &original,
+                action,
+                Some("Thanks, done."),
+                Some("<p>Thanks, done.</p>"),
+            );
+            let (text, html) = (text.unwrap(), html.unwrap());
+            assert_eq!(written_html(&html), "<p>Thanks, done.</p><br>");
+            assert_eq!(written_text(&text).trim(), "Thanks, done.");
+        }
+        assert_eq!(written_html("<p>{{$x}}</p>"), "<p>{{$x}}</p>");
     }
 
     #[test]

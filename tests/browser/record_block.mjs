@@ -215,8 +215,22 @@ export async function recordBlockChecks({ page, nocobase, nb, emulator, mailbox,
     await page.locator('.ant-modal input').first().fill('CRM classic');
     await page.locator('.ant-modal').getByRole('button', { name: /OK|Save/ }).click();
     await page.getByRole('menuitem', { name: 'CRM classic' }).click();
-    await hoverMenu(page.getByText('Add block'), page.getByText('Table', { exact: true }));
-    await page.getByText('Customers', { exact: true }).filter({ visible: true }).first().click();
+    // The table block, with its "Configure columns"; on a busy machine the first choice of
+    // collection is sometimes lost while the menu closes: the page is read again and,
+    // when it holds no table yet, the block is added again.
+    for (let attempt = 1; ; attempt += 1) {
+      await hoverMenu(page.getByText('Add block'), page.getByText('Table', { exact: true }));
+      await page.getByText('Customers', { exact: true }).filter({ visible: true }).first().click();
+      try {
+        await hoverVisible(page.getByText('Configure columns'), 15000);
+        break;
+      } catch (error) {
+        if (attempt === 3) throw error;
+        await page.reload();
+        await uiEditorOn(page);
+        if (await page.getByText('Configure columns').filter({ visible: true }).count()) break;
+      }
+    }
     await hoverVisible(page.getByText('Configure columns'));
     await page.getByRole('menuitem', { name: 'Email' }).filter({ visible: true }).first().click();
     await page.keyboard.press('Escape');

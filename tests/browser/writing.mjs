@@ -6,7 +6,7 @@
 // reopens from Drafts and is sent; a draft written "in Gmail" (at the emulator) edited
 // and sent from NocoBase; and a reply from the alias the original was sent to. Each MIME
 // the emulator received is read back: HTML, the generated text part, the signature, the
-// inline image by cid:, the From.
+// inline image by cid:, the From, an answer's threading headers.
 import { assert, check } from '../harness/checks.mjs';
 
 const ALIAS = 'sales@acme.test';
@@ -214,6 +214,7 @@ export async function writingChecks({ page, nocobase, emulator, mailbox, rootTok
     assert(mine.length === 1, `${mine.length} sent`);
     const { head, leaves } = parts(mine[0]);
     assert(/^From: "?Acme Sales"? <sales@acme\.test>/mi.test(head), `From: ${head}`);
+    assert(/^In-Reply-To: <s-\d+@globex\.test>/mi.test(head) && /^References: .*<s-\d+@globex\.test>/mi.test(head), `threading headers: ${head}`);
     const html = leaves.find((l) => l.type === 'text/html');
     const at = (needle) => html.text.indexOf(needle);
     assert(at('100 EUR') >= 0 && at('How much?') > at('100 EUR'), 'the answer above the quote');

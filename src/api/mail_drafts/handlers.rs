@@ -3,7 +3,9 @@
 use super::provider::Drafts;
 use super::view::{DraftFile, DraftView, parse};
 use crate::api::mail_messages::send::body_limit;
-use crate::api::mail_messages::send::compose::{Purpose, compose, variables_missing};
+use crate::api::mail_messages::send::compose::{
+    Purpose, compose, signature_and_original, variables_missing,
+};
 use crate::api::mail_messages::send::request::{self, SendRequest};
 use crate::api::mail_messages::send::{from, reference, signature};
 use crate::auth::Caller;
@@ -307,11 +309,7 @@ async fn updated(
     // The form keeps the author's part apart from the signature and the quote: with
     // `reference` (and `signatureId`) a new body is put together as `create` did.
     let (text, html) = if given("html") || given("text") {
-        let signature = signature::load(state, account.user_id, asked.signature_id).await?;
-        let referenced = match asked.reference {
-            Some((id, action)) => Some((reference::load(state, account.id, id).await?, action)),
-            None => None,
-        };
+        let (signature, referenced) = signature_and_original(state, &account, &asked).await?;
         signature::body(
             asked.text.take(),
             asked.html.take(),

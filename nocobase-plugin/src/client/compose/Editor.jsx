@@ -56,14 +56,12 @@ export function Editor({ value, onChange, onReady }) {
       event.stopPropagation();
       insertImages(files);
     };
-    const onPaste = takeImages;
-    const onDrop = takeImages;
     // Capture: before Quill's own paste handling, which would drop the file.
-    element.addEventListener('paste', onPaste, true);
-    element.addEventListener('drop', onDrop, true);
+    element.addEventListener('paste', takeImages, true);
+    element.addEventListener('drop', takeImages, true);
     return () => {
-      element.removeEventListener('paste', onPaste, true);
-      element.removeEventListener('drop', onDrop, true);
+      element.removeEventListener('paste', takeImages, true);
+      element.removeEventListener('drop', takeImages, true);
     };
   }, [insertImages]);
 

@@ -33,7 +33,7 @@ pub(crate) async fn compose(
         state.settings.send.max_message_bytes,
         state.settings.send.max_recipients,
     );
-    let signature = signature::load(state, account.user_id, asked.signature_id).await?;
+    let (signature, referenced) = signature_and_original(state, account, asked).await?;
     let unfilled = variables::names([
         asked.subject.as_deref(),
         asked.text.as_deref(),
@@ -43,10 +43,6 @@ pub(crate) async fn compose(
     if !unfilled.is_empty() && purpose == Purpose::Send {
         return Err(variables_missing(&unfilled));
     }
-    let referenced = match asked.reference {
-        Some((id, action)) => Some((reference::load(state, account.id, id).await?, action)),
-        None => None,
-    };
     (asked.text, asked.html) = signature::body(
         asked.text.take(),
         asked.html.take(),
@@ -123,6 +119,27 @@ pub(crate) async fn compose(
         return Err(reference::too_large());
     }
     Ok(outgoing)
+}
+
+/// What a request names besides its own text: the caller's signature (`signatureId`)
+/// and the message it answers or forwards (`reference`, with how), both loaded.
+pub(crate) async fn signature_and_original(
+    state: &AppState,
+    account: &AccountRow,
+    asked: &SendRequest,
+) -> Result<
+    (
+        Option<signature::Signature>,
+        Option<(reference::Referenced, Action)>,
+    ),
+    ApiError,
+> {
+    let signature = signature::load(state, account.user_id, asked.signature_id).await?;
+    let referenced = match asked.reference {
+        Some((id, action)) => Some((reference::load(state, account.id, id).await?, action)),
+        None => None,
+    };
+    Ok((signature, referenced))
 }
 
 /// A message that still holds template variables is never sent with `{{…}}` in it.

@@ -73,12 +73,21 @@ pub fn to_mime(
     let html = prop(body, "contentType")
         .as_str()
         .is_some_and(|t| t.eq_ignore_ascii_case("html"));
+    // A draft's `from` (a send-as address, checked when it is sent), else the owner.
+    let from = match prop(message, "from") {
+        Value::Null => (from.0.to_string(), from.1.to_string()),
+        given => recipients(&json!([given]))
+            .into_iter()
+            .next()
+            .unwrap_or((from.0.to_string(), from.1.to_string())),
+    };
     let mut builder = MessageBuilder::new()
-        .from(Address::new_address(
-            Some(from.0.to_string()),
-            from.1.to_string(),
-        ))
+        .from(Address::new_address(Some(from.0), from.1))
         .subject(prop(message, "subject").as_str().unwrap_or("").to_string());
+    // Exchange keeps a draft's Message-ID across edits (and lets a draft's be set).
+    if let Some(id) = prop(message, "internetMessageId").as_str() {
+        builder = builder.message_id(id.trim_matches(['<', '>']).to_string());
+    }
     for (key, setter) in [
         ("toRecipients", 0),
         ("ccRecipients", 1),

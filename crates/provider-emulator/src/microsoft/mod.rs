@@ -50,6 +50,9 @@ fn execute(shared: &Shared, op: Op, ctx: &Ctx<'_>) -> Reply {
         Op::Move(id) => return write::move_message(&mut world, ctx, &id),
         Op::Delete(id) => return write::delete(&mut world, ctx, &id),
         Op::AddAttachment(id) => return write::add_attachment(&mut world, ctx, &id),
+        Op::DeleteAttachment(id, attachment) => {
+            return write::delete_attachment(&mut world, ctx, &id, &attachment);
+        }
         Op::CreateUploadSession(id) => return write::create_upload_session(&mut world, ctx, &id),
         _ => {}
     }

@@ -30,6 +30,7 @@ pub enum Op {
     Move(String),
     Delete(String),
     AddAttachment(String),
+    DeleteAttachment(String, String),
     CreateUploadSession(String),
 }
 
@@ -109,6 +110,9 @@ pub fn route(method: &str, tail: &str) -> Option<Op> {
         }
         ("GET", ["messages", id, "attachments", attachment]) => {
             Op::AttachmentGet(s(id), s(attachment))
+        }
+        ("DELETE", ["messages", id, "attachments", attachment]) => {
+            Op::DeleteAttachment(s(id), s(attachment))
         }
         ("GET", ["messages", id, "attachments", attachment, "$value"]) => {
             Op::AttachmentValue(s(id), s(attachment))

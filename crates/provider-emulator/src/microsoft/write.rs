@@ -209,6 +209,8 @@ fn draft_json(raw: &[u8]) -> Value {
         "ccRecipients": list(parsed.cc()),
         "bccRecipients": list(parsed.bcc()),
         "replyTo": list(parsed.reply_to()),
+        "from": list(parsed.from()).as_array().and_then(|a| a.first().cloned()).unwrap_or(Value::Null),
+        "internetMessageId": parsed.message_id().map(|id| format!("<{id}>")),
         "attachments": attachments,
     })
 }
@@ -283,7 +285,7 @@ pub fn create_draft(world: &mut World, ctx: &Ctx<'_>, folder: Option<&str>) -> R
     if mailbox.folder_id(folder).is_none() {
         return errors::not_found();
     }
-    let id = mailbox.insert(stored, folder, true, true, retention);
+    let id = mailbox.insert_draft(stored, folder, None, retention);
     created(mailbox, ctx, &id)
 }
 
@@ -453,11 +455,12 @@ pub fn create_response(world: &mut World, ctx: &Ctx<'_>, id: &str, kind: Respond
     let Some(stored) = StoredMessage::from_raw(&raw, now_ms()) else {
         return errors::error(500, "InternalServerError", "Could not build the draft.");
     };
+    let conversation = find(world, ctx.email, id).map(|original| original.conversation_id);
     let retention = world.settings.graph_change_retention;
     let Some(mailbox) = mailbox_of(world, ctx.email) else {
         return errors::not_found();
     };
-    let draft = mailbox.insert(stored, "drafts", true, true, retention);
+    let draft = mailbox.insert_draft(stored, "drafts", conversation, retention);
     created(mailbox, ctx, &draft)
 }
 
@@ -488,6 +491,8 @@ pub fn patch(world: &mut World, ctx: &Ctx<'_>, id: &str) -> Reply {
         "ccRecipients",
         "bccRecipients",
         "replyTo",
+        "from",
+        "internetMessageId",
     ];
     let edits: Vec<&str> = editable
         .iter()
@@ -581,20 +586,26 @@ pub fn delete(world: &mut World, ctx: &Ctx<'_>, id: &str) -> Reply {
     }
 }
 
+/// Message `id`, whose files may change: only a draft's do.
+fn draft_for_files(world: &mut World, email: &str, id: &str) -> Result<GraphMessage, Reply> {
+    let message = find(world, email, id).ok_or_else(errors::not_found)?;
+    if !message.is_draft {
+        return Err(errors::error(
+            403,
+            "ErrorAccessDenied",
+            "Attachments can only be added to or removed from drafts.",
+        ));
+    }
+    Ok(message)
+}
+
 fn add_to_draft(
     world: &mut World,
     email: &str,
     id: &str,
     attachment: Value,
 ) -> Result<Value, Reply> {
-    let message = find(world, email, id).ok_or_else(errors::not_found)?;
-    if !message.is_draft {
-        return Err(errors::error(
-            403,
-            "ErrorAccessDenied",
-            "Attachments can only be added to drafts.",
-        ));
-    }
+    let message = draft_for_files(world, email, id)?;
     let mut fields = draft_json(&message.message.raw());
     if let Some(list) = fields["attachments"].as_array_mut() {
         list.push(attachment);
@@ -632,6 +643,33 @@ pub fn add_attachment(world: &mut World, ctx: &Ctx<'_>, id: &str) -> Reply {
     }
 }
 
+/// `DELETE /me/messages/{id}/attachments/{attachmentId}`: a file off a draft, 204.
+pub fn delete_attachment(world: &mut World, ctx: &Ctx<'_>, id: &str, attachment: &str) -> Reply {
+    let message = match draft_for_files(world, ctx.email, id) {
+        Ok(message) => message,
+        Err(reply) => return reply,
+    };
+    let raw = message.message.raw();
+    let listed = json::attachments(&raw, &message.immutable_id, message.modified_ms, false);
+    let Some(index) = listed
+        .iter()
+        .position(|(value, _)| value["id"].as_str() == Some(attachment))
+    else {
+        return errors::not_found();
+    };
+    let mut fields = draft_json(&raw);
+    match fields["attachments"].as_array_mut() {
+        Some(list) if index < list.len() => {
+            list.remove(index);
+        }
+        _ => return errors::not_found(),
+    }
+    match rebuild(world, ctx.email, &message, &fields) {
+        Some(()) => Reply::empty(204),
+        None => errors::not_found(),
+    }
+}
+
 /// `POST …/attachments/createUploadSession`.
 pub fn create_upload_session(world: &mut World, ctx: &Ctx<'_>, id: &str) -> Reply {
     let request = match body_json(ctx) {
@@ -646,16 +684,10 @@ pub fn create_upload_session(world: &mut World, ctx: &Ctx<'_>, id: &str) -> Repl
             "AttachmentItem.size is required.",
         );
     };
-    let Some(message) = find(world, ctx.email, id) else {
-        return errors::not_found();
+    let message = match draft_for_files(world, ctx.email, id) {
+        Ok(message) => message,
+        Err(reply) => return reply,
     };
-    if !message.is_draft {
-        return errors::error(
-            403,
-            "ErrorAccessDenied",
-            "Attachments can only be added to drafts.",
-        );
-    }
     let session_id = format!("{:032x}", rand::random::<u128>());
     world.uploads.insert(
         session_id.clone(),

@@ -304,12 +304,41 @@ impl GraphBox {
     }
 
     /// Adds a message to a folder (by id or well-known name); returns its immutable id.
+    /// It joins the conversation its In-Reply-To or References name, as Exchange files
+    /// mail that arrives.
     pub fn insert(
         &mut self,
         message: StoredMessage,
         folder: &str,
         is_read: bool,
         is_draft: bool,
+        retention: usize,
+    ) -> String {
+        self.insert_in(message, folder, is_read, is_draft, None, retention)
+    }
+
+    /// Adds a draft the API made. A draft made from scratch (`POST /me/messages`, MIME or
+    /// JSON) starts a conversation of its own whatever its headers say: Exchange files an
+    /// item by its conversation index, which only `createReply` and its kin derive from
+    /// the original's. `conversation` is the original's for those.
+    pub fn insert_draft(
+        &mut self,
+        message: StoredMessage,
+        folder: &str,
+        conversation: Option<String>,
+        retention: usize,
+    ) -> String {
+        let conversation = conversation.unwrap_or_else(|| self.new_id("AAQkAD"));
+        self.insert_in(message, folder, true, true, Some(conversation), retention)
+    }
+
+    fn insert_in(
+        &mut self,
+        message: StoredMessage,
+        folder: &str,
+        is_read: bool,
+        is_draft: bool,
+        conversation: Option<String>,
         retention: usize,
     ) -> String {
         let folder_id = self.folder_id(folder).unwrap_or_else(|| folder.to_string());
@@ -320,7 +349,7 @@ impl GraphBox {
             meta.date_ms = now_ms();
             message.meta = Arc::new(meta);
         }
-        let immutable = self.add(message, folder_id.clone(), is_read, is_draft, None);
+        let immutable = self.add(message, folder_id.clone(), is_read, is_draft, conversation);
         let mutable = self
             .messages
             .get(&immutable)

@@ -187,7 +187,16 @@ async fn sends_compose_and_arrive(provider: &str, email: &str) {
     );
     let text = answer.body_text(0).unwrap();
     assert!(text.starts_with("Looks good."), "{text}");
-    assert!(text.contains("> Please review."), "{text}");
+    assert!(text.contains("Please review."), "{text}");
+    if provider == "google" {
+        // Exchange writes the text part from the HTML itself (the quote is a blockquote).
+        assert!(text.contains("> Please review."), "{text}");
+    } else {
+        assert!(
+            answer.body_html(0).unwrap().contains("<blockquote"),
+            "the quote, in the HTML Graph keeps"
+        );
+    }
     assert_eq!(
         reply.json["data"]["threadId"], thread,
         "the reply joins the thread"

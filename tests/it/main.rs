@@ -16,6 +16,7 @@ mod big_messages;
 mod cli;
 mod crash_safety;
 mod filter_parser;
+mod graph_answers;
 mod hostile_input;
 mod http_basics;
 mod lock_order;

@@ -11,7 +11,8 @@ use crate::api::mail_messages::send::{from, reference, signature};
 use crate::auth::Caller;
 use crate::gateway::CallError;
 use crate::http::{ApiError, Data, ListPage, QueryParams, declared_length, read_values};
-use crate::mail::compose::{Outgoing, Person, html, new_message_id, reply, variables};
+use crate::mail::compose::reply::{self, Action};
+use crate::mail::compose::{Answering, Outgoing, Person, html, new_message_id, variables};
 use crate::providers::drafts::{DraftContent, DraftRef};
 use crate::providers::{ProviderError, ProviderKind};
 use crate::state::AppState;
@@ -308,8 +309,15 @@ async fn updated(
     let given = |field: &str| values.contains_key(field);
     // The form keeps the author's part apart from the signature and the quote: with
     // `reference` (and `signatureId`) a new body is put together as `create` did.
+    let mut answers = None;
     let (text, html) = if given("html") || given("text") {
         let (signature, referenced) = signature_and_original(state, &account, &asked).await?;
+        answers = referenced.as_ref().and_then(|(r, action)| {
+            Some(Answering {
+                provider_message_id: r.provider_message_id.clone()?,
+                action: *action,
+            })
+        });
         signature::body(
             asked.text.take(),
             asked.html.take(),
@@ -322,6 +330,24 @@ async fn updated(
     } else {
         html::authored(parsed.text, parsed.html, &mut files)
     };
+    // A draft made elsewhere names what it answers by In-Reply-To (a reply) or, without
+    // one, by the last of its References (a forward).
+    let named = match (&parsed.in_reply_to, parsed.references.last()) {
+        (Some(parent), _) => Some((parent.clone(), Action::Reply)),
+        (None, Some(last)) => Some((last.clone(), Action::Forward)),
+        (None, None) => None,
+    };
+    if answers.is_none()
+        && kind == ProviderKind::Microsoft
+        && let Some((parent, action)) = named
+    {
+        answers = reference::provider_id_by_message_id(state, account.id, &parent)
+            .await?
+            .map(|provider_message_id| Answering {
+                provider_message_id,
+                action,
+            });
+    }
     let kept_from = parsed
         .from
         .filter(|p| crate::send::identities::find(&account, &p.address).is_some());
@@ -346,6 +372,7 @@ async fn updated(
         in_reply_to: parsed.in_reply_to,
         references: parsed.references,
         provider_thread_id: thread,
+        answers,
     };
     let count = outgoing.recipients().count();
     if count > limits.max_recipients as usize {

@@ -119,6 +119,7 @@ pub fn parse(raw: &[u8]) -> Parsed {
                 .to_ascii_lowercase(),
             content: part.contents().to_vec(),
             content_id: None,
+            forwarded: false,
         })
         .collect();
     Parsed {

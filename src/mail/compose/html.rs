@@ -102,6 +102,7 @@ fn cleaned(html: &str, inline: &HashSet<String>, stored: bool) -> Cleaned {
                     content_type,
                     content: bytes,
                     content_id: Some(content_id.clone()),
+                    forwarded: false,
                 });
                 return Some(format!("cid:{content_id}").into());
             }

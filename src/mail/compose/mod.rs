@@ -49,6 +49,19 @@ pub struct FileAttachment {
     /// Set for an inline part the HTML shows by `cid:` (without angle brackets).
     #[serde(default)]
     pub content_id: Option<String>,
+    /// A file of the forwarded original, sent on with it (Graph's `createForward` copies
+    /// these itself).
+    #[serde(default)]
+    pub forwarded: bool,
+}
+
+/// The message an answer answers, as its provider names it: Graph makes reply and
+/// forward drafts from it (`createReply` …), which keeps them in the conversation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Answering {
+    pub provider_message_id: String,
+    pub action: reply::Action,
 }
 
 /// A message ready to be written out.
@@ -68,6 +81,9 @@ pub struct Outgoing {
     pub references: Vec<String>,
     /// The provider thread a reply or forward joins (Gmail `threadId`).
     pub provider_thread_id: Option<String>,
+    /// The original a reply or forward answers, when the provider still holds it.
+    #[serde(default)]
+    pub answers: Option<Answering>,
 }
 
 impl Outgoing {
@@ -195,11 +211,13 @@ mod tests {
                 content_type: "application/pdf".into(),
                 content: vec![0, 1, 2, 255],
                 content_id: None,
+                forwarded: false,
             }],
             message_id: "abc.em@x.test".into(),
             in_reply_to: Some("orig@acme.com".into()),
             references: vec!["root@acme.com".into(), "orig@acme.com".into()],
             provider_thread_id: None,
+            answers: None,
         };
         let raw = outgoing.to_mime(1_700_000_000);
         let parsed = MessageParser::default().parse(&raw).unwrap();

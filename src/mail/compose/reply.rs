@@ -3,9 +3,11 @@
 
 use super::Person;
 use crate::mail::{bare_id, sanitize};
+use serde::{Deserialize, Serialize};
 
 /// How the new message answers the original.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Action {
     Reply,
     ReplyAll,

@@ -5,7 +5,9 @@
 //!   message id, which is its version.
 //! - Graph (`graph.rs`): a message with `isDraft` in Drafts. Graph cannot replace a
 //!   draft's MIME, so an update saves a new draft and deletes the old one: the id changes
-//!   (the answer carries the new one). Its `changeKey` is its version.
+//!   (the answer carries the new one). Its `changeKey` is its version. A reply or
+//!   forward draft is made from its original (`createReply` …, `send::graph_answer`), on
+//!   every save, so it stays in the original's conversation.
 
 mod gmail;
 mod graph;

@@ -2,6 +2,7 @@
 //! the ~3 MB Graph takes in one request — then larger attachments added to the draft (a
 //! POST each under 3 MB, an upload session above), then the draft sent. With ImmutableId
 //! the draft's id is the sent message's id, and the draft answer carries the thread.
+//! A reply or forward is made from its original instead (`graph_answer.rs`).
 
 use super::{SEND_TIMEOUT, Sent, hand_over};
 use crate::mail::compose::{FileAttachment, Outgoing};
@@ -70,6 +71,13 @@ impl GraphClient {
         outgoing: &Outgoing,
         date: i64,
     ) -> Result<Draft, ProviderError> {
+        if let Some(answering) = &outgoing.answers {
+            match self.save_answer(token, outgoing, answering).await {
+                // The original is gone at Graph: the answer is a draft of its own.
+                Err(ProviderError::NotFound) => {}
+                saved => return saved,
+            }
+        }
         let together = outgoing.estimated_size() <= ONE_REQUEST;
         // Inline images stay in the MIME (the HTML names them by cid:); other files too
         // when the whole message fits one request, else they are added to the draft.
@@ -94,19 +102,25 @@ impl GraphClient {
             .await?;
         drop(mime);
         let id = path_segment(&draft.id);
-        if !together {
-            for file in &attached {
-                if let Err(error) = self.attach(token, &id, file).await {
-                    self.discard(token, &id).await;
-                    return Err(error);
-                }
+        if together {
+            return Ok(draft);
+        }
+        for file in &attached {
+            if let Err(error) = self.attach(token, &id, file).await {
+                self.discard(token, &id).await;
+                return Err(error);
             }
         }
-        Ok(draft)
+        // Each file changed the draft's change key: its version is the one after them.
+        self.json(self.get(
+            token,
+            &format!("/me/messages/{id}?$select=id,conversationId,changeKey"),
+        ))
+        .await
     }
 
-    /// Adds one file to a draft.
-    async fn attach(
+    /// Adds one file to a draft (an inline image with its `cid:`).
+    pub(super) async fn attach(
         &self,
         token: &str,
         id: &str,
@@ -123,6 +137,8 @@ impl GraphClient {
                         "name": file.filename,
                         "contentType": file.content_type,
                         "contentBytes": STANDARD.encode(&file.content),
+                        "isInline": file.content_id.is_some(),
+                        "contentId": file.content_id,
                     })),
             )
             .await?;
@@ -141,6 +157,8 @@ impl GraphClient {
                         "name": file.filename,
                         "size": file.content.len(),
                         "contentType": file.content_type,
+                        "isInline": file.content_id.is_some(),
+                        "contentId": file.content_id,
                     }})),
             )
             .await?;
@@ -175,7 +193,7 @@ impl GraphClient {
     }
 
     /// Deletes a draft that will not be sent (best effort: a leftover draft harms no one).
-    async fn discard(&self, token: &str, id: &str) {
+    pub(super) async fn discard(&self, token: &str, id: &str) {
         if let Err(error) = self.delete(token, id).await {
             tracing::warn!(error = %error, "an unsent draft could not be deleted");
         }

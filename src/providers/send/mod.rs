@@ -5,6 +5,7 @@
 
 mod gmail;
 mod graph;
+mod graph_answer;
 
 pub(crate) use gmail::sent_by as gmail_sent_by;
 pub use graph::Draft;

@@ -5,7 +5,7 @@ use super::request::SendRequest;
 use super::{reference, signature};
 use crate::http::ApiError;
 use crate::mail::compose::reply::{self, Action};
-use crate::mail::compose::{Outgoing, Person, new_message_id, variables};
+use crate::mail::compose::{Answering, Outgoing, Person, new_message_id, variables};
 use crate::providers::ProviderKind;
 use crate::send::identities;
 use crate::state::AppState;
@@ -68,6 +68,7 @@ pub(crate) async fn compose(
         in_reply_to: None,
         references: Vec::new(),
         provider_thread_id: None,
+        answers: None,
     };
     if let Some((referenced, action)) = &referenced {
         let action = *action;
@@ -94,6 +95,13 @@ pub(crate) async fn compose(
         }
         (outgoing.in_reply_to, outgoing.references) = reply::threading(original);
         outgoing.provider_thread_id = referenced.provider_thread_id.clone();
+        outgoing.answers = referenced
+            .provider_message_id
+            .clone()
+            .map(|provider_message_id| Answering {
+                provider_message_id,
+                action,
+            });
         if action == Action::Forward {
             let budget = max_bytes.saturating_sub(outgoing.estimated_size());
             let files =

@@ -54,6 +54,7 @@ pub async fn read(
                 content_type: checked_content_type(&field, content_type.as_deref())?,
                 content: bytes,
                 content_id: None,
+                forwarded: false,
             });
             continue;
         }

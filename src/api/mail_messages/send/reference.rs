@@ -9,7 +9,7 @@ use crate::mail::compose::reply::Original;
 use crate::mail::compose::{FileAttachment, Person};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
-use crate::store::schema::mail_threads;
+use crate::store::schema::{mail_messages, mail_threads};
 use crate::store::{attachments, message_query};
 use actix_web::http::StatusCode;
 use diesel::prelude::*;
@@ -20,6 +20,8 @@ pub struct Referenced {
     pub original: Original,
     /// The provider's thread, which the answer joins.
     pub provider_thread_id: Option<String>,
+    /// The provider's id of the original (Graph answers are made from it).
+    pub provider_message_id: Option<String>,
     /// Our attachment ids (a forward sends them on).
     pub attachment_ids: Vec<i64>,
 }
@@ -30,6 +32,29 @@ pub fn not_found() -> ApiError {
         "MESSAGE_NOT_FOUND",
         "reference.messageId: no such message in this mailbox.",
     )
+}
+
+/// The provider's id of the message of `account` whose Message-ID is `message_id`
+/// (with or without angle brackets; the store keeps them): what a draft made
+/// elsewhere answers, named by its In-Reply-To or References.
+pub async fn provider_id_by_message_id(
+    state: &AppState,
+    account: i64,
+    message_id: &str,
+) -> Result<Option<String>, ApiError> {
+    let message_id = format!("<{}>", crate::mail::bare_id(message_id));
+    Ok(state
+        .store
+        .run(move |c| {
+            mail_messages::table
+                .filter(mail_messages::account_id.eq(account))
+                .filter(mail_messages::message_id_header.eq(message_id))
+                .select(mail_messages::provider_message_id)
+                .first::<String>(c)
+                .optional()
+                .map_err(Into::into)
+        })
+        .await?)
 }
 
 /// Reads message `id` of `account`; another mailbox's message reads as missing.
@@ -51,10 +76,15 @@ pub async fn load(state: &AppState, account: i64, id: i64) -> Result<Referenced,
                     .optional()?,
                 None => None,
             };
-            Ok(Some((full, provider_thread)))
+            let provider_message: Option<String> = mail_messages::table
+                .find(id)
+                .select(mail_messages::provider_message_id)
+                .first(c)
+                .optional()?;
+            Ok(Some((full, provider_thread, provider_message)))
         })
         .await?;
-    let (full, provider_thread_id) = found.ok_or_else(not_found)?;
+    let (full, provider_thread_id, provider_message_id) = found.ok_or_else(not_found)?;
     let people = |role: &str| -> Vec<Person> {
         full.participants
             .iter()
@@ -88,6 +118,7 @@ pub async fn load(state: &AppState, account: i64, id: i64) -> Result<Referenced,
     Ok(Referenced {
         original,
         provider_thread_id,
+        provider_message_id,
         attachment_ids: full
             .attachments
             .iter()
@@ -127,6 +158,7 @@ pub async fn attachment_files(
             content_type: source.content_type,
             content,
             content_id: None,
+            forwarded: true,
         });
     }
     Ok(files)

@@ -144,6 +144,7 @@ fn attachments(values: &Map<String, Value>) -> Result<Vec<FileAttachment>, ApiEr
                 )?,
                 content,
                 content_id: content_id(&field, file)?,
+                forwarded: false,
             })
         })
         .collect()

@@ -1,0 +1,1 @@
+DROP INDEX mail_messages_message_id;

@@ -208,6 +208,8 @@ async fn a_forward_carries_the_originals_files_once() {
         .map(|a| a["filename"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["notes.txt"], "{read}");
+    assert_eq!(read["reference"]["messageId"], original, "{read}");
+    assert_eq!(read["reference"]["action"], "forward");
     assert_eq!(
         conversation(&w, saved["providerDraftId"].as_str().unwrap()).await,
         thread
@@ -217,7 +219,7 @@ async fn a_forward_carries_the_originals_files_once() {
 #[tokio::test]
 async fn a_reply_draft_started_in_outlook_and_edited_here_stays_in_its_conversation() {
     let w = wired_syncing(Backend::Sqlite).await.unwrap();
-    let (account, _, thread) = with_original(&w).await;
+    let (account, original, thread) = with_original(&w).await;
     // Outlook's reply draft: in the conversation, naming the original by In-Reply-To.
     let theirs = "From: <answers@contoso.test>\r\nTo: carl@globex.test\r\nSubject: RE: Pricing\r\n\
 In-Reply-To: <q-9@globex.test>\r\nReferences: <q-9@globex.test>\r\n\
@@ -251,6 +253,8 @@ Content-Type: text/html; charset=utf-8\r\n\r\n<p>Started in Outlook</p>\r\n";
     );
     assert_eq!(saved["subject"], "RE: Pricing");
     assert_eq!(saved["inReplyTo"], "q-9@globex.test");
+    assert_eq!(saved["reference"]["messageId"], original, "{saved}");
+    assert_eq!(saved["reference"]["action"], "reply");
 }
 
 #[tokio::test]

@@ -100,6 +100,7 @@ Subject: Pricing\r\nDate: Thu, 05 Nov 2026 10:00:00 +0000\r\n\r\nHow much? Your 
     );
     assert_eq!(read["attachments"][0]["filename"], "terms.pdf");
     assert_eq!(read["version"], draft["version"]);
+    assert!(read["reference"].is_null(), "a new message answers nothing");
 
     // Saved again with the version read: the file kept, the subject changed.
     let saved = call(
@@ -235,6 +236,9 @@ Content-Type: text/html; charset=utf-8\r\n\r\n<p>Dear {{$nRecord.name}}</p>\r\n"
     assert_eq!(reply["subject"], "Re: Pricing");
     assert_eq!(reply["inReplyTo"], "q-7@globex.test");
     assert_eq!(reply["to"][0]["address"], "carl@globex.test");
+    // What it answers, read back from its headers: the form can quote it again.
+    assert_eq!(reply["reference"]["messageId"], rows[0]["id"], "{reply}");
+    assert_eq!(reply["reference"]["action"], "reply");
 
     // The form keeps the author's part apart: each save sends it with `reference` and
     // `signatureId`, and the draft holds it, the quote once, and the signature as saved

@@ -1,7 +1,7 @@
 //! The `mailDrafts` actions.
 
 use super::provider::Drafts;
-use super::view::{DraftFile, DraftView, parse};
+use super::view::{DraftFile, DraftReference, DraftView, parse};
 use crate::api::mail_messages::send::body_limit;
 use crate::api::mail_messages::send::compose::{
     Purpose, compose, signature_and_original, variables_missing,
@@ -11,7 +11,7 @@ use crate::api::mail_messages::send::{from, reference, signature};
 use crate::auth::Caller;
 use crate::gateway::CallError;
 use crate::http::{ApiError, Data, ListPage, QueryParams, declared_length, read_values};
-use crate::mail::compose::reply::{self, Action};
+use crate::mail::compose::reply;
 use crate::mail::compose::{Answering, Outgoing, Person, html, new_message_id, variables};
 use crate::providers::drafts::{DraftContent, DraftRef};
 use crate::providers::{ProviderError, ProviderKind};
@@ -69,9 +69,20 @@ async fn own_account(
         .and_then(|a| a.kind().map(|k| (a, k))))
 }
 
-fn view(account: i64, draft: &DraftRef, raw: &[u8]) -> DraftView {
+async fn view(
+    state: &AppState,
+    account: i64,
+    draft: &DraftRef,
+    raw: &[u8],
+) -> Result<DraftView, ApiError> {
     let parsed = parse(raw);
-    DraftView {
+    let reference = match parsed.answers() {
+        Some((parent, action)) => reference::by_message_id(state, account, &parent)
+            .await?
+            .map(|(message_id, _)| DraftReference { message_id, action }),
+        None => None,
+    };
+    Ok(DraftView {
         id: format!("{account}:{}", draft.id),
         account_id: account,
         from: parsed.from,
@@ -93,7 +104,7 @@ fn view(account: i64, draft: &DraftRef, raw: &[u8]) -> DraftView {
             })
             .collect(),
         in_reply_to: parsed.in_reply_to,
-        reference: None,
+        reference,
         provider_draft_id: draft.id.clone(),
         version: draft.version.clone(),
         updated_at: parsed
@@ -101,7 +112,7 @@ fn view(account: i64, draft: &DraftRef, raw: &[u8]) -> DraftView {
             .and_then(|d| chrono::DateTime::from_timestamp(d, 0))
             .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
             .unwrap_or_default(),
-    }
+    })
 }
 
 async fn values(
@@ -173,7 +184,7 @@ pub async fn list_drafts(
         .take(page.size as usize)
     {
         match drafts.get(&draft.id).await {
-            Ok(content) => rows.push(view(account.id, &content.draft, &content.raw)),
+            Ok(content) => rows.push(view(&state, account.id, &content.draft, &content.raw).await?),
             // Sent or deleted elsewhere since the listing: left out.
             Err(error) if gone(&error) => {}
             Err(error) => return Err(error),
@@ -207,7 +218,9 @@ pub async fn get_draft(
     };
     let drafts = Drafts::of(&state, &account, kind);
     match drafts.get(&draft_id).await {
-        Ok(content) => Ok(Data(Some(view(account.id, &content.draft, &content.raw)))),
+        Ok(content) => Ok(Data(Some(
+            view(&state, account.id, &content.draft, &content.raw).await?,
+        ))),
         Err(error) if gone(&error) => Ok(Data(None)),
         Err(error) => Err(error),
     }
@@ -256,7 +269,9 @@ pub async fn create_draft(
     let date = chrono::Utc::now().timestamp();
     let drafts = Drafts::of(&state, &account, kind);
     let saved = drafts.create(&outgoing, date).await?;
-    Ok(Data(view(account.id, &saved, &outgoing.to_mime(date))))
+    Ok(Data(
+        view(&state, account.id, &saved, &outgoing.to_mime(date)).await?,
+    ))
 }
 
 /// The draft's new content: the values, over what the draft holds (its threading, and
@@ -272,6 +287,7 @@ async fn updated(
 ) -> Result<Outgoing, ApiError> {
     let limits = &state.settings.send;
     let parsed = parse(current);
+    let named = parsed.answers();
     let (account, from) = match asked.from.clone() {
         Some(person) => from::checked(state, account, kind, person).await?,
         None => (account, None),
@@ -330,20 +346,14 @@ async fn updated(
     } else {
         html::authored(parsed.text, parsed.html, &mut files)
     };
-    // A draft made elsewhere names what it answers by In-Reply-To (a reply) or, without
-    // one, by the last of its References (a forward).
-    let named = match (&parsed.in_reply_to, parsed.references.last()) {
-        (Some(parent), _) => Some((parent.clone(), Action::Reply)),
-        (None, Some(last)) => Some((last.clone(), Action::Forward)),
-        (None, None) => None,
-    };
+    // A draft made elsewhere names what it answers by its headers only.
     if answers.is_none()
         && kind == ProviderKind::Microsoft
         && let Some((parent, action)) = named
     {
-        answers = reference::provider_id_by_message_id(state, account.id, &parent)
+        answers = reference::by_message_id(state, account.id, &parent)
             .await?
-            .map(|provider_message_id| Answering {
+            .map(|(_, provider_message_id)| Answering {
                 provider_message_id,
                 action,
             });
@@ -447,11 +457,9 @@ pub async fn update_draft(
     let outgoing = updated(&state, account, kind, &values, asked, &current.raw, thread).await?;
     let date = chrono::Utc::now().timestamp();
     let saved = drafts.update(&current.draft, &outgoing, date).await?;
-    Ok(Data(vec![view(
-        account_id,
-        &saved,
-        &outgoing.to_mime(date),
-    )]))
+    Ok(Data(vec![
+        view(&state, account_id, &saved, &outgoing.to_mime(date)).await?,
+    ]))
 }
 
 /// `mailDrafts:destroy?filterByTk=<id>`: deleted at the provider for good.

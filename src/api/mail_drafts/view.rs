@@ -3,6 +3,7 @@
 //! the next save sends them again as inline parts (nothing is lost by opening a draft).
 
 use crate::mail::compose::html::clean_stored;
+use crate::mail::compose::reply::Action;
 use crate::mail::compose::{FileAttachment, Person};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -41,13 +42,24 @@ pub struct DraftView {
     pub attachments: Vec<DraftFile>,
     /// The message this draft answers (its Message-ID), if it is a reply or forward.
     pub in_reply_to: Option<String>,
-    /// Not filled yet: drafts started elsewhere do not say which of our messages they answer.
-    #[schema(value_type = Option<Object>)]
-    pub reference: Option<serde_json::Value>,
+    /// The message of this mailbox the draft answers, found by its In-Reply-To (or, for
+    /// a forward, its References), wherever the draft was started; null for a new
+    /// message or an original not synced here.
+    pub reference: Option<DraftReference>,
     pub provider_draft_id: String,
     /// Changes with every save, here or at the provider: give it back to `update`.
     pub version: String,
     pub updated_at: String,
+}
+
+/// What a draft answers, in `mailMessages:send`'s terms.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DraftReference {
+    pub message_id: i64,
+    /// `reply` or `forward` (a reply-all reads as a reply: the headers are the same).
+    #[schema(value_type = String)]
+    pub action: Action,
 }
 
 fn people(list: Option<&Address<'_>>) -> Vec<Person> {
@@ -74,6 +86,22 @@ pub struct Parsed {
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
     pub date: Option<i64>,
+}
+
+impl Parsed {
+    /// The Message-ID of the message the draft answers, and how: In-Reply-To names a
+    /// reply (a forward when the subject says so: ours carry In-Reply-To too); without
+    /// it, the last of the References names a forward (Outlook's).
+    pub fn answers(&self) -> Option<(String, Action)> {
+        let subject = self.subject.trim_start().to_ascii_lowercase();
+        let forward = ["fwd:", "fw:"].iter().any(|p| subject.starts_with(p));
+        match (&self.in_reply_to, self.references.last()) {
+            (Some(parent), _) if forward => Some((parent.clone(), Action::Forward)),
+            (Some(parent), _) => Some((parent.clone(), Action::Reply)),
+            (None, Some(last)) => Some((last.clone(), Action::Forward)),
+            (None, None) => None,
+        }
+    }
 }
 
 fn is_inline_image(part: &mail_parser::MessagePart<'_>) -> bool {

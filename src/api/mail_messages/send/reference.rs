@@ -34,14 +34,14 @@ pub fn not_found() -> ApiError {
     )
 }
 
-/// The provider's id of the message of `account` whose Message-ID is `message_id`
-/// (with or without angle brackets; the store keeps them): what a draft made
-/// elsewhere answers, named by its In-Reply-To or References.
-pub async fn provider_id_by_message_id(
+/// The message of `account` whose Message-ID is `message_id` (with or without angle
+/// brackets; the store keeps them): our id and the provider's. What a draft answers,
+/// named by its In-Reply-To or References.
+pub async fn by_message_id(
     state: &AppState,
     account: i64,
     message_id: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<(i64, String)>, ApiError> {
     let message_id = format!("<{}>", crate::mail::bare_id(message_id));
     Ok(state
         .store
@@ -49,8 +49,8 @@ pub async fn provider_id_by_message_id(
             mail_messages::table
                 .filter(mail_messages::account_id.eq(account))
                 .filter(mail_messages::message_id_header.eq(message_id))
-                .select(mail_messages::provider_message_id)
-                .first::<String>(c)
+                .select((mail_messages::id, mail_messages::provider_message_id))
+                .first::<(i64, String)>(c)
                 .optional()
                 .map_err(Into::into)
         })

@@ -296,6 +296,33 @@ await check('graph sendMail', async () => {
   const sent = await truth('/users/bob@contoso.test/sent');
   assert(sent.length === 1, `one sent, got ${sent.length}`);
 });
+await check('graph answer drafts: createReply, PATCH, attachments added, listed and deleted, send', async () => {
+  const original = await graph.api(`/me/messages/${graphIds[2]}`).select('conversationId,subject').get();
+  const draft = await graph.api(`/me/messages/${graphIds[2]}/createReply`).post({});
+  assert(draft.isDraft === true && draft.conversationId === original.conversationId, 'a draft in the conversation');
+  const patched = await graph.api(`/me/messages/${draft.id}`).patch({
+    subject: 'RE: fidelity answer', body: { contentType: 'HTML', content: '<p>Answered</p>' },
+    toRecipients: [{ emailAddress: { address: 'ann@gmail.test', name: 'Ann' } }],
+    internetMessageId: '<fidelity-answer@contoso.test>',
+  });
+  assert(patched.subject === 'RE: fidelity answer' && patched.conversationId === original.conversationId, JSON.stringify(patched));
+  await graph.api(`/me/messages/${draft.id}/attachments`).post({
+    '@odata.type': '#microsoft.graph.fileAttachment', name: 'keep.txt', contentType: 'text/plain', contentBytes: Buffer.from('keep').toString('base64'),
+  });
+  await graph.api(`/me/messages/${draft.id}/attachments`).post({
+    '@odata.type': '#microsoft.graph.fileAttachment', name: 'drop.txt', contentType: 'text/plain', contentBytes: Buffer.from('drop').toString('base64'),
+  });
+  const listed = await graph.api(`/me/messages/${draft.id}/attachments`).select('id,name').get();
+  assert(listed.value.length === 2, JSON.stringify(listed));
+  const drop = listed.value.find((a) => a.name === 'drop.txt');
+  await graph.api(`/me/messages/${draft.id}/attachments/${drop.id}`).delete();
+  const left = await graph.api(`/me/messages/${draft.id}/attachments`).select('id,name').get();
+  assert(left.value.map((a) => a.name).join() === 'keep.txt', JSON.stringify(left));
+  await graph.api(`/me/messages/${draft.id}/send`).post(null);
+  const sent = await truth('/users/bob@contoso.test/sent');
+  const raw = Buffer.from(sent[sent.length - 1].raw, 'base64').toString();
+  assert(raw.includes('fidelity-answer@contoso.test') && raw.includes('keep.txt') && !raw.includes('drop.txt'), 'sent as patched');
+});
 await check('graph errors surface as GraphError with the code', async () => {
   try {
     await graph.api('/me/messages/AAMkAGnothere=').get();

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
 import {
-  draftValues, identityOptions, isBlank, messageValues, pickIdentity, recipientVariable, splitDraftHtml, toFormData,
+  draftValues, fillRecipient, identityOptions, isBlank, messageValues, pickIdentity, recipientVariable, splitDraftHtml,
+  toFormData,
 } from '../src/client/compose/values.mjs';
 
 const accounts = [
@@ -74,4 +75,17 @@ test('a draft reopened keeps its signature and quote out of the editor, as they 
   assert.equal(gmail.own, '<div dir="ltr">Sure</div>');
   assert.equal(splitDraftHtml('<p>Only text</p>').kept, '');
   assert.deepEqual(splitDraftHtml(null), { own: '', kept: '' });
+});
+
+test('a template picked before the To is typed gets its recipient when the To comes', () => {
+  const who = recipientVariable(['"O\'Brien & Co" <ob@northwind.test>']);
+  assert.equal(
+    fillRecipient('<p>Dear {{ $recipient.name }} ({{$recipient.address}}), {{$nRecord.name}}</p>', who, true),
+    '<p>Dear O&#39;Brien &amp; Co (ob@northwind.test), {{$nRecord.name}}</p>',
+  );
+  assert.equal(fillRecipient('Offer for {{$recipient.name}}', who), "Offer for O'Brien & Co");
+  // A bare address has no name: that placeholder stays, and send still refuses it.
+  const bare = recipientVariable(['ann@northwind.test']);
+  assert.equal(fillRecipient('Dear {{$recipient.name}} <{{$recipient.address}}>', bare), 'Dear {{$recipient.name}} <ann@northwind.test>');
+  assert.equal(fillRecipient('Dear {{$recipient.name}}', undefined), 'Dear {{$recipient.name}}');
 });

@@ -4,7 +4,8 @@
 // with the variable picker; a new message with formatting, a pasted image and the
 // signature, which saves itself as a Gmail draft at the emulator, survives a reload,
 // reopens from Drafts and is sent; a draft written "in Gmail" (at the emulator) edited
-// and sent from NocoBase; and a reply from the alias the original was sent to. Each MIME
+// and sent from NocoBase; a reply from the alias the original was sent to; and a
+// template picked before the To, filled for the recipient once it is typed. Each MIME
 // the emulator received is read back: HTML, the generated text part, the signature, the
 // inline image by cid:, the From, an answer's threading headers.
 import { assert, check } from '../harness/checks.mjs';
@@ -219,5 +220,29 @@ export async function writingChecks({ page, nocobase, emulator, mailbox, rootTok
     const at = (needle) => html.text.indexOf(needle);
     assert(at('100 EUR') >= 0 && at('How much?') > at('100 EUR'), 'the answer above the quote');
     assert(at('Eve Example') > at('How much?'), 'the signature below the quote (its placement)');
+  });
+
+  await check('writing: a template picked before the To is typed is filled for the recipient when the To comes', async () => {
+    const created = await through(nocobase, 'mailTemplates:create', rootToken, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Welcome', subject: 'Welcome, {{$recipient.name}}', html: '<p>Hello {{$recipient.name}}, glad to meet you.</p>' }),
+    });
+    assert(created.status === 200, JSON.stringify(created.body));
+    await openMailTab();
+    await page.getByRole('button', { name: 'Compose' }).click();
+    await page.getByTestId('compose-form').waitFor();
+    await page.getByTestId('compose-template').click();
+    await page.locator('.ant-select-item-option').filter({ hasText: 'Welcome' }).first().click();
+    await page.getByTestId('compose-missing').getByText('$recipient.name').waitFor({ timeout: 15000 });
+    // Only an address is typed: the name is the one Carl's mail (the reply above) carried.
+    await page.getByTestId('compose-to').locator('input').fill('carl@globex.test');
+    await page.getByTestId('compose-to').locator('input').press('Enter');
+    await editor().getByText('Hello Carl, glad to meet you.').waitFor({ timeout: 15000 });
+    await page.getByTestId('compose-missing').waitFor({ state: 'detached', timeout: 10000 });
+    const subject = await page.getByTestId('compose-subject').inputValue();
+    assert(subject === 'Welcome, Carl', `subject: ${subject}`);
+    await page.getByTestId('compose-send').click();
+    await waitSent();
+    assert((await sentMime('Welcome, Carl')).length === 1, 'sent as filled');
   });
 }

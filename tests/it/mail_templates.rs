@@ -281,3 +281,44 @@ both_backends!(
     scoped_and_filled,
     templates_are_scoped_and_filled_as_the_caller
 );
+
+/// "Dear {{$recipient.name}}" with only an address typed in the To: the name this
+/// address went by in the caller's own mail, never in another user's.
+#[tokio::test]
+async fn a_typed_address_gets_the_name_it_went_by_in_the_callers_own_mail() {
+    use base64::Engine;
+    let w = common::oauth::wired_syncing(Backend::Sqlite).await.unwrap();
+    let email = "names@gmail.test";
+    w.mailbox("google", email, 0).await;
+    let raw = "From: Carl Jung <carl@globex.test>\r\nTo: names@gmail.test\r\nSubject: Hello\r\n\
+Date: Thu, 05 Nov 2026 10:00:00 +0000\r\nMessage-ID: <n-1@globex.test>\r\n\r\nHi\r\n";
+    w.control(
+        &format!("/users/{email}/deliver"),
+        json!({"raw": base64::engine::general_purpose::STANDARD.encode(raw)}),
+    )
+    .await;
+    w.connect(&tokens::user_token(7), "google", email).await;
+    w.wait_listed(1, "").await;
+    let values = json!({"subject": "Dear {{$recipient.name}}", "html": "<p>{{$recipient.address}}</p>",
+        "variables": {"$recipient": {"name": null, "address": "Carl@Globex.test"}}});
+    let render = |user: i64| {
+        let values = values.clone();
+        let app = &w.app;
+        async move {
+            let token = tokens::user_token(user);
+            app.call("mailTemplates:render", Some(&token), "", Some(values))
+                .await
+        }
+    };
+    let mine = render(7).await;
+    assert_eq!(mine.status, 200, "{}", mine.text);
+    assert_eq!(
+        mine.json["data"]["subject"], "Dear Carl Jung",
+        "{}",
+        mine.text
+    );
+    assert_eq!(mine.json["data"]["missing"], json!([]));
+    let theirs = render(8).await;
+    assert_eq!(theirs.json["data"]["subject"], "Dear {{$recipient.name}}");
+    assert_eq!(theirs.json["data"]["missing"], json!(["$recipient.name"]));
+}

@@ -3,6 +3,7 @@
 //! those shared with one of their roles). Subject and HTML hold NocoBase variables,
 //! filled by `mailTemplates:render` (`render.rs`).
 
+mod recipient;
 pub mod render;
 mod values;
 

@@ -3,7 +3,8 @@
 //! `$user` (the caller, as NocoBase's `auth:check` shows them), `$nDate` (`now`, `today`
 //! in the caller's `X-Timezone`), `$nRecord` (the `record` named, read from NocoBase with
 //! the caller's own token and role: NocoBase's ACL decides) and whatever `variables` the
-//! caller gives (the compose form gives `$recipient`). Nothing is sent; a message that
+//! caller gives (the compose form gives `$recipient`, named from the caller's own mail
+//! when only an address is given: `recipient.rs`). Nothing is sent; a message that
 //! still holds a variable is refused by `send`.
 
 use super::{TemplateView, visible};
@@ -182,6 +183,7 @@ pub async fn render_template(
             ));
         }
     }
+    super::recipient::complete(&state, caller.user_id.0, &mut context).await?;
     let mut missing = Vec::new();
     let subject = fill(&subject, &context, false, &mut missing);
     let html = fill(&html, &context, true, &mut missing);

@@ -15,7 +15,9 @@ import { Editor } from './Editor';
 import { SignaturePreview } from './SignaturePreview';
 import { TemplatePicker } from './TemplatePicker';
 import { tracked, useDraft } from './useDraft';
-import { identityOptions, isBlank, messageValues, pickIdentity, splitDraftHtml, toFormData } from './values.mjs';
+import {
+  fillRecipient, identityOptions, isBlank, messageValues, pickIdentity, recipientVariable, splitDraftHtml, toFormData,
+} from './values.mjs';
 
 const TITLES = { reply: 'Reply', replyAll: 'Reply all', forward: 'Forward' };
 const AUTOSAVE_MS = 5000;
@@ -218,15 +220,35 @@ export function Compose({ start, accounts, onClose, onSent }) {
     changed();
   };
 
-  const applyTemplate = (rendered) => {
-    const fill = () => {
-      if (rendered.subject) form.setFieldsValue({ subject: rendered.subject });
-      setHtml(rendered.html || '');
-      setMissing(rendered.missing || []);
-      changed();
-    };
-    if (isBlank(html)) fill();
-    else Modal.confirm({ title: t('Replace the message with the template?'), onOk: fill });
+  // The template last put in, as it was: while the body is still that, a new To fills
+  // it again for the new recipient.
+  const applied = useRef(null);
+  const putTemplate = (rendered, again) => {
+    if (rendered.subject) form.setFieldsValue({ subject: rendered.subject });
+    setHtml(rendered.html || '');
+    setMissing(rendered.missing || []);
+    applied.current = { again, html: rendered.html || '' };
+    changed();
+  };
+  const applyTemplate = (rendered, again) => {
+    if (isBlank(html)) putTemplate(rendered, again);
+    else Modal.confirm({ title: t('Replace the message with the template?'), onOk: () => putTemplate(rendered, again) });
+  };
+  const toChanged = (to) => {
+    const template = applied.current;
+    if (template && template.again && html === template.html) {
+      template.again().then((rendered) => { if (rendered) putTemplate(rendered, template.again); });
+      return;
+    }
+    // Edited since: only the `{{$recipient…}}` still in it are filled.
+    const who = recipientVariable(to);
+    const subject = form.getFieldValue('subject') || '';
+    const [nextHtml, nextSubject] = [fillRecipient(html, who, true), fillRecipient(subject, who)];
+    if (nextHtml === html && nextSubject === subject) return;
+    setHtml(nextHtml);
+    form.setFieldsValue({ subject: nextSubject });
+    setMissing((names) => names.filter((name) => nextHtml.includes(name) || nextSubject.includes(name)));
+    changed();
   };
 
   const statusText = {
@@ -284,7 +306,8 @@ export function Compose({ start, accounts, onClose, onSent }) {
           message={t('These variables have no value; fill them in or remove them before sending:')}
           description={missing.join(', ')} />
       )}
-      <Form form={form} layout="vertical" data-testid="compose-form">
+      <Form form={form} layout="vertical" data-testid="compose-form"
+        onValuesChange={(values) => { if ('to' in values) toChanged(values.to); }}>
         <Space style={{ width: '100%' }} align="start" wrap>
           <Form.Item label={t('From')} style={{ minWidth: 360 }}>
             {/* An answer or a draft stays in its mailbox; any of that mailbox's addresses may send it. */}

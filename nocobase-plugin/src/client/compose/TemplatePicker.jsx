@@ -7,7 +7,10 @@ import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
 import { recipientVariable } from './values.mjs';
 
-/** `recipient()`: the To list now; `onRendered({subject, html, text, missing})`. */
+/**
+ * `recipient()`: the To list now; `onRendered({subject, html, text, missing}, again)`,
+ * where `again()` renders the same template for the To as it is then.
+ */
 export function TemplatePicker({ record, recipient, onRendered }) {
   const t = useT();
   const mail = useMailApi();
@@ -16,7 +19,8 @@ export function TemplatePicker({ record, recipient, onRendered }) {
   useEffect(() => {
     mail.call('mailTemplates:list', { params: { pageSize: 200 } }).then((answer) => setTemplates(answer.data), () => setTemplates([]));
   }, [mail]);
-  const pick = async (templateId) => {
+  /** The template filled for the To as it is now; null when that failed (said once). */
+  const render = async (templateId) => {
     const values = { templateId };
     const who = recipientVariable(recipient());
     if (who) values.variables = { $recipient: who };
@@ -24,12 +28,17 @@ export function TemplatePicker({ record, recipient, onRendered }) {
     setBusy(true);
     try {
       const answer = await mail.call('mailTemplates:render', { values });
-      onRendered(answer.data);
+      return answer.data;
     } catch (error) {
       message.error(errorText(error));
+      return null;
     } finally {
       setBusy(false);
     }
+  };
+  const pick = async (templateId) => {
+    const rendered = await render(templateId);
+    if (rendered) onRendered(rendered, () => render(templateId));
   };
   return (
     <Select style={{ minWidth: 220 }} placeholder={t('Insert a template')} value={null} loading={busy} data-testid="compose-template"

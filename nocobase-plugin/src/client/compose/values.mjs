@@ -100,6 +100,23 @@ export function recipientVariable(to) {
   return { name: null, address: String(first).trim() };
 }
 
+const RECIPIENT_PLACEHOLDER = /\{\{\s*\$recipient\.(\w+)\s*\}\}/g;
+const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * `{{$recipient.name}}` and `{{$recipient.address}}` still in `text` (a template picked
+ * before the To was typed), filled from `who` (`recipientVariable`). HTML-escaped for
+ * the body; a field `who` lacks stays as written, so `send` still refuses it.
+ */
+export function fillRecipient(text, who, html = false) {
+  if (!text || !who) return text;
+  return text.replace(RECIPIENT_PLACEHOLDER, (whole, key) => {
+    const value = who[key];
+    if (value === null || value === undefined || value === '') return whole;
+    return html ? String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]) : String(value);
+  });
+}
+
 // Where a draft's own text ends: our signature and quote, Gmail's quote, Outlook's.
 const KEPT_FROM = [
   /<div class="email-manager-signature"/i,

@@ -10,6 +10,7 @@
 //! bounce returns) is shown after the body, its From, Date, To and Subject first, as
 //! mail clients show it; it is listed as an attachment too.
 
+use super::escape_html;
 use mail_parser::decoders::html::text_to_html;
 use mail_parser::{Message, MessagePart, MimeHeaders, PartType};
 
@@ -57,14 +58,6 @@ fn header_lines(message: &Message<'_>) -> Vec<(&'static str, String)> {
     add("To", people(message.to()));
     add("Subject", message.subject().map(ToString::to_string));
     lines
-}
-
-/// `text` with `&`, `<`, `>` and `"` escaped for HTML.
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// A `Content-Type: text` part, with no subtype, not marked as an attachment.
@@ -150,7 +143,7 @@ fn html_at(message: &Message<'_>, depth: usize) -> Option<String> {
         for inner in attached(message) {
             let heads: Vec<String> = header_lines(inner)
                 .into_iter()
-                .map(|(k, v)| format!("<b>{k}:</b> {}", escape(&v)))
+                .map(|(k, v)| format!("<b>{k}:</b> {}", escape_html(&v)))
                 .collect();
             htmls.push(format!(
                 "<blockquote class=\"attached-message\"><p>{}</p>{}</blockquote>",

@@ -4,12 +4,15 @@
 
 mod body;
 pub mod compose;
+mod escape;
 mod lean;
+pub mod markers;
 mod parse;
 mod part;
 mod sanitize;
 mod tree;
 
+pub use escape::escape_html;
 pub use parse::{
     Address, AttachmentMeta, ParsedMessage, bare_id, eml_filename, html_text, parse, parse_original,
 };

@@ -6,6 +6,7 @@
 //! `https:\\host` and `https:host` are all remote), and no relative URL survives: one
 //! written by the sender would resolve against NocoBase's own origin.
 
+use super::markers;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -158,27 +159,22 @@ pub(crate) fn style_may_load(value: &str) -> bool {
         .any(|f| lower.contains(f))
 }
 
+/// The classes kept (all others go): the ones that tell a message's own text from its
+/// signature and quoted original (`markers`), so a draft opened again can keep those
+/// out of the editor.
+fn kept_classes() -> HashMap<&'static str, HashSet<&'static str>> {
+    let div = markers::SIGNATURE_CLASSES
+        .iter()
+        .chain(&markers::QUOTE_CLASSES)
+        .copied()
+        .collect();
+    let blockquote = markers::BLOCKQUOTE_CLASSES.iter().copied().collect();
+    HashMap::from([("div", div), ("blockquote", blockquote)])
+}
+
 /// The cleaner both directions share: ammonia's safe tags plus the presentation
 /// attributes and inline styles mail layouts use; no relative URLs. Callers add the URL
 /// schemes, link rel and the `src`/`href` judgement of their direction.
-/// The classes kept (all others go): the ones that tell a message's own text from its
-/// signature and quoted original — ours, Gmail's and Outlook's — so a draft opened again
-/// can keep those out of the editor.
-const KEPT_CLASSES: [(&str, &[&str]); 2] = [
-    (
-        "div",
-        &[
-            "email-manager-signature",
-            "quote",
-            "forwarded",
-            "gmail_quote",
-            "gmail_signature",
-            "gmail_attr",
-        ],
-    ),
-    ("blockquote", &["gmail_quote"]),
-];
-
 pub(crate) fn mail_builder() -> ammonia::Builder<'static> {
     let mut tag_attributes: HashMap<&str, HashSet<&str>> = ammonia::Builder::default()
         .clone_tag_attributes()
@@ -195,12 +191,7 @@ pub(crate) fn mail_builder() -> ammonia::Builder<'static> {
         .add_tags(["font", "center"])
         .tag_attributes(tag_attributes)
         .add_generic_attributes(["style", "dir"])
-        .allowed_classes(
-            KEPT_CLASSES
-                .iter()
-                .map(|(tag, classes)| (*tag, classes.iter().copied().collect()))
-                .collect(),
-        )
+        .allowed_classes(kept_classes())
         .filter_style_properties(STYLE_PROPERTIES.into_iter().collect())
         .url_relative(ammonia::UrlRelative::Deny);
     builder

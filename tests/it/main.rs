@@ -38,6 +38,7 @@ mod metrics;
 mod migrations;
 mod openapi;
 mod plugin_manifest;
+mod plugin_markers;
 mod provider_clients;
 mod push;
 mod read_load;

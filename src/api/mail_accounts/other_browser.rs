@@ -7,6 +7,7 @@
 //! service's own (the return address belongs to whoever started the connect).
 
 use super::callback::fallback;
+use crate::mail::escape_html;
 use crate::providers::ProviderKind;
 use crate::state::AppState;
 use crate::store::oauth_states::StateRow;
@@ -36,13 +37,6 @@ pub async fn refuse(
         .body(page(kind, &back))
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 fn page(kind: ProviderKind, back: &str) -> String {
     let undone = match kind {
         ProviderKind::Google => {
@@ -67,7 +61,7 @@ yourself, ask your administrator to check that NocoBase and the email service ar
 reached at the same address.</p>
 <p><a href="{back}">Back to NocoBase</a></p></body></html>
 "#,
-        back = escape(back),
-        undone = escape(undone),
+        back = escape_html(back),
+        undone = escape_html(undone),
     )
 }

@@ -2,7 +2,7 @@
 //! the threading headers and the quoted original. Pure functions of the original.
 
 use super::Person;
-use crate::mail::{bare_id, sanitize};
+use crate::mail::{bare_id, escape_html, markers, sanitize};
 use serde::{Deserialize, Serialize};
 
 /// How the new message answers the original.
@@ -144,13 +144,6 @@ fn list(people: &[Person]) -> String {
         .join(", ")
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Tags that end a line of text when an HTML body is read as plain text.
 const LINE_TAGS: [&str; 12] = [
     "br",
@@ -214,7 +207,7 @@ fn html_lines(html: &str) -> String {
 
 /// Plain text as HTML: escaped, its line breaks kept.
 pub fn text_as_html(text: &str) -> String {
-    format!("<div>{}</div>", escape(text).replace('\n', "<br>"))
+    format!("<div>{}</div>", escape_html(text).replace('\n', "<br>"))
 }
 
 /// The new text and HTML bodies with the original quoted under them: `>` lines for a
@@ -240,7 +233,7 @@ pub fn quote(
                 original.subject,
                 list(&original.to)
             );
-            let html_header = escape(&header).replace('\n', "<br>");
+            let html_header = escape_html(&header).replace('\n', "<br>");
             (header, html_header)
         }
         _ => {
@@ -249,7 +242,7 @@ pub fn quote(
                 original.date,
                 who(original.from.as_ref())
             );
-            let html_line = escape(&line);
+            let html_line = escape_html(&line);
             (line, html_line)
         }
     };
@@ -272,7 +265,7 @@ pub fn quote(
     let new_text = format!("{}\n\n{quoted_text}\n", text.unwrap_or_default());
     let original_html = match &original.html {
         Some(html) => sanitize(html, &std::collections::HashMap::new(), false).html,
-        None => escape(&original_text).replace('\n', "<br>"),
+        None => escape_html(&original_text).replace('\n', "<br>"),
     };
     let own_html = match (html, text) {
         (Some(html), _) => html.to_string(),
@@ -294,16 +287,17 @@ pub fn quote(
 /// Gmail's, Outlook's), which is the author's to answer for. A quote may hold anything
 /// the original held, `{{…}}` included.
 pub fn written_html(html: &str) -> &str {
-    const QUOTE_STARTS: [&str; 5] = [
-        "<div class=\"quote\"",
-        "<div class=\"forwarded\"",
-        "<div class=\"gmail_quote",
-        "<div id=\"divRplyFwdMsg\"",
-        "<blockquote",
-    ];
-    let lower = html.to_ascii_lowercase();
-    let end = QUOTE_STARTS
+    let starts = markers::QUOTE_CLASSES
         .iter()
+        .map(|class| format!("<div class=\"{class}"))
+        .chain(
+            markers::QUOTE_IDS
+                .iter()
+                .map(|id| format!("<div id=\"{id}\"")),
+        )
+        .chain(["<blockquote".to_string()]);
+    let lower = html.to_ascii_lowercase();
+    let end = starts
         .filter_map(|start| lower.find(&start.to_ascii_lowercase()))
         .min()
         .unwrap_or(html.len());

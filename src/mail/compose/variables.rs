@@ -3,6 +3,7 @@
 //! the values given for it. Filling never leaves a placeholder silently: what could not
 //! be filled is listed, and a message that still holds one is not sent.
 
+use crate::mail::escape_html;
 use serde_json::{Map, Value};
 
 /// One `{{…}}` placeholder: where it is and the variable it names.
@@ -81,14 +82,6 @@ fn lookup(values: &Map<String, Value>, name: &str) -> Option<String> {
         Value::Null | Value::Object(_) => return None,
     };
     (!text.trim().is_empty()).then_some(text)
-}
-
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 /// `text` with each variable `values` can fill replaced (HTML-escaped when `html`); the

@@ -117,12 +117,16 @@ export function fillRecipient(text, who, html = false) {
   });
 }
 
-// Where a draft's own text ends: our signature and quote, Gmail's quote, Outlook's.
+// Where a draft's own text ends: the marks of a signature or a quoted original, ours,
+// Gmail's and Outlook's. The same lists as the server's `src/mail/markers.rs` (a test
+// there holds these to them).
+const SIGNATURE_CLASSES = ['email-manager-signature', 'gmail_signature'];
+const QUOTE_CLASSES = ['quote', 'forwarded', 'gmail_quote', 'gmail_attr'];
+const SIGNATURE_IDS = ['Signature'];
+const QUOTE_IDS = ['divRplyFwdMsg', 'appendonsend'];
 const KEPT_FROM = [
-  /<div class="email-manager-signature"/i,
-  /<div class="(?:quote|forwarded)"/i,
-  /<div class="gmail_(?:quote|signature)/i,
-  /<div id="(?:appendonsend|divRplyFwdMsg|Signature)"/i,
+  ...[...SIGNATURE_CLASSES, ...QUOTE_CLASSES].map((name) => new RegExp(`<div class="${name}[\\s"]`, 'i')),
+  ...[...SIGNATURE_IDS, ...QUOTE_IDS].map((id) => new RegExp(`<div id="${id}"`, 'i')),
   /<blockquote\b/i,
 ];
 

@@ -26,6 +26,17 @@ pub enum Command {
         #[arg(long)]
         no_migrate: bool,
     },
+    /// Try the service with no NocoBase and no real providers: a built-in emulator plays
+    /// Gmail and Outlook, two seeded mailboxes are connected, and a token, curl lines and
+    /// the API page's address are printed. Its data is temporary.
+    Demo {
+        /// Port to listen on (0: any free one).
+        #[arg(long, default_value_t = 13100)]
+        port: u16,
+        /// Messages in each seeded mailbox.
+        #[arg(long, default_value_t = 120)]
+        messages: usize,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Print the effective settings (secrets redacted); exit 1 listing every bad key.
@@ -53,6 +64,10 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Migrate => {
             crate::telemetry::init(&settings.log);
             report(migrate(&settings))
+        }
+        Command::Demo { port, messages } => {
+            crate::telemetry::init(&settings.log);
+            report(crate::demo::run(settings, port, messages))
         }
         Command::Serve { no_migrate } => {
             crate::telemetry::init(&settings.log);

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod connect;
 pub mod crypto;
+pub mod demo;
 pub mod events;
 pub mod gateway;
 pub mod http;

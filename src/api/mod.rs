@@ -2,6 +2,7 @@
 //! and response types beside it. Handlers check permission, validate, make one store or
 //! provider call, and shape the answer; the SQL lives in `store/`.
 
+pub mod docs_page;
 pub mod mail_accounts;
 pub mod mail_attachments;
 pub mod mail_drafts;

@@ -137,6 +137,7 @@ impl Application {
                 .wrap(from_fn(http::request_context))
                 .configure(|config| {
                     api::configure(config);
+                    api::docs_page::configure(config);
                 })
                 .default_service(web::to(http::not_found))
         })

@@ -15,6 +15,7 @@ mod auth_nocobase;
 mod big_messages;
 mod cli;
 mod crash_safety;
+mod demo;
 mod filter_parser;
 mod graph_answers;
 mod hostile_input;

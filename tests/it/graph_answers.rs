@@ -183,8 +183,11 @@ async fn a_forward_carries_the_originals_files_once() {
     names.sort_unstable();
     assert_eq!(names, ["notes.txt", "price-list.pdf"], "{read}");
 
+    // The form names the files it keeps by the ids the save answered with: they name
+    // the same files in the draft as Graph holds it.
+    assert_eq!(draft["attachments"], read["attachments"], "{draft}");
     // Saved again without the original's file: gone, and not copied back in.
-    let keep: Vec<usize> = read["attachments"]
+    let keep: Vec<usize> = draft["attachments"]
         .as_array()
         .unwrap()
         .iter()

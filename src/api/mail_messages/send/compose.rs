@@ -104,10 +104,13 @@ pub(crate) async fn compose(
             });
         if action == Action::Forward {
             let budget = max_bytes.saturating_sub(outgoing.estimated_size());
-            let files =
+            let mut files =
                 reference::attachment_files(state, kind, &referenced.attachment_ids, budget)
                     .await?;
-            outgoing.attachments.extend(files);
+            // The original's files first, as Graph's `createForward` puts them: a draft's
+            // file ids (their places) then name the same files in the saved draft.
+            files.append(&mut outgoing.attachments);
+            outgoing.attachments = files;
         }
     }
     let count = outgoing.recipients().count();

@@ -66,7 +66,13 @@ pub fn run(cli: Cli) -> ExitCode {
             report(migrate(&settings))
         }
         Command::Demo { port, messages } => {
-            crate::telemetry::init(&settings.log);
+            let mut log = settings.log.clone();
+            // The banner with the token is what a newcomer needs to see, not sync progress:
+            // warnings only, unless a level was asked for.
+            if std::env::var_os("EMAIL_MANAGER__LOG__LEVEL").is_none() {
+                log.level = "warn".into();
+            }
+            crate::telemetry::init(&log);
             report(crate::demo::run(settings, port, messages))
         }
         Command::Serve { no_migrate } => {

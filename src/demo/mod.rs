@@ -46,6 +46,9 @@ fn settings(base: Settings, scratch: &Scratch, port: u16, emulator: &Emulator) -
     let database = scratch.0.join("demo.sqlite3");
     settings.database.url = DatabaseUrl::new(format!("sqlite://{}", database.display()));
     settings.database.auto_migrate = true;
+    // A demo syncs and sends whatever the config file says.
+    settings.sync.enabled = true;
+    settings.send.run_scheduled = true;
     settings.server.bind = format!("127.0.0.1:{port}");
     settings.server.public_url = address.clone();
     settings.cors.allowed_origins = vec![address];

@@ -25,6 +25,18 @@ fn until_ready(stdout: std::process::ChildStdout) -> String {
         .expect("the demo did not say it was ready in two minutes")
 }
 
+/// The demo process, killed if a check fails before it is stopped (never left running).
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
     request.send().await.unwrap().json().await.unwrap()
 }
@@ -32,15 +44,17 @@ async fn json(request: reqwest::RequestBuilder) -> serde_json::Value {
 #[tokio::test]
 async fn one_command_gives_connected_mailboxes_a_working_token_and_the_api_page() {
     let scratch = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_email-manager"))
-        .args(["demo", "--port", "0", "--messages", "12"])
-        .current_dir(scratch.path())
-        .env("EMAIL_MANAGER__LOG__LEVEL", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let printed = until_ready(child.stdout.take().unwrap());
+    let mut child = Running(
+        Command::new(env!("CARGO_BIN_EXE_email-manager"))
+            .args(["demo", "--port", "0", "--messages", "12"])
+            .current_dir(scratch.path())
+            .env("EMAIL_MANAGER__LOG__LEVEL", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let printed = until_ready(child.0.stdout.take().unwrap());
     let service = printed
         .split_whitespace()
         .find(|w| w.starts_with("http://127.0.0.1:"))
@@ -106,13 +120,13 @@ async fn one_command_gives_connected_mailboxes_a_working_token_and_the_api_page(
     assert_eq!(forged.send().await.unwrap().status(), 401);
 
     // Ctrl-C: the service stops and the demo's folder is gone.
-    let pid = child.id();
+    let pid = child.0.id();
     Command::new("kill")
         .args(["-TERM", &pid.to_string()])
         .status()
         .unwrap();
     let started = Instant::now();
-    while child.try_wait().unwrap().is_none() {
+    while child.0.try_wait().unwrap().is_none() {
         assert!(started.elapsed() < Duration::from_secs(30), "still running");
         std::thread::sleep(Duration::from_millis(100));
     }

@@ -111,7 +111,12 @@ impl GraphClient {
                 return Err(error);
             }
         }
-        // Each file changed the draft's change key: its version is the one after them.
+        self.draft_as_now(token, &id).await
+    }
+
+    /// Draft `id` (path-escaped) as Graph holds it now: each file added changed its
+    /// change key, and its version is the one after them.
+    pub(super) async fn draft_as_now(&self, token: &str, id: &str) -> Result<Draft, ProviderError> {
         self.json(self.get(
             token,
             &format!("/me/messages/{id}?$select=id,conversationId,changeKey"),

@@ -65,8 +65,7 @@ impl GraphClient {
         }
     }
 
-    /// Gives the draft Graph made our content; answers it as it is now (the files
-    /// change its change key).
+    /// Gives the draft Graph made our content; answers it as it is now.
     async fn complete(
         &self,
         token: &str,
@@ -89,11 +88,7 @@ impl GraphClient {
             }
             self.attach(token, id, file).await?;
         }
-        self.json(self.get(
-            token,
-            &format!("/me/messages/{id}?$select=id,conversationId,changeKey"),
-        ))
-        .await
+        self.draft_as_now(token, id).await
     }
 
     async fn remove_files(&self, token: &str, id: &str) -> Result<(), ProviderError> {

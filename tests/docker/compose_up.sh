@@ -162,6 +162,15 @@ expect_kept() { # what happened
   kept=$now_messages
 }
 
+# Volumes that were there before: anything else left at the end is ours (the image's
+# VOLUME /data gives every container without a /data mount an anonymous volume).
+volumes_before=$(docker volume ls -q | sort)
+left_behind() {
+  docker ps -a -q --filter "label=com.docker.compose.project=$project"
+  docker network ls -q --filter "label=com.docker.compose.project=$project"
+  comm -13 <(echo "$volumes_before") <(docker volume ls -q | sort)
+}
+
 # ---- the demo profile -------------------------------------------------------------------
 current_env=docker/demo/demo.env
 current_profiles=(--profile demo)
@@ -250,7 +259,7 @@ expect_kept "restart"
 ok "restart keeps both mailboxes and their $kept messages, and their tokens still open (a sync runs)"
 
 say "docker compose down, then up (all but the emulator)"
-compose rm -s -f "${ours[@]}" nocobase-plugin demo-setup > /dev/null 2>&1 || fail "compose down"
+compose rm -s -f -v "${ours[@]}" nocobase-plugin demo-setup > /dev/null 2>&1 || fail "compose down"
 compose up -d > /dev/null 2>&1 || fail "compose up after down"
 wait_services postgres email-manager nocobase proxy emulator 'nocobase-plugin!' 'demo-setup!'
 wait_http http://127.0.0.1:13000/api/__health_check 200 300 || fail "NocoBase does not come back after down + up"
@@ -307,7 +316,7 @@ ok "rebuilt with a new migration and up again ($(( $(date +%s) - started )) s): 
 
 say "docker compose down -v"
 compose down -v --remove-orphans > /dev/null 2>&1 || fail "compose down -v"
-left=$(docker ps -a -q --filter "label=com.docker.compose.project=$project"; docker volume ls -q --filter "label=com.docker.compose.project=$project"; docker network ls -q --filter "label=com.docker.compose.project=$project")
+left=$(left_behind)
 [ -z "$left" ] || fail "down -v left behind: $left"
 ok "down -v leaves no container, volume or network of the demo"
 
@@ -343,7 +352,7 @@ api GET 'mailProviders:list' "$token"
   || fail "production: mailProviders:list answered $status ${body:0:200}"
 ok "production profile: healthy in $(( $(date +%s) - started )) s, no demo services; the owner's token, signed with NocoBase's jwt_secret.dat, opens the unconfigured sidecar"
 compose down -v --remove-orphans > /dev/null 2>&1 || fail "compose down -v (production)"
-left=$(docker ps -a -q --filter "label=com.docker.compose.project=$project"; docker volume ls -q --filter "label=com.docker.compose.project=$project")
+left=$(left_behind)
 [ -z "$left" ] || fail "down -v left behind: $left"
 ok "down -v leaves nothing of the production run"
 

@@ -153,6 +153,8 @@ try {
     const row = page.getByTestId(`account-${MAILBOX}`);
     await row.getByText('12 messages').waitFor({ timeout: 60000 });
     await row.getByTestId('account-status').getByText('Active').waitFor({ timeout: 60000 });
+    // No Pub/Sub topic yet: the mailbox is polled, and the row says so.
+    await row.getByTestId('account-push').getByText('Polling').waitFor({ timeout: 15000 });
     await shot(page, '3-accounts');
   });
 
@@ -205,6 +207,25 @@ try {
     assert(listed.body.data.some((m) => m.isRead), `the opened message is not read: ${JSON.stringify(listed.body.data.map((m) => m.isRead))}`);
   });
 
+  await check('mail page: an unread message, once opened, offers "Mark unread", and the click acts', async () => {
+    const folders = await through(nocobase, 'mailFolders:list', rootToken);
+    const inbox = folders.body.data.find((f) => f.role === 'inbox');
+    const listed = await through(nocobase, `mailMessages:list?pageSize=25&filter=${encodeURIComponent(JSON.stringify({ $and: [{ accountId: inbox.accountId }, { folderId: inbox.id }] }))}`, rootToken);
+    const index = listed.body.data.findIndex((m) => !m.isRead);
+    assert(index >= 0, 'no unread message on the first page (change the seed)');
+    const target = listed.body.data[index];
+    await page.getByTestId('message-row').nth(index).click();
+    await page.getByTestId('message-body').waitFor({ timeout: 15000 });
+    const readState = async () => (await through(nocobase, `mailMessages:get?filterByTk=${target.id}`, rootToken)).body.data.isRead;
+    for (const until = Date.now() + 10000; !(await readState()) && Date.now() < until;) await page.waitForTimeout(200);
+    assert(await readState(), 'opening did not mark it read');
+    // Before the fix the view kept its unread copy: "Mark read", and a click that changed nothing.
+    await page.getByRole('button', { name: 'Mark unread' }).click({ timeout: 5000 });
+    for (const until = Date.now() + 10000; (await readState()) && Date.now() < until;) await page.waitForTimeout(200);
+    assert(!(await readState()), 'the click on "Mark unread" left it read');
+    await page.getByRole('button', { name: 'Mark read' }).waitFor({ timeout: 5000 });
+  });
+
   await check('mail page: an inline (cid:) image shows in the message', async () => {
     // The first message of the inbox, in the page's order, whose body embeds an image.
     const folders = await through(nocobase, 'mailFolders:list', rootToken);
@@ -245,6 +266,20 @@ try {
     assert(/^Subject: (=\?utf-8\?[QB]\?)?Re(:|_|=3A)/mi.test(mime), `not a reply: ${mime.slice(0, 400)}`);
     assert(/^In-Reply-To: <[^>]+>/m.test(mime) && /^References: /m.test(mime), 'no threading headers');
     assert(mime.includes('Thanks, replying from NocoBase.'), 'the typed text is missing');
+  });
+
+  await check('mail page: rows in Sent name the recipients, not the sender', async () => {
+    const folders = await through(nocobase, 'mailFolders:list', rootToken);
+    const sent = folders.body.data.find((f) => f.role === 'sent');
+    assert(sent && sent.totalCount > 0, `a Sent folder with mail: ${JSON.stringify(sent)}`);
+    await page.getByRole('menuitem', { name: sent.name }).click();
+    const who = page.getByTestId('message-row-who');
+    await who.first().waitFor({ timeout: 15000 });
+    const names = await who.allTextContents();
+    assert(names.length > 0 && names.every((n) => n.startsWith('To: ') || n === '(no recipients)'), `Sent rows: ${JSON.stringify(names.slice(0, 5))}`);
+    assert(!names.some((n) => n.includes('Eve Example') || n.includes(MAILBOX)), `a row names the sender: ${JSON.stringify(names.slice(0, 5))}`);
+    await shot(page, '5-sent');
+    await page.getByRole('menuitem', { name: folders.body.data.find((f) => f.role === 'inbox').name }).click();
   });
 
   /** Delivers raw mail to the mailbox, syncs it, and opens it on the mail page. */
@@ -444,6 +479,8 @@ try {
     await dialog.getByText('They see').click();
     await page.locator('.ant-modal-footer').getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 15000 });
+    // The change is confirmed, naming who now sees the mailbox.
+    await page.locator('.ant-message').getByText('Sharing saved: member see this mailbox.').waitFor({ timeout: 5000 });
     const seen = await through(nocobase, 'mailMessages:list?pageSize=5', memberAccount.token);
     assert(seen.body.meta.count > 0 && seen.body.data.every((m) => typeof m.subject === 'string' && m.snippet === null),
       `the member does not see subjects only: ${JSON.stringify(seen.body.data.slice(0, 2))}`);
@@ -487,6 +524,10 @@ try {
     await row.getByRole('button', { name: 'Disconnect' }).click();
     await page.locator('.ant-popconfirm').getByRole('button', { name: 'Disconnect' }).click();
     await page.getByText('No mailbox connected yet.').waitFor({ timeout: 15000 });
+    // The Mail tab points to the tab by the name it has.
+    await page.getByRole('tab', { name: 'Mail', exact: true }).click();
+    await page.getByText('Connect a mailbox first (the My mail accounts tab).').waitFor({ timeout: 15000 });
+    await page.getByRole('tab', { name: 'My mail accounts' }).click();
     const left = await through(nocobase, 'mailMessages:list', rootToken);
     assert(left.body.meta.count === 0, `${left.body.meta.count} messages left`);
   });

@@ -33,7 +33,11 @@ function useConnectOutcome() {
 
 /** Whether new mail is pushed (seconds) or polled (minutes), and why not pushed. */
 function PushTag({ push, t }) {
-  if (!push || push.status === 'off' || push.status === 'pending') return null;
+  if (!push || push.status === 'pending') return null;
+  if (push.status === 'off') {
+    // No push set up for this provider (Gmail without a Pub/Sub topic): polled, and said so.
+    return <Tooltip title={t('New mail is checked for every few minutes: push is not set up for this provider.')}><Tag data-testid="account-push">{t('Polling')}</Tag></Tooltip>;
+  }
   if (push.status === 'active') {
     return <Tooltip title={t('The provider tells us about new mail as it arrives.')}><Tag color="cyan" data-testid="account-push">{t('Live')}</Tag></Tooltip>;
   }

@@ -1,7 +1,7 @@
 // Who else may see a mailbox: how much (who and when, plus subjects, everything) and to
 // which NocoBase roles. Sharing always names roles: a mailbox is never shown to every
 // signed-in user.
-import { Form, Modal, Select, Typography } from 'antd';
+import { Form, Modal, Select, Typography, message } from 'antd';
 import React, { useEffect, useState } from 'react';
 import { errorText, fieldError, useMailApi } from '../api';
 import { useT } from '../locale';
@@ -36,6 +36,7 @@ export function ShareDialog({ account, onClose, onSaved }) {
     try {
       const sharedWithRoles = values.visibility === 'private' ? [] : values.sharedWithRoles;
       await mail.call('mailAccounts:update', { params: { filterByTk: account.id }, values: { visibility: values.visibility, sharedWithRoles } });
+      message.success(values.visibility === 'private' ? t('Only you see this mailbox now.') : t('Sharing saved: {{roles}} see this mailbox.', { roles: sharedWithRoles.join(', ') }));
       onSaved();
     } catch (error) {
       const field = fieldError(error);

@@ -71,8 +71,15 @@ export function MailTab({ accounts }) {
 
   // The Drafts folder lists the provider's drafts, each editable and sendable here.
   const showDrafts = !query && (folders.find((f) => f.id === folderId) || {}).role === 'drafts';
+  // In mail the user sent (or is sending), a row names its recipients, not the user.
+  const outgoing = ['sent', 'drafts', 'outbox'].includes((folders.find((f) => f.id === folderId) || {}).role);
+  const who = (m) => {
+    if (!outgoing) return m.from && (m.from.name || m.from.address);
+    const names = [...(m.to || []), ...(m.cc || [])].map((r) => r.name || r.address);
+    return names.length ? t('To: {{names}}', { names: names.join(', ') }) : t('(no recipients)');
+  };
 
-  if (!accounts.length) return <Empty description={t('Connect a mailbox first (the Accounts tab).')} />;
+  if (!accounts.length) return <Empty description={t('Connect a mailbox first (the My mail accounts tab).')} />;
   return (
     <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
       <div style={{ width: 220, flex: 'none' }}>
@@ -99,7 +106,7 @@ export function MailTab({ accounts }) {
               style={{ cursor: 'pointer', background: m.id === openId ? '#e6f4ff' : undefined, fontWeight: m.isRead ? 'normal' : 600 }}>
               <div style={{ width: '100%', minWidth: 0 }}>
                 <Space style={{ width: '100%', justifyContent: 'space-between' }}>
-                  <Typography.Text ellipsis style={{ maxWidth: 260, fontWeight: 'inherit' }}>{m.from && (m.from.name || m.from.address)}</Typography.Text>
+                  <Typography.Text ellipsis style={{ maxWidth: 260, fontWeight: 'inherit' }} data-testid="message-row-who">{who(m)}</Typography.Text>
                   <Typography.Text type="secondary" style={{ fontSize: 12 }}>{new Date(m.date).toLocaleDateString()}</Typography.Text>
                 </Space>
                 <div>

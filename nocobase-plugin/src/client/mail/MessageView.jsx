@@ -79,6 +79,8 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
       if (answer.data && !answer.data.isRead && ownAccountIds.has(answer.data.accountId)) {
         try {
           await mail.call('mailMessages:update', { params: { filterByTk: id }, values: { isRead: true } });
+          // The view says read too: its button offers "Mark unread", and a click on it acts.
+          if (live) setMessage((m) => (m && m.id === answer.data.id ? { ...m, isRead: true } : m));
           onChanged();
         } catch (error) {
           message.error(errorText(error));

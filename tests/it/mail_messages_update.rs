@@ -349,3 +349,81 @@ async fn a_write_spends_the_budget_the_sync_spends() {
         );
     }
 }
+
+/// What the folder of `role` holds now: `(totalCount, the ids listed in it)`.
+async fn folder_holding(w: &Wired, role: &str) -> (i64, Vec<i64>) {
+    let folder = folders(w)
+        .await
+        .into_iter()
+        .find(|f| f["role"] == role)
+        .unwrap_or_else(|| panic!("a {role} folder"));
+    let id = folder["id"].as_i64().unwrap();
+    let filter = json!({"folderId": id}).to_string();
+    let reply = w
+        .app
+        .call(
+            "mailMessages:list",
+            Some(&user_token(7)),
+            &format!(
+                "pageSize=200&filter={}",
+                form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
+            ),
+            None,
+        )
+        .await;
+    let ids = reply.json["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    (folder["totalCount"].as_i64().unwrap(), ids)
+}
+
+/// Found by a user (#24): starring a Gmail message left it out of Starred, and Starred's
+/// count unchanged, until the next sync. Gmail's Starred is a label, so a write-through
+/// that stars must put the message in that folder here at once, and unstarring take it out.
+async fn starring_at_gmail_fills_starred_at_once(backend: Backend) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    synced_mailbox(&w, "google", "stars@gmail.test", 6).await;
+    let (before, listed_before) = folder_holding(&w, "starred").await;
+    let id = listed(&w)
+        .await
+        .iter()
+        .find(|r| r["isStarred"] == false)
+        .map(|r| r["id"].as_i64().unwrap())
+        .expect("an unstarred message");
+    assert!(!listed_before.contains(&id));
+
+    let reply = update(&w, &user_token(7), &[id], json!({"isStarred": true})).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let (count, ids) = folder_holding(&w, "starred").await;
+    assert!(
+        ids.contains(&id),
+        "the starred message is not in Starred: {ids:?}"
+    );
+    assert_eq!(count, before + 1, "Starred's count did not follow");
+
+    let reply = update(&w, &user_token(7), &[id], json!({"isStarred": false})).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let (count, ids) = folder_holding(&w, "starred").await;
+    assert!(
+        !ids.contains(&id),
+        "the unstarred message is still in Starred"
+    );
+    assert_eq!(count, before);
+}
+
+#[tokio::test]
+async fn starring_at_gmail_fills_starred_at_once_on_sqlite() {
+    starring_at_gmail_fills_starred_at_once(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn starring_at_gmail_fills_starred_at_once_on_postgres() {
+    if Backend::Postgres.available() {
+        starring_at_gmail_fills_starred_at_once(Backend::Postgres).await;
+    }
+}

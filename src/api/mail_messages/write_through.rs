@@ -98,18 +98,10 @@ async fn gmail(
             let outcome = match &answer {
                 Ok(()) => Ok(StateChange {
                     provider_message_id: target.provider_message_id.clone(),
-                    folders: change.folder.as_ref().map(|dest| {
-                        let mut kept: Vec<String> = target
-                            .folders
-                            .iter()
-                            .filter(|f| !remove.contains(f))
-                            .cloned()
-                            .collect();
-                        if !kept.contains(dest) {
-                            kept.push(dest.clone());
-                        }
-                        folders_from_labels(&kept)
-                    }),
+                    // Starred is a label at Gmail, so a folder here: a star, like a move,
+                    // changes where the message is listed (and the counts) at once.
+                    folders: (change.folder.is_some() || change.is_starred.is_some())
+                        .then(|| labels_after(&target.folders, &add, &remove)),
                     is_read: change.is_read,
                     is_starred: change.is_starred,
                     provider_version: None,
@@ -119,6 +111,21 @@ async fn gmail(
             (target.id, outcome)
         })
         .collect()
+}
+
+/// A message's labels once `add` and `remove` are applied, as the folders it is in.
+fn labels_after(labels: &[String], add: &[String], remove: &[String]) -> Vec<String> {
+    let mut kept: Vec<String> = labels
+        .iter()
+        .filter(|l| !remove.contains(l))
+        .cloned()
+        .collect();
+    for label in add {
+        if !kept.contains(label) {
+            kept.push(label.clone());
+        }
+    }
+    folders_from_labels(&kept)
 }
 
 /// Errors are not `Clone` (the store's is not); a batch's one failure is told per id.

@@ -354,6 +354,16 @@ try {
     }
     const after = (await through(nocobase, bySubject, rootToken)).body.data;
     assert(after[0].isStarred === !starredBefore, 'the list does not show the new star');
+    // Starred lists it at once, no sync in between (#24: it waited for the next sync).
+    const folders = (await through(nocobase, 'mailFolders:list', rootToken)).body.data;
+    const starred = folders.find((f) => f.role === 'starred');
+    await page.getByRole('menuitem', { name: starred.name }).click();
+    const row = page.getByTestId('message-row').filter({ hasText: opened });
+    if (!starredBefore) await row.first().waitFor({ timeout: 10000 });
+    else await row.first().waitFor({ state: 'detached', timeout: 10000 });
+    await page.getByRole('menuitem', { name: folders.find((f) => f.role === 'inbox').name }).click();
+    await page.getByTestId('message-row').filter({ hasText: opened }).first().click();
+    await page.getByTestId('message-body').waitFor({ timeout: 15000 });
   });
 
   await check('mail page: "Download original" saves the open message as the provider keeps it', async () => {

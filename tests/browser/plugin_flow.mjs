@@ -558,6 +558,21 @@ try {
     await services.stop(sidecar.child);
     const reply = await through(nocobase, 'mailAccounts:list', rootToken);
     assert(reply.status === 502 && reply.body.errors[0].code === 'EMAIL_SERVICE_UNREACHABLE', `${reply.status} ${JSON.stringify(reply.body)}`);
+    // Said to the user in words they understand, not as an empty mailbox list (#24), and
+    // the administrator's detail (an environment variable) stays in NocoBase's log.
+    assert(!reply.body.errors[0].message.includes('EMAIL_MANAGER_URL'), reply.body.errors[0].message);
+    for (const tab of ['mail', 'accounts']) {
+      await page.goto(`${nocobase.url}/admin/email-manager?tab=${tab}`);
+      // In the language the Chinese check above may have left the user with.
+      const down = page.getByTestId('service-down');
+      await down.waitFor({ timeout: 30000 });
+      const said = await down.textContent();
+      assert(said.includes('The email service is unavailable') || said.includes('邮件服务暂时不可用'), said);
+      const text = await page.textContent('body');
+      const misleading = ['Connect a mailbox first', 'No mailbox connected yet', '请先连接邮箱', '尚未连接邮箱', 'EMAIL_MANAGER_URL'];
+      assert(!misleading.some((m) => text.includes(m)), `${tab}: ${text.slice(0, 300)}`);
+    }
+    await shot(page, '7-service-down');
     // Other NocoBase routes are untouched.
     const users = await through(nocobase, 'users:list', rootToken);
     assert(users.status === 200, `users:list ${users.status}`);

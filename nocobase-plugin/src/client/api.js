@@ -31,6 +31,16 @@ export function errorText(error) {
   return (first && first.message) || (error && error.message) || String(error);
 }
 
+/** Whether the email service itself could not be reached: the plugin's proxy says so, or a
+ * proxy in front of it (the compose file's nginx) answered 502/503/504 without our body. */
+export function serviceDown(error) {
+  const response = error && error.response;
+  if (!response) return false;
+  const first = response.data && response.data.errors && response.data.errors[0];
+  if (first) return first.code === 'EMAIL_SERVICE_UNREACHABLE';
+  return [502, 503, 504].includes(response.status);
+}
+
 /** For a 400 whose message names the field ("clientId: …"), that field and the problem. */
 export function fieldError(error) {
   const text = errorText(error);

@@ -100,9 +100,10 @@ class PluginEmailManagerServer extends Plugin {
     try {
       answer = await fetch(url, init);
     } catch (error) {
-      this.app.logger.warn('email manager: the sidecar did not answer', { url: this.sidecarUrl(), cause: error && error.message });
+      // The administrator's part (where to look) goes to the log; the user reads a sentence.
+      this.app.logger.warn('email manager: the sidecar did not answer; check that it runs and that EMAIL_MANAGER_URL points at it', { url: this.sidecarUrl(), cause: error && error.message });
       ctx.status = 502;
-      ctx.body = { errors: [{ message: 'The email service is not reachable. Ask your administrator to check that it runs and that EMAIL_MANAGER_URL points at it.', code: 'EMAIL_SERVICE_UNREACHABLE' }] };
+      ctx.body = { errors: [{ message: 'The email service is unavailable right now. Try again in a few minutes; if it stays like this, tell your administrator.', code: 'EMAIL_SERVICE_UNREACHABLE' }] };
       return;
     }
     ctx.status = answer.status;

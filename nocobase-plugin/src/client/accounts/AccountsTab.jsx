@@ -4,7 +4,8 @@ import { GoogleOutlined, WindowsOutlined } from '@ant-design/icons';
 import { Alert, Button, Empty, List, Popconfirm, Progress, Space, Tag, Tooltip, Typography, message } from 'antd';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { useMailEvents } from '../mail/useMailEvents';
-import { errorText, useMailApi } from '../api';
+import { errorText, serviceDown, useMailApi } from '../api';
+import { ServiceDown } from '../ServiceDown';
 import { useT } from '../locale';
 import { ShareDialog } from './ShareDialog';
 
@@ -56,8 +57,12 @@ export function AccountsTab() {
   const [sharing, setSharing] = useState(null);
   const outcome = useConnectOutcome();
 
+  const [down, setDown] = useState(false);
   const load = useCallback(() => mail.call('mailAccounts:list', { params: { pageSize: 200 } })
-    .then((answer) => setAccounts(answer.data), (error) => message.error(errorText(error))), [mail]);
+    .then((answer) => { setDown(false); setAccounts(answer.data); }, (error) => {
+      if (serviceDown(error)) setDown(true);
+      else message.error(errorText(error));
+    }), [mail]);
   useEffect(() => { load(); }, [load]);
   // Status and sync progress come as live events (a burst makes one reload); without the
   // stream, a syncing mailbox's progress is polled.
@@ -100,6 +105,7 @@ export function AccountsTab() {
     load();
   });
 
+  if (down) return <ServiceDown onRetry={load} />;
   return (
     <div>
       {outcome && outcome.status === 'connected' && <Alert type="success" showIcon closable style={{ marginBottom: 16 }} message={t('Mailbox connected. Your mail is being synchronized.')} />}

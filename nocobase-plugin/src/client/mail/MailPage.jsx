@@ -2,7 +2,8 @@
 import { Card, Spin, Tabs, message } from 'antd';
 import React, { useCallback, useEffect, useState } from 'react';
 import { AccountsTab } from '../accounts/AccountsTab';
-import { errorText, useMailApi } from '../api';
+import { errorText, serviceDown, useMailApi } from '../api';
+import { ServiceDown } from '../ServiceDown';
 import { useT } from '../locale';
 import { SignaturesTab } from '../writing/SignaturesTab';
 import { TemplatesTab } from '../writing/TemplatesTab';
@@ -13,8 +14,14 @@ export function MailPage() {
   const mail = useMailApi();
   const [tab, setTab] = useState(() => new URLSearchParams(window.location.search).get('tab') || 'mail');
   const [accounts, setAccounts] = useState(null);
+  // The service not answering is said as such, not shown as "no mailbox".
+  const [down, setDown] = useState(false);
   const load = useCallback(() => mail.call('mailAccounts:list', { params: { pageSize: 200 } })
-    .then((answer) => setAccounts(answer.data), (error) => { message.error(errorText(error)); setAccounts([]); }), [mail]);
+    .then((answer) => { setDown(false); setAccounts(answer.data); }, (error) => {
+      if (serviceDown(error)) { setDown(true); setAccounts(null); return; }
+      message.error(errorText(error));
+      setAccounts([]);
+    }), [mail]);
   useEffect(() => { load(); }, [load, tab]);
   const select = (key) => {
     setTab(key);
@@ -25,9 +32,9 @@ export function MailPage() {
   return (
     <Card style={{ margin: 24 }} title={t('Email')}>
       <Tabs activeKey={tab} onChange={select} destroyInactiveTabPane items={[
-        { key: 'mail', label: t('Mail'), children: accounts ? <MailTab accounts={accounts} /> : <Spin /> },
+        { key: 'mail', label: t('Mail'), children: down ? <ServiceDown onRetry={load} /> : accounts ? <MailTab accounts={accounts} /> : <Spin /> },
         { key: 'accounts', label: t('My mail accounts'), children: <AccountsTab /> },
-        { key: 'signatures', label: t('Signatures'), children: accounts ? <SignaturesTab accounts={accounts} /> : <Spin /> },
+        { key: 'signatures', label: t('Signatures'), children: down ? <ServiceDown onRetry={load} /> : accounts ? <SignaturesTab accounts={accounts} /> : <Spin /> },
         { key: 'templates', label: t('Templates'), children: <TemplatesTab /> },
       ]} />
     </Card>

@@ -69,10 +69,11 @@ export function MailTab({ accounts }) {
     loadFolders();
   };
 
+  const openRole = (folders.find((f) => f.id === folderId) || {}).role;
   // The Drafts folder lists the provider's drafts, each editable and sendable here.
-  const showDrafts = !query && (folders.find((f) => f.id === folderId) || {}).role === 'drafts';
+  const showDrafts = !query && openRole === 'drafts';
   // In mail the user sent (or is sending), a row names its recipients, not the user.
-  const outgoing = ['sent', 'drafts', 'outbox'].includes((folders.find((f) => f.id === folderId) || {}).role);
+  const outgoing = ['sent', 'drafts', 'outbox'].includes(openRole);
   const who = (m) => {
     if (!outgoing) return m.from && (m.from.name || m.from.address);
     const names = [...(m.to || []), ...(m.cc || [])].map((r) => r.name || r.address);

@@ -48,3 +48,4 @@ mod secrets_at_rest;
 mod secrets_scan;
 mod security;
 mod sync_engine;
+mod sync_progress;

@@ -322,18 +322,24 @@ async fn pages(
     mut page: Option<String>,
     mut seen: Option<&mut Vec<String>>,
 ) -> Result<(), SyncError> {
-    let total = run
-        .call(op::GET_PROFILE, |t| {
-            let c = client.clone();
-            async move { c.profile(&t).await }
-        })
-        .await?
-        .messages_total;
     let page_size = run.state.settings.sync.page_size;
     // `sync.initial_window_days`: only mail received since then.
     let query = super::window_start(run.state).map(|since| format!("after:{}", since.timestamp()));
+    // What the progress counts up to: the mailbox's size, unless a window limits the
+    // import (how much mail it holds is not known in advance; #24).
+    let total = match query {
+        Some(_) => None,
+        None => Some(
+            run.call(op::GET_PROFILE, |t| {
+                let c = client.clone();
+                async move { c.profile(&t).await }
+            })
+            .await?
+            .messages_total,
+        ),
+    };
     let mut done = 0;
-    run.progress("initial", done, Some(total)).await?;
+    run.progress("initial", done, total).await?;
     // While one page is written, the next is listed, fetched and parsed: the database and
     // the network and parsing overlap instead of taking turns. Pages still commit in
     // order (a write is awaited before the next one starts), so a resume point never
@@ -365,10 +371,19 @@ async fn pages(
         };
         let (fence, at) = (run.fence.clone(), now());
         done += ids.len();
+        // The profile's count is read once, before the pages: mail that arrives meanwhile
+        // is listed too, and the last page is the whole. Never more done than the total.
+        let last = list.next_page_token.is_none();
         let progress = Progress {
             phase: "initial",
             done,
-            total: Some(total),
+            total: total.map(|t| {
+                if last {
+                    done as u64
+                } else {
+                    t.max(done as u64)
+                }
+            }),
         };
         let write = write_page(run, Some(progress), move |c| {
             let stored = messages::store_page(c, &fence, &batch, Some(&update), at)?;

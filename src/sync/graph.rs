@@ -57,10 +57,26 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
             .run(move |c| messages::reset_account(c, &fence))
             .await?;
     }
-    let total: u64 = folders.iter().map(|f| f.total_item_count).sum();
+    // What the progress counts up to (#24): the sizes of the folders without a delta
+    // cursor, whose round is a first import. A routine sync has nothing to count up to,
+    // nor has an import a window limits (how much mail the window holds is not known).
+    let fresh = fresh_folders(run, &folders).await?;
+    let phase = if fresh.is_empty() {
+        "incremental"
+    } else {
+        "initial"
+    };
+    let total: Option<u64> =
+        (!fresh.is_empty() && super::window_start(run.state).is_none()).then(|| {
+            folders
+                .iter()
+                .filter(|f| fresh.contains(&f.id))
+                .map(|f| f.total_item_count)
+                .sum()
+        });
     let mut stats = Stats::default();
     let mut done = 0;
-    run.progress("initial", done, Some(total)).await?;
+    run.progress(phase, done, total).await?;
     for folder in &folders {
         match folder_round(run, &client, &folder.id, &mut stats, &mut done, total).await {
             Err(SyncError::Provider(ProviderError::CursorExpired)) => {
@@ -79,7 +95,8 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
                     .store
                     .run(move |c| messages::apply_states(c, &fence, &[], Some(&reset), at))
                     .await?;
-                folder_round(run, &client, &folder.id, &mut stats, &mut done, total).await?;
+                // Not part of the first import's total: counted, without a total.
+                folder_round(run, &client, &folder.id, &mut stats, &mut done, None).await?;
             }
             other => other?,
         }
@@ -214,7 +231,7 @@ async fn folder_round(
     folder: &str,
     stats: &mut Stats,
     done: &mut usize,
-    total: u64,
+    total: Option<u64>,
 ) -> Result<(), SyncError> {
     let account_id = run.account_id();
     let (scope, page_size) = (folder.to_string(), run.state.settings.sync.page_size);
@@ -303,11 +320,18 @@ async fn folder_round(
             },
         };
         let (fence, at, folder_id) = (run.fence.clone(), now(), folder.to_string());
-        *done += ids.len();
+        // A folder's first round counts toward the total; changes have none (they are
+        // counted only when there is no total they could overrun).
+        if phase == "initial" || total.is_none() {
+            *done += ids.len();
+        }
         let progress = Progress {
             phase,
             done: *done,
-            total: Some(total),
+            // Mail that arrives meanwhile is listed too: never more done than the total.
+            total: total
+                .filter(|_| phase == "initial")
+                .map(|t| t.max(*done as u64)),
         };
         let write = write_page(run, Some(progress), move |c| {
             let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
@@ -322,6 +346,33 @@ async fn folder_round(
         writing = Some((write, progress));
         link = page.next_link;
     }
+}
+
+/// The folders with no delta cursor yet: their round is a first import (one interrupted
+/// has a resume point and still is).
+async fn fresh_folders(
+    run: &Run<'_>,
+    folders: &[crate::providers::graph::Folder],
+) -> Result<HashSet<String>, SyncError> {
+    let (account_id, ids): (i64, Vec<String>) = (
+        run.account_id(),
+        folders.iter().map(|f| f.id.clone()).collect(),
+    );
+    let fresh = run
+        .state
+        .store
+        .run(move |c| {
+            let mut fresh = HashSet::new();
+            for id in ids {
+                let cursor = messages::cursor(c, account_id, &id)?;
+                if cursor.is_none_or(|c| c.cursor.is_none()) {
+                    fresh.insert(id);
+                }
+            }
+            Ok(fresh)
+        })
+        .await?;
+    Ok(fresh)
 }
 
 /// Waits for a page's write (which recorded its progress and events) and counts it.

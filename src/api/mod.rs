@@ -9,6 +9,7 @@ pub mod mail_drafts;
 pub mod mail_events;
 pub mod mail_folders;
 pub mod mail_messages;
+pub mod mail_notes;
 pub mod mail_outbox;
 pub mod mail_providers;
 pub mod mail_signatures;
@@ -38,6 +39,7 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     mail_outbox::configure(&mut router);
     mail_attachments::configure(&mut router);
     mail_threads::configure(&mut router);
+    mail_notes::configure(&mut router);
     mail_drafts::configure(&mut router);
     mail_signatures::configure(&mut router);
     mail_templates::configure(&mut router);

@@ -16,6 +16,7 @@ pub mod message_query;
 pub mod message_targets;
 pub mod messages;
 mod migrate;
+pub mod notes;
 pub mod oauth_states;
 pub mod outbox;
 pub mod schema;

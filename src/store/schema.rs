@@ -300,3 +300,19 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    mail_notes (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        provider_message_id -> Nullable<Text>,
+        provider_thread_id -> Nullable<Text>,
+        author_id -> BigInt,
+        text -> Text,
+        is_todo -> Bool,
+        due_at -> Nullable<Timestamp>,
+        done -> Bool,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

@@ -31,6 +31,8 @@ struct Ids {
     outbox: i64,
     /// One of the owner's trusted image senders.
     trusted: i64,
+    /// The owner's note (a to-do) on their message.
+    note: i64,
     /// The owner's signature, personal template and draft (at the provider).
     signature: i64,
     template: i64,
@@ -158,6 +160,12 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailTrustedSenders:list", "get", String::new(), None, EmptyList, EmptyList),
         row("/api/mailTrustedSenders:create", "post", String::new(), Some(json!({"address": "news@shop.example"})), Status(200), Status(200)),
         row("/api/mailTrustedSenders:destroy", "post", format!("filterByTk={}", ids.trusted), Some(json!({})), Nothing, Nothing),
+        // Notes are read and written by whoever reads the mail's body: nobody else here.
+        row("/api/mailNotes:list", "get", String::new(), None, EmptyList, EmptyList),
+        row("/api/mailNotes:list", "get", format!("filter={}", urlencoding(&json!({"messageId": ids.message}).to_string())), None, EmptyList, EmptyList),
+        row("/api/mailNotes:create", "post", String::new(), Some(json!({"messageId": ids.message, "text": "theirs"})), Status(400), Status(400)),
+        row("/api/mailNotes:update", "post", format!("filterByTk={}", ids.note), Some(json!({"done": true})), Nothing, Nothing),
+        row("/api/mailNotes:destroy", "post", format!("filterByTk={}", ids.note), Some(json!({})), Nothing, Nothing),
         // Signatures and personal templates are their owner's alone, an admin's neither.
         row("/api/mailSignatures:list", "get", String::new(), None, EmptyList, EmptyList),
         row("/api/mailSignatures:get", "get", format!("filterByTk={}", ids.signature), None, Nothing, Nothing),
@@ -284,6 +292,7 @@ async fn owner_mailbox(w: &Wired) -> Ids {
                 "owner-signature-words",
                 "owner-template-words",
                 "owner-draft-words",
+                "owner-note-words",
             ]
             .map(String::from),
         )
@@ -315,8 +324,16 @@ async fn owner_mailbox(w: &Wired) -> Ids {
     .as_str()
     .unwrap()
     .to_string();
+    let note = created(
+        "mailNotes:create",
+        json!({"messageId": with_file["id"], "text": "owner-note-words", "dueAt": "2030-01-02"}),
+    )
+    .await
+    .as_i64()
+    .unwrap();
     Ids {
         account,
+        note,
         message: with_file["id"].as_i64().unwrap(),
         message_read: full.json["data"]["isRead"].as_bool().unwrap(),
         folder,
@@ -550,6 +567,7 @@ async fn a_signed_out_token_is_refused_on_every_route() {
         attachment: 1,
         outbox: 1,
         trusted: 1,
+        note: 1,
         signature: 1,
         template: 1,
         draft: "1:r1".into(),

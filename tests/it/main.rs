@@ -30,6 +30,7 @@ mod mail_identities;
 mod mail_messages;
 mod mail_messages_raw;
 mod mail_messages_update;
+mod mail_notes;
 mod mail_providers;
 mod mail_send;
 mod mail_signatures;

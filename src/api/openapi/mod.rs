@@ -8,7 +8,7 @@ pub use shapes::*;
 
 use crate::api::{
     mail_accounts, mail_attachments, mail_drafts, mail_events, mail_folders, mail_messages,
-    mail_outbox, mail_providers, mail_signatures, mail_templates, mail_threads,
+    mail_notes, mail_outbox, mail_providers, mail_signatures, mail_templates, mail_threads,
     mail_trusted_senders, mail_webhooks,
 };
 use crate::http;
@@ -74,6 +74,10 @@ use utoipa::OpenApi;
         mail_templates::update_template,
         mail_templates::destroy_template,
         mail_templates::render::render_template,
+        mail_notes::list_notes,
+        mail_notes::create_note,
+        mail_notes::update_note,
+        mail_notes::destroy_note,
         mail_trusted_senders::list_trusted_senders,
         mail_trusted_senders::create_trusted_sender,
         mail_trusted_senders::destroy_trusted_sender,
@@ -96,6 +100,7 @@ use utoipa::OpenApi;
         (name = "mailDrafts", description = "Drafts that live at the provider: opened, saved (with a version, so an edit made elsewhere is not overwritten) and sent from here."),
         (name = "mailSignatures", description = "The caller's HTML signatures, per mailbox or send-as address."),
         (name = "mailTemplates", description = "Personal and shared (role-scoped) templates with NocoBase variables, and their rendering."),
+        (name = "mailNotes", description = "Notes and to-dos on a message or a thread, seen by whoever may read that mail's body."),
         (name = "mailTrustedSenders", description = "Senders whose remote images the caller always shows."),
         (name = "mailWebhooks", description = "Where Graph and Gmail (through Cloud Pub/Sub) push mailbox changes; authenticated by clientState / Google's OIDC token, never by a NocoBase token."),
         (name = "mailEvents", description = "Live updates for the caller's pages (server-sent events)."),

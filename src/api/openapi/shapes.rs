@@ -320,6 +320,24 @@ pub struct RenderValues {
     pub record: Option<RecordRef>,
 }
 
+/// Values of `mailNotes:create` (and `update`, without `messageId`/`threadId`).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct NoteValues {
+    /// The message the note is on (create; or `threadId`).
+    pub message_id: Option<i64>,
+    /// The thread the note is on (create; or `messageId`).
+    pub thread_id: Option<i64>,
+    /// 1 to 10,000 characters.
+    pub text: Option<String>,
+    /// A to-do; a due date makes one.
+    pub is_todo: Option<bool>,
+    /// RFC 3339, or a day (its end, UTC); null clears it.
+    pub due_at: Option<String>,
+    /// A to-do's done flag.
+    pub done: Option<bool>,
+}
+
 /// Values of `mailTrustedSenders:create`.
 #[derive(ToSchema)]
 pub struct TrustedSenderValues {

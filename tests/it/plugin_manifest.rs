@@ -58,8 +58,10 @@ fn the_plugin_package_carries_the_manifest_identity() {
         "version",
         "displayName",
         "displayName.zh-CN",
+        "displayName.pl-PL",
         "description",
         "description.zh-CN",
+        "description.pl-PL",
         "keywords",
     ] {
         assert_eq!(
@@ -70,4 +72,25 @@ fn the_plugin_package_carries_the_manifest_identity() {
     assert_eq!(package["main"], "./dist/server/index.js");
     assert_eq!(package["peerDependencies"]["@nocobase/server"], "2.x");
     assert_eq!(package["peerDependencies"]["@nocobase/client"], "2.x");
+}
+
+/// The manifest names every resource the service serves (a new one, such as `mailNotes`,
+/// is not forgotten there), and nothing it does not serve.
+#[test]
+fn the_manifest_lists_exactly_the_served_resources() {
+    let manifest = manifest();
+    let listed: std::collections::BTreeSet<String> = manifest["sidecar"]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap().to_string())
+        .collect();
+    let served: std::collections::BTreeSet<String> = email_manager::api::served_routes()
+        .into_iter()
+        .filter_map(|route| {
+            let action = route.path.strip_prefix("/api/")?;
+            Some(action.split(':').next()?.to_string()).filter(|r| r.starts_with("mail"))
+        })
+        .collect();
+    assert_eq!(listed, served);
 }

@@ -1,7 +1,9 @@
 // The plugin's client part for NocoBase's classic client (/admin): the settings page,
 // the mail page with the user's mailboxes, the envelope in the top bar, and the "Emails"
 // block that shows the mail exchanged with a record.
-import { Plugin } from '@nocobase/client';
+import { Plugin, useApp } from '@nocobase/client';
+import React from 'react';
+import { Navigate } from 'react-router-dom';
 import { NS, resources, tval } from './locale';
 import { MailPage } from './mail/MailPage';
 import { ClassicEmailsBlock, ClassicEmailsBlockInitializer, classicEmailsBlockSettings } from './record/ClassicEmailsBlock';
@@ -9,17 +11,38 @@ import { EmailsBlockModel } from './record/EmailsBlockModel';
 import { ProviderSettings } from './settings/ProviderSettings';
 import { EmailShortcutProvider, MAIL_PATH } from './Shortcut';
 
+const SETTINGS_KEY = 'email-manager';
+
+/** Where the plugin card's "Settings" goes: the settings page. */
+function ToSettings() {
+  const app = useApp();
+  return <Navigate to={app.pluginSettingsManager.getRoutePath(SETTINGS_KEY)} replace />;
+}
+
 export class PluginEmailManagerClient extends Plugin {
   async load() {
     for (const [lang, strings] of Object.entries(resources)) {
       this.app.i18n.addResources(lang, NS, strings);
     }
-    this.app.pluginSettingsManager.add('email-manager', {
+    this.app.pluginSettingsManager.add(SETTINGS_KEY, {
       title: tval('Email manager'),
       icon: 'MailOutlined',
       Component: ProviderSettings,
       aclSnippet: 'pm.email-manager',
     });
+    // The plugin manager's card links "Settings" only to a page registered under the
+    // plugin's own name (the package name, for a plugin outside @nocobase): that name
+    // leads to the page above, and stays out of the settings menu.
+    const ownName = this.options && this.options.name;
+    if (ownName && ownName !== SETTINGS_KEY) {
+      this.app.pluginSettingsManager.add(ownName, {
+        title: tval('Email manager'),
+        icon: 'MailOutlined',
+        Component: ToSettings,
+        aclSnippet: 'pm.email-manager',
+        isTopLevel: false,
+      });
+    }
     this.app.router.add('admin.email-manager', { path: MAIL_PATH, Component: MailPage });
     this.app.use(EmailShortcutProvider);
     // Modern (v2) pages: listed under "Add block" → "Other blocks".

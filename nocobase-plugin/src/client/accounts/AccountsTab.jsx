@@ -8,6 +8,7 @@ import { errorText, serviceDown, useMailApi } from '../api';
 import { ServiceDown } from '../ServiceDown';
 import { useT } from '../locale';
 import { ShareDialog } from './ShareDialog';
+import { syncProgress } from './syncProgress.mjs';
 
 const STATUS_COLORS = { active: 'green', syncing: 'blue', needs_reauth: 'orange', error: 'red', disabled: 'default' };
 
@@ -33,6 +34,27 @@ function useConnectOutcome() {
 }
 
 /** Whether new mail is pushed (seconds) or polled (minutes), and why not pushed. */
+/** A running sync: "1,200 of 5,000 (24%)" with its bar, or what it does when there is no
+ * total to count up to. */
+function SyncLine({ progress, t }) {
+  const n = (value) => value.toLocaleString();
+  if (progress.total === null) {
+    return (
+      <div data-testid="account-sync">
+        <Typography.Text type="secondary">
+          {progress.phase === 'initial' ? t('Importing: {{done}} messages so far', { done: n(progress.done) }) : t('Checking for changes…')}
+        </Typography.Text>
+      </div>
+    );
+  }
+  const words = t('{{done}} of {{total}} ({{percent}}%)', { done: n(progress.done), total: n(progress.total), percent: progress.percent });
+  return (
+    <div data-testid="account-sync" style={{ maxWidth: 420 }}>
+      <Progress percent={progress.percent} size="small" format={() => words} />
+    </div>
+  );
+}
+
 function PushTag({ push, t }) {
   if (!push || push.status === 'pending') return null;
   if (push.status === 'off') {
@@ -121,7 +143,7 @@ export function AccountsTab() {
           dataSource={accounts}
           rowKey="id"
           renderItem={(account) => {
-            const progress = account.sync && account.sync.total ? Math.min(100, Math.round((account.sync.done / account.sync.total) * 100)) : null;
+            const progress = syncProgress(account.sync);
             return (
               <List.Item
                 data-testid={`account-${account.email}`}
@@ -149,7 +171,7 @@ export function AccountsTab() {
                         {t('{{count}} messages, {{unread}} unread', { count: account.messageCount, unread: account.unreadCount })}
                         {account.lastSyncAt ? ` · ${t('last synced')} ${new Date(account.lastSyncAt).toLocaleString()}` : ''}
                       </Typography.Text>
-                      {progress !== null && account.sync.phase !== 'idle' && <Progress percent={progress} size="small" style={{ maxWidth: 320 }} />}
+                      {progress && <SyncLine progress={progress} t={t} />}
                       {account.lastError && <Typography.Paragraph type="danger" style={{ marginBottom: 0 }}>{account.lastError.code}: {account.lastError.message}</Typography.Paragraph>}
                     </div>
                   }

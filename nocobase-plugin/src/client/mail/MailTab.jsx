@@ -7,6 +7,7 @@ import { errorText, filterParam, useMailApi } from '../api';
 import { useT } from '../locale';
 import { Compose } from '../compose/Compose';
 import { DraftsList } from './DraftsList';
+import { folderName } from './folderName';
 import { MessageView } from './MessageView';
 import { useMailEvents } from './useMailEvents';
 import { useMessageList } from './useMessageList';
@@ -88,7 +89,7 @@ export function MailTab({ accounts }) {
         <Select style={{ width: '100%', marginBottom: 8 }} value={accountId} onChange={(id) => { setAccountId(id); setPage(1); setOpenId(null); }}
           options={accounts.map((a) => ({ value: a.id, label: a.email }))} />
         <Menu mode="inline" selectedKeys={folderId ? [String(folderId)] : []} onClick={({ key }) => { setFolderId(Number(key)); setPage(1); setOpenId(null); }}
-          items={folders.map((f) => ({ key: String(f.id), label: <Space style={{ width: '100%', justifyContent: 'space-between' }}><span>{f.name}</span>{f.unreadCount > 0 && <Badge count={f.unreadCount} overflowCount={9999} />}</Space> }))} />
+          items={folders.map((f) => ({ key: String(f.id), label: <Space style={{ width: '100%', justifyContent: 'space-between' }}><span>{folderName(t, f)}</span>{f.unreadCount > 0 && <Badge count={f.unreadCount} overflowCount={9999} />}</Space> }))} />
       </div>
       <div style={{ width: 420, flex: 'none' }}>
         <Space direction="vertical" style={{ width: '100%', marginBottom: 8 }}>

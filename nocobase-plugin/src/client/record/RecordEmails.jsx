@@ -4,8 +4,10 @@
 import { MailOutlined, PaperClipOutlined } from '@ant-design/icons';
 import { Alert, Button, Empty, Input, List, Modal, Pagination, Space, Typography } from 'antd';
 import React, { useEffect, useMemo, useState } from 'react';
+import { useNavigate } from 'react-router-dom';
 import { useMailApi } from '../api';
 import { useT } from '../locale';
+import { MAIL_PATH } from '../Shortcut';
 import { Compose } from '../compose/Compose';
 import { MessageView } from '../mail/MessageView';
 import { useMessageList } from '../mail/useMessageList';
@@ -24,12 +26,14 @@ export function RecordEmails({ matchBy, value, problem, target }) {
   const t = useT();
   const mail = useMailApi();
   const filter = useMemo(() => recordFilter(matchBy, value), [matchBy, value]);
-  const [accounts, setAccounts] = useState([]);
+  // null until the user's mailboxes are known.
+  const [accounts, setAccounts] = useState(null);
   const [query, setQuery] = useState('');
   const [page, setPage] = useState(1);
   const [openId, setOpenId] = useState(null);
   const [draft, setDraft] = useState(null);
-  const ownAccountIds = useMemo(() => new Set(accounts.map((a) => a.id)), [accounts]);
+  const ownAccountIds = useMemo(() => new Set((accounts || []).map((a) => a.id)), [accounts]);
+  const navigate = useNavigate();
 
   useEffect(() => {
     mail.call('mailAccounts:list', { params: { pageSize: 200 } }).then((answer) => setAccounts(answer.data), () => setAccounts([]));
@@ -41,9 +45,15 @@ export function RecordEmails({ matchBy, value, problem, target }) {
   if (problem) return <Alert type="warning" showIcon message={problem} />;
   // In domain mode too: a field that holds an address still says whom to write to.
   const recordAddresses = addressesIn(value);
-  const sendButton = (
-    <Button icon={<MailOutlined />} disabled={!accounts.length} onClick={() => setDraft({ to: recordAddresses, record: target || undefined })} data-testid="record-send-email"
-      title={accounts.length ? undefined : t('Connect a mailbox first (the Accounts tab).')}>
+  // Without a mailbox of their own the user (often the admin building the page) is told
+  // what the block shows and where to connect one, instead of a greyed-out button.
+  const sendButton = accounts && accounts.length === 0 ? (
+    <Alert type="info" showIcon data-testid="record-connect-hint" style={{ width: '100%' }}
+      message={t('You have no mailbox connected.')}
+      description={t('This block shows the mail with this record from your own mailboxes and those shared with you. Connect one to see your mail here and to write from here.')}
+      action={<Button size="small" type="primary" onClick={() => navigate(`${MAIL_PATH}?tab=accounts`)} data-testid="record-connect">{t('Connect a mailbox')}</Button>} />
+  ) : (
+    <Button icon={<MailOutlined />} disabled={!accounts} onClick={() => setDraft({ to: recordAddresses, record: target || undefined })} data-testid="record-send-email">
       {t('Send email')}
     </Button>
   );
@@ -60,13 +70,14 @@ export function RecordEmails({ matchBy, value, problem, target }) {
     <div data-testid="record-emails">
       <Space style={{ width: '100%', justifyContent: 'space-between', marginBottom: 8 }} wrap>
         <Input.Search allowClear placeholder={t('Search mail')} style={{ width: 260 }} onSearch={(text) => { setQuery(text.trim()); setPage(1); }} />
-        {sendButton}
+        {accounts && accounts.length > 0 && sendButton}
       </Space>
+      {accounts && accounts.length === 0 && <div style={{ marginBottom: 8 }}>{sendButton}</div>}
       <List
         loading={loading}
         size="small"
         dataSource={list.data}
-        locale={{ emptyText: t('No mail with this record yet') }}
+        locale={{ emptyText: t('No mail with this record in your mailboxes or in those shared with you.') }}
         renderItem={(m) => (
           <List.Item onClick={() => setOpenId(m.id)} style={{ cursor: 'pointer', fontWeight: m.isRead || !ownAccountIds.has(m.accountId) ? 'normal' : 600 }} data-testid="record-email-row">
             <div style={{ width: '100%', minWidth: 0 }}>
@@ -94,7 +105,7 @@ export function RecordEmails({ matchBy, value, problem, target }) {
             onChanged={(what) => { if (what === 'moved' || what === 'removed') setOpenId(null); load(); }} />
         )}
       </Modal>
-      <Compose start={draft} accounts={accounts} onClose={() => setDraft(null)} onSent={() => { setDraft(null); load(); }} />
+      <Compose start={draft} accounts={accounts || []} onClose={() => setDraft(null)} onSent={() => { setDraft(null); load(); }} />
     </div>
   );
 }

@@ -1,12 +1,13 @@
 // What the "Emails" block's two variants (modern and classic pages) share: the settings
 // form, the choice of fields it offers, and the messages shown when the block cannot
 // find a record's mail. `t` translates one of this plugin's strings.
+import { msg } from '../locale';
 import { TEXT_INTERFACES } from './recordMatch.mjs';
 
 /** Why a block shows no mail, by key. */
 export const PROBLEMS = {
-  noField: 'Choose the record\'s email field in this block\'s settings.',
-  noRecord: 'Put this block in a record\'s popup or details page: it shows the mail of one record.',
+  noField: msg('Choose the record\'s email field in this block\'s settings.'),
+  noRecord: msg('Put this block in a record\'s popup or details page: it shows the mail of one record.'),
 };
 
 /** A collection's fields that can hold an address, a domain or a web site, as options. */

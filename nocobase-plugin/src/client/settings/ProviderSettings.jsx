@@ -1,13 +1,12 @@
 // Settings → Email manager: one card per provider with the OAuth app the admin registered
 // at Google or Microsoft. The secret is write-only: the page shows whether one is stored.
 import { CopyOutlined } from '@ant-design/icons';
-import { Alert, AutoComplete, Button, Card, Form, Input, Select, Space, Spin, Switch, Tag, Typography, message } from 'antd';
+import { Alert, Button, Card, Form, Input, Select, Space, Spin, Switch, Tag, Typography, message } from 'antd';
 import React, { useCallback, useEffect, useState } from 'react';
 import { errorText, fieldError, useMailApi } from '../api';
 import { useT } from '../locale';
 import { useRoleOptions } from '../accounts/ShareDialog';
-
-const TENANTS = ['common', 'organizations', 'consumers'];
+import { TenantField } from './TenantField';
 
 function ProviderCard({ provider, onSaved }) {
   const t = useT();
@@ -103,8 +102,8 @@ function ProviderCard({ provider, onSaved }) {
         </Form.Item>
         {provider.name === 'microsoft' && (
           <>
-            <Form.Item name="tenant" label={t('Tenant')} extra={t('common, organizations, consumers, or your directory (tenant) ID')}>
-              <AutoComplete options={TENANTS.map((value) => ({ value }))} />
+            <Form.Item name="tenant" label={t('Who may sign in (tenant)')}>
+              <TenantField />
             </Form.Item>
             <Form.Item name="allowedTenants" label={t('Allowed organizations (optional)')}
               extra={t('Tenant IDs whose mailboxes may connect; empty allows every organization the tenant setting signs in.')}>

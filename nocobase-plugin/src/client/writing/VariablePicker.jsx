@@ -3,14 +3,14 @@
 // record the mail is written from (any field name the record's collection has).
 import { Button, Dropdown, Input, Space } from 'antd';
 import React, { useState } from 'react';
-import { useT } from '../locale';
+import { msg, useT } from '../locale';
 
 export const VARIABLES = [
-  { name: '$user.nickname', label: 'Your name' },
-  { name: '$user.email', label: 'Your email' },
-  { name: '$recipient.name', label: 'Recipient name' },
-  { name: '$recipient.address', label: 'Recipient email' },
-  { name: '$nDate.today', label: 'Today' },
+  { name: '$user.nickname', label: msg('Your name') },
+  { name: '$user.email', label: msg('Your email') },
+  { name: '$recipient.name', label: msg('Recipient name') },
+  { name: '$recipient.address', label: msg('Recipient email') },
+  { name: '$nDate.today', label: msg('Today') },
 ];
 
 /** `onInsert(text)`: puts `{{…}}` where the cursor is. */

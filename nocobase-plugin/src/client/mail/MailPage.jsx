@@ -8,6 +8,7 @@ import { useT } from '../locale';
 import { SignaturesTab } from '../writing/SignaturesTab';
 import { TemplatesTab } from '../writing/TemplatesTab';
 import { MailTab } from './MailTab';
+import { MyTodos } from './MyTodos';
 
 export function MailPage() {
   const t = useT();
@@ -33,6 +34,7 @@ export function MailPage() {
     <Card style={{ margin: 24 }} title={t('Email')}>
       <Tabs activeKey={tab} onChange={select} destroyInactiveTabPane items={[
         { key: 'mail', label: t('Mail'), children: down ? <ServiceDown onRetry={load} /> : accounts ? <MailTab accounts={accounts} /> : <Spin /> },
+        { key: 'todos', label: t('My to-dos'), children: down ? <ServiceDown onRetry={load} /> : accounts ? <MyTodos accounts={accounts} /> : <Spin /> },
         { key: 'accounts', label: t('My mail accounts'), children: <AccountsTab /> },
         { key: 'signatures', label: t('Signatures'), children: down ? <ServiceDown onRetry={load} /> : accounts ? <SignaturesTab accounts={accounts} /> : <Spin /> },
         { key: 'templates', label: t('Templates'), children: <TemplatesTab /> },

@@ -6,6 +6,8 @@ import React, { useEffect, useState } from 'react';
 import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
 import { frameDocument } from './frame.mjs';
+import { folderName } from './folderName';
+import { MessageNotes } from './MessageNotes';
 
 const person = (p) => (p ? (p.name ? `${p.name} <${p.address}>` : p.address) : '');
 const domainOf = (address) => String(address || '').split('@').pop().toLowerCase();
@@ -144,7 +146,7 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
         <Button onClick={() => change({ isRead: !message_.isRead })}>{message_.isRead ? t('Mark unread') : t('Mark read')}</Button>
         <Button data-testid="message-star" icon={message_.isStarred ? <StarFilled style={{ color: '#faad14' }} /> : <StarOutlined />} onClick={() => change({ isStarred: !message_.isStarred })} />
         <Select placeholder={t('Move to…')} style={{ width: 160 }} value={null}
-          options={folders.filter((f) => f.accountId === message_.accountId && !message_.folderIds.includes(f.id)).map((f) => ({ value: f.id, label: f.name }))}
+          options={folders.filter((f) => f.accountId === message_.accountId && !message_.folderIds.includes(f.id)).map((f) => ({ value: f.id, label: folderName(t, f) }))}
           onChange={(folderId) => change({ folderId })} />
         <Button data-testid="download-original" onClick={() => download(message_.id, emlName(message_.subject), 'mailMessages:raw')}>{t('Download original')}</Button>
         <Popconfirm title={t('Move this message to the trash?')} onConfirm={remove} okText={t('Delete')} cancelText={t('Cancel')}>
@@ -195,6 +197,8 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
           ))}
         </Space>
       )}
+      {/* Notes go with the body: whoever may read it sees them. */}
+      {(html || (message_.bodyText !== null && message_.bodyText !== undefined)) && <MessageNotes messageId={message_.id} ownsMailbox={own} />}
     </div>
   );
 }

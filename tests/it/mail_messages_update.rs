@@ -427,3 +427,48 @@ async fn starring_at_gmail_fills_starred_at_once_on_postgres() {
         starring_at_gmail_fills_starred_at_once(Backend::Postgres).await;
     }
 }
+
+/// Reported with #24's unread envelope: a message read (or starred, or trashed) here left
+/// the user's other tabs and the top bar's unread count stale, because only syncs told
+/// the event stream. Each change the provider accepted is now a `message.updated` event
+/// for its mailbox, with how many messages changed.
+async fn own_changes_are_told_to_the_event_stream(backend: Backend) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    let account = synced_mailbox(&w, "google", "told@gmail.test", 6).await;
+    let rows = listed(&w).await;
+    let ids: Vec<i64> = rows
+        .iter()
+        .take(2)
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    let told = || {
+        w.app.db.query_texts(&format!(
+            "SELECT data AS value FROM mail_events WHERE account_id = {account} \
+             AND kind = 'message.updated' ORDER BY id"
+        ))
+    };
+    let before = told().len();
+    let reply = update(&w, &user_token(7), &ids, json!({"isStarred": true})).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let after = told();
+    assert_eq!(after.len(), before + 1, "{after:?}");
+    let event: Value = serde_json::from_str(after.last().unwrap().as_deref().unwrap()).unwrap();
+    assert_eq!(
+        (event["accountId"].as_i64(), event["count"].as_i64()),
+        (Some(account), Some(2))
+    );
+    let trashed = w
+        .app
+        .call(
+            "mailMessages:destroy",
+            Some(&user_token(7)),
+            &format!("filterByTk={}", ids[0]),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(trashed.status, 200, "{}", trashed.text);
+    assert_eq!(told().len(), before + 2);
+}
+both_backends!(own_changes_told, own_changes_are_told_to_the_event_stream);

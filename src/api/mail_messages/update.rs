@@ -3,6 +3,7 @@ use crate::api::message_reads::MessageView;
 use crate::api::message_reads::views_with;
 use crate::api::provider_failure::api_error;
 use crate::auth::Caller;
+use crate::events;
 use crate::http::{ApiError, QueryParams, Values};
 use crate::providers::ProviderKind;
 use crate::query::Field;
@@ -208,10 +209,22 @@ pub(super) async fn write_all(
         }
         if !accepted.is_empty() {
             let now = chrono::Utc::now().naive_utc();
-            state
+            let stored = state
                 .store
-                .run(move |c| messages::apply_changes(c, account, &accepted, now).map(|_| ()))
+                .run(move |c| messages::apply_changes(c, account, &accepted, now))
                 .await?;
+            // The user's other tabs and devices, and the top bar's unread count, hear of
+            // their own change as they hear of a sync's. A lost event costs a stale count
+            // until the next one, not the change: it is logged, not returned.
+            let recorded = state
+                .store
+                .run(move |c| {
+                    c.write_transaction(|c| events::record_changes(c, account, (0, stored, 0), now))
+                })
+                .await;
+            if let Err(error) = recorded {
+                tracing::warn!(account, %error, "change event not recorded");
+            }
         }
     }
 

@@ -141,6 +141,10 @@ try {
     // At the top of the window, so the fields below it are in view for the mouse.
     await tenant.evaluate((element) => element.scrollIntoView({ block: 'start' }));
     await tenant.click({ position: { x: 4, y: 4 } });
+    // As an admin about to type a directory ID clears the box (the old box then listed
+    // all three suggestions, over the next field), then thinks better of it.
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
     for (const below of ['#microsoft_allowedTenants', '#microsoft_enabled']) {
       const box = await page.locator(below).boundingBox();
       await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
@@ -467,6 +471,47 @@ try {
     }
   });
 
+  await check('keyboard: j and k open the next and previous message, s stars, ? lists the keys, / searches', async () => {
+    const rows = page.getByTestId('message-row');
+    await rows.nth(1).waitFor({ timeout: 15000 });
+    // Away from any field: the keys go to the page.
+    await page.getByRole('tab', { name: 'Mail', exact: true }).focus();
+    const subject = async () => (await page.getByTestId('message-subject').textContent({ timeout: 15000 })).trim();
+    const openedRow = async (index) => {
+      const title = await subject();
+      assert((await rows.nth(index).textContent()).includes(title), `row ${index + 1} is not the open message "${title}"`);
+      return title;
+    };
+    await page.keyboard.press('j');
+    const first = await openedRow(0);
+    await page.keyboard.press('j');
+    await page.waitForFunction((t) => document.querySelector('[data-testid="message-subject"]')?.textContent.trim() !== t, first);
+    await openedRow(1);
+    await page.keyboard.press('k');
+    await page.waitForFunction((t) => document.querySelector('[data-testid="message-subject"]')?.textContent.trim() === t, first);
+    await openedRow(0);
+    const stored = async () => (await through(nocobase, `mailMessages:list?filter=${encodeURIComponent(JSON.stringify({ subject: { $eq: first } }))}`, rootToken)).body.data[0].isStarred;
+    const starred = await stored();
+    await page.keyboard.press('s');
+    for (const until = Date.now() + 10000; (await stored()) === starred && Date.now() < until;) await page.waitForTimeout(200);
+    assert((await stored()) === !starred, '"s" did not star the open message');
+    await page.keyboard.press('?');
+    await page.locator('.ant-modal').getByText('Keyboard shortcuts').waitFor({ timeout: 5000 });
+    // Escape once the dialog has opened (and holds the focus).
+    await page.waitForFunction(() => !document.querySelector('.ant-zoom-appear, .ant-zoom-enter, .ant-fade-appear, .ant-fade-enter'));
+    await shot(page, '5-shortcuts');
+    await page.keyboard.press('Escape');
+    await page.locator('.ant-modal').getByText('Keyboard shortcuts').waitFor({ state: 'hidden', timeout: 5000 });
+    await page.keyboard.press('/');
+    const focused = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('placeholder'));
+    assert(focused === 'Search mail', `"/" focused ${focused}`);
+    // Typed into the search box, "j" is a letter, not a command.
+    await page.keyboard.type('j');
+    assert((await subject()) === first, 'a key typed into the search box moved the list');
+    await page.keyboard.press('Backspace');
+    await page.getByRole('tab', { name: 'Mail', exact: true }).focus();
+  });
+
   await check('live: pushed mail appears on the open mail page without a reload', async () => {
     // The admin's Pub/Sub set-up: the topic pushes to the webhook, through NocoBase.
     const topic = 'projects/e2e/topics/gmail-changes';
@@ -483,6 +528,13 @@ try {
     }
     const subject = `Live from the emulator ${Date.now()}`;
     const before = await page.getByTestId('message-row').count();
+    // The top bar's envelope counts the unread mail, live too (#24).
+    const badge = page.getByTestId('email-unread-badge');
+    const unreadNow = async () => (await through(nocobase, 'mailAccounts:list', rootToken)).body.data.reduce((sum, a) => sum + a.unreadCount, 0);
+    // Settled first: messages opened just before were marked read a moment ago.
+    for (const until = Date.now() + 10000; Number(await badge.getAttribute('data-unread')) !== (await unreadNow()) && Date.now() < until;) await page.waitForTimeout(200);
+    const unreadBefore = Number(await badge.getAttribute('data-unread'));
+    assert(unreadBefore === (await unreadNow()), `the envelope says ${unreadBefore} unread; the mailboxes hold ${await unreadNow()}`);
     await emulator.control(`/users/${MAILBOX}/deliver`, { from: 'Carol Client <carol@client.example>', subject, text: 'pushed' });
     // The poll is an hour away and nobody reloads: the push wakes the sync, the event
     // stream tells the page.
@@ -490,6 +542,10 @@ try {
     const pushes = (await emulator.control('/push')).deliveries.filter((d) => d.kind === 'gmail.push' && d.email === MAILBOX);
     assert(pushes.length > 0 && pushes.every((d) => d.status === 204), `pushes: ${JSON.stringify(pushes)}`);
     assert((await page.getByTestId('message-row').count()) >= Math.min(before + 1, 25), 'the list did not grow');
+    for (const until = Date.now() + 10000; Number(await badge.getAttribute('data-unread')) <= unreadBefore && Date.now() < until;) await page.waitForTimeout(200);
+    const unreadAfter = Number(await badge.getAttribute('data-unread'));
+    const truth = await unreadNow();
+    assert(unreadAfter > unreadBefore && unreadAfter === truth, `the envelope says ${unreadAfter} unread (before ${unreadBefore}); the mailboxes hold ${truth}`);
     await shot(page, '5-live');
     // The accounts page says the mailbox is live (pushed), not polled.
     await page.getByRole('tab', { name: 'My mail accounts' }).click();

@@ -1,7 +1,7 @@
 // The mailbox: folders with unread counts, the message list (search, unread and starred
 // filters, pages), the open message, and compose.
 import { EditOutlined, PaperClipOutlined, StarFilled } from '@ant-design/icons';
-import { Badge, Button, Empty, Input, List, Menu, Pagination, Segmented, Select, Space, Typography, message } from 'antd';
+import { Badge, Button, Empty, Input, List, Menu, Modal, Pagination, Segmented, Select, Space, Typography, message } from 'antd';
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { errorText, filterParam, useMailApi } from '../api';
 import { useT } from '../locale';
@@ -11,6 +11,7 @@ import { folderName } from './folderName';
 import { MessageView } from './MessageView';
 import { useMailEvents } from './useMailEvents';
 import { useMessageList } from './useMessageList';
+import { SHORTCUTS, useShortcuts } from './useShortcuts';
 
 const PAGE_SIZE = 25;
 const ROLE_ORDER = ['inbox', 'starred', 'important', 'sent', 'drafts', 'archive', 'spam', 'trash'];
@@ -81,6 +82,34 @@ export function MailTab({ accounts }) {
     return names.length ? t('To: {{names}}', { names: names.join(', ') }) : t('(no recipients)');
   };
 
+  // Keyboard: moving and opening here; acting on the open message is the view's (it
+  // knows the message), told by `command`.
+  const searchBox = useRef(null);
+  const [command, setCommand] = useState(null);
+  const [help, setHelp] = useState(false);
+  const rows = list.data || [];
+  const step = (by) => {
+    if (!rows.length) return;
+    const at = rows.findIndex((m) => m.id === openId);
+    const next = at < 0 ? 0 : Math.min(rows.length - 1, Math.max(0, at + by));
+    setOpenId(rows[next].id);
+  };
+  const act = (name) => () => { if (openId) setCommand({ name, at: Date.now() }); };
+  useShortcuts({
+    j: () => step(1),
+    k: () => step(-1),
+    o: () => { if (!openId && rows.length) setOpenId(rows[0].id); },
+    r: act('reply'),
+    a: act('replyAll'),
+    f: act('forward'),
+    e: act('archive'),
+    '#': act('delete'),
+    s: act('star'),
+    '/': () => searchBox.current && searchBox.current.focus(),
+    c: () => setDraft({ accountId }),
+    '?': () => setHelp(true),
+  }, accounts.length > 0 && !showDrafts);
+
   if (!accounts.length) return <Empty description={t('Connect a mailbox first (the My mail accounts tab).')} />;
   return (
     <div style={{ display: 'flex', gap: 16, alignItems: 'flex-start' }}>
@@ -93,7 +122,7 @@ export function MailTab({ accounts }) {
       </div>
       <div style={{ width: 420, flex: 'none' }}>
         <Space direction="vertical" style={{ width: '100%', marginBottom: 8 }}>
-          <Input.Search allowClear placeholder={t('Search mail')} onSearch={(text) => { setQuery(text.trim()); setPage(1); }} data-testid="mail-search" />
+          <Input.Search ref={searchBox} allowClear placeholder={t('Search mail')} onSearch={(text) => { setQuery(text.trim()); setPage(1); }} data-testid="mail-search" />
           <Segmented value={show} onChange={(value) => { setShow(value); setPage(1); }}
             options={[{ value: 'all', label: t('All') }, { value: 'unread', label: t('Unread') }, { value: 'starred', label: t('Starred') }]} />
         </Space>
@@ -126,9 +155,14 @@ export function MailTab({ accounts }) {
       </div>
       <div style={{ flex: 1, minWidth: 0 }}>
         {openId
-          ? <MessageView id={openId} folders={folders} ownAccountIds={ownAccountIds} onCompose={setDraft} onChanged={refresh} />
+          ? <MessageView id={openId} folders={folders} ownAccountIds={ownAccountIds} onCompose={setDraft} onChanged={refresh} command={command} />
           : <Empty description={t('Select a message to read it')} />}
       </div>
+      <Modal open={help} onCancel={() => setHelp(false)} footer={null} title={t('Keyboard shortcuts')} data-testid="shortcut-help">
+        <List size="small" dataSource={SHORTCUTS} renderItem={([key, what]) => (
+          <List.Item><Typography.Text keyboard>{key}</Typography.Text> {t(what)}</List.Item>
+        )} />
+      </Modal>
       <Compose start={draft} accounts={accounts} onClose={() => { setDraft(null); setDraftsVersion((v) => v + 1); }}
         onSent={() => { setDraft(null); setDraftsVersion((v) => v + 1); refresh(); }} />
     </div>

@@ -2,7 +2,7 @@
 // access, remote images blocked until asked for), attachments, and the actions.
 import { DeleteOutlined, PaperClipOutlined, StarFilled, StarOutlined, WarningOutlined } from '@ant-design/icons';
 import { Alert, Button, Descriptions, Empty, Popconfirm, Select, Space, Spin, Tag, Tooltip, Typography, message } from 'antd';
-import React, { useEffect, useState } from 'react';
+import React, { useEffect, useRef, useState } from 'react';
 import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
 import { frameDocument } from './frame.mjs';
@@ -58,7 +58,7 @@ async function inlineImages(mail, html) {
   return html.replace(INLINE_DOWNLOAD, (whole, id) => (urls[id] ? `src="${urls[id]}"` : whole));
 }
 
-export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }) {
+export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged, command }) {
   const t = useT();
   const mail = useMailApi();
   const download = useDownload();
@@ -91,6 +91,25 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged }
     }, (error) => message.error(errorText(error)));
     return () => { live = false; };
   }, [id, showImages, version, mail]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // A keyboard command from the mail page (`{name, at}`), carried out on this message.
+  const lastCommand = useRef(command);
+  useEffect(() => {
+    if (!command || command === lastCommand.current || !message_) return;
+    lastCommand.current = command;
+    if (!ownAccountIds.has(message_.accountId)) return;
+    const ref = (action) => ({ accountId: message_.accountId, reference: { messageId: message_.id, action } });
+    const archive = folders.find((f) => f.accountId === message_.accountId && f.role === 'archive');
+    const run = {
+      reply: () => onCompose(ref('reply')),
+      replyAll: () => onCompose(ref('replyAll')),
+      forward: () => onCompose(ref('forward')),
+      star: () => change({ isStarred: !message_.isStarred }),
+      delete: () => remove(),
+      archive: () => (archive ? change({ folderId: archive.id }) : message.info(t('This mailbox has no Archive folder.'))),
+    }[command.name];
+    if (run) run();
+  }, [command, message_]); // eslint-disable-line react-hooks/exhaustive-deps
 
   if (!message_) return <Spin style={{ margin: 48 }} />;
   const sender = message_.from && message_.from.address;

@@ -148,8 +148,8 @@ try {
     for (const below of ['#microsoft_allowedTenants', '#microsoft_enabled']) {
       const box = await page.locator(below).boundingBox();
       await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-      await page.waitForTimeout(300);
     }
+    await page.locator('#microsoft_enabled[aria-checked="true"]').waitFor({ timeout: 5000 });
     await card.getByRole('button', { name: 'Save' }).click();
     await page.locator('.ant-message').getByText('Saved').waitFor({ timeout: 15000 });
     const stored = (await through(nocobase, 'mailProviders:get?filterByTk=microsoft', rootToken)).body.data;

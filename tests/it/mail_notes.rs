@@ -9,7 +9,7 @@ use common::Backend;
 use common::oauth::{Wired, param, wired_syncing};
 use common::tokens::{admin_key, member_token, user_token};
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const OWNER: i64 = 7;
 const COLLEAGUE: i64 = 8;
@@ -37,18 +37,7 @@ async fn mailbox(w: &Wired) -> (i64, Vec<Value>) {
     w.mailbox("google", MAILBOX, 12).await;
     let outcome = w.connect(&user_token(OWNER), "google", MAILBOX).await;
     let account: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
-    let started = Instant::now();
-    loop {
-        let row = w.account(&account.to_string()).await;
-        if row["lastSyncAt"].is_string() && row["status"] == "active" {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no sync: {row}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    w.synced_after(account, None, Duration::from_secs(60)).await;
     let listed = call(
         w,
         &user_token(OWNER),
@@ -343,18 +332,8 @@ async fn notes_outlive_a_full_resync_and_go_with_the_mailbox(backend: Backend) {
     )
     .await;
     assert_eq!(full.status, 200, "{}", full.text);
-    let started = Instant::now();
-    loop {
-        let row = w.account(&account.to_string()).await;
-        if row["lastSyncAt"].as_str().is_some_and(|at| at != since) && row["status"] == "active" {
-            break;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "no resync: {row}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    w.synced_after(account, Some(&since), Duration::from_secs(60))
+        .await;
     let again = call(
         &w,
         &owner,

@@ -24,23 +24,6 @@ async fn account(w: &Wired, id: i64) -> Value {
     w.account(&id.to_string()).await
 }
 
-/// Waits until a sync of the account finished after `since` (its lastSyncAt moved).
-async fn synced_after(w: &Wired, id: i64, since: Option<&str>, limit: Duration) -> Value {
-    let started = Instant::now();
-    loop {
-        let row = account(w, id).await;
-        let last = row["lastSyncAt"].as_str();
-        if last.is_some() && last != since && row["status"] == "active" {
-            return row;
-        }
-        assert!(
-            started.elapsed() < limit,
-            "no finished sync within {limit:?}: {row}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn a_mailbox_syncs_completely_and_changes_converge(
     backend: Backend,
     provider: &str,
@@ -50,7 +33,7 @@ async fn a_mailbox_syncs_completely_and_changes_converge(
         return;
     };
     let id = connect(&w, provider, email, 400).await;
-    let first = synced_after(&w, id, None, Duration::from_secs(120)).await;
+    let first = w.synced_after(id, None, Duration::from_secs(120)).await;
     assert_equals_truth(&w, id, provider, email).await;
     assert_eq!(first["messageCount"], 400);
     let participants = w
@@ -120,7 +103,8 @@ async fn a_mailbox_syncs_completely_and_changes_converge(
             Some(json!({})),
         )
         .await;
-    synced_after(&w, id, Some(&since), Duration::from_secs(60)).await;
+    w.synced_after(id, Some(&since), Duration::from_secs(60))
+        .await;
     assert_equals_truth(&w, id, provider, email).await;
 }
 
@@ -180,7 +164,7 @@ async fn graph_syncs_from_delta_pages_without_reading_any_mime() {
     )
     .await;
     let id = connect(&w, "microsoft", email, 300).await;
-    let synced = synced_after(&w, id, None, Duration::from_secs(120)).await;
+    let synced = w.synced_after(id, None, Duration::from_secs(120)).await;
     assert_eq!(synced["messageCount"], 300, "{synced}");
     assert_equals_truth(&w, id, "microsoft", email).await;
     let files = w
@@ -208,7 +192,7 @@ async fn a_forgotten_cursor_rescans_without_duplicates(backend: Backend) {
         ("microsoft", "re@contoso.test"),
     ] {
         let id = connect(&w, provider, email, 60).await;
-        let first = synced_after(&w, id, None, Duration::from_secs(60)).await;
+        let first = w.synced_after(id, None, Duration::from_secs(60)).await;
         let entries = truth(&w, email).await;
         w.control(&format!("/users/{email}/expire-cursors"), json!({}))
             .await;
@@ -234,13 +218,8 @@ async fn a_forgotten_cursor_rescans_without_duplicates(backend: Backend) {
                 Some(json!({})),
             )
             .await;
-        synced_after(
-            &w,
-            id,
-            first["lastSyncAt"].as_str(),
-            Duration::from_secs(60),
-        )
-        .await;
+        w.synced_after(id, first["lastSyncAt"].as_str(), Duration::from_secs(60))
+            .await;
         assert_equals_truth(&w, id, provider, email).await;
     }
 }
@@ -409,7 +388,7 @@ async fn a_revoked_grant_stops_the_account_at_needs_reauth(backend: Backend) {
         return;
     };
     let id = connect(&w, "microsoft", "stop@contoso.test", 10).await;
-    let first = synced_after(&w, id, None, Duration::from_secs(60)).await;
+    let first = w.synced_after(id, None, Duration::from_secs(60)).await;
     w.control("/users/stop@contoso.test/revoke", json!({}))
         .await;
     w.app
@@ -461,7 +440,7 @@ async fn the_first_sync_takes_only_the_configured_window(backend: Backend) {
         }
         let outcome = w.connect(&user_token(7), provider, email).await;
         let id: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
-        let row = synced_after(&w, id, None, Duration::from_secs(60)).await;
+        let row = w.synced_after(id, None, Duration::from_secs(60)).await;
         assert_eq!(row["messageCount"], 2, "{provider}: only this week's mail");
     }
 }
@@ -496,7 +475,7 @@ async fn two_engines_on_one_database_share_the_accounts(backend: Backend) {
         ids.push((connect(&w, provider, &email, 120).await, provider, email));
     }
     for (id, provider, email) in &ids {
-        synced_after(&w, *id, None, Duration::from_secs(120)).await;
+        w.synced_after(*id, None, Duration::from_secs(120)).await;
         assert_equals_truth(&w, *id, provider, email).await;
     }
     // This test's two engines only: the log is the whole test process's.

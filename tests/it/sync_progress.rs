@@ -12,7 +12,7 @@ use common::Backend;
 use common::oauth::{Wired, param, wired_with};
 use common::tokens::user_token;
 use serde_json::{Value, json};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The account's progress as its events told it, after event `after`: (phase, done, total).
 fn progress(w: &Wired, id: i64, after: i64) -> Vec<(String, i64, Option<i64>)> {
@@ -47,23 +47,6 @@ fn last_event(w: &Wired) -> i64 {
         .unwrap()
 }
 
-/// Waits until a sync finished after `since` (lastSyncAt moved) and the account is active.
-async fn synced_after(w: &Wired, id: i64, since: Option<&str>) -> Value {
-    let started = Instant::now();
-    loop {
-        let row = w.account(&id.to_string()).await;
-        let last = row["lastSyncAt"].as_str();
-        if last.is_some() && last != since && row["status"] == "active" {
-            return row;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(90),
-            "no finished sync: {row}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn first_import_counts_up_to_its_total_and_routine_syncs_have_none(backend: Backend) {
     let Some(w) = wired_with(backend, |s| {
         s.sync.enabled = true;
@@ -82,7 +65,7 @@ async fn first_import_counts_up_to_its_total_and_routine_syncs_have_none(backend
         w.mailbox(provider, email, 90).await;
         let outcome = w.connect(&user_token(7), provider, email).await;
         let id: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
-        let first = synced_after(&w, id, None).await;
+        let first = w.synced_after(id, None, Duration::from_secs(90)).await;
         let steps = progress(&w, id, 0);
         // Before the run counts (a new account waits as "initial", 0, no total) and while
         // it pages: never more done than the total.
@@ -134,7 +117,8 @@ async fn first_import_counts_up_to_its_total_and_routine_syncs_have_none(backend
                 Some(json!({})),
             )
             .await;
-        synced_after(&w, id, Some(&since)).await;
+        w.synced_after(id, Some(&since), Duration::from_secs(90))
+            .await;
         let routine = progress(&w, id, mark);
         assert!(!routine.is_empty(), "{provider}: no progress told");
         assert!(
@@ -176,7 +160,7 @@ async fn a_windowed_first_import_gives_no_total(backend: Backend) {
         }
         let outcome = w.connect(&user_token(7), provider, email).await;
         let id: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
-        let row = synced_after(&w, id, None).await;
+        let row = w.synced_after(id, None, Duration::from_secs(90)).await;
         assert_eq!(row["messageCount"], 2, "{provider}");
         let steps = progress(&w, id, 0);
         assert!(

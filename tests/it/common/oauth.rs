@@ -293,6 +293,29 @@ impl Wired {
             .clone()
     }
 
+    /// Waits until a sync of user 7's account `id` finished after `since` (its
+    /// lastSyncAt moved; `None`: the first one) and the account is active; its row.
+    pub async fn synced_after(
+        &self,
+        id: i64,
+        since: Option<&str>,
+        limit: std::time::Duration,
+    ) -> serde_json::Value {
+        let started = std::time::Instant::now();
+        loop {
+            let row = self.account(&id.to_string()).await;
+            let last = row["lastSyncAt"].as_str();
+            if last.is_some() && last != since && row["status"] == "active" {
+                return row;
+            }
+            assert!(
+                started.elapsed() < limit,
+                "no finished sync within {limit:?}: {row}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
     /// `mailMessages:send` with `values`, as user 7.
     pub async fn send_mail(&self, values: serde_json::Value) -> super::Reply {
         let request = self

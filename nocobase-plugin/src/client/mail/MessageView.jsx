@@ -92,18 +92,18 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged, 
     return () => { live = false; };
   }, [id, showImages, version, mail]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  // A keyboard command from the mail page (`{name, at}`), carried out on this message.
+  // A keyboard command from the mail page (`{name, at}`), carried out on this message with
+  // the buttons' own actions (defined below; the effect runs once they are).
   const lastCommand = useRef(command);
   useEffect(() => {
     if (!command || command === lastCommand.current || !message_) return;
     lastCommand.current = command;
     if (!ownAccountIds.has(message_.accountId)) return;
-    const ref = (action) => ({ accountId: message_.accountId, reference: { messageId: message_.id, action } });
     const archive = folders.find((f) => f.accountId === message_.accountId && f.role === 'archive');
     const run = {
-      reply: () => onCompose(ref('reply')),
-      replyAll: () => onCompose(ref('replyAll')),
-      forward: () => onCompose(ref('forward')),
+      reply: () => onCompose(reference('reply')),
+      replyAll: () => onCompose(reference('replyAll')),
+      forward: () => onCompose(reference('forward')),
       star: () => change({ isStarred: !message_.isStarred }),
       delete: () => remove(),
       archive: () => (archive ? change({ folderId: archive.id }) : message.info(t('This mailbox has no Archive folder.'))),

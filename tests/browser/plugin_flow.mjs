@@ -151,7 +151,8 @@ try {
     }
     await page.locator('#microsoft_enabled[aria-checked="true"]').waitFor({ timeout: 5000 });
     await card.getByRole('button', { name: 'Save' }).click();
-    await page.locator('.ant-message').getByText('Saved').waitFor({ timeout: 15000 });
+    // Saved once the card says Enabled (Google's "Saved" toast may still be up).
+    await card.locator('.ant-card-head').getByText('Enabled', { exact: true }).waitFor({ timeout: 15000 });
     const stored = (await through(nocobase, 'mailProviders:get?filterByTk=microsoft', rootToken)).body.data;
     assert(stored.enabled === true && stored.tenant === 'common', `saved ${JSON.stringify({ enabled: stored.enabled, tenant: stored.tenant })}`);
     // Each kind of account is one click, and says what it means.

@@ -17,7 +17,9 @@ pub struct ThreadMember {
     pub subject: String,
     pub received_at: NaiveDateTime,
     pub is_read: bool,
+    pub is_starred: bool,
     pub has_attachments: bool,
+    pub snippet: String,
 }
 
 /// One page of thread ids, newest activity first, and how many threads match.
@@ -70,7 +72,9 @@ pub fn members(
             mail_messages::subject,
             mail_messages::received_at,
             mail_messages::is_read,
+            mail_messages::is_starred,
             mail_messages::has_attachments,
+            mail_messages::snippet,
         ))
         .load(connection)?)
 }

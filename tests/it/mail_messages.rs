@@ -866,6 +866,12 @@ async fn threads_sum_up_all_their_messages(backend: Backend) {
         ])
     );
     assert_eq!(reply.json["data"][1]["subject"], "Lunch plans");
+    // A conversation row: one star for the thread, the newest message's snippet, and the
+    // ids an action on the whole conversation needs.
+    assert_eq!(t1["isStarred"], true);
+    assert_eq!(t1["snippet"], "paid");
+    assert_eq!(t1["messageIds"], json!([f.ids["m1"], f.ids["m3"]]));
+    assert_eq!(reply.json["data"][1]["isStarred"], false);
 
     // A thread matches when one message does, and is still summed over all of them.
     let filter = urlencode(&json!({"participants.address": {"$eq": "bob@acme.com"}}).to_string());
@@ -916,6 +922,11 @@ async fn threads_sum_up_all_their_messages(backend: Backend) {
     f.app.share(&user_token(7), f.account_a, "metadata").await;
     let shared = get(user_token(8)).await.json["data"].clone();
     assert_eq!(shared["subject"], Value::Null);
+    assert_eq!(
+        shared["snippet"],
+        Value::Null,
+        "metadata sharing shows no text"
+    );
     assert_eq!(shared["messages"][0]["subject"], Value::Null);
     assert_eq!(shared["messageCount"], 2);
     let missing = app_get_missing(&f).await;

@@ -27,6 +27,13 @@ pub struct ThreadView {
     pub unread_count: usize,
     pub last_date: DateTime<Utc>,
     pub has_attachments: bool,
+    /// Whether any of its messages is starred (a list row shows one star for the thread).
+    pub is_starred: bool,
+    /// The newest message's snippet; `null` where the owner shares less than bodies.
+    pub snippet: Option<String>,
+    /// Every message's id, oldest first: what an action on the whole conversation
+    /// (mark read, move, delete) passes to `mailMessages:update`/`destroy`.
+    pub message_ids: Vec<i64>,
 }
 
 /// Sums a thread up from its messages (oldest first) and their participants.
@@ -60,6 +67,9 @@ pub fn summarize(
         unread_count: members.iter().filter(|m| !m.is_read).count(),
         last_date: last.received_at.and_utc(),
         has_attachments: members.iter().any(|m| m.has_attachments),
+        is_starred: members.iter().any(|m| m.is_starred),
+        snippet: level.shows_body().then(|| last.snippet.clone()),
+        message_ids: members.iter().map(|m| m.id).collect(),
     })
 }
 

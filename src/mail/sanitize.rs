@@ -206,12 +206,21 @@ pub fn sanitize(html: &str, inline: &HashMap<String, i64>, block_remote_images: 
     let nonce = format!("em-inline-{:016x}-", rand::random::<u64>());
     let blocked = Arc::new(AtomicBool::new(false));
     let (flag, images, marker) = (blocked.clone(), Arc::new(inline.clone()), nonce.clone());
-    let cleaned = mail_builder()
+    let mut builder = mail_builder();
+    // Outlook marks its quoted original and signature by id; the reading pane folds the
+    // quote by them. Other ids are dropped in the filter below.
+    builder.add_generic_attributes(["id"]);
+    let cleaned = builder
         .url_schemes(["http", "https", "mailto", "cid"].into_iter().collect())
         .link_rel(Some("noopener noreferrer nofollow"))
         .attribute_filter(move |element, attribute, value| {
             if attribute == "style" {
                 return (!style_may_load(value)).then(|| value.into());
+            }
+            if attribute == "id" {
+                let kept =
+                    markers::QUOTE_IDS.contains(&value) || markers::SIGNATURE_IDS.contains(&value);
+                return kept.then(|| value.into());
             }
             let is_image = element == "img" && attribute == "src";
             if !matches!(attribute, "src" | "href") {

@@ -232,3 +232,20 @@ fn corpus_comes_out_inert() {
         assert_eq!(clean(input), expected, "{input}");
     }
 }
+
+#[test]
+fn outlook_quote_and_signature_ids_are_kept_and_no_other_id() {
+    // Outlook marks where the quoted original starts by element ids, not classes; the
+    // reading pane folds from there. Any other id (one a sender could aim CSS or a
+    // fragment link at) goes.
+    let html = r#"<p id="intro">Thanks!</p><div id="Signature">Ann</div><div id="appendonsend"></div><hr><div id="divRplyFwdMsg" dir="ltr"><b>From:</b> Bob</div><div id="x_divRplyFwdMsg">old</div>"#;
+    let clean = clean(html);
+    assert!(clean.contains(r#"<div id="appendonsend">"#), "{clean}");
+    assert!(
+        clean.contains(r#"<div id="divRplyFwdMsg" dir="ltr">"#),
+        "{clean}"
+    );
+    assert!(clean.contains(r#"<div id="Signature">"#), "{clean}");
+    assert!(!clean.contains("intro"), "{clean}");
+    assert!(!clean.contains("x_divRplyFwdMsg"), "{clean}");
+}

@@ -5,7 +5,15 @@
 pub mod gmail;
 pub mod graph;
 
-use crate::store::labels::RemoteLabel;
+/// A label as the provider lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteLabel {
+    pub provider_id: String,
+    pub name: String,
+    pub color: Option<String>,
+    /// `user` or `system`.
+    pub kind: String,
+}
 
 /// A colour both providers can show: Gmail's background (`#rrggbb`, from Gmail's own
 /// palette; any other value is refused there), the text colour Gmail wants with it, and

@@ -4,7 +4,6 @@
 
 use super::schema::{mail_labels, mail_message_labels, mail_messages};
 use super::{DbConnection, StoreError};
-pub use crate::providers::labels::RemoteLabel;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -16,6 +15,16 @@ pub struct LabelRow {
     pub provider_id: String,
     pub name: String,
     pub color: Option<String>,
+    pub kind: String,
+}
+
+/// A label as the provider lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteLabel {
+    pub provider_id: String,
+    pub name: String,
+    pub color: Option<String>,
+    /// `user` or `system`.
     pub kind: String,
 }
 
@@ -163,42 +172,31 @@ pub fn by_ids(connection: &mut DbConnection, ids: &[i64]) -> Result<Vec<LabelRow
 }
 
 /// Sets a stored message's labels to those the provider names (`key` says how); names the
-/// mailbox has no label for are left out. `fresh`: the message was just inserted, so it
-/// carries none yet. Sync calls this for every message it stores; the common case (no
-/// labels) costs nothing for a new message and one statement for a stored one. Callers
-/// hold the write transaction.
+/// mailbox has no label for are left out. Callers hold the write transaction.
 pub fn set_message_labels(
     connection: &mut DbConnection,
     account_id: i64,
     message_id: i64,
     names: &[String],
     key: Key,
-    fresh: bool,
 ) -> Result<(), StoreError> {
-    let this_message = mail_message_labels::message_id.eq(message_id);
-    if names.is_empty() {
-        if !fresh {
-            diesel::delete(mail_message_labels::table.filter(this_message)).execute(connection)?;
-        }
-        return Ok(());
-    }
     let query = mail_labels::table
         .filter(mail_labels::account_id.eq(account_id))
         .select(mail_labels::id)
         .into_boxed();
-    let wanted: Vec<i64> = match key {
-        Key::ProviderId => query.filter(mail_labels::provider_id.eq_any(names)),
-        Key::Name => query.filter(mail_labels::name.eq_any(names)),
-    }
-    .load(connection)?;
-    let current: Vec<i64> = if fresh {
+    let wanted: Vec<i64> = if names.is_empty() {
         Vec::new()
     } else {
-        mail_message_labels::table
-            .filter(this_message)
-            .select(mail_message_labels::label_id)
-            .load(connection)?
+        match key {
+            Key::ProviderId => query.filter(mail_labels::provider_id.eq_any(names)),
+            Key::Name => query.filter(mail_labels::name.eq_any(names)),
+        }
+        .load(connection)?
     };
+    let current: Vec<i64> = mail_message_labels::table
+        .filter(mail_message_labels::message_id.eq(message_id))
+        .select(mail_message_labels::label_id)
+        .load(connection)?;
     let gone: Vec<i64> = current
         .iter()
         .filter(|id| !wanted.contains(id))
@@ -207,7 +205,7 @@ pub fn set_message_labels(
     if !gone.is_empty() {
         diesel::delete(
             mail_message_labels::table
-                .filter(this_message)
+                .filter(mail_message_labels::message_id.eq(message_id))
                 .filter(mail_message_labels::label_id.eq_any(&gone)),
         )
         .execute(connection)?;

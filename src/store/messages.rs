@@ -315,7 +315,6 @@ fn store_one(
         .select(mail_messages::id)
         .first(connection)
         .optional()?;
-    let fresh = existing.is_none();
     let id = match existing {
         Some(id) => {
             diesel::update(mail_messages::table.find(id))
@@ -361,14 +360,7 @@ fn store_one(
             .execute(connection)?;
     }
     if let Some(labels) = &message.labels {
-        super::labels::set_message_labels(
-            connection,
-            account_id,
-            id,
-            &labels.names,
-            labels.key,
-            fresh,
-        )?;
+        super::labels::set_message_labels(connection, account_id, id, &labels.names, labels.key)?;
     }
     for (role, address) in parsed.participants() {
         diesel::insert_into(mail_participants::table)
@@ -633,7 +625,6 @@ pub fn apply_changes(
                     id,
                     &labels.names,
                     labels.key,
-                    false,
                 )?;
             }
             if let Some(list) = &change.folders {

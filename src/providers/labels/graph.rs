@@ -1,9 +1,10 @@
 //! Outlook's master categories: list, create, recolour, delete. A category's name cannot
 //! change (Graph refuses it): messages carry categories by name.
 
-use super::{LabelEdit, RemoteLabel, from_graph_preset, palette_colour};
+use super::{LabelEdit, from_graph_preset, palette_colour};
 use crate::providers::ProviderError;
 use crate::providers::graph::GraphClient;
+use crate::store::labels::RemoteLabel;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 

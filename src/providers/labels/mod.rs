@@ -5,15 +5,7 @@
 pub mod gmail;
 pub mod graph;
 
-/// A label as the provider lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RemoteLabel {
-    pub provider_id: String,
-    pub name: String,
-    pub color: Option<String>,
-    /// `user` or `system`.
-    pub kind: String,
-}
+use crate::store::labels::RemoteLabel;
 
 /// A colour both providers can show: Gmail's background (`#rrggbb`, from Gmail's own
 /// palette; any other value is refused there), the text colour Gmail wants with it, and

@@ -8,7 +8,6 @@ import { useT } from '../locale';
 import { frameDocument } from './frame.mjs';
 import { folderName } from './folderName';
 import { MessageNotes } from './MessageNotes';
-import { FOLD_QUOTES_CSS, htmlHasQuote, splitTextQuote, textHasQuote } from './quotes.mjs';
 
 const person = (p) => (p ? (p.name ? `${p.name} <${p.address}>` : p.address) : '');
 const domainOf = (address) => String(address || '').split('@').pop().toLowerCase();
@@ -59,16 +58,12 @@ async function inlineImages(mail, html) {
   return html.replace(INLINE_DOWNLOAD, (whole, id) => (urls[id] ? `src="${urls[id]}"` : whole));
 }
 
-/** `inThread`: one message of a conversation (the conversation shows the subject once). */
-export function MessageView({ id, folders, labels = [], ownAccountIds, onCompose, onChanged, command, inThread = false }) {
+export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged, command }) {
   const t = useT();
   const mail = useMailApi();
   const download = useDownload();
   const [message_, setMessage] = useState(null);
   const [showImages, setShowImages] = useState(false);
-  // The quoted original is folded until asked for, per message.
-  const [quotesShown, setQuotesShown] = useState(false);
-  useEffect(() => setQuotesShown(false), [id]);
   // Bumped to read the message again (after the sender's images were trusted or not).
   const [version, setVersion] = useState(0);
 
@@ -149,25 +144,6 @@ export function MessageView({ id, folders, labels = [], ownAccountIds, onCompose
       message.error(errorText(error));
     }
   };
-  // Labels: the picker's new set, told to the provider as what to put on and take off.
-  // Only the user's own labels are picked here; the provider's (Gmail's categories) stay.
-  const ownLabels = labels.filter((l) => l.kind === 'user');
-  const relabel = async (picked) => {
-    const before = (message_.labelIds || []).filter((l) => ownLabels.some((o) => o.id === l));
-    const kept = (message_.labelIds || []).filter((l) => !ownLabels.some((o) => o.id === l));
-    const next = [...kept, ...picked];
-    const values = {
-      addLabelIds: picked.filter((l) => !before.includes(l)),
-      removeLabelIds: before.filter((l) => !picked.includes(l)),
-    };
-    try {
-      await mail.call('mailMessages:update', { params: { filterByTk: id }, values });
-      setMessage((m) => ({ ...m, labelIds: next }));
-      onChanged();
-    } catch (error) {
-      message.error(errorText(error));
-    }
-  };
   const remove = async () => {
     try {
       await mail.call('mailMessages:destroy', { params: { filterByTk: id }, values: {} });
@@ -178,9 +154,6 @@ export function MessageView({ id, folders, labels = [], ownAccountIds, onCompose
   };
   const reference = (action) => ({ accountId: message_.accountId, reference: { messageId: message_.id, action } });
   const html = message_.bodyHtml;
-  const hasText = message_.bodyText !== null && message_.bodyText !== undefined;
-  // A reply's quoted original is folded away (never a forward's: that is its content).
-  const foldable = html ? htmlHasQuote(html, message_.subject) : hasText && textHasQuote(message_.bodyText, message_.subject);
   // A colleague's shared mailbox is read-only here.
   const own = ownAccountIds.has(message_.accountId);
   return (
@@ -194,17 +167,12 @@ export function MessageView({ id, folders, labels = [], ownAccountIds, onCompose
         <Select placeholder={t('Move to…')} style={{ width: 160 }} value={null}
           options={folders.filter((f) => f.accountId === message_.accountId && !message_.folderIds.includes(f.id)).map((f) => ({ value: f.id, label: folderName(t, f) }))}
           onChange={(folderId) => change({ folderId })} />
-        {ownLabels.length > 0 && (
-          <Select mode="multiple" placeholder={t('Labels')} style={{ minWidth: 160 }} className="message-labels"
-            value={(message_.labelIds || []).filter((l) => ownLabels.some((o) => o.id === l))}
-            options={ownLabels.map((l) => ({ value: l.id, label: l.name }))} onChange={relabel} maxTagCount="responsive" />
-        )}
         <Button data-testid="download-original" onClick={() => download(message_.id, emlName(message_.subject), 'mailMessages:raw')}>{t('Download original')}</Button>
         <Popconfirm title={t('Move this message to the trash?')} onConfirm={remove} okText={t('Delete')} cancelText={t('Cancel')}>
           <Button danger icon={<DeleteOutlined />}>{t('Delete')}</Button>
         </Popconfirm>
       </Space>}
-      {!inThread && <Typography.Title level={4} style={{ marginTop: 0 }} data-testid="message-subject">{message_.subject || t('(no subject)')}</Typography.Title>}
+      <Typography.Title level={4} style={{ marginTop: 0 }} data-testid="message-subject">{message_.subject || t('(no subject)')}</Typography.Title>
       <Descriptions size="small" column={1}>
         <Descriptions.Item label={t('From')}>{person(message_.from)}</Descriptions.Item>
         {replyTo.length > 0 && (
@@ -235,15 +203,10 @@ export function MessageView({ id, folders, labels = [], ownAccountIds, onCompose
         </Typography.Paragraph>
       )}
       {html
-        ? <iframe title="message" sandbox="allow-popups allow-popups-to-escape-sandbox" srcDoc={frameDocument(html, remoteShown, foldable && !quotesShown ? FOLD_QUOTES_CSS : '')} style={{ width: '100%', minHeight: inThread ? 200 : 360, border: '1px solid #f0f0f0' }} data-testid="message-body" />
-        : hasText
-          ? <pre style={{ whiteSpace: 'pre-wrap', fontFamily: 'inherit' }} data-testid="message-body">{foldable && !quotesShown ? splitTextQuote(message_.bodyText).own : message_.bodyText}</pre>
+        ? <iframe title="message" sandbox="allow-popups allow-popups-to-escape-sandbox" srcDoc={frameDocument(html, remoteShown)} style={{ width: '100%', minHeight: 360, border: '1px solid #f0f0f0' }} data-testid="message-body" />
+        : message_.bodyText !== null && message_.bodyText !== undefined
+          ? <pre style={{ whiteSpace: 'pre-wrap', fontFamily: 'inherit' }} data-testid="message-body">{message_.bodyText}</pre>
           : <Empty description={t('The owner shares only part of this message.')} />}
-      {foldable && (
-        <Tooltip title={quotesShown ? t('Hide quoted text') : t('Show quoted text')}>
-          <Button size="small" onClick={() => setQuotesShown((v) => !v)} data-testid="toggle-quote" aria-label={quotesShown ? t('Hide quoted text') : t('Show quoted text')}>···</Button>
-        </Tooltip>
-      )}
       {(message_.attachments || []).length > 0 && (
         <Space wrap style={{ marginTop: 12 }}>
           {message_.attachments.filter((a) => !a.inline).map((a) => (
@@ -254,7 +217,7 @@ export function MessageView({ id, folders, labels = [], ownAccountIds, onCompose
         </Space>
       )}
       {/* Notes go with the body: whoever may read it sees them. */}
-      {(html || hasText) && <MessageNotes messageId={message_.id} ownsMailbox={own} />}
+      {(html || (message_.bodyText !== null && message_.bodyText !== undefined)) && <MessageNotes messageId={message_.id} ownsMailbox={own} />}
     </div>
   );
 }

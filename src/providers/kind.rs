@@ -45,8 +45,6 @@ impl ProviderKind {
                 "User.Read",
                 "Mail.ReadWrite",
                 "Mail.Send",
-                // Outlook's master category list (labels).
-                "MailboxSettings.ReadWrite",
             ],
         }
     }

@@ -11,7 +11,6 @@ pub mod gmail;
 pub mod graph;
 pub mod identities;
 mod kind;
-pub mod labels;
 pub mod operation;
 pub mod send;
 

@@ -38,9 +38,6 @@ pub struct IncomingMessage {
     pub received_at: NaiveDateTime,
     pub provider_version: Option<String>,
     pub parsed: ParsedMessage,
-    /// The labels it carries, as the provider names them; `None` when the provider's
-    /// answer did not say (the stored ones stay).
-    pub labels: Option<super::labels::MessageLabels>,
 }
 
 /// Where a sync stands for one scope ('account' for Gmail, a folder id for Graph).
@@ -359,9 +356,6 @@ fn store_one(
             .values(link)
             .execute(connection)?;
     }
-    if let Some(labels) = &message.labels {
-        super::labels::set_message_labels(connection, account_id, id, &labels.names, labels.key)?;
-    }
     for (role, address) in parsed.participants() {
         diesel::insert_into(mail_participants::table)
             .values((
@@ -563,8 +557,6 @@ pub struct StateChange {
     pub is_read: Option<bool>,
     pub is_starred: Option<bool>,
     pub provider_version: Option<String>,
-    /// Replaces the message's labels when given.
-    pub labels: Option<super::labels::MessageLabels>,
 }
 
 /// Applies state changes to stored messages (unknown ones are skipped); returns how many
@@ -617,15 +609,6 @@ pub fn apply_changes(
                 diesel::update(mail_messages::table.find(id))
                     .set(mail_messages::provider_version.eq(version))
                     .execute(connection)?;
-            }
-            if let Some(labels) = &change.labels {
-                super::labels::set_message_labels(
-                    connection,
-                    account_id,
-                    id,
-                    &labels.names,
-                    labels.key,
-                )?;
             }
             if let Some(list) = &change.folders {
                 diesel::delete(

@@ -11,7 +11,6 @@
 
 mod gmail;
 mod graph;
-mod labels;
 pub mod page;
 mod scheduler;
 mod worker;

@@ -102,7 +102,6 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 is_starred: true,
                 received_at: at("2026-11-03 10:00:00"),
                 provider_version: None,
-                labels: None,
                 parsed: message(
                     "m1",
                     "Zed <ZED@acme.com>",
@@ -125,7 +124,6 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 is_starred: false,
                 received_at: at("2026-11-04 23:30:00"),
                 provider_version: None,
-                labels: None,
                 parsed: message(
                     "m2",
                     "ann@gmail.test",
@@ -148,7 +146,6 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 is_starred: false,
                 received_at: at("2026-11-05 08:00:00"),
                 provider_version: None,
-                labels: None,
                 parsed: message(
                     "m3",
                     "bob@acme.com",
@@ -171,7 +168,6 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 is_starred: false,
                 received_at: at("2026-11-06 09:00:00"),
                 provider_version: None,
-                labels: None,
                 parsed: message(
                     "m4",
                     "zed@acme.com",
@@ -695,7 +691,6 @@ iVBORw0KGgo=\r\n--r--\r\n";
         is_starred: false,
         received_at: at("2026-11-07 09:00:00"),
         provider_version: None,
-        labels: None,
         parsed: parse(raw.as_bytes()).unwrap(),
     }
 }

@@ -7,7 +7,6 @@ use crate::query::{
 };
 use crate::state::AppState;
 use crate::store::deadline;
-use crate::store::labels;
 use crate::store::message_query::{self, MessageQuery};
 use crate::visibility::Level;
 use std::collections::HashMap;
@@ -29,15 +28,14 @@ pub async fn load_views(
     levels: HashMap<i64, Level>,
 ) -> Result<(Vec<MessageView>, i64), ApiError> {
     let limit = Duration::from_secs(state.settings.limits.query_timeout_secs);
-    let (rows, count, folders, participants, mut labels) = state
+    let (rows, count, folders, participants) = state
         .store
         .run(move |c| {
             let (rows, count) = deadline::within(c, limit, |c| message_query::list(c, &query))?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let folders = message_query::folder_ids(c, &ids)?;
             let participants = message_query::participants(c, &ids)?;
-            let labels = labels::of_messages(c, &ids)?;
-            Ok((rows, count, folders, participants, labels))
+            Ok((rows, count, folders, participants))
         })
         .await?;
     let views: Vec<MessageView> = rows
@@ -56,8 +54,7 @@ pub async fn load_views(
                 .iter()
                 .filter(|p| p.message_id == row.id)
                 .collect();
-            let own_labels = labels.remove(&row.id).unwrap_or_default();
-            MessageView::new(row, level, own_folders, own_labels, &people)
+            MessageView::new(row, level, own_folders, &people)
         })
         .collect();
     Ok((views, count))

@@ -5,7 +5,6 @@ mod batch;
 mod drafts;
 pub mod errors;
 pub mod gmail;
-mod labels;
 mod payload;
 mod query;
 mod resumable;

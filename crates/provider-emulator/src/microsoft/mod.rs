@@ -1,7 +1,6 @@
 //! Microsoft Graph v1.0 mail under `/microsoft/v1.0/me`: routing, reads, writes, delta,
 //! OData options and Graph's error shapes. OAuth lives in `oauth.rs`.
 
-mod categories;
 mod compose;
 pub mod errors;
 mod json;
@@ -55,9 +54,6 @@ fn execute(shared: &Shared, op: Op, ctx: &Ctx<'_>) -> Reply {
             return write::delete_attachment(&mut world, ctx, &id, &attachment);
         }
         Op::CreateUploadSession(id) => return write::create_upload_session(&mut world, ctx, &id),
-        Op::Categories(method, id) => {
-            return categories::execute(&mut world, ctx.email, &method, id.as_deref(), ctx.body);
-        }
         _ => {}
     }
     let Some(user) = world.user(Provider::Microsoft, ctx.email) else {

@@ -19,8 +19,6 @@ pub struct GmailLabel {
     pub id: String,
     pub name: String,
     pub kind: LabelKind,
-    /// `(textColor, backgroundColor)`; user labels only.
-    pub color: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -100,7 +98,6 @@ impl GmailBox {
                     id: (*id).to_string(),
                     name: (*id).to_string(),
                     kind: LabelKind::System,
-                    color: None,
                 })
                 .chain(
                     [("Label_1", "Clients"), ("Label_2", "Invoices")].map(|(id, name)| {
@@ -108,7 +105,6 @@ impl GmailBox {
                             id: id.into(),
                             name: name.into(),
                             kind: LabelKind::User,
-                            color: None,
                         }
                     }),
                 )
@@ -329,37 +325,6 @@ impl GmailBox {
             self.by_message_id.remove(&message.message.meta.message_id);
         }
         true
-    }
-
-    /// Removes a user label from the mailbox and from every message carrying it (each
-    /// removal recorded in the history, as the messages change). False if there is none.
-    pub fn delete_label(&mut self, label: &str, retention: usize) -> bool {
-        let Some(at) = self.labels.iter().position(|l| l.id == label) else {
-            return false;
-        };
-        self.labels.remove(at);
-        let carrying: Vec<u64> = self
-            .messages
-            .values()
-            .filter(|m| m.labels.contains(label))
-            .map(|m| m.id)
-            .collect();
-        for id in carrying {
-            self.modify(id, &[], &[label.to_string()], retention);
-        }
-        true
-    }
-
-    /// A new user label id, as Gmail's look (`Label_` and a number).
-    pub fn new_label_id(&mut self) -> String {
-        let next = self
-            .labels
-            .iter()
-            .filter_map(|l| l.id.strip_prefix("Label_")?.parse::<u64>().ok())
-            .max()
-            .unwrap_or(0)
-            + 1;
-        format!("Label_{next}")
     }
 
     /// True if `label` exists in this mailbox.

@@ -81,31 +81,9 @@ const WELL_KNOWN: [(&str, &str, bool); 9] = [
     ("recoverableitemsdeletions", "Deletions", true),
 ];
 
-/// An entry of the mailbox's master category list (`/me/outlook/masterCategories`).
-#[derive(Debug, Clone)]
-pub struct GraphCategory {
-    pub id: String,
-    pub display_name: String,
-    /// `preset0` … `preset24`, or `none`.
-    pub color: String,
-}
-
-/// The categories a new Outlook mailbox starts with, and the one its generated invoices
-/// are filed under.
-const DEFAULT_CATEGORIES: [(&str, &str); 7] = [
-    ("Red category", "preset0"),
-    ("Orange category", "preset1"),
-    ("Yellow category", "preset3"),
-    ("Green category", "preset4"),
-    ("Blue category", "preset7"),
-    ("Purple category", "preset8"),
-    ("Invoices", "preset4"),
-];
-
 #[derive(Debug)]
 pub struct GraphBox {
     pub folders: Vec<GraphFolder>,
-    pub categories: Vec<GraphCategory>,
     pub messages: HashMap<String, GraphMessage>,
     mutable_index: HashMap<String, String>,
     /// (received, immutable id), for newest-first listings.
@@ -122,15 +100,6 @@ impl GraphBox {
     pub fn new(generated: Vec<Generated>, seed: u64) -> Self {
         let mut mailbox = Self {
             folders: Vec::new(),
-            categories: DEFAULT_CATEGORIES
-                .iter()
-                .enumerate()
-                .map(|(i, (name, color))| GraphCategory {
-                    id: format!("{:08x}-0000-4000-8000-{:012x}", seed, i + 1),
-                    display_name: (*name).to_string(),
-                    color: (*color).to_string(),
-                })
-                .collect(),
             messages: HashMap::new(),
             mutable_index: HashMap::new(),
             order: BTreeSet::new(),

@@ -1,2 +1,0 @@
-DROP TABLE mail_message_labels;
-DROP TABLE mail_labels;

@@ -207,8 +207,8 @@ pub fn sanitize(html: &str, inline: &HashMap<String, i64>, block_remote_images: 
     let blocked = Arc::new(AtomicBool::new(false));
     let (flag, images, marker) = (blocked.clone(), Arc::new(inline.clone()), nonce.clone());
     let mut builder = mail_builder();
-    // Outlook marks its quoted original and signature by id; the reading pane folds the
-    // quote by them. Other ids are dropped in the filter below.
+    // Outlook marks its quoted original and signature by id (not class), so a reading
+    // pane can fold the quote by them. Other ids are dropped in the filter below.
     builder.add_generic_attributes(["id"]);
     let cleaned = builder
         .url_schemes(["http", "https", "mailto", "cid"].into_iter().collect())

@@ -252,7 +252,7 @@ async fn messages(world: web::Data<Shared>, email: web::Path<String>) -> HttpRes
                         "id": m.immutable_id, "mutableId": m.mutable_id, "messageId": m.message.meta.message_id,
                         "threadId": m.conversation_id, "labels": [graph.folder_label(&m.folder_id)],
                         "isRead": m.is_read, "isStarred": m.flag_status == "flagged",
-                        "subject": m.message.meta.subject,
+                        "subject": m.message.meta.subject, "categories": m.categories,
                     }));
                 }
             }

@@ -5,7 +5,7 @@ use mail_parser::decoders::base64::base64_decode;
 use mail_parser::decoders::quoted_printable::quoted_printable_decode;
 use mail_parser::{Address, Encoding, Message, MessageParser, MessagePart, MimeHeaders, PartType};
 use std::borrow::Cow;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A name and an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,14 +62,64 @@ pub enum Source {
     Raw(Arc<Vec<u8>>),
 }
 
+/// What reads take from a message's MIME besides its metadata.
+#[derive(Debug, Default)]
+pub struct Parsed {
+    /// The plain-text body and the HTML body, as Graph shows them.
+    pub text: Option<String>,
+    pub html: Option<String>,
+    /// Every header as written, in order, its value trimmed.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Parsed {
+    fn of(raw: &[u8]) -> Parsed {
+        let Some(message) = MessageParser::default().parse(raw) else {
+            return Parsed::default();
+        };
+        let (text, html) = main_bodies(&message);
+        let content = |i: Option<u32>| {
+            i.and_then(|i| message.part(i))
+                .and_then(|p| p.text_contents().map(ToString::to_string))
+        };
+        Parsed {
+            text: content(text),
+            html: content(html),
+            headers: message
+                .headers_raw()
+                .map(|(name, value)| (name.to_string(), value.trim().to_string()))
+                .collect(),
+        }
+    }
+}
+
 /// A message: its metadata and a way to its bytes.
 #[derive(Debug, Clone)]
 pub struct StoredMessage {
     pub meta: Arc<MessageMeta>,
     pub source: Source,
+    /// Its bodies and headers, parsed once: on arrival for delivered mail (before the
+    /// world is locked), on first read for generated mail. Parsing a 40 MB message on
+    /// every delta page held the world's lock for seconds on a loaded machine, and every
+    /// other request, the sidecar's retries included, timed out behind it.
+    parsed: Arc<OnceLock<Parsed>>,
 }
 
 impl StoredMessage {
+    /// A generated message; its bytes are rendered when read.
+    pub fn generated(meta: MessageMeta, body: GeneratedBody) -> StoredMessage {
+        StoredMessage {
+            meta: Arc::new(meta),
+            source: Source::Generated(Arc::new(body)),
+            parsed: Arc::default(),
+        }
+    }
+
+    /// Its bodies and headers (parsed on the first call).
+    pub fn parsed(&self) -> &Parsed {
+        self.parsed.get_or_init(|| Parsed::of(&self.raw()))
+    }
+
     /// The RFC 5322 bytes.
     pub fn raw(&self) -> Vec<u8> {
         match &self.source {
@@ -105,9 +155,11 @@ impl StoredMessage {
             bytes.splice(0..0, prefix.into_bytes());
         }
         let meta = meta_from_raw(&bytes, now_ms)?;
+        let parsed = OnceLock::from(Parsed::of(&bytes));
         Some(StoredMessage {
             meta: Arc::new(meta),
             source: Source::Raw(Arc::new(bytes)),
+            parsed: Arc::new(parsed),
         })
     }
 }
@@ -304,19 +356,6 @@ pub fn is_bare_text(part: &MessagePart<'_>) -> bool {
         && !part
             .content_disposition()
             .is_some_and(|d| d.c_type.eq_ignore_ascii_case("attachment"))
-}
-
-/// The plain-text body and HTML body of bytes, as Graph shows them.
-pub fn bodies(raw: &[u8]) -> (Option<String>, Option<String>) {
-    let Some(message) = MessageParser::default().parse(raw) else {
-        return (None, None);
-    };
-    let (text, html) = main_bodies(&message);
-    let content = |i: Option<u32>| {
-        i.and_then(|i| message.part(i))
-            .and_then(|p| p.text_contents().map(ToString::to_string))
-    };
-    (content(text), content(html))
 }
 
 /// The text parts besides the body: a banner or a list footer added as its own part.

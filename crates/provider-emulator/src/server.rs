@@ -109,6 +109,10 @@ pub fn serve(listener: TcpListener, world: Shared) -> std::io::Result<actix_web:
             // Longer than clients keep idle connections (reqwest: 90 s), so a pooled
             // connection is never closed under a request that is just being sent.
             .keep_alive(std::time::Duration::from_secs(120))
+            // A worker busy rendering a 40 MB message (bodies are parsed in the handler)
+            // reads the next request late; actix would then answer it 408 after its 5 s
+            // default. Graph's front ends do not, so neither does its stand-in.
+            .client_request_timeout(std::time::Duration::from_secs(60))
             .listen(listener)?
             .shutdown_timeout(2)
             .run(),

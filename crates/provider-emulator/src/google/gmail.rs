@@ -20,6 +20,10 @@ pub enum Op {
     Profile,
     LabelsList,
     LabelsGet(String),
+    LabelsCreate,
+    LabelsUpdate(String),
+    LabelsPatch(String),
+    LabelsDelete(String),
     MessagesList,
     MessagesGet(String),
     AttachmentsGet(String, String),
@@ -55,6 +59,8 @@ enum Need {
     /// drafts.create, update, delete: gmail.compose or gmail.modify.
     Compose,
     Insert,
+    /// labels.create, update, patch, delete: gmail.labels or gmail.modify.
+    Labels,
     FullAccess,
 }
 
@@ -65,6 +71,10 @@ impl Op {
             Op::Profile => "getProfile",
             Op::LabelsList => "labels.list",
             Op::LabelsGet(_) => "labels.get",
+            Op::LabelsCreate => "labels.create",
+            Op::LabelsUpdate(_) => "labels.update",
+            Op::LabelsPatch(_) => "labels.patch",
+            Op::LabelsDelete(_) => "labels.delete",
             Op::MessagesList => "messages.list",
             Op::MessagesGet(_) => "messages.get",
             Op::AttachmentsGet(..) => "messages.attachments.get",
@@ -97,6 +107,9 @@ impl Op {
             Op::Send | Op::DraftsSend => Need::Send,
             Op::DraftsCreate | Op::DraftsUpdate(_) | Op::DraftsDelete(_) => Need::Compose,
             Op::Insert | Op::Import => Need::Insert,
+            Op::LabelsCreate | Op::LabelsUpdate(_) | Op::LabelsPatch(_) | Op::LabelsDelete(_) => {
+                Need::Labels
+            }
             Op::Modify(_) | Op::BatchModify | Op::Trash(_) | Op::Untrash(_) => Need::Modify,
             Op::Delete(_) | Op::BatchDelete => Need::FullAccess,
             _ => Need::Read,
@@ -111,6 +124,10 @@ pub fn route(method: &str, tail: &str) -> Option<Op> {
         ("GET", ["profile"]) => Op::Profile,
         ("GET", ["labels"]) => Op::LabelsList,
         ("GET", ["labels", id]) => Op::LabelsGet((*id).into()),
+        ("POST", ["labels"]) => Op::LabelsCreate,
+        ("PUT", ["labels", id]) => Op::LabelsUpdate((*id).into()),
+        ("PATCH", ["labels", id]) => Op::LabelsPatch((*id).into()),
+        ("DELETE", ["labels", id]) => Op::LabelsDelete((*id).into()),
         ("GET", ["messages"]) => Op::MessagesList,
         ("POST", ["messages"]) => Op::Insert,
         ("POST", ["messages", "send"]) => Op::Send,
@@ -162,6 +179,7 @@ pub fn allowed(op: &Op, scopes: &[String]) -> bool {
         Need::Send => has("gmail.modify") || has("gmail.send") || has("gmail.compose"),
         Need::Compose => has("gmail.modify") || has("gmail.compose"),
         Need::Insert => has("gmail.modify") || has("gmail.insert"),
+        Need::Labels => has("gmail.modify") || has("gmail.labels"),
         Need::FullAccess => false,
     }
 }
@@ -224,6 +242,9 @@ pub fn execute(
         return super::settings::send_as_list(&world, email);
     }
     if let Some(reply) = super::drafts::execute(&mut world, email, &op, query, body, content_type) {
+        return reply;
+    }
+    if let Some(reply) = super::labels::execute(&mut world, email, &op, body, retention) {
         return reply;
     }
     match op {
@@ -410,7 +431,11 @@ pub fn execute(
         | Op::DraftsGet(_)
         | Op::DraftsUpdate(_)
         | Op::DraftsDelete(_)
-        | Op::DraftsSend => errors::not_found(),
+        | Op::DraftsSend
+        | Op::LabelsCreate
+        | Op::LabelsUpdate(_)
+        | Op::LabelsPatch(_)
+        | Op::LabelsDelete(_) => errors::not_found(),
     }
 }
 
@@ -440,6 +465,9 @@ fn label_json(mailbox: &GmailBox, label: &crate::world::GmailLabel, counts: bool
         } else {
             "labelShow"
         });
+    }
+    if let Some((text, background)) = &label.color {
+        value["color"] = json!({"textColor": text, "backgroundColor": background});
     }
     if counts {
         let (total, unread, threads, unread_threads) = mailbox.label_counts(&label.id);

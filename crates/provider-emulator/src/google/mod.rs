@@ -5,6 +5,7 @@ mod batch;
 mod drafts;
 pub mod errors;
 pub mod gmail;
+mod labels;
 mod payload;
 mod query;
 mod resumable;

@@ -1,6 +1,6 @@
 //! Graph's JSON views of messages, folders and attachments.
 
-use crate::mail::{Person, bodies};
+use crate::mail::Person;
 use crate::world::{GraphBox, GraphFolder, GraphMessage};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -97,38 +97,28 @@ pub fn message(
         "flag": {"flagStatus": m.flag_status},
     });
     let _ = mailbox;
-    if wants(fields, "body")
-        || fields
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case("internetMessageHeaders"))
+    if wants(fields, "body") {
+        let parsed = m.message.parsed();
+        value["body"] = match (prefer_text, &parsed.text, &parsed.html) {
+            (true, Some(text), _) | (false, Some(text), None) => {
+                json!({"contentType": "text", "content": text})
+            }
+            (_, _, Some(html)) => json!({"contentType": "html", "content": html}),
+            _ => json!({"contentType": "text", "content": ""}),
+        };
+    }
+    if fields
+        .iter()
+        .any(|f| f.eq_ignore_ascii_case("internetMessageHeaders"))
     {
-        let raw = m.message.raw();
-        if wants(fields, "body") {
-            let (text, html) = bodies(&raw);
-            value["body"] = match (prefer_text, text, html) {
-                (true, Some(text), _) | (false, Some(text), None) => {
-                    json!({"contentType": "text", "content": text})
-                }
-                (_, _, Some(html)) => json!({"contentType": "html", "content": html}),
-                _ => json!({"contentType": "text", "content": ""}),
-            };
-        }
-        if fields
-            .iter()
-            .any(|f| f.eq_ignore_ascii_case("internetMessageHeaders"))
-        {
-            value["internetMessageHeaders"] = MessageParser::default()
-                .parse(&raw)
-                .map(|parsed| {
-                    Value::Array(
-                        parsed
-                            .headers_raw()
-                            .map(|(name, v)| json!({"name": name, "value": v.trim()}))
-                            .collect(),
-                    )
-                })
-                .unwrap_or(json!([]));
-        }
+        value["internetMessageHeaders"] = Value::Array(
+            m.message
+                .parsed()
+                .headers
+                .iter()
+                .map(|(name, v)| json!({"name": name, "value": v}))
+                .collect(),
+        );
     }
     select(value, fields)
 }

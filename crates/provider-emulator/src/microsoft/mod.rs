@@ -1,6 +1,7 @@
 //! Microsoft Graph v1.0 mail under `/microsoft/v1.0/me`: routing, reads, writes, delta,
 //! OData options and Graph's error shapes. OAuth lives in `oauth.rs`.
 
+mod categories;
 mod compose;
 pub mod errors;
 mod json;
@@ -54,6 +55,9 @@ fn execute(shared: &Shared, op: Op, ctx: &Ctx<'_>) -> Reply {
             return write::delete_attachment(&mut world, ctx, &id, &attachment);
         }
         Op::CreateUploadSession(id) => return write::create_upload_session(&mut world, ctx, &id),
+        Op::Categories(method, id) => {
+            return categories::execute(&mut world, ctx.email, &method, id.as_deref(), ctx.body);
+        }
         _ => {}
     }
     let Some(user) = world.user(Provider::Microsoft, ctx.email) else {
@@ -71,15 +75,28 @@ fn execute(shared: &Shared, op: Op, ctx: &Ctx<'_>) -> Reply {
         Op::FolderGet(id) => read::folder(mailbox, &id),
         Op::MessagesList(folder) => read::messages(mailbox, ctx, folder.as_deref()),
         Op::MessageGet(id) => read::message(mailbox, ctx, &id),
-        Op::MessageValue(id) => read::mime(mailbox, &id),
-        Op::AttachmentsList(id) => read::attachments(mailbox, ctx, &id, None, false),
-        Op::AttachmentGet(id, attachment) => {
-            read::attachments(mailbox, ctx, &id, Some(&attachment), false)
-        }
-        Op::AttachmentValue(id, attachment) => {
-            read::attachments(mailbox, ctx, &id, Some(&attachment), true)
-        }
         Op::Delta(folder) => read::delta(mailbox, ctx, &folder),
+        Op::MessageValue(ref id)
+        | Op::AttachmentsList(ref id)
+        | Op::AttachmentGet(ref id, _)
+        | Op::AttachmentValue(ref id, _) => {
+            // The bytes are made and decoded with the world let go: one 40 MB message
+            // must not hold up every other request, the sidecar's included.
+            let Some(message) = mailbox.find(id).cloned() else {
+                return errors::not_found();
+            };
+            drop(world);
+            match &op {
+                Op::MessageValue(_) => read::mime(&message),
+                Op::AttachmentGet(_, attachment) => {
+                    read::attachments(&message, ctx, Some(attachment), false)
+                }
+                Op::AttachmentValue(_, attachment) => {
+                    read::attachments(&message, ctx, Some(attachment), true)
+                }
+                _ => read::attachments(&message, ctx, None, false),
+            }
+        }
         _ => errors::not_found(),
     }
 }

@@ -5,7 +5,7 @@ use super::errors;
 use super::json;
 use super::{Ctx, odata};
 use crate::reply::Reply;
-use crate::world::{GraphBox, User};
+use crate::world::{GraphBox, GraphMessage, User};
 use serde_json::{Value, json};
 
 fn param<'a>(ctx: &'a Ctx<'_>, key: &str) -> Option<&'a str> {
@@ -208,23 +208,18 @@ pub fn message(mailbox: &GraphBox, ctx: &Ctx<'_>, id: &str) -> Reply {
     }
 }
 
-pub fn mime(mailbox: &GraphBox, id: &str) -> Reply {
-    match mailbox.find(id) {
-        Some(m) => Reply::bytes(200, "text/plain", m.message.raw()),
-        None => errors::not_found(),
-    }
+pub fn mime(m: &GraphMessage) -> Reply {
+    Reply::bytes(200, "text/plain", m.message.raw())
 }
 
+/// A message's attachments, listed or one of them. The caller has let go of the world:
+/// this decodes the files, which for a 40 MB one takes a while.
 pub fn attachments(
-    mailbox: &GraphBox,
+    m: &GraphMessage,
     ctx: &Ctx<'_>,
-    id: &str,
     attachment: Option<&str>,
     value_only: bool,
 ) -> Reply {
-    let Some(m) = mailbox.find(id) else {
-        return errors::not_found();
-    };
     let fields = fields(ctx);
     // Graph reads `$select` against the base type, where only file attachments have these.
     if let Some(derived) = fields.iter().find(|f| {

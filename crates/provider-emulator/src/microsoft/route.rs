@@ -32,6 +32,8 @@ pub enum Op {
     AddAttachment(String),
     DeleteAttachment(String, String),
     CreateUploadSession(String),
+    /// `/outlook/masterCategories[/{id}]` with its method.
+    Categories(String, Option<String>),
 }
 
 /// What the token's scopes must allow.
@@ -41,6 +43,8 @@ pub enum Need {
     Read,
     Write,
     Send,
+    SettingsRead,
+    SettingsWrite,
 }
 
 impl Op {
@@ -58,6 +62,8 @@ impl Op {
             | Op::AttachmentValue(..)
             | Op::Delta(_) => Need::Read,
             Op::SendMail | Op::SendDraft(_) | Op::RespondNow(..) => Need::Send,
+            Op::Categories(method, _) if method == "GET" => Need::SettingsRead,
+            Op::Categories(..) => Need::SettingsWrite,
             _ => Need::Write,
         }
     }
@@ -84,6 +90,8 @@ pub fn route(method: &str, tail: &str) -> Option<Op> {
     let s = |v: &str| v.to_string();
     Some(match (method, segments.as_slice()) {
         ("GET", []) => Op::Me,
+        (_, ["outlook", "masterCategories"]) => Op::Categories(s(method), None),
+        (_, ["outlook", "masterCategories", id]) => Op::Categories(s(method), Some(s(id))),
         ("GET", ["mailFolders"]) => Op::FoldersList,
         ("GET", ["mailFolders", id]) => Op::FolderGet(s(id)),
         ("GET", ["mailFolders", id, "childFolders"]) => Op::ChildFolders(s(id)),
@@ -139,5 +147,7 @@ pub fn allowed(need: Need, scopes: &[String]) -> bool {
         Need::Read => has("Mail.Read") || has("Mail.ReadWrite") || has("Mail.ReadBasic"),
         Need::Write => has("Mail.ReadWrite"),
         Need::Send => has("Mail.Send"),
+        Need::SettingsRead => has("MailboxSettings.Read") || has("MailboxSettings.ReadWrite"),
+        Need::SettingsWrite => has("MailboxSettings.ReadWrite"),
     }
 }

@@ -401,8 +401,11 @@ fn response_fields(original: &GraphMessage, kind: Respond, own: &str, request: &
             Vec::new(),
         ),
     };
-    let (text, html) = crate::mail::bodies(&original.message.raw());
-    let quoted = html.unwrap_or_else(|| format!("<pre>{}</pre>", text.unwrap_or_default()));
+    let parsed = original.message.parsed();
+    let quoted = parsed
+        .html
+        .clone()
+        .unwrap_or_else(|| format!("<pre>{}</pre>", parsed.text.as_deref().unwrap_or_default()));
     let comment = prop(request, "comment").as_str().unwrap_or("");
     let sent = chrono::DateTime::from_timestamp_millis(meta.date_ms)
         .unwrap_or_default()

@@ -3,9 +3,8 @@
 
 use super::now_ms;
 use crate::generate::{Generated, Placement, Rng};
-use crate::mail::{Source, StoredMessage};
+use crate::mail::StoredMessage;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
-use std::sync::Arc;
 
 /// System or user label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +18,8 @@ pub struct GmailLabel {
     pub id: String,
     pub name: String,
     pub kind: LabelKind,
+    /// `(textColor, backgroundColor)`; user labels only.
+    pub color: Option<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +99,7 @@ impl GmailBox {
                     id: (*id).to_string(),
                     name: (*id).to_string(),
                     kind: LabelKind::System,
+                    color: None,
                 })
                 .chain(
                     [("Label_1", "Clients"), ("Label_2", "Invoices")].map(|(id, name)| {
@@ -105,6 +107,7 @@ impl GmailBox {
                             id: id.into(),
                             name: name.into(),
                             kind: LabelKind::User,
+                            color: None,
                         }
                     }),
                 )
@@ -163,10 +166,7 @@ impl GmailBox {
                     labels,
                     history_id: mailbox.history_id,
                     internal_date: item.meta.date_ms,
-                    message: StoredMessage {
-                        meta: Arc::new(item.meta),
-                        source: Source::Generated(Arc::new(item.body)),
-                    },
+                    message: StoredMessage::generated(item.meta, item.body),
                 },
             );
         }
@@ -325,6 +325,37 @@ impl GmailBox {
             self.by_message_id.remove(&message.message.meta.message_id);
         }
         true
+    }
+
+    /// Removes a user label from the mailbox and from every message carrying it (each
+    /// removal recorded in the history, as the messages change). False if there is none.
+    pub fn delete_label(&mut self, label: &str, retention: usize) -> bool {
+        let Some(at) = self.labels.iter().position(|l| l.id == label) else {
+            return false;
+        };
+        self.labels.remove(at);
+        let carrying: Vec<u64> = self
+            .messages
+            .values()
+            .filter(|m| m.labels.contains(label))
+            .map(|m| m.id)
+            .collect();
+        for id in carrying {
+            self.modify(id, &[], &[label.to_string()], retention);
+        }
+        true
+    }
+
+    /// A new user label id, as Gmail's look (`Label_` and a number).
+    pub fn new_label_id(&mut self) -> String {
+        let next = self
+            .labels
+            .iter()
+            .filter_map(|l| l.id.strip_prefix("Label_")?.parse::<u64>().ok())
+            .max()
+            .unwrap_or(0)
+            + 1;
+        format!("Label_{next}")
     }
 
     /// True if `label` exists in this mailbox.

@@ -3,7 +3,7 @@
 
 use super::now_ms;
 use crate::generate::{Generated, Placement, Rng};
-use crate::mail::{Source, StoredMessage};
+use crate::mail::StoredMessage;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use std::collections::{BTreeSet, HashMap, VecDeque};
@@ -81,9 +81,31 @@ const WELL_KNOWN: [(&str, &str, bool); 9] = [
     ("recoverableitemsdeletions", "Deletions", true),
 ];
 
+/// An entry of the mailbox's master category list (`/me/outlook/masterCategories`).
+#[derive(Debug, Clone)]
+pub struct GraphCategory {
+    pub id: String,
+    pub display_name: String,
+    /// `preset0` … `preset24`, or `none`.
+    pub color: String,
+}
+
+/// The categories a new Outlook mailbox starts with, and the one its generated invoices
+/// are filed under.
+const DEFAULT_CATEGORIES: [(&str, &str); 7] = [
+    ("Red category", "preset0"),
+    ("Orange category", "preset1"),
+    ("Yellow category", "preset3"),
+    ("Green category", "preset4"),
+    ("Blue category", "preset7"),
+    ("Purple category", "preset8"),
+    ("Invoices", "preset4"),
+];
+
 #[derive(Debug)]
 pub struct GraphBox {
     pub folders: Vec<GraphFolder>,
+    pub categories: Vec<GraphCategory>,
     pub messages: HashMap<String, GraphMessage>,
     mutable_index: HashMap<String, String>,
     /// (received, immutable id), for newest-first listings.
@@ -100,6 +122,15 @@ impl GraphBox {
     pub fn new(generated: Vec<Generated>, seed: u64) -> Self {
         let mut mailbox = Self {
             folders: Vec::new(),
+            categories: DEFAULT_CATEGORIES
+                .iter()
+                .enumerate()
+                .map(|(i, (name, color))| GraphCategory {
+                    id: format!("{:08x}-0000-4000-8000-{:012x}", seed, i + 1),
+                    display_name: (*name).to_string(),
+                    color: (*color).to_string(),
+                })
+                .collect(),
             messages: HashMap::new(),
             mutable_index: HashMap::new(),
             order: BTreeSet::new(),
@@ -154,10 +185,7 @@ impl GraphBox {
             mailbox
                 .conversations
                 .insert(item.meta.message_id.clone(), conversation.clone());
-            let stored = StoredMessage {
-                meta: Arc::new(item.meta),
-                source: Source::Generated(Arc::new(item.body)),
-            };
+            let stored = StoredMessage::generated(item.meta, item.body);
             let categories = if item.invoice {
                 vec!["Invoices".to_string()]
             } else {

@@ -11,7 +11,7 @@ pub mod send_as;
 
 pub use accounts::{AuthCode, Client, Grant, Token, TokenKind, TokenProblem, pkce_matches};
 pub use gmail_box::{GmailBox, GmailLabel, GmailMessage, HistoryChange, HistoryRecord, LabelKind};
-pub use graph_box::{DeltaPage, GraphBox, GraphFolder, GraphMessage};
+pub use graph_box::{DeltaPage, GraphBox, GraphCategory, GraphFolder, GraphMessage};
 pub use limits::{
     Fault, FaultKind, Faults, LimitSettings, Limits, QuotaVerdict, SlotGuard,
     gmail_units as limits_units,

@@ -2,12 +2,14 @@
 //! and response types beside it. Handlers check permission, validate, make one store or
 //! provider call, and shape the answer; the SQL lives in `store/`.
 
+mod account_filter;
 pub mod docs_page;
 pub mod mail_accounts;
 pub mod mail_attachments;
 pub mod mail_drafts;
 pub mod mail_events;
 pub mod mail_folders;
+pub mod mail_labels;
 pub mod mail_messages;
 pub mod mail_notes;
 pub mod mail_outbox;
@@ -39,6 +41,7 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     mail_outbox::configure(&mut router);
     mail_attachments::configure(&mut router);
     mail_threads::configure(&mut router);
+    mail_labels::configure(&mut router);
     mail_notes::configure(&mut router);
     mail_drafts::configure(&mut router);
     mail_signatures::configure(&mut router);

@@ -36,6 +36,16 @@ pub struct Label {
     pub name: String,
     #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// User labels only, when one was chosen.
+    #[serde(default)]
+    pub color: Option<LabelColor>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LabelColor {
+    pub background_color: Option<String>,
+    pub text_color: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -45,6 +45,8 @@ impl ProviderKind {
                 "User.Read",
                 "Mail.ReadWrite",
                 "Mail.Send",
+                // Outlook's master category list (labels).
+                "MailboxSettings.ReadWrite",
             ],
         }
     }

@@ -11,6 +11,7 @@ pub mod gmail;
 pub mod graph;
 pub mod identities;
 mod kind;
+pub mod labels;
 pub mod operation;
 pub mod send;
 

@@ -41,6 +41,9 @@ pub mod gmail {
 
     pub const GET_PROFILE: Operation = Operation::new("getProfile", 1);
     pub const LABELS_LIST: Operation = Operation::new("labels.list", 1);
+    pub const LABELS_CREATE: Operation = Operation::new("labels.create", 5);
+    pub const LABELS_PATCH: Operation = Operation::new("labels.patch", 5);
+    pub const LABELS_DELETE: Operation = Operation::new("labels.delete", 5);
     pub const HISTORY_LIST: Operation = Operation::new("history.list", 2);
     pub const MESSAGES_LIST: Operation = Operation::new("messages.list", 5);
     pub const MESSAGES_GET: Operation = Operation::new("messages.get", 20);
@@ -75,6 +78,8 @@ pub mod graph {
     /// A message's attachment list without bytes (one page holds a message's files).
     pub const ATTACHMENT_LIST: Operation = Operation::new("attachments list", 1);
     pub const PATCH: Operation = Operation::new("message patch", 1);
+    /// The master category list (`/me/outlook/masterCategories`), or one write to it.
+    pub const CATEGORIES: Operation = Operation::new("masterCategories", 1);
     pub const MOVE: Operation = Operation::new("message move", 1);
     /// The attachment list, then the attachment's bytes.
     pub const ATTACHMENT: Operation = Operation::new("attachment $value", 2);

@@ -3,6 +3,8 @@
 pub enum FieldKind {
     /// An integer id.
     Id,
+    /// A set of integer ids (a message's labels): `$includes` one, `$in` any of them.
+    Ids,
     /// Free text (subject): compared as given, `$includes` is a substring match.
     Text,
     /// An email address: compared lower-cased.
@@ -21,6 +23,7 @@ pub enum Field {
     AccountId,
     FolderId,
     ThreadId,
+    LabelIds,
     Subject,
     FromAddress,
     ToAddress,
@@ -40,6 +43,7 @@ impl Field {
             Field::AccountId => "accountId",
             Field::FolderId => "folderId",
             Field::ThreadId => "threadId",
+            Field::LabelIds => "labelIds",
             Field::Subject => "subject",
             Field::FromAddress => "from.address",
             Field::ToAddress => "to.address",
@@ -56,6 +60,7 @@ impl Field {
     pub const fn kind(self) -> FieldKind {
         match self {
             Field::Id | Field::AccountId | Field::FolderId | Field::ThreadId => FieldKind::Id,
+            Field::LabelIds => FieldKind::Ids,
             Field::Subject => FieldKind::Text,
             Field::FromAddress | Field::ToAddress | Field::ParticipantsAddress => {
                 FieldKind::Address
@@ -73,6 +78,7 @@ pub const MESSAGE_FIELDS: &[Field] = &[
     Field::AccountId,
     Field::FolderId,
     Field::ThreadId,
+    Field::LabelIds,
     Field::Subject,
     Field::FromAddress,
     Field::ToAddress,

@@ -58,11 +58,14 @@ impl Operator {
         match self {
             O::Eq | O::Ne => true,
             O::In | O::NotIn => kind != K::Bool,
-            O::Includes | O::NotIncludes => matches!(kind, K::Text | K::Address | K::Domain),
+            O::Includes | O::NotIncludes => {
+                matches!(kind, K::Text | K::Address | K::Domain | K::Ids)
+            }
             O::Gt | O::Gte | O::Lt | O::Lte => matches!(kind, K::Id | K::Date),
             O::DateOn | O::DateBefore | O::DateAfter => kind == K::Date,
-            O::Exists | O::Empty | O::NotEmpty => {
-                matches!(kind, K::Text | K::Address | K::Domain | K::Date)
+            O::Exists => matches!(kind, K::Text | K::Address | K::Domain | K::Date),
+            O::Empty | O::NotEmpty => {
+                matches!(kind, K::Text | K::Address | K::Domain | K::Date | K::Ids)
             }
         }
     }

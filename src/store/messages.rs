@@ -38,6 +38,9 @@ pub struct IncomingMessage {
     pub received_at: NaiveDateTime,
     pub provider_version: Option<String>,
     pub parsed: ParsedMessage,
+    /// The labels it carries, as the provider names them; `None` when the provider's
+    /// answer did not say (the stored ones stay).
+    pub labels: Option<super::labels::MessageLabels>,
 }
 
 /// Where a sync stands for one scope ('account' for Gmail, a folder id for Graph).
@@ -312,6 +315,7 @@ fn store_one(
         .select(mail_messages::id)
         .first(connection)
         .optional()?;
+    let fresh = existing.is_none();
     let id = match existing {
         Some(id) => {
             diesel::update(mail_messages::table.find(id))
@@ -355,6 +359,16 @@ fn store_one(
         diesel::insert_into(mail_message_folders::table)
             .values(link)
             .execute(connection)?;
+    }
+    if let Some(labels) = &message.labels {
+        super::labels::set_message_labels(
+            connection,
+            account_id,
+            id,
+            &labels.names,
+            labels.key,
+            fresh,
+        )?;
     }
     for (role, address) in parsed.participants() {
         diesel::insert_into(mail_participants::table)
@@ -557,6 +571,8 @@ pub struct StateChange {
     pub is_read: Option<bool>,
     pub is_starred: Option<bool>,
     pub provider_version: Option<String>,
+    /// Replaces the message's labels when given.
+    pub labels: Option<super::labels::MessageLabels>,
 }
 
 /// Applies state changes to stored messages (unknown ones are skipped); returns how many
@@ -609,6 +625,16 @@ pub fn apply_changes(
                 diesel::update(mail_messages::table.find(id))
                     .set(mail_messages::provider_version.eq(version))
                     .execute(connection)?;
+            }
+            if let Some(labels) = &change.labels {
+                super::labels::set_message_labels(
+                    connection,
+                    account_id,
+                    id,
+                    &labels.names,
+                    labels.key,
+                    false,
+                )?;
             }
             if let Some(list) = &change.folders {
                 diesel::delete(

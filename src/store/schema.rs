@@ -316,3 +316,25 @@ diesel::table! {
         updated_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    mail_labels (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        provider_id -> Text,
+        name -> Text,
+        color -> Nullable<Text>,
+        kind -> Text,
+    }
+}
+
+diesel::table! {
+    mail_message_labels (message_id, label_id) {
+        message_id -> BigInt,
+        label_id -> BigInt,
+    }
+}
+
+diesel::joinable!(mail_message_labels -> mail_labels (label_id));
+diesel::joinable!(mail_message_labels -> mail_messages (message_id));
+diesel::allow_tables_to_appear_in_same_query!(mail_labels, mail_message_labels, mail_messages);

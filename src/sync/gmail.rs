@@ -9,6 +9,7 @@ use crate::providers::ProviderError;
 use crate::providers::attachment::whole;
 use crate::providers::gmail::{Content, FetchedMessage, Format, GmailClient, folders_from_labels};
 use crate::providers::operation::gmail as op;
+use crate::store::labels::{Key, MessageLabels};
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
 use chrono::{DateTime, Utc};
 use futures_util::StreamExt;
@@ -73,6 +74,7 @@ fn incoming(message: FetchedMessage, account: i64) -> Outcome {
         provider_thread_id: Some(message.thread_id),
         received_at: received,
         provider_version: Some(message.history_id.to_string()),
+        labels: Some(gmail_labels(&message.label_ids)),
         parsed,
     }))
 }
@@ -84,6 +86,15 @@ fn state_from_labels(id: &str, labels: &[String]) -> StateChange {
         is_read: Some(!labels.iter().any(|l| l == "UNREAD")),
         is_starred: Some(labels.iter().any(|l| l == "STARRED")),
         provider_version: None,
+        labels: Some(gmail_labels(labels)),
+    }
+}
+
+/// A Gmail message's labels, by label id (only those the mailbox keeps as labels count).
+fn gmail_labels(ids: &[String]) -> MessageLabels {
+    MessageLabels {
+        key: Key::ProviderId,
+        names: ids.to_vec(),
     }
 }
 
@@ -113,6 +124,7 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
         .store
         .run(move |c| messages::sync_folders(c, account_id, &folders))
         .await?;
+    super::labels::gmail(run, &labels).await?;
     if run.full {
         let fence = run.fence.clone();
         run.state

@@ -13,6 +13,7 @@ use crate::providers::attachment::whole;
 use crate::providers::graph::message::{GraphMessage, SELECT, needs_mime};
 use crate::providers::graph::{DeltaPage, GraphClient};
 use crate::providers::operation::graph as op;
+use crate::store::labels::{Key, MessageLabels};
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
 use chrono::Utc;
 use futures_util::StreamExt;
@@ -50,6 +51,7 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
         .store
         .run(move |c| messages::sync_folders(c, account_id, &remote))
         .await?;
+    super::labels::graph(run).await?;
     if run.full {
         let fence = run.fence.clone();
         run.state
@@ -115,7 +117,22 @@ fn state_of(item: &Value, folder: &str) -> StateChange {
             .as_str()
             .map(|status| status == "flagged"),
         provider_version: item["changeKey"].as_str().map(ToString::to_string),
+        labels: categories(item),
     }
+}
+
+/// A message's categories, by name; `None` when the item does not carry them (a delta
+/// round begun before categories were selected, or a change listing only what changed).
+fn categories(item: &Value) -> Option<MessageLabels> {
+    let names = item.get("categories")?.as_array()?;
+    Some(MessageLabels {
+        key: Key::Name,
+        names: names
+            .iter()
+            .filter_map(Value::as_str)
+            .map(ToString::to_string)
+            .collect(),
+    })
 }
 
 async fn fetch_new(
@@ -171,6 +188,7 @@ async fn fetch_new(
             is_starred: state.is_starred.unwrap_or(false),
             received_at: received,
             provider_version: state.provider_version,
+            labels: state.labels,
             parsed,
         });
     }

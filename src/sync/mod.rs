@@ -11,6 +11,7 @@
 
 mod gmail;
 mod graph;
+mod labels;
 pub mod page;
 mod scheduler;
 mod worker;

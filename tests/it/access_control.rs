@@ -33,6 +33,8 @@ struct Ids {
     trusted: i64,
     /// The owner's note (a to-do) on their message.
     note: i64,
+    /// One of the owner's labels.
+    label: i64,
     /// The owner's signature, personal template and draft (at the provider).
     signature: i64,
     template: i64,
@@ -111,10 +113,10 @@ fn table(ids: &Ids) -> Vec<Row> {
     use Expect::{EmptyList, Nothing, Status};
     let account = format!("filterByTk={}", ids.account);
     let message = format!("filterByTk={}", ids.message);
-    let draft = format!("filterByTk={}", urlencoding(&ids.draft));
+    let draft = format!("filterByTk={}", common::urlencode(&ids.draft));
     let by_account = format!(
         "filter={}",
-        urlencoding(&json!({"accountId": ids.account}).to_string())
+        common::urlencode(&json!({"accountId": ids.account}).to_string())
     );
     vec![
         public("/healthz", ""),
@@ -151,7 +153,7 @@ fn table(ids: &Ids) -> Vec<Row> {
         // The original holds Bcc and every header: its owner's alone, an admin's neither.
         row("/api/mailMessages:raw", "get", message.clone(), None, Status(404), Status(404)),
         row("/api/mailMessages:send", "post", String::new(), Some(json!({"accountId": ids.account, "to": ["x@example.com"], "subject": "s", "text": "t"})), Status(404), Status(404)),
-        row("/api/mailThreads:list", "get", by_account, None, EmptyList, EmptyList),
+        row("/api/mailThreads:list", "get", by_account.clone(), None, EmptyList, EmptyList),
         row("/api/mailThreads:get", "get", format!("filterByTk={}", ids.thread), None, Nothing, Nothing),
         row("/api/mailAttachments:download", "get", format!("filterByTk={}", ids.attachment), None, Status(404), Status(404)),
         row("/api/mailOutbox:list", "get", String::new(), None, EmptyList, EmptyList),
@@ -161,8 +163,13 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailTrustedSenders:create", "post", String::new(), Some(json!({"address": "news@shop.example"})), Status(200), Status(200)),
         row("/api/mailTrustedSenders:destroy", "post", format!("filterByTk={}", ids.trusted), Some(json!({})), Nothing, Nothing),
         // Notes are read and written by whoever reads the mail's body: nobody else here.
+        row("/api/mailLabels:list", "get", String::new(), None, EmptyList, EmptyList),
+        row("/api/mailLabels:list", "get", by_account, None, EmptyList, EmptyList),
+        row("/api/mailLabels:create", "post", String::new(), Some(json!({"accountId": ids.account, "name": "theirs"})), Status(400), Status(400)),
+        row("/api/mailLabels:update", "post", format!("filterByTk={}", ids.label), Some(json!({"color": null})), Status(404), Status(404)),
+        row("/api/mailLabels:destroy", "post", format!("filterByTk={}", ids.label), Some(json!({})), Status(404), Status(404)),
         row("/api/mailNotes:list", "get", String::new(), None, EmptyList, EmptyList),
-        row("/api/mailNotes:list", "get", format!("filter={}", urlencoding(&json!({"messageId": ids.message}).to_string())), None, EmptyList, EmptyList),
+        row("/api/mailNotes:list", "get", format!("filter={}", common::urlencode(&json!({"messageId": ids.message}).to_string())), None, EmptyList, EmptyList),
         row("/api/mailNotes:create", "post", String::new(), Some(json!({"messageId": ids.message, "text": "theirs"})), Status(400), Status(400)),
         row("/api/mailNotes:update", "post", format!("filterByTk={}", ids.note), Some(json!({"done": true})), Nothing, Nothing),
         row("/api/mailNotes:destroy", "post", format!("filterByTk={}", ids.note), Some(json!({})), Nothing, Nothing),
@@ -179,7 +186,7 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailTemplates:destroy", "post", format!("filterByTk={}", ids.template), Some(json!({})), Nothing, Nothing),
         row("/api/mailTemplates:render", "post", String::new(), Some(json!({"templateId": ids.template})), Status(404), Status(404)),
         // Drafts live at the owner's provider: nobody else reads, saves, sends or removes them.
-        row("/api/mailDrafts:list", "get", format!("filter={}", urlencoding(&json!({"accountId": ids.account}).to_string())), None, EmptyList, EmptyList),
+        row("/api/mailDrafts:list", "get", format!("filter={}", common::urlencode(&json!({"accountId": ids.account}).to_string())), None, EmptyList, EmptyList),
         row("/api/mailDrafts:get", "get", draft.clone(), None, Nothing, Nothing),
         row("/api/mailDrafts:create", "post", String::new(), Some(json!({"accountId": ids.account, "subject": "s"})), Status(404), Status(404)),
         row("/api/mailDrafts:update", "post", draft.clone(), Some(json!({"version": "x", "subject": "Taken"})), Status(404), Status(404)),
@@ -189,10 +196,6 @@ fn table(ids: &Ids) -> Vec<Row> {
         // from the first event (`send` asks with Last-Event-ID 0).
         row("/api/mailEvents:stream", "get", String::new(), None, Status(200), Status(200)),
     ]
-}
-
-fn urlencoding(text: &str) -> String {
-    url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 async fn send(w: &Wired, row: &Row, token: Option<&str>) -> common::Reply {
@@ -293,6 +296,7 @@ async fn owner_mailbox(w: &Wired) -> Ids {
                 "owner-template-words",
                 "owner-draft-words",
                 "owner-note-words",
+                "owner-label-words",
             ]
             .map(String::from),
         )
@@ -331,9 +335,17 @@ async fn owner_mailbox(w: &Wired) -> Ids {
     .await
     .as_i64()
     .unwrap();
+    let label = created(
+        "mailLabels:create",
+        json!({"accountId": account, "name": "owner-label-words", "color": "#16a766"}),
+    )
+    .await
+    .as_i64()
+    .unwrap();
     Ids {
         account,
         note,
+        label,
         message: with_file["id"].as_i64().unwrap(),
         message_read: full.json["data"]["isRead"].as_bool().unwrap(),
         folder,
@@ -523,7 +535,7 @@ async fn access_table(backend: Backend) {
             Some(&owner),
             &format!(
                 "filter={}",
-                urlencoding(&json!({"accountId": ids.account}).to_string())
+                common::urlencode(&json!({"accountId": ids.account}).to_string())
             ),
             None,
         )
@@ -568,6 +580,7 @@ async fn a_signed_out_token_is_refused_on_every_route() {
         outbox: 1,
         trusted: 1,
         note: 1,
+        label: 1,
         signature: 1,
         template: 1,
         draft: "1:r1".into(),

@@ -126,6 +126,7 @@ async fn a_users_change_during_a_graph_page_waits_for_the_page(backend: Backend)
         is_read: read,
         is_starred: None,
         provider_version: None,
+        labels: None,
     };
     let marked = [change("m1", None, Some(true))];
     let (page, held) = write_page(&store, fence, move |c, fence, hold| {

@@ -102,6 +102,7 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 is_starred: true,
                 received_at: at("2026-11-03 10:00:00"),
                 provider_version: None,
+                labels: None,
                 parsed: message(
                     "m1",
                     "Zed <ZED@acme.com>",
@@ -124,6 +125,7 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 is_starred: false,
                 received_at: at("2026-11-04 23:30:00"),
                 provider_version: None,
+                labels: None,
                 parsed: message(
                     "m2",
                     "ann@gmail.test",
@@ -146,6 +148,7 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 is_starred: false,
                 received_at: at("2026-11-05 08:00:00"),
                 provider_version: None,
+                labels: None,
                 parsed: message(
                     "m3",
                     "bob@acme.com",
@@ -168,6 +171,7 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 is_starred: false,
                 received_at: at("2026-11-06 09:00:00"),
                 provider_version: None,
+                labels: None,
                 parsed: message(
                     "m4",
                     "zed@acme.com",
@@ -227,7 +231,10 @@ impl Fixture {
 
     /// The names of the messages a filter returns to user 7.
     async fn names(&self, filter: Value) -> BTreeSet<&'static str> {
-        let query = format!("pageSize=200&filter={}", urlencode(&filter.to_string()));
+        let query = format!(
+            "pageSize=200&filter={}",
+            common::urlencode(&filter.to_string())
+        );
         let reply = self.list(&user_token(7), &query).await;
         assert_eq!(reply.status, 200, "{filter}: {}", reply.text);
         self.named(&reply.json)
@@ -244,10 +251,6 @@ impl Fixture {
             })
             .collect()
     }
-}
-
-fn urlencode(text: &str) -> String {
-    form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
 
 fn set(names: &[&'static str]) -> BTreeSet<&'static str> {
@@ -417,7 +420,7 @@ async fn every_operator_matches_and_refuses(backend: Backend) {
     // A whole day in the caller's time zone: 23:30Z on the 4th is the 5th at +02:00.
     let query = format!(
         "filter={}",
-        urlencode(&json!({"date": {"$dateOn": "2026-11-05"}}).to_string())
+        common::urlencode(&json!({"date": {"$dateOn": "2026-11-05"}}).to_string())
     );
     let reply = f
         .app
@@ -448,7 +451,7 @@ async fn a_folder_by_date_lists_like_any_other_listing(backend: Backend) {
     };
     let (inbox_a, inbox_b) = (inbox(f.account_a), inbox(f.account_b));
     let list = |token: String, filter: Value, extra: &'static str| {
-        let query = format!("filter={}&{extra}", urlencode(&filter.to_string()));
+        let query = format!("filter={}&{extra}", common::urlencode(&filter.to_string()));
         let f = &f;
         async move {
             let reply = f.list(&token, &query).await;
@@ -528,7 +531,9 @@ async fn full_text_search_finds_words_in_subject_body_and_addresses(backend: Bac
         ("paid", vec!["m3"]),
         ("nothing-like-this", vec![]),
     ] {
-        let reply = f.list(&user_token(7), &format!("q={}", urlencode(q))).await;
+        let reply = f
+            .list(&user_token(7), &format!("q={}", common::urlencode(q)))
+            .await;
         assert_eq!(reply.status, 200, "{}", reply.text);
         assert_eq!(f.named(&reply.json), set(&expected), "q={q}");
     }
@@ -537,7 +542,7 @@ async fn full_text_search_finds_words_in_subject_body_and_addresses(backend: Bac
             &user_token(7),
             &format!(
                 "q=invoice&filter={}",
-                urlencode(&json!({"isRead": true}).to_string())
+                common::urlencode(&json!({"isRead": true}).to_string())
             ),
         )
         .await;
@@ -545,7 +550,7 @@ async fn full_text_search_finds_words_in_subject_body_and_addresses(backend: Bac
     let hostile = f
         .list(
             &user_token(7),
-            &format!("q={}", urlencode("\" OR * NEAR( -- ;")),
+            &format!("q={}", common::urlencode("\" OR * NEAR( -- ;")),
         )
         .await;
     assert_eq!(
@@ -573,7 +578,7 @@ async fn others_see_only_what_the_owner_shares_and_admins_no_more(backend: Backe
             Some(&user_token(8)),
             &format!(
                 "filter={}",
-                urlencode(&json!({"accountId": f.account_a}).to_string())
+                common::urlencode(&json!({"accountId": f.account_a}).to_string())
             ),
             None,
         )
@@ -691,6 +696,7 @@ iVBORw0KGgo=\r\n--r--\r\n";
         is_starred: false,
         received_at: at("2026-11-07 09:00:00"),
         provider_version: None,
+        labels: None,
         parsed: parse(raw.as_bytes()).unwrap(),
     }
 }
@@ -804,13 +810,13 @@ async fn get_returns_sanitized_bodies_headers_and_attachments(backend: Backend) 
     // Blind copies match the owner's participant filters only; nobody else can probe them.
     let bcc = format!(
         "filter={}",
-        urlencode(&json!({"participants.address": {"$eq": "boss@gmail.test"}}).to_string())
+        common::urlencode(&json!({"participants.address": {"$eq": "boss@gmail.test"}}).to_string())
     );
     assert_eq!(f.list(&user_token(7), &bcc).await.json["meta"]["count"], 1);
     assert_eq!(f.list(&user_token(8), &bcc).await.json["meta"]["count"], 0);
     let domain = format!(
         "filter={}",
-        urlencode(&json!({"participants.domain": {"$eq": "gmail.test"}}).to_string())
+        common::urlencode(&json!({"participants.domain": {"$eq": "gmail.test"}}).to_string())
     );
     let theirs = f.list(&user_token(8), &domain).await;
     assert!(
@@ -874,7 +880,8 @@ async fn threads_sum_up_all_their_messages(backend: Backend) {
     assert_eq!(reply.json["data"][1]["isStarred"], false);
 
     // A thread matches when one message does, and is still summed over all of them.
-    let filter = urlencode(&json!({"participants.address": {"$eq": "bob@acme.com"}}).to_string());
+    let filter =
+        common::urlencode(&json!({"participants.address": {"$eq": "bob@acme.com"}}).to_string());
     let only = threads(user_token(7), format!("filter={filter}")).await;
     assert_eq!(only.json["meta"]["count"], 1);
     assert_eq!(only.json["data"][0]["messageCount"], 2);
@@ -1009,7 +1016,7 @@ async fn nobody_else_reaches_private_mail_by_any_endpoint_or_guessed_id(backend:
             ),
             ("mailFolders:list", json!({"accountId": f.account_a})),
         ] {
-            let query = format!("filter={}", urlencode(&filter.to_string()));
+            let query = format!("filter={}", common::urlencode(&filter.to_string()));
             let reply = f.app.call(action, Some(&token), &query, None).await;
             assert_eq!(reply.status, 200, "{action}: {}", reply.text);
             assert!(nothing(&reply), "{action} {filter}: {}", reply.text);

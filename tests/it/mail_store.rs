@@ -78,6 +78,7 @@ pub(crate) fn incoming(
         is_starred: false,
         received_at: now(),
         provider_version: Some("1".into()),
+        labels: None,
         parsed: parse(raw.as_bytes()).unwrap(),
     }
 }

@@ -27,6 +27,7 @@ mod mail_compose_html;
 mod mail_corpus;
 mod mail_drafts;
 mod mail_identities;
+mod mail_labels;
 mod mail_messages;
 mod mail_messages_raw;
 mod mail_messages_update;

@@ -1,6 +1,7 @@
+use crate::api::account_filter::wanted_accounts;
 use crate::auth::Caller;
 use crate::http::{ApiError, ListPage, QueryParams};
-use crate::query::{FOLDER_FIELDS, Filter, Operator};
+use crate::query::FOLDER_FIELDS;
 use crate::state::AppState;
 use crate::store::{mail_accounts, messages};
 use actix_web::web;
@@ -16,20 +17,6 @@ pub struct FolderView {
     pub provider_id: String,
     pub total_count: i64,
     pub unread_count: i64,
-}
-
-/// The account ids a filter names (`{"accountId": 3}` or `{"accountId": {"$in": [..]}}`).
-fn wanted_accounts(filter: &Filter) -> Result<Option<Vec<i64>>, ApiError> {
-    match filter {
-        Filter::And(parts) if parts.is_empty() => Ok(None),
-        Filter::Condition(c) if matches!(c.op, Operator::Eq | Operator::In) => {
-            Ok(Some(c.value.ints()))
-        }
-        _ => Err(ApiError::bad_request(
-            "INVALID_FILTER",
-            "filter: mailFolders takes accountId with $eq or $in",
-        )),
-    }
 }
 
 /// `mailFolders:list?filter={"accountId":<id>}`: folders of the caller's own accounts and of
@@ -50,7 +37,7 @@ pub async fn list_mail_folders(
     state: web::Data<AppState>,
 ) -> Result<ListPage<FolderView>, ApiError> {
     let page = params.page()?;
-    let wanted = wanted_accounts(&params.filter(FOLDER_FIELDS)?)?;
+    let wanted = wanted_accounts(&params.filter(FOLDER_FIELDS)?, "mailFolders")?;
     let user = caller.user_id;
     let roles = caller.roles.clone();
     let rows = state

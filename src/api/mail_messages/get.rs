@@ -87,10 +87,13 @@ pub async fn get_mail_message(
                 (Some(from), true) => trusted_senders::trusts(c, user.0, from)?,
                 _ => false,
             };
-            Ok(level.map(|level| (level, full, trusted)))
+            let labels = crate::store::labels::of_messages(c, &[id])?
+                .remove(&id)
+                .unwrap_or_default();
+            Ok(level.map(|level| (level, full, trusted, labels)))
         })
         .await?;
-    let Some((level, full, trusted)) = found else {
+    let Some((level, full, trusted, labels)) = found else {
         return Ok(Data(None));
     };
     let block = block && !trusted;
@@ -101,7 +104,7 @@ pub async fn get_mail_message(
         folders,
     } = full;
     let people_refs: Vec<&ParticipantRow> = participants.iter().collect();
-    let summary = MessageView::new(detail.listed, level, folders, &people_refs);
+    let summary = MessageView::new(detail.listed, level, folders, labels, &people_refs);
     let show_body = level.shows_body();
     // A body the store keeps in part is read whole from the provider; if it cannot be,
     // what is stored is shown, said as cut.

@@ -1,4 +1,4 @@
-use super::write_through::{self, Change};
+use super::write_through::{self, Change, LabelChange, LabelRef};
 use crate::api::message_reads::MessageView;
 use crate::api::message_reads::views_with;
 use crate::api::provider_failure::api_error;
@@ -8,6 +8,7 @@ use crate::http::{ApiError, QueryParams, Values};
 use crate::providers::ProviderKind;
 use crate::query::Field;
 use crate::state::AppState;
+use crate::store::labels::{self, LabelRow};
 use crate::store::message_targets::{self, Target};
 use crate::store::messages;
 use crate::visibility::Level;
@@ -79,10 +80,16 @@ pub async fn update_mail_messages(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let ids = message_ids(&params)?;
-    if let Some(key) = values
-        .keys()
-        .find(|k| !["isRead", "isStarred", "folderId"].contains(&k.as_str()))
-    {
+    if let Some(key) = values.keys().find(|k| {
+        ![
+            "isRead",
+            "isStarred",
+            "folderId",
+            "addLabelIds",
+            "removeLabelIds",
+        ]
+        .contains(&k.as_str())
+    }) {
         return Err(ApiError::invalid_field(key, "cannot be changed"));
     }
     let folder_id = match values.get("folderId") {
@@ -92,21 +99,30 @@ pub async fn update_mail_messages(
                 .ok_or_else(|| ApiError::invalid_field("folderId", "expected a folder id"))?,
         ),
     };
+    let add_labels = label_ids(&values, "addLabelIds")?;
+    let remove_labels = label_ids(&values, "removeLabelIds")?;
+    if let Some(both) = add_labels.iter().find(|id| remove_labels.contains(id)) {
+        return Err(ApiError::invalid_field(
+            "removeLabelIds",
+            format!("label {both} is also in addLabelIds"),
+        ));
+    }
     let mut change = Change {
         is_read: flag(&values, "isRead")?,
         is_starred: flag(&values, "isStarred")?,
-        folder: None,
-        trash: false,
+        ..Change::default()
     };
-    if change.is_read.is_none() && change.is_starred.is_none() && folder_id.is_none() {
+    let relabel = !add_labels.is_empty() || !remove_labels.is_empty();
+    if change.is_read.is_none() && change.is_starred.is_none() && folder_id.is_none() && !relabel {
         return Err(ApiError::bad_request(
             "INVALID_VALUE",
-            "values: give isRead, isStarred or folderId",
+            "values: give isRead, isStarred, folderId, addLabelIds or removeLabelIds",
         ));
     }
     let user = caller.user_id.0;
     let lookup = ids.clone();
-    let (targets, folder) = state
+    let wanted: Vec<i64> = add_labels.iter().chain(&remove_labels).copied().collect();
+    let (targets, folder, found_labels) = state
         .store
         .run(move |c| {
             let targets = message_targets::targets(c, &lookup)?;
@@ -114,7 +130,8 @@ pub async fn update_mail_messages(
                 Some(id) => message_targets::folder(c, id)?,
                 None => None,
             };
-            Ok((targets, folder))
+            let found_labels = labels::by_ids(c, &wanted)?;
+            Ok((targets, folder, found_labels))
         })
         .await?;
     let folder_account = match (folder_id, folder) {
@@ -125,9 +142,33 @@ pub async fn update_mail_messages(
         }
         _ => None,
     };
+    let label_account = if relabel {
+        let (account, label_change) =
+            label_change(user, &targets, &add_labels, &remove_labels, &found_labels)?;
+        change.labels = Some(label_change);
+        Some(account)
+    } else {
+        None
+    };
+    let mailbox = match (folder_account, label_account) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(ApiError::invalid_field(
+                "addLabelIds",
+                "the labels are in another mailbox than the folder",
+            ));
+        }
+        (a, b) => a.or(b),
+    };
 
     let Written { changed, failed } =
-        write_all(&state, user, &ids, &targets, &change, folder_account).await?;
+        write_all(&state, user, &ids, &targets, &change, mailbox).await?;
+    if relabel && !changed.is_empty() {
+        let (messages, add, remove) = (changed.clone(), add_labels.clone(), remove_labels.clone());
+        state
+            .store
+            .run(move |c| labels::change_message_labels(c, &messages, &add, &remove))
+            .await?;
+    }
     if changed.is_empty() {
         if let Some((_, error)) = failed.into_iter().next() {
             return Err(error);
@@ -145,6 +186,69 @@ pub async fn update_mail_messages(
         "data": views.iter().collect::<Vec<&MessageView>>(),
         "meta": {"failed": failed},
     })))
+}
+
+/// `addLabelIds` / `removeLabelIds`: label ids, or nothing.
+fn label_ids(values: &serde_json::Map<String, Value>, key: &str) -> Result<Vec<i64>, ApiError> {
+    match values.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| {
+                v.as_i64()
+                    .ok_or_else(|| ApiError::invalid_field(key, "expected label ids"))
+            })
+            .collect(),
+        Some(_) => Err(ApiError::invalid_field(key, "expected a list of label ids")),
+    }
+}
+
+/// The labels a write names, all of one mailbox the caller owns; a label that is not
+/// theirs reads as missing.
+fn label_change(
+    user: i64,
+    targets: &[Target],
+    add: &[i64],
+    remove: &[i64],
+    found: &[LabelRow],
+) -> Result<(i64, LabelChange), ApiError> {
+    let owned = |label: &LabelRow| {
+        targets
+            .iter()
+            .any(|t| t.account_id == label.account_id && t.owner == user)
+    };
+    let refs = |ids: &[i64], key: &str| -> Result<Vec<LabelRef>, ApiError> {
+        ids.iter()
+            .map(|id| {
+                found
+                    .iter()
+                    .find(|l| l.id == *id && owned(l))
+                    .map(|l| LabelRef {
+                        provider_id: l.provider_id.clone(),
+                        name: l.name.clone(),
+                    })
+                    .ok_or_else(|| {
+                        ApiError::invalid_field(key, format!("no label {id} in this mailbox"))
+                    })
+            })
+            .collect()
+    };
+    let change = LabelChange {
+        add: refs(add, "addLabelIds")?,
+        remove: refs(remove, "removeLabelIds")?,
+    };
+    let accounts: std::collections::BTreeSet<i64> = found
+        .iter()
+        .filter(|l| add.contains(&l.id) || remove.contains(&l.id))
+        .map(|l| l.account_id)
+        .collect();
+    match accounts.into_iter().collect::<Vec<_>>().as_slice() {
+        [one] => Ok((*one, change)),
+        _ => Err(ApiError::invalid_field(
+            "addLabelIds",
+            "the labels must all be of one mailbox",
+        )),
+    }
 }
 
 /// What a write did: the ids the provider accepted (and the store now shows), and why
@@ -173,7 +277,10 @@ pub(super) async fn write_all(
                 if folder_account.is_some_and(|a| a != t.account_id) {
                     failed.push((
                         *id,
-                        ApiError::invalid_field("folderId", "the folder is in another mailbox"),
+                        ApiError::invalid_field(
+                            "folderId",
+                            "the folder (or label) is in another mailbox",
+                        ),
                     ));
                 } else {
                     by_account.entry(t.account_id).or_default().push(t.clone());

@@ -20,6 +20,21 @@ pub struct Change {
     pub folder: Option<String>,
     /// Move to the provider's trash (`mailMessages:destroy`); nothing else applies then.
     pub trash: bool,
+    /// Labels to put on and take off (all of one mailbox).
+    pub labels: Option<LabelChange>,
+}
+
+/// A label as a write names it: Gmail by its id, Outlook by its name.
+#[derive(Debug, Clone)]
+pub struct LabelRef {
+    pub provider_id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LabelChange {
+    pub add: Vec<LabelRef>,
+    pub remove: Vec<LabelRef>,
 }
 
 /// Gmail labels that are states or that Gmail will not let a client remove, never
@@ -61,6 +76,10 @@ async fn gmail(
         Some(false) => remove.push("STARRED".into()),
         None => {}
     }
+    if let Some(labels) = &change.labels {
+        add.extend(labels.add.iter().map(|l| l.provider_id.clone()));
+        remove.extend(labels.remove.iter().map(|l| l.provider_id.clone()));
+    }
     if let Some(dest) = &change.folder {
         add.push(dest.clone());
         for target in targets {
@@ -100,11 +119,14 @@ async fn gmail(
                     provider_message_id: target.provider_message_id.clone(),
                     // Starred is a label at Gmail, so a folder here: a star, like a move,
                     // changes where the message is listed (and the counts) at once.
-                    folders: (change.folder.is_some() || change.is_starred.is_some())
-                        .then(|| labels_after(&target.folders, &add, &remove)),
+                    folders: (change.folder.is_some()
+                        || change.is_starred.is_some()
+                        || change.labels.is_some())
+                    .then(|| labels_after(&target.folders, &add, &remove)),
                     is_read: change.is_read,
                     is_starred: change.is_starred,
                     provider_version: None,
+                    labels: None,
                 }),
                 Err(error) => Err(copy(error)),
             };
@@ -155,29 +177,42 @@ async fn graph(
         let status = if starred { "flagged" } else { "notFlagged" };
         patch.insert("flag".into(), json!({"flagStatus": status}));
     }
-    let patching = !patch.is_empty();
+    let relabel = change.labels.clone();
+    let patching = !patch.is_empty() || relabel.is_some();
     let patch = Value::Object(patch);
     let op = match (patching, &change.folder) {
         (true, Some(_)) => graph_op::PATCH.then(graph_op::MOVE),
         (false, Some(_)) => graph_op::MOVE,
         (_, None) => graph_op::PATCH,
     };
+    // Outlook takes a message's whole category list: read it first, so categories this
+    // service does not list (ones gone from the master list) stay on the message.
+    let op = if relabel.is_some() {
+        op.then(graph_op::PATCH)
+    } else {
+        op
+    };
     let mailbox = Mailbox::new(state, account, ProviderKind::Microsoft, Urgency::Now);
     let mailbox = &mailbox;
     futures_util::stream::iter(targets.iter().cloned())
         .map(|target| {
-            let (client, patch) = (client.clone(), patch.clone());
+            let (client, patch, relabel) = (client.clone(), patch.clone(), relabel.clone());
             async move {
                 let id = target.provider_message_id.clone();
                 let outcome = mailbox
                     .call(op, |token| {
-                        let (client, patch, id, dest) = (
+                        let (client, mut patch, id, dest, relabel) = (
                             client.clone(),
                             patch.clone(),
                             id.clone(),
                             change.folder.clone(),
+                            relabel.clone(),
                         );
                         async move {
+                            if let Some(labels) = &relabel {
+                                let current = client.message_categories(&token, &id).await?;
+                                patch["categories"] = json!(categories_after(&current, labels));
+                            }
                             if patching {
                                 client.patch(&token, &id, &patch).await?;
                             }
@@ -194,6 +229,7 @@ async fn graph(
                         is_read: change.is_read,
                         is_starred: change.is_starred,
                         provider_version: None,
+                        labels: None,
                     });
                 (target.id, outcome)
             }
@@ -201,6 +237,23 @@ async fn graph(
         .buffer_unordered(4)
         .collect()
         .await
+}
+
+/// A message's category names once `labels` are applied (names compare as Outlook's do,
+/// without case).
+fn categories_after(current: &[String], labels: &LabelChange) -> Vec<String> {
+    let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+    let mut kept: Vec<String> = current
+        .iter()
+        .filter(|c| !labels.remove.iter().any(|l| same(&l.name, c)))
+        .cloned()
+        .collect();
+    for label in &labels.add {
+        if !kept.iter().any(|c| same(c, &label.name)) {
+            kept.push(label.name.clone());
+        }
+    }
+    kept
 }
 
 /// Gmail's `trash` or Graph's move to `deleteditems`, per message, four at a time. The
@@ -250,6 +303,7 @@ async fn trash(
                     is_read: None,
                     is_starred: None,
                     provider_version: None,
+                    labels: None,
                 });
                 (target.id, outcome)
             }

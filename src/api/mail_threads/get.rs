@@ -59,15 +59,19 @@ pub async fn get_mail_thread(
             };
             let ids: Vec<i64> = members.iter().map(|m| m.id).collect();
             let people = message_query::participants(c, &ids)?;
-            Ok(Some((level, members, people)))
+            let labels = crate::store::labels::of_messages(c, &ids)?;
+            Ok(Some((level, members, people, labels)))
         })
         .await?;
-    let Some((level, members, people)) = found else {
+    let Some((level, members, people, labels)) = found else {
         return Ok(Data(None));
     };
     let account = members[0].account_id;
     let levels = HashMap::from([(account, level)]);
-    let Some(summary) = views(&[id], &members, &people, &levels).into_iter().next() else {
+    let Some(summary) = views(&[id], &members, &people, &labels, &levels)
+        .into_iter()
+        .next()
+    else {
         return Ok(Data(None));
     };
     let messages = views_with(&state, levels, Field::ThreadId, &[id], false, MAX_MESSAGES).await?;

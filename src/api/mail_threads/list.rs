@@ -3,6 +3,7 @@ use crate::auth::Caller;
 use crate::http::{ApiError, ListPage, QueryParams};
 use crate::state::AppState;
 use crate::store::deadline;
+use crate::store::labels;
 use crate::store::message_query::{self, ParticipantRow};
 use crate::store::thread_query::{self, ThreadMember};
 use crate::visibility::Level;
@@ -34,6 +35,9 @@ pub struct ThreadView {
     /// Every message's id, oldest first: what an action on the whole conversation
     /// (mark read, move, delete) passes to `mailMessages:update`/`destroy`.
     pub message_ids: Vec<i64>,
+    /// The labels any of its messages carries; null where the owner shares less than
+    /// subjects.
+    pub label_ids: Option<Vec<i64>>,
 }
 
 /// Sums a thread up from its messages (oldest first) and their participants.
@@ -41,6 +45,7 @@ pub fn summarize(
     id: i64,
     members: &[&ThreadMember],
     people: &[ParticipantRow],
+    labels: &HashMap<i64, Vec<i64>>,
     level: Level,
 ) -> Option<ThreadView> {
     let first = members.first()?;
@@ -70,6 +75,15 @@ pub fn summarize(
         is_starred: members.iter().any(|m| m.is_starred),
         snippet: level.shows_body().then(|| last.snippet.clone()),
         message_ids: members.iter().map(|m| m.id).collect(),
+        label_ids: level.shows_subject().then(|| {
+            let mut all: Vec<i64> = members
+                .iter()
+                .flat_map(|m| labels.get(&m.id).into_iter().flatten().copied())
+                .collect();
+            all.sort_unstable();
+            all.dedup();
+            all
+        }),
     })
 }
 
@@ -96,17 +110,18 @@ pub async fn list_mail_threads(
     let (query, levels) = visible_query(&caller, &request, &params, &state, "threads").await?;
     let page = query.page;
     let limit = Duration::from_secs(state.settings.limits.query_timeout_secs);
-    let (ids, count, members, people) = state
+    let (ids, count, members, people, labels) = state
         .store
         .run(move |c| {
             let (ids, count) = deadline::within(c, limit, |c| thread_query::list(c, &query))?;
             let members = thread_query::members(c, &ids)?;
             let message_ids: Vec<i64> = members.iter().map(|m| m.id).collect();
             let people = message_query::participants(c, &message_ids)?;
-            Ok((ids, count, members, people))
+            let labels = labels::of_messages(c, &message_ids)?;
+            Ok((ids, count, members, people, labels))
         })
         .await?;
-    let rows = views(&ids, &members, &people, &levels);
+    let rows = views(&ids, &members, &people, &labels, &levels);
     Ok(ListPage {
         rows,
         count: count as u64,
@@ -118,6 +133,7 @@ pub fn views(
     ids: &[i64],
     members: &[ThreadMember],
     people: &[ParticipantRow],
+    labels: &HashMap<i64, Vec<i64>>,
     levels: &HashMap<i64, Level>,
 ) -> Vec<ThreadView> {
     ids.iter()
@@ -127,7 +143,7 @@ pub fn views(
                 .filter(|m| m.thread_id == Some(*id))
                 .collect();
             let level = levels.get(&own.first()?.account_id).copied()?;
-            summarize(*id, &own, people, level)
+            summarize(*id, &own, people, labels, level)
         })
         .collect()
 }

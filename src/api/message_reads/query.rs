@@ -155,9 +155,11 @@ pub async fn visible_query(
         ));
     }
     // Ordering by subject reveals it as surely as filtering on it: a binary search over
-    // one's own subjects places a hidden one. Both reach only mailboxes showing subjects.
-    let needs_subject =
-        filter.mentions(Field::Subject) || sort.iter().any(|key| key.field == SortField::Subject);
+    // one's own subjects places a hidden one. Both reach only mailboxes showing subjects;
+    // so do label filters (labels are shown only with subjects).
+    let needs_subject = filter.mentions(Field::Subject)
+        || filter.mentions(Field::LabelIds)
+        || sort.iter().any(|key| key.field == SortField::Subject);
     let needs_body = q.is_some();
     let user = caller.user_id;
     let roles = caller.roles.clone();

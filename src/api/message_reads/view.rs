@@ -23,6 +23,8 @@ pub struct MessageView {
     pub is_starred: bool,
     pub has_attachments: bool,
     pub size: i64,
+    /// Its labels (`mailLabels` ids); null where the owner shares less than subjects.
+    pub label_ids: Option<Vec<i64>>,
 }
 
 fn person(p: &ParticipantRow) -> Value {
@@ -34,6 +36,7 @@ impl MessageView {
         message: ListedMessage,
         level: Level,
         folders: Vec<i64>,
+        labels: Vec<i64>,
         participants: &[&ParticipantRow],
     ) -> Self {
         let of_role = |role: &str| {
@@ -61,6 +64,7 @@ impl MessageView {
             is_starred: message.is_starred,
             has_attachments: message.has_attachments,
             size: message.size,
+            label_ids: level.shows_subject().then_some(labels),
         }
     }
 }

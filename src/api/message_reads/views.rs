@@ -7,6 +7,7 @@ use crate::query::{
 };
 use crate::state::AppState;
 use crate::store::deadline;
+use crate::store::labels;
 use crate::store::message_query::{self, MessageQuery};
 use crate::visibility::Level;
 use std::collections::HashMap;
@@ -28,14 +29,15 @@ pub async fn load_views(
     levels: HashMap<i64, Level>,
 ) -> Result<(Vec<MessageView>, i64), ApiError> {
     let limit = Duration::from_secs(state.settings.limits.query_timeout_secs);
-    let (rows, count, folders, participants) = state
+    let (rows, count, folders, participants, mut labels) = state
         .store
         .run(move |c| {
             let (rows, count) = deadline::within(c, limit, |c| message_query::list(c, &query))?;
             let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
             let folders = message_query::folder_ids(c, &ids)?;
             let participants = message_query::participants(c, &ids)?;
-            Ok((rows, count, folders, participants))
+            let labels = labels::of_messages(c, &ids)?;
+            Ok((rows, count, folders, participants, labels))
         })
         .await?;
     let views: Vec<MessageView> = rows
@@ -54,7 +56,8 @@ pub async fn load_views(
                 .iter()
                 .filter(|p| p.message_id == row.id)
                 .collect();
-            MessageView::new(row, level, own_folders, &people)
+            let own_labels = labels.remove(&row.id).unwrap_or_default();
+            MessageView::new(row, level, own_folders, own_labels, &people)
         })
         .collect();
     Ok((views, count))

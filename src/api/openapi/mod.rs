@@ -7,9 +7,9 @@ mod shapes;
 pub use shapes::*;
 
 use crate::api::{
-    mail_accounts, mail_attachments, mail_drafts, mail_events, mail_folders, mail_messages,
-    mail_notes, mail_outbox, mail_providers, mail_signatures, mail_templates, mail_threads,
-    mail_trusted_senders, mail_webhooks,
+    mail_accounts, mail_attachments, mail_drafts, mail_events, mail_folders, mail_labels,
+    mail_messages, mail_notes, mail_outbox, mail_providers, mail_signatures, mail_templates,
+    mail_threads, mail_trusted_senders, mail_webhooks,
 };
 use crate::http;
 use actix_web::HttpResponse;
@@ -74,6 +74,10 @@ use utoipa::OpenApi;
         mail_templates::update_template,
         mail_templates::destroy_template,
         mail_templates::render::render_template,
+        mail_labels::list_labels,
+        mail_labels::write::create_label,
+        mail_labels::write::update_label,
+        mail_labels::write::destroy_label,
         mail_notes::list_notes,
         mail_notes::create_note,
         mail_notes::update_note,
@@ -100,6 +104,7 @@ use utoipa::OpenApi;
         (name = "mailDrafts", description = "Drafts that live at the provider: opened, saved (with a version, so an edit made elsewhere is not overwritten) and sent from here."),
         (name = "mailSignatures", description = "The caller's HTML signatures, per mailbox or send-as address."),
         (name = "mailTemplates", description = "Personal and shared (role-scoped) templates with NocoBase variables, and their rendering."),
+        (name = "mailLabels", description = "Gmail labels and Outlook categories, with colours: listed per mailbox, written to the provider first."),
         (name = "mailNotes", description = "Notes and to-dos on a message or a thread, seen by whoever may read that mail's body."),
         (name = "mailTrustedSenders", description = "Senders whose remote images the caller always shows."),
         (name = "mailWebhooks", description = "Where Graph and Gmail (through Cloud Pub/Sub) push mailbox changes; authenticated by clientState / Google's OIDC token, never by a NocoBase token."),

@@ -381,6 +381,23 @@ pub struct MessageValues {
     pub is_starred: Option<bool>,
     /// Move to this folder (of the same account).
     pub folder_id: Option<i64>,
+    /// Labels to put on (`mailLabels` ids of the messages' mailbox).
+    pub add_label_ids: Option<Vec<i64>>,
+    /// Labels to take off.
+    pub remove_label_ids: Option<Vec<i64>>,
+}
+
+/// Values of `mailLabels:create` (and `update`, without `accountId`).
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct LabelValues {
+    /// The mailbox (create only).
+    pub account_id: Option<i64>,
+    /// 1 to 225 characters, unique in the mailbox (without regard to case). Outlook
+    /// categories keep their first name.
+    pub name: Option<String>,
+    /// One of the shared palette's `#rrggbb` colours, or null for none.
+    pub color: Option<String>,
 }
 
 /// A file sent with a message.

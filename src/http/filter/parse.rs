@@ -252,7 +252,7 @@ impl Parser<'_> {
 /// Types one value for a field of `kind`.
 fn scalar(kind: FieldKind, op: Operator, json: &Json, path: &str) -> Result<Scalar, FilterError> {
     match kind {
-        FieldKind::Id => match json {
+        FieldKind::Id | FieldKind::Ids => match json {
             Json::Number(n) => n.as_i64().map(Scalar::Int),
             Json::String(s) => s.trim().parse().ok().map(Scalar::Int),
             _ => None,

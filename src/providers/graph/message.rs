@@ -20,7 +20,7 @@ use serde_json::Value;
 /// The message properties a delta page carries: state (see `sync::graph`) and content.
 pub const SELECT: &str = "isRead,flag,conversationId,receivedDateTime,changeKey,\
 subject,from,toRecipients,ccRecipients,bccRecipients,replyTo,internetMessageId,\
-internetMessageHeaders,sentDateTime,hasAttachments,body";
+internetMessageHeaders,sentDateTime,hasAttachments,body,categories";
 
 /// An attachment listing without bytes. `contentId` lives on `fileAttachment` only, so it
 /// is selected with that type's cast (a bare `contentId` is refused by Graph).

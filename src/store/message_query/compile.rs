@@ -7,7 +7,9 @@ use super::MessageQuery;
 use crate::config::DatabaseKind;
 use crate::query::{Condition, Field, Filter, Operator, Scalar, Value};
 use crate::store::DbConnection;
-use crate::store::schema::{mail_message_folders, mail_messages, mail_participants};
+use crate::store::schema::{
+    mail_message_folders, mail_message_labels, mail_messages, mail_participants,
+};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::dsl::sql;
 use diesel::prelude::*;
@@ -209,6 +211,26 @@ fn condition(c: &Condition, offset: i32, owned: &[i64], kind: DatabaseKind) -> P
             match c.op {
                 O::Eq | O::In => Box::new(mail_messages::id.eq_any(members)),
                 O::Ne | O::NotIn => Box::new(diesel::dsl::not(mail_messages::id.eq_any(members))),
+                _ => always(false),
+            }
+        }
+        Field::LabelIds => {
+            // A message carries any (`$in`, `$includes`, `$eq`) or none (`$notIn`,
+            // `$notIncludes`, `$ne`) of the labels; `$empty` asks for no label at all.
+            let values = c.value.ints();
+            let carrying = mail_message_labels::table
+                .filter(mail_message_labels::label_id.eq_any(values))
+                .select(mail_message_labels::message_id);
+            let labelled = mail_message_labels::table.select(mail_message_labels::message_id);
+            match c.op {
+                O::Eq | O::In | O::Includes => Box::new(mail_messages::id.eq_any(carrying)),
+                O::Ne | O::NotIn | O::NotIncludes => {
+                    Box::new(diesel::dsl::not(mail_messages::id.eq_any(carrying)))
+                }
+                O::Empty if c.value.flag() => {
+                    Box::new(diesel::dsl::not(mail_messages::id.eq_any(labelled)))
+                }
+                O::Empty | O::NotEmpty => Box::new(mail_messages::id.eq_any(labelled)),
                 _ => always(false),
             }
         }

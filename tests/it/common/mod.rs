@@ -20,6 +20,11 @@ use email_manager::startup::{Application, BuildOptions};
 use serde_json::Value;
 
 /// The APP_KEY tests sign user tokens with.
+/// `text` as one query-string value (a filter's JSON, an address).
+pub fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
 pub const APP_KEY: &str = "test-app-key-0123456789abcdef0123456789abcdef";
 
 /// A running app and what a test needs to talk to it.
@@ -138,8 +143,7 @@ impl TestApp {
 
     /// `mailMessages:list` with a NocoBase `filter` (and the other `query` parameters).
     pub async fn list_filtered(&self, token: &str, filter: &Value, query: &str) -> Reply {
-        let filter: String =
-            form_urlencoded::byte_serialize(filter.to_string().as_bytes()).collect();
+        let filter = urlencode(&filter.to_string());
         let query = if query.is_empty() {
             format!("filter={filter}")
         } else {

@@ -67,6 +67,10 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
             settings.cors.allowed_origins.join(","),
         ),
         ("SYNC__LEASE_SECS", settings.sync.lease_secs.to_string()),
+        (
+            "LIMITS__LISTS_PER_USER",
+            settings.limits.lists_per_user.to_string(),
+        ),
         ("SYNC__PAGE_SIZE", settings.sync.page_size.to_string()),
         (
             "SYNC__QUOTA_WINDOW_SECS",

@@ -1,0 +1,2 @@
+DROP TABLE mail_message_labels;
+DROP TABLE mail_labels;

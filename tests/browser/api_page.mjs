@@ -9,6 +9,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { chromium } from 'playwright-core';
 import { assert, check, summary } from '../harness/checks.mjs';
+import { chromiumOptions } from '../harness/browser.mjs';
 
 const { SIDECAR_BIN } = process.env;
 if (!SIDECAR_BIN) {
@@ -33,11 +34,7 @@ const link = await new Promise((resolve, reject) => {
 
 let browser;
 try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  browser = await chromium.launch(chromiumOptions());
   const page = await browser.newPage();
   const problems = [];
   page.on('pageerror', (error) => problems.push(error.message));

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { assert, check, failed, summary } from '../harness/checks.mjs';
+import { chromiumOptions } from '../harness/browser.mjs';
 
 const BASE = process.env.BASE_URL || 'http://localhost:13000';
 const EMULATOR = process.env.EMULATOR_URL || 'http://localhost:9900';
@@ -23,11 +24,7 @@ const MAILBOXES = [
 const step = async (name, body) => { if (!failed()) await check(name, body); };
 const sentBy = async (email) => (await (await fetch(`${EMULATOR}/_emulator/users/${email}/sent`)).json()).length;
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-});
+const browser = await chromium.launch(chromiumOptions());
 const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-US' });
 const page = await context.newPage();
 try {
@@ -55,20 +52,21 @@ try {
     });
   }
 
-  await step('the Mail tab lists the demo mail; a message opens', async () => {
+  // A new user's Mail tab lists conversations (the page's default).
+  await step('the Mail tab lists the demo mail; a conversation opens', async () => {
     await page.getByRole('tab', { name: 'Mail', exact: true }).click();
-    const first = page.getByTestId('message-row').first();
+    const first = page.getByTestId('thread-row').first();
     await first.waitFor({ timeout: 60000 });
     await first.click();
-    await page.getByTestId('message-body').waitFor({ timeout: 30000 });
-    const subject = await page.getByTestId('message-subject').textContent();
-    assert(subject && subject.trim().length > 0, 'the opened message has no subject');
+    await page.getByTestId('thread-message').last().getByTestId('message-body').waitFor({ timeout: 30000 });
+    const subject = await page.getByTestId('thread-subject').textContent();
+    assert(subject && subject.trim().length > 0, 'the opened conversation has no subject');
     await shot(page, 'message');
   });
 
   await step('a reply leaves through the mailbox: the emulator receives it', async () => {
     const before = (await Promise.all(MAILBOXES.map((m) => sentBy(m.email)))).reduce((a, b) => a + b, 0);
-    await page.getByTestId('reply').click();
+    await page.getByTestId('thread-message').last().getByTestId('reply').click();
     await page.getByTestId('compose-form').waitFor();
     await page.getByTestId('compose-editor').locator('.ql-editor').fill('Replying from the compose demo.');
     await page.getByTestId('compose-send').click();

@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { assert, check, failed, freePort, results, summary, waitFor } from '../harness/checks.mjs';
+import { chromiumOptions } from '../harness/browser.mjs';
 
 const { EMULATOR_BIN, SIDECAR_BIN } = process.env;
 const artifacts = process.env.ARTIFACTS_DIR || 'target/artifacts';
@@ -103,11 +104,7 @@ try {
   const configured = await api('mailProviders:update?filterByTk=google', adminKey, { clientId: 'browser-app', clientSecret: 'browser-secret-1234', enabled: true });
   assert(configured.status === 200, JSON.stringify(configured.body));
 
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  const browser = await chromium.launch(chromiumOptions());
   try {
     // As NocoBase's page does: the authorize call is made by the page, in the browser, so
     // the answer's binding cookie lands in this browser's jar.

@@ -17,6 +17,7 @@ import { chromium } from 'playwright-core';
 import { frameDocument } from '../../nocobase-plugin/src/client/mail/frame.mjs';
 import { assert, check, failed, summary } from '../harness/checks.mjs';
 import { Services, emulatorEndpoints, signed } from '../harness/services.mjs';
+import { chromiumOptions } from '../harness/browser.mjs';
 
 const { EMULATOR_BIN, SIDECAR_BIN } = process.env;
 if (!EMULATOR_BIN || !SIDECAR_BIN) {
@@ -140,11 +141,7 @@ try {
   }
   const idOf = Object.fromEntries(rows.map((row) => [row.subject.replace('vector ', ''), row.id]));
 
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-      '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-  });
+  browser = await chromium.launch(chromiumOptions());
   const context = await browser.newContext();
   // The page the frame lives in, on an origin of its own (as NocoBase's is).
   const host = http.createServer((req, res) => { res.setHeader('content-type', 'text/html'); res.end('<!doctype html><title>NocoBase</title><div id="mail"></div>'); });

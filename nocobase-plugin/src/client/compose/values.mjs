@@ -3,6 +3,7 @@
 // user wrote (`html`), the signature by id and the answered message by reference — the
 // server puts the signature and the quote in, so the editor never holds (and flattens)
 // either.
+import { escapeHtml } from '../html.mjs';
 
 /** The key of one send-as address of one mailbox, as the From selector's value. */
 export function identityKey(accountId, address) {
@@ -101,7 +102,6 @@ export function recipientVariable(to) {
 }
 
 const RECIPIENT_PLACEHOLDER = /\{\{\s*\$recipient\.(\w+)\s*\}\}/g;
-const HTML_ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 /**
  * `{{$recipient.name}}` and `{{$recipient.address}}` still in `text` (a template picked
@@ -113,7 +113,7 @@ export function fillRecipient(text, who, html = false) {
   return text.replace(RECIPIENT_PLACEHOLDER, (whole, key) => {
     const value = who[key];
     if (value === null || value === undefined || value === '') return whole;
-    return html ? String(value).replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]) : String(value);
+    return html ? escapeHtml(value) : String(value);
   });
 }
 

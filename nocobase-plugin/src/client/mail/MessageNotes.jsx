@@ -1,4 +1,4 @@
-// Notes and to-dos under an open message (`mailNotes`): who wrote each and when, a to-do's
+// Notes and to-dos under an open message or conversation (`mailNotes`): who wrote each and when, a to-do's
 // due date and done box, and a form to add one. Shown wherever the message opens (the
 // mail page, a record's Emails block); the service shows them to whoever may read the
 // message's body, and lets only a note's author change it.
@@ -73,7 +73,8 @@ export function NoteItem({ note, me, ownsMailbox, onChanged, extra }) {
   );
 }
 
-export function MessageNotes({ messageId, ownsMailbox }) {
+/** Notes on one message (`messageId`) or on a whole conversation (`threadId`). */
+export function MessageNotes({ messageId, threadId, ownsMailbox, title }) {
   const t = useT();
   const mail = useMailApi();
   const me = useMyId();
@@ -82,15 +83,16 @@ export function MessageNotes({ messageId, ownsMailbox }) {
   const [isTodo, setIsTodo] = useState(false);
   const [due, setDue] = useState('');
   const [saving, setSaving] = useState(false);
+  const about = messageId ? { messageId } : { threadId };
   const load = useCallback(() => {
-    mail.call('mailNotes:list', { params: { filter: filterParam({ messageId }), pageSize: 200 } })
+    mail.call('mailNotes:list', { params: { filter: filterParam(messageId ? { messageId } : { threadId }), pageSize: 200 } })
       .then((answer) => setNotes(answer.data), (error) => message.error(errorText(error)));
-  }, [mail, messageId]);
+  }, [mail, messageId, threadId]);
   useEffect(load, [load]);
   const add = async () => {
     setSaving(true);
     try {
-      const values = { messageId, text };
+      const values = { ...about, text };
       if (isTodo) {
         values.isTodo = true;
         if (due) values.dueAt = due;
@@ -107,8 +109,8 @@ export function MessageNotes({ messageId, ownsMailbox }) {
     }
   };
   return (
-    <div style={{ marginTop: 16 }} data-testid="message-notes">
-      <Typography.Title level={5}>{t('Notes')}</Typography.Title>
+    <div style={{ marginTop: 16 }} data-testid={threadId ? 'thread-notes' : 'message-notes'}>
+      <Typography.Title level={5}>{title || t('Notes')}</Typography.Title>
       {notes.length > 0 && (
         <List size="small" dataSource={notes} rowKey="id"
           renderItem={(note) => <NoteItem note={note} me={me} ownsMailbox={ownsMailbox} onChanged={load} />} />

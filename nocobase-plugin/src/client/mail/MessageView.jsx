@@ -1,32 +1,30 @@
 // One message: headers, the sanitized body in a sandboxed frame (no scripts, no same-origin
 // access, remote images blocked until asked for), attachments, and the actions.
-import { DeleteOutlined, PaperClipOutlined, StarFilled, StarOutlined, WarningOutlined } from '@ant-design/icons';
+import { DeleteOutlined, PrinterOutlined, StarFilled, StarOutlined, WarningOutlined } from '@ant-design/icons';
 import { Alert, Button, Descriptions, Empty, Popconfirm, Select, Space, Spin, Tag, Tooltip, Typography, message } from 'antd';
 import React, { useEffect, useRef, useState } from 'react';
 import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
+import { Attachments, saveBlob } from './Attachments';
 import { frameDocument } from './frame.mjs';
+import { printDocument, printInFrame } from './print.mjs';
 import { folderName } from './folderName';
+import { safeFileName } from './fileName.mjs';
 import { MessageNotes } from './MessageNotes';
+import { FOLD_QUOTES_CSS, htmlHasQuote, splitTextQuote, textHasQuote } from './quotes.mjs';
 
 const person = (p) => (p ? (p.name ? `${p.name} <${p.address}>` : p.address) : '');
 const domainOf = (address) => String(address || '').split('@').pop().toLowerCase();
 /** The file name of a message saved whole, as the service names it. */
-const emlName = (subject) => `${String(subject || '').replace(/[\\/:*?"<>|\u0000-\u001f]/g, '_').trim().slice(0, 120) || 'message'}.eml`;
+const emlName = (subject) => `${safeFileName(subject, 'message', 120)}.eml`;
 
 /** Downloads with the token in the header, then hands the browser a local object URL:
- * an attachment, or (`action` mailMessages:raw) the original message as a `.eml`. */
+ * the original message as a `.eml`. */
 function useDownload() {
   const mail = useMailApi();
-  return async (id, filename, action = 'mailAttachments:download') => {
+  return async (id, filename, action) => {
     try {
-      const blob = await mail.blob(action, { filterByTk: id });
-      const url = URL.createObjectURL(blob);
-      const link = document.createElement('a');
-      link.href = url;
-      link.download = filename;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      saveBlob(await mail.blob(action, { filterByTk: id }), filename);
     } catch (error) {
       message.error(errorText(error));
     }
@@ -58,12 +56,20 @@ async function inlineImages(mail, html) {
   return html.replace(INLINE_DOWNLOAD, (whole, id) => (urls[id] ? `src="${urls[id]}"` : whole));
 }
 
-export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged, command }) {
+/** `inThread`: one message of a conversation (the conversation shows the subject once);
+ * `reload`: changed by the conversation when it changed this message from outside. */
+export function MessageView({ id, folders, labels = [], ownAccountIds, onCompose, onChanged, command, inThread = false, reload = 0 }) {
   const t = useT();
   const mail = useMailApi();
   const download = useDownload();
   const [message_, setMessage] = useState(null);
   const [showImages, setShowImages] = useState(false);
+  // The quoted original is folded until asked for, per message.
+  const [quotesShown, setQuotesShown] = useState(false);
+  useEffect(() => setQuotesShown(false), [id]);
+  // The frame the last print was made from; it goes with the view.
+  const printFrame = useRef(null);
+  useEffect(() => () => { if (printFrame.current) printFrame.current.remove(); }, []);
   // Bumped to read the message again (after the sender's images were trusted or not).
   const [version, setVersion] = useState(0);
 
@@ -90,7 +96,7 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged, 
       }
     }, (error) => message.error(errorText(error)));
     return () => { live = false; };
-  }, [id, showImages, version, mail]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [id, showImages, version, reload, mail]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // A keyboard command from the mail page (`{name, at}`), carried out on this message with
   // the buttons' own actions (defined below; the effect runs once they are).
@@ -144,6 +150,25 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged, 
       message.error(errorText(error));
     }
   };
+  // Labels: the picker's new set, told to the provider as what to put on and take off.
+  // Only the user's own labels are picked here; the provider's (Gmail's categories) stay.
+  const ownLabels = labels.filter((l) => l.kind === 'user');
+  const relabel = async (picked) => {
+    const before = (message_.labelIds || []).filter((l) => ownLabels.some((o) => o.id === l));
+    const kept = (message_.labelIds || []).filter((l) => !ownLabels.some((o) => o.id === l));
+    const next = [...kept, ...picked];
+    const values = {
+      addLabelIds: picked.filter((l) => !before.includes(l)),
+      removeLabelIds: before.filter((l) => !picked.includes(l)),
+    };
+    try {
+      await mail.call('mailMessages:update', { params: { filterByTk: id }, values });
+      setMessage((m) => ({ ...m, labelIds: next }));
+      onChanged();
+    } catch (error) {
+      message.error(errorText(error));
+    }
+  };
   const remove = async () => {
     try {
       await mail.call('mailMessages:destroy', { params: { filterByTk: id }, values: {} });
@@ -154,8 +179,24 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged, 
   };
   const reference = (action) => ({ accountId: message_.accountId, reference: { messageId: message_.id, action } });
   const html = message_.bodyHtml;
+  const hasText = message_.bodyText !== null && message_.bodyText !== undefined;
+  // A reply's quoted original is folded away (never a forward's: that is its content).
+  const foldable = html ? htmlHasQuote(html, message_.subject) : hasText && textHasQuote(message_.bodyText, message_.subject);
   // A colleague's shared mailbox is read-only here.
   const own = ownAccountIds.has(message_.accountId);
+  // The printable view (see print.mjs), printed from a frame of its own out of sight.
+  const print = () => {
+    const doc = printDocument({
+      subject: message_.subject || t('(no subject)'),
+      rows: [[t('From'), person(message_.from)], [t('To'), (message_.to || []).map(person).join(', ')],
+        [t('Cc'), (message_.cc || []).map(person).join(', ')], [t('Date'), new Date(message_.date).toLocaleString()]],
+      html, text: hasText ? message_.bodyText : '', showRemote: remoteShown,
+      files: (message_.attachments || []).filter((a) => !a.inline).map((a) => a.filename || t('attachment')),
+      filesLabel: `${t('Attachments')}:`,
+    });
+    if (printFrame.current) printFrame.current.remove();
+    printFrame.current = printInFrame(doc);
+  };
   return (
     <div data-testid="message-view">
       {own && <Space wrap style={{ marginBottom: 12 }}>
@@ -167,12 +208,18 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged, 
         <Select placeholder={t('Move to…')} style={{ width: 160 }} value={null}
           options={folders.filter((f) => f.accountId === message_.accountId && !message_.folderIds.includes(f.id)).map((f) => ({ value: f.id, label: folderName(t, f) }))}
           onChange={(folderId) => change({ folderId })} />
+        {ownLabels.length > 0 && (
+          <Select mode="multiple" placeholder={t('Labels')} style={{ minWidth: 160 }} className="message-labels"
+            value={(message_.labelIds || []).filter((l) => ownLabels.some((o) => o.id === l))}
+            options={ownLabels.map((l) => ({ value: l.id, label: l.name }))} onChange={relabel} maxTagCount="responsive" />
+        )}
+        <Button data-testid="print" icon={<PrinterOutlined />} onClick={print}>{t('Print')}</Button>
         <Button data-testid="download-original" onClick={() => download(message_.id, emlName(message_.subject), 'mailMessages:raw')}>{t('Download original')}</Button>
         <Popconfirm title={t('Move this message to the trash?')} onConfirm={remove} okText={t('Delete')} cancelText={t('Cancel')}>
           <Button danger icon={<DeleteOutlined />}>{t('Delete')}</Button>
         </Popconfirm>
       </Space>}
-      <Typography.Title level={4} style={{ marginTop: 0 }} data-testid="message-subject">{message_.subject || t('(no subject)')}</Typography.Title>
+      {!inThread && <Typography.Title level={4} style={{ marginTop: 0 }} data-testid="message-subject">{message_.subject || t('(no subject)')}</Typography.Title>}
       <Descriptions size="small" column={1}>
         <Descriptions.Item label={t('From')}>{person(message_.from)}</Descriptions.Item>
         {replyTo.length > 0 && (
@@ -203,21 +250,20 @@ export function MessageView({ id, folders, ownAccountIds, onCompose, onChanged, 
         </Typography.Paragraph>
       )}
       {html
-        ? <iframe title="message" sandbox="allow-popups allow-popups-to-escape-sandbox" srcDoc={frameDocument(html, remoteShown)} style={{ width: '100%', minHeight: 360, border: '1px solid #f0f0f0' }} data-testid="message-body" />
-        : message_.bodyText !== null && message_.bodyText !== undefined
-          ? <pre style={{ whiteSpace: 'pre-wrap', fontFamily: 'inherit' }} data-testid="message-body">{message_.bodyText}</pre>
+        ? <iframe title="message" sandbox="allow-popups allow-popups-to-escape-sandbox" srcDoc={frameDocument(html, remoteShown, foldable && !quotesShown ? FOLD_QUOTES_CSS : '')} style={{ width: '100%', minHeight: inThread ? 200 : 360, border: '1px solid #f0f0f0' }} data-testid="message-body" />
+        : hasText
+          ? <pre style={{ whiteSpace: 'pre-wrap', fontFamily: 'inherit' }} data-testid="message-body">{foldable && !quotesShown ? splitTextQuote(message_.bodyText).own : message_.bodyText}</pre>
           : <Empty description={t('The owner shares only part of this message.')} />}
-      {(message_.attachments || []).length > 0 && (
-        <Space wrap style={{ marginTop: 12 }}>
-          {message_.attachments.filter((a) => !a.inline).map((a) => (
-            <Tag key={a.id} icon={<PaperClipOutlined />} style={{ cursor: 'pointer' }} onClick={() => download(a.id, a.filename || 'attachment')}>
-              {a.filename || t('attachment')}{a.size ? ` (${Math.ceil(a.size / 1024)} KB)` : ''}
-            </Tag>
-          ))}
-        </Space>
+      {foldable && (
+        <Tooltip title={quotesShown ? t('Hide quoted text') : t('Show quoted text')}>
+          <Button size="small" onClick={() => setQuotesShown((v) => !v)} data-testid="toggle-quote" aria-label={quotesShown ? t('Hide quoted text') : t('Show quoted text')}>···</Button>
+        </Tooltip>
+      )}
+      {(message_.attachments || []).some((a) => !a.inline) && (
+        <Attachments files={message_.attachments.filter((a) => !a.inline)} subject={message_.subject} />
       )}
       {/* Notes go with the body: whoever may read it sees them. */}
-      {(html || (message_.bodyText !== null && message_.bodyText !== undefined)) && <MessageNotes messageId={message_.id} ownsMailbox={own} />}
+      {(html || hasText) && <MessageNotes messageId={message_.id} ownsMailbox={own} />}
     </div>
   );
 }

@@ -1,10 +1,12 @@
 // "My to-dos": the signed-in user's open to-dos on mail, soonest due first; "Open" shows
-// the message the to-do is on, with its notes, where it can be ticked off.
+// the message or the conversation the to-do is on, with its notes, where it can be ticked
+// off.
 import { Button, Empty, List, Modal, message } from 'antd';
 import React, { useCallback, useEffect, useMemo, useState } from 'react';
 import { errorText, filterParam, useMailApi } from '../api';
 import { useT } from '../locale';
 import { MessageView } from './MessageView';
+import { ThreadView } from './ThreadView';
 import { NoteItem, useMyId } from './MessageNotes';
 import { byDue } from './notesTime.mjs';
 
@@ -13,7 +15,8 @@ export function MyTodos({ accounts }) {
   const mail = useMailApi();
   const me = useMyId();
   const [todos, setTodos] = useState(null);
-  const [openId, setOpenId] = useState(null);
+  // What is open: {messageId} or {threadId}.
+  const [opened, setOpened] = useState(null);
   const ownAccountIds = useMemo(() => new Set(accounts.map((a) => a.id)), [accounts]);
   const load = useCallback(() => {
     if (me === null) return;
@@ -27,10 +30,12 @@ export function MyTodos({ accounts }) {
       <List loading={!todos} bordered dataSource={todos || []} rowKey="id"
         renderItem={(note) => (
           <NoteItem note={note} me={me} ownsMailbox={ownAccountIds.has(note.accountId)} onChanged={load}
-            extra={note.messageId && <Button size="small" type="link" onClick={() => setOpenId(note.messageId)} data-testid="todo-open">{t('Open')}</Button>} />
+            extra={<Button size="small" type="link" onClick={() => setOpened(note.messageId ? { messageId: note.messageId } : { threadId: note.threadId })} data-testid="todo-open">{t('Open')}</Button>} />
         )} />
-      <Modal open={Boolean(openId)} onCancel={() => { setOpenId(null); load(); }} footer={null} width={900} destroyOnClose>
-        {openId && <MessageView id={openId} folders={[]} ownAccountIds={ownAccountIds} onCompose={() => {}} onChanged={() => {}} />}
+      <Modal open={Boolean(opened)} onCancel={() => { setOpened(null); load(); }} footer={null} width={900} destroyOnClose>
+        {opened && opened.messageId && <MessageView id={opened.messageId} folders={[]} ownAccountIds={ownAccountIds} onCompose={() => {}} onChanged={() => {}} />}
+        {opened && opened.threadId && <ThreadView id={opened.threadId} folders={[]} ownAccountIds={ownAccountIds} onCompose={() => {}}
+          onChanged={(what) => { if (what === 'moved' || what === 'removed' || what === 'closed') setOpened(null); }} />}
       </Modal>
     </div>
   );

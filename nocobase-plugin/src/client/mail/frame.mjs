@@ -9,10 +9,13 @@ export function framePolicy(showRemote) {
   return `default-src 'none'; img-src ${images}; style-src 'unsafe-inline'; font-src data:; form-action 'none'`;
 }
 
-/** The frame's document: the policy and no referrer first, links opening outside the page. */
-export function frameDocument(html, showRemote) {
+/** The frame's document: the policy and no referrer first, links opening outside the page;
+ * `extraCss` (ours, never the message's) e.g. folds the quoted original away. */
+export function frameDocument(html, showRemote, extraCss = '') {
   return '<!doctype html><html><head>'
     + `<meta http-equiv="Content-Security-Policy" content="${framePolicy(showRemote)}">`
-    + '<meta name="referrer" content="no-referrer"><base target="_blank"></head>'
+    + '<meta name="referrer" content="no-referrer"><base target="_blank">'
+    + (extraCss ? `<style>${extraCss}</style>` : '')
+    + '</head>'
     + `<body>${html}</body></html>`;
 }

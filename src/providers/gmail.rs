@@ -525,14 +525,53 @@ impl GmailClient {
     }
 }
 
+/// Gmail has no Archive: archiving takes the INBOX label off and the message stays in
+/// "All Mail". This service shows an Archive folder for every Gmail mailbox anyway, so `e`
+/// and "Archive" work as they do for Outlook: it holds the messages that are in none of
+/// Gmail's own places (Inbox, Sent, Drafts, Trash, Spam). It is no label at Gmail: its id
+/// is one Gmail never gives (system ids are these upper-case words, user ones `Label_N`),
+/// and a move to it only takes labels off (see `api::mail_messages::write_through`).
+pub const ARCHIVE: &str = "ARCHIVE";
+
+/// The labels whose messages are not archived.
+pub const NOT_ARCHIVED: [&str; 5] = ["INBOX", "SENT", "DRAFT", "TRASH", "SPAM"];
+
 /// The folders a Gmail message shows in. Gmail keeps a trashed (or spam) message's other
 /// labels but hides it from every other view, so here it sits in Trash (or Spam) alone —
-/// a message you deleted must not stay listed in the Inbox.
+/// a message you deleted must not stay listed in the Inbox. A message in none of Gmail's
+/// own places is in [`ARCHIVE`] too.
 pub fn folders_from_labels(labels: &[String]) -> Vec<String> {
     for hidden in ["TRASH", "SPAM"] {
         if labels.iter().any(|l| l == hidden) {
             return vec![hidden.to_string()];
         }
     }
-    labels.to_vec()
+    let mut folders: Vec<String> = labels.iter().filter(|l| *l != ARCHIVE).cloned().collect();
+    if !folders.iter().any(|l| NOT_ARCHIVED.contains(&l.as_str())) {
+        folders.push(ARCHIVE.to_string());
+    }
+    folders
+}
+
+#[cfg(test)]
+mod archive_tests {
+    use super::*;
+
+    fn of(labels: &[&str]) -> Vec<String> {
+        let labels: Vec<String> = labels.iter().map(ToString::to_string).collect();
+        folders_from_labels(&labels)
+    }
+
+    #[test]
+    fn a_message_out_of_gmails_own_places_is_archived() {
+        assert_eq!(of(&["Label_7", "UNREAD"]), ["Label_7", "UNREAD", ARCHIVE]);
+        assert_eq!(of(&[]), [ARCHIVE]);
+        assert_eq!(of(&["INBOX", "Label_7"]), ["INBOX", "Label_7"]);
+        assert_eq!(of(&["SENT"]), ["SENT"]);
+        assert_eq!(of(&["DRAFT"]), ["DRAFT"]);
+        assert_eq!(of(&["TRASH", "Label_7"]), ["TRASH"]);
+        // Computed afresh: a stale ARCHIVE in the input does not survive a return to the inbox.
+        assert_eq!(of(&["INBOX", ARCHIVE]), ["INBOX"]);
+        assert_eq!(of(&[ARCHIVE, "Label_7"]), ["Label_7", ARCHIVE]);
+    }
 }

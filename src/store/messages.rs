@@ -106,18 +106,20 @@ fn fenced<T>(
     })
 }
 
-/// Makes the account's folders match the provider's list (added, renamed, removed).
+/// Makes the account's folders match the provider's list (added, renamed, removed), and
+/// says which provider ids were added.
 pub fn sync_folders(
     connection: &mut DbConnection,
     account_id: i64,
     folders: &[RemoteFolder],
-) -> Result<(), StoreError> {
+) -> Result<Vec<String>, StoreError> {
     connection.write_transaction(|connection| {
         super::mail_accounts::lock_mail(connection, account_id)?;
         let existing: Vec<(i64, String)> = mail_folders::table
             .filter(mail_folders::account_id.eq(account_id))
             .select((mail_folders::id, mail_folders::provider_id))
             .load(connection)?;
+        let mut added = Vec::new();
         for folder in folders {
             let values = (
                 mail_folders::name.eq(&folder.name),
@@ -141,6 +143,7 @@ pub fn sync_folders(
                             values,
                         ))
                         .execute(connection)?;
+                    added.push(folder.provider_id.clone());
                 }
             }
         }
@@ -151,7 +154,7 @@ pub fn sync_folders(
             .collect();
         diesel::delete(mail_folders::table.filter(mail_folders::id.eq_any(gone)))
             .execute(connection)?;
-        Ok(())
+        Ok(added)
     })
 }
 

@@ -8,6 +8,7 @@ pub mod account_tokens;
 pub mod attachments;
 mod connection;
 pub mod deadline;
+pub mod folder_fill;
 pub mod labels;
 pub mod mail_accounts;
 pub mod mail_events;

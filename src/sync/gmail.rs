@@ -7,8 +7,11 @@ use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, wr
 use crate::mail::{parse, parse_tree};
 use crate::providers::ProviderError;
 use crate::providers::attachment::whole;
-use crate::providers::gmail::{Content, FetchedMessage, Format, GmailClient, folders_from_labels};
+use crate::providers::gmail::{
+    ARCHIVE, Content, FetchedMessage, Format, GmailClient, NOT_ARCHIVED, folders_from_labels,
+};
 use crate::providers::operation::gmail as op;
+use crate::store::folder_fill;
 use crate::store::labels::{Key, MessageLabels};
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
 use chrono::{DateTime, Utc};
@@ -118,11 +121,26 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
                 parent_provider_id: None,
             })
         })
+        .chain(std::iter::once(RemoteFolder {
+            provider_id: ARCHIVE.to_string(),
+            name: "Archive".to_string(),
+            role: Some("archive".to_string()),
+            parent_provider_id: None,
+        }))
         .collect();
     let account_id = run.account_id();
     run.state
         .store
-        .run(move |c| messages::sync_folders(c, account_id, &folders))
+        .run(move |c| {
+            let added = messages::sync_folders(c, account_id, &folders)?;
+            // A mailbox stored before Archive existed: its archived mail goes there now.
+            if added.iter().any(|id| id == ARCHIVE) {
+                let mut outside = NOT_ARCHIVED.to_vec();
+                outside.push(ARCHIVE);
+                folder_fill::fill(c, account_id, ARCHIVE, &outside)?;
+            }
+            Ok(())
+        })
         .await?;
     super::labels::gmail(run, &labels).await?;
     if run.full {

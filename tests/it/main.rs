@@ -17,6 +17,7 @@ mod cli;
 mod crash_safety;
 mod demo;
 mod filter_parser;
+mod gmail_archive;
 mod graph_answers;
 mod hostile_input;
 mod http_basics;

@@ -3,7 +3,7 @@
 //! time. Each message comes back with what to store, or why the provider refused it.
 
 use crate::gateway::{CallError, Mailbox, Urgency};
-use crate::providers::gmail::folders_from_labels;
+use crate::providers::gmail::{ARCHIVE, folders_from_labels};
 use crate::providers::operation::{gmail as gmail_op, graph as graph_op};
 use crate::providers::{ProviderError, ProviderKind};
 use crate::state::AppState;
@@ -80,18 +80,31 @@ async fn gmail(
         add.extend(labels.add.iter().map(|l| l.provider_id.clone()));
         remove.extend(labels.remove.iter().map(|l| l.provider_id.clone()));
     }
-    if let Some(dest) = &change.folder {
-        add.push(dest.clone());
-        for target in targets {
-            for label in &target.folders {
-                if label != dest
-                    && !KEPT_ON_MOVE.contains(&label.as_str())
-                    && !remove.contains(label)
-                {
-                    remove.push(label.clone());
+    match change.folder.as_deref() {
+        // Gmail's own archive: out of the inbox (and out of Trash or Spam when restoring),
+        // every other label kept.
+        Some(ARCHIVE) => {
+            for label in ["INBOX", "TRASH", "SPAM"] {
+                if !remove.iter().any(|l| l == label) {
+                    remove.push(label.into());
                 }
             }
         }
+        Some(dest) => {
+            add.push(dest.to_string());
+            for target in targets {
+                for label in &target.folders {
+                    if label != dest
+                        && label != ARCHIVE
+                        && !KEPT_ON_MOVE.contains(&label.as_str())
+                        && !remove.contains(label)
+                    {
+                        remove.push(label.clone());
+                    }
+                }
+            }
+        }
+        None => {}
     }
     let client = state.gmail();
     let ids: Vec<String> = targets

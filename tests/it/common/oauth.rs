@@ -316,6 +316,29 @@ impl Wired {
         }
     }
 
+    /// Asks for a sync of user 7's account `id` now (`mailAccounts:sync`).
+    pub async fn sync_now(&self, id: i64) {
+        let reply = self
+            .app
+            .call(
+                "mailAccounts:sync",
+                Some(&super::tokens::user_token(7)),
+                &format!("filterByTk={id}"),
+                Some(serde_json::json!({})),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+
+    /// Takes the emulator's injected faults away.
+    pub async fn clear_faults(&self) {
+        self.http
+            .delete(format!("{}/_emulator/faults", self.emulator.url))
+            .send()
+            .await
+            .expect("emulator");
+    }
+
     /// `mailMessages:send` with `values`, as user 7.
     pub async fn send_mail(&self, values: serde_json::Value) -> super::Reply {
         let request = self

@@ -66,10 +66,16 @@ pub fn expected_folders(
     match provider {
         "google" => {
             // A trashed or spam message shows in that folder alone (sync::gmail).
-            let shown = ["TRASH", "SPAM"]
+            let mut shown = ["TRASH", "SPAM"]
                 .into_iter()
                 .find(|h| labels.iter().any(|l| l == h))
                 .map_or(labels.clone(), |h| vec![h.to_string()]);
+            // Gmail has no Archive; this service's is every message out of Gmail's own
+            // places (providers::gmail::ARCHIVE).
+            let placed = ["INBOX", "SENT", "DRAFT", "TRASH", "SPAM"];
+            if !labels.iter().any(|l| placed.contains(&l.as_str())) {
+                shown.push("ARCHIVE".to_string());
+            }
             shown.into_iter().filter(|l| known.contains(l)).collect()
         }
         _ => {

@@ -368,7 +368,20 @@ async fn pages(
             .messages_total,
         ),
     };
-    let mut done = 0;
+    // Resumed from a page (the run before stopped midway): the count goes on from what
+    // that run stored, so the bar ends full rather than short by as much (#24).
+    let mut done = match (&page, total) {
+        (Some(_), Some(_)) => {
+            let account = run.account_id();
+            let (stored, _) = run
+                .state
+                .store
+                .run(move |c| messages::counts(c, account))
+                .await?;
+            usize::try_from(stored).unwrap_or(0)
+        }
+        _ => 0,
+    };
     run.progress("initial", done, total).await?;
     // While one page is written, the next is listed, fetched and parsed: the database and
     // the network and parsing overlap instead of taking turns. Pages still commit in

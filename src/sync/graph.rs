@@ -62,7 +62,7 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
     // What the progress counts up to (#24): the sizes of the folders without a delta
     // cursor, whose round is a first import. A routine sync has nothing to count up to,
     // nor has an import a window limits (how much mail the window holds is not known).
-    let fresh = fresh_folders(run, &folders).await?;
+    let (fresh, already) = fresh_folders(run, &folders).await?;
     let phase = if fresh.is_empty() {
         "incremental"
     } else {
@@ -77,7 +77,9 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
                 .sum()
         });
     let mut stats = Stats::default();
-    let mut done = 0;
+    // A first import resumed after a stop starts its count at what it stored before,
+    // so its bar goes on from there and ends full (#24: it ended short by as much).
+    let mut done = if total.is_some() { already } else { 0 };
     run.progress(phase, done, total).await?;
     for folder in &folders {
         match folder_round(run, &client, &folder.id, &mut stats, &mut done, total).await {
@@ -367,30 +369,40 @@ async fn folder_round(
 }
 
 /// The folders with no delta cursor yet: their round is a first import (one interrupted
-/// has a resume point and still is).
+/// has a resume point and still is); and how many messages the interrupted ones hold.
 async fn fresh_folders(
     run: &Run<'_>,
     folders: &[crate::providers::graph::Folder],
-) -> Result<HashSet<String>, SyncError> {
+) -> Result<(HashSet<String>, usize), SyncError> {
     let (account_id, ids): (i64, Vec<String>) = (
         run.account_id(),
         folders.iter().map(|f| f.id.clone()).collect(),
     );
-    let fresh = run
+    let found = run
         .state
         .store
         .run(move |c| {
             let mut fresh = HashSet::new();
+            let mut resumed = Vec::new();
             for id in ids {
                 let cursor = messages::cursor(c, account_id, &id)?;
-                if cursor.is_none_or(|c| c.cursor.is_none()) {
+                if cursor.as_ref().is_none_or(|c| c.cursor.is_none()) {
+                    if cursor.is_some_and(|c| c.resume.is_some()) {
+                        resumed.push(id.clone());
+                    }
                     fresh.insert(id);
                 }
             }
-            Ok(fresh)
+            // What the resumed folders' earlier pages stored.
+            let already: i64 = messages::folders(c, &[account_id])?
+                .iter()
+                .filter(|f| resumed.contains(&f.provider_id))
+                .map(|f| f.total_count)
+                .sum();
+            Ok((fresh, usize::try_from(already).unwrap_or(0)))
         })
         .await?;
-    Ok(fresh)
+    Ok(found)
 }
 
 /// Waits for a page's write (which recorded its progress and events) and counts it.

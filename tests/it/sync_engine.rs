@@ -95,14 +95,7 @@ async fn a_mailbox_syncs_completely_and_changes_converge(
     let since = first["lastSyncAt"].as_str().unwrap().to_string();
     // lastSyncAt has one-second precision: make sure the next one differs.
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    w.app
-        .call(
-            "mailAccounts:sync",
-            Some(&user_token(7)),
-            &format!("filterByTk={id}"),
-            Some(json!({})),
-        )
-        .await;
+    w.sync_now(id).await;
     w.synced_after(id, Some(&since), Duration::from_secs(60))
         .await;
     assert_equals_truth(&w, id, provider, email).await;

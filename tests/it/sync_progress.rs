@@ -37,14 +37,20 @@ fn progress(w: &Wired, id: i64, after: i64) -> Vec<(String, i64, Option<i64>)> {
         .collect()
 }
 
-fn last_event(w: &Wired) -> i64 {
-    w.app
-        .db
-        .query_texts("SELECT CAST(COALESCE(MAX(id), 0) AS TEXT) AS value FROM mail_events")[0]
+/// The one number `sql` selects (as text, named `value`).
+fn number(w: &Wired, sql: &str) -> i64 {
+    w.app.db.query_texts(sql)[0]
         .as_deref()
         .unwrap()
         .parse()
         .unwrap()
+}
+
+fn last_event(w: &Wired) -> i64 {
+    number(
+        w,
+        "SELECT CAST(COALESCE(MAX(id), 0) AS TEXT) AS value FROM mail_events",
+    )
 }
 
 async fn first_import_counts_up_to_its_total_and_routine_syncs_have_none(backend: Backend) {
@@ -109,14 +115,7 @@ async fn first_import_counts_up_to_its_total_and_routine_syncs_have_none(backend
             last_event(&w),
         );
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        w.app
-            .call(
-                "mailAccounts:sync",
-                Some(&user_token(7)),
-                &format!("filterByTk={id}"),
-                Some(json!({})),
-            )
-            .await;
+        w.sync_now(id).await;
         w.synced_after(id, Some(&since), Duration::from_secs(90))
             .await;
         let routine = progress(&w, id, mark);
@@ -171,3 +170,104 @@ async fn a_windowed_first_import_gives_no_total(backend: Backend) {
     }
 }
 both_backends!(windowed, a_windowed_first_import_gives_no_total);
+
+fn stored(w: &Wired, account: i64) -> i64 {
+    number(
+        w,
+        &format!(
+            "SELECT CAST(count(*) AS TEXT) AS value FROM mail_messages WHERE account_id = {account}"
+        ),
+    )
+}
+
+/// Reported with #24: a first import that stopped midway (a provider outage, a restart)
+/// and then resumed counted from 0 again, so its bar jumped back, and Outlook's ended
+/// short by as much as the first run had stored. Resumed, the count starts at what is
+/// stored and ends at the total.
+async fn a_resumed_first_import_goes_on_from_where_it_stopped(backend: Backend) {
+    let Some(w) = wired_with(backend, |s| {
+        s.sync.enabled = true;
+        s.sync.interval_secs = 3600;
+        s.sync.page_size = 20;
+        // One failed call stops the run (no retries to wait out).
+        s.sync.call_attempts = 1;
+    })
+    .await
+    else {
+        return;
+    };
+    const MESSAGES: i64 = 120;
+    for (provider, email) in [
+        ("google", "resume@gmail.test"),
+        ("microsoft", "resume@contoso.test"),
+    ] {
+        w.mailbox(provider, email, MESSAGES as usize).await;
+        // Slow answers, so the import can be stopped midway.
+        w.control("/settings", json!({"slowMs": 100})).await;
+        w.control("/faults", json!({"rate": 1.0, "kinds": ["slow"]}))
+            .await;
+        let outcome = w.connect(&user_token(7), provider, email).await;
+        let id: i64 = param(&outcome, "mailAccountId").unwrap().parse().unwrap();
+        let started = std::time::Instant::now();
+        while stored(&w, id) < 40 {
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "{provider}: no pages stored"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The provider fails every call: the run stops where it is.
+        w.control("/faults", json!({"rate": 1.0, "kinds": ["500"]}))
+            .await;
+        let stopped = loop {
+            let row = w.account(&id.to_string()).await;
+            if !row["lastError"].is_null() {
+                break row;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(90),
+                "{provider}: {row}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let before = stored(&w, id);
+        assert!(
+            before < MESSAGES,
+            "{provider}: the run was not stopped midway"
+        );
+        w.clear_faults().await;
+        w.control("/settings", json!({"slowMs": 0})).await;
+        let mark = last_event(&w);
+        w.sync_now(id).await;
+        let row = w
+            .synced_after(id, stopped["lastSyncAt"].as_str(), Duration::from_secs(90))
+            .await;
+        assert_eq!(row["messageCount"], MESSAGES, "{provider}");
+        let counted: Vec<_> = progress(&w, id, mark)
+            .into_iter()
+            .filter(|s| s.0 == "initial" && s.2.is_some())
+            .collect();
+        let (_, first, _) = counted.first().expect("the resumed run counts");
+        let (_, done, total) = counted.last().unwrap();
+        assert_eq!(
+            Some(*done),
+            *total,
+            "{provider}: the resumed import ends short: {counted:?}"
+        );
+        if provider == "google" {
+            // One listing of the whole mailbox: it goes on from all that is stored.
+            assert!(
+                *first >= before,
+                "{provider}: resumed at {first} with {before} stored: {counted:?}"
+            );
+            assert_eq!(*total, Some(MESSAGES), "{provider}: {counted:?}");
+        } else {
+            // Per folder: the folders finished before the stop are no part of it.
+            assert!(total.unwrap() <= MESSAGES, "{provider}: {counted:?}");
+        }
+    }
+}
+both_backends!(
+    resumed,
+    a_resumed_first_import_goes_on_from_where_it_stopped
+);

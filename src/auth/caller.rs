@@ -14,6 +14,9 @@ pub struct Caller {
     /// One of the roles is in `nocobase.admin_roles`. Admins manage providers; they do
     /// not read other users' mail.
     pub is_admin: bool,
+    /// The user's name as NocoBase shows it, when NocoBase was asked (`nocobase.url`);
+    /// a token checked only locally carries no name.
+    pub name: Option<String>,
 }
 
 impl Caller {

@@ -33,6 +33,8 @@ const MAX_PASSTHROUGH: usize = 16 * 1024;
 pub(super) struct Checked {
     pub user_id: i64,
     pub roles: Vec<String>,
+    /// The name NocoBase shows for the user (nickname, else username, else email).
+    pub name: Option<String>,
     /// NocoBase renewed the token; the browser must get this one.
     pub new_token: Option<String>,
 }
@@ -47,7 +49,25 @@ struct CheckUser {
     id: Option<Value>,
     #[serde(default)]
     roles: Vec<CheckRole>,
+    nickname: Option<String>,
+    username: Option<String>,
+    email: Option<String>,
 }
+
+impl CheckUser {
+    /// As NocoBase itself names a user: nickname, else username, else email.
+    fn display_name(&self) -> Option<String> {
+        [&self.nickname, &self.username, &self.email]
+            .into_iter()
+            .flatten()
+            .map(|n| n.trim())
+            .find(|n| !n.is_empty())
+            .map(|n| n.chars().take(MAX_NAME_CHARS).collect())
+    }
+}
+
+/// A user's name is kept to this many characters (NocoBase limits none).
+const MAX_NAME_CHARS: usize = 100;
 
 #[derive(Deserialize)]
 struct CheckRole {
@@ -58,6 +78,7 @@ struct CacheEntry {
     expires: Instant,
     user_id: i64,
     roles: Vec<String>,
+    name: Option<String>,
 }
 
 /// `GET {nocobase}/api/auth:check` with a short per-token cache.
@@ -141,6 +162,7 @@ impl NocobaseCheck {
             .ok()
             .and_then(|b| b.data)
             .ok_or_else(unexpected_answer)?;
+        let name = user.display_name();
         let user_id = match user.id {
             Some(Value::Number(n)) => n.as_i64(),
             Some(Value::String(s)) => s.parse().ok(),
@@ -148,14 +170,16 @@ impl NocobaseCheck {
         }
         .ok_or_else(unexpected_answer)?;
         let roles: Vec<String> = user.roles.into_iter().map(|r| r.name).collect();
-        if new_token.is_none() {
-            self.remember(key, user_id, &roles, token_exp);
-        }
-        Ok(Checked {
+        let checked = Checked {
             user_id,
             roles,
+            name,
             new_token,
-        })
+        };
+        if checked.new_token.is_none() {
+            self.remember(key, &checked, token_exp);
+        }
+        Ok(checked)
     }
 
     fn cached(&self, key: &[u8; 32]) -> Option<Checked> {
@@ -169,11 +193,12 @@ impl NocobaseCheck {
             .map(|entry| Checked {
                 user_id: entry.user_id,
                 roles: entry.roles.clone(),
+                name: entry.name.clone(),
                 new_token: None,
             })
     }
 
-    fn remember(&self, key: [u8; 32], user_id: i64, roles: &[String], token_exp: Option<i64>) {
+    fn remember(&self, key: [u8; 32], checked: &Checked, token_exp: Option<i64>) {
         let mut ttl = self.ttl;
         if let Some(exp) = token_exp {
             let left = exp - chrono::Utc::now().timestamp();
@@ -197,8 +222,9 @@ impl NocobaseCheck {
             key,
             CacheEntry {
                 expires: Instant::now() + ttl,
-                user_id,
-                roles: roles.to_vec(),
+                user_id: checked.user_id,
+                roles: checked.roles.clone(),
+                name: checked.name.clone(),
             },
         );
     }
@@ -230,4 +256,42 @@ fn unexpected_answer() -> ApiError {
         "NOCOBASE_UNEXPECTED_ANSWER",
         "NocoBase's sign-in check gave an answer this service does not understand.",
     )
+}
+
+#[cfg(test)]
+mod name_tests {
+    use super::*;
+
+    fn user(body: Value) -> CheckUser {
+        serde_json::from_value(body).unwrap()
+    }
+
+    #[test]
+    fn a_user_is_named_as_nocobase_names_them() {
+        let named = |b| user(b).display_name();
+        assert_eq!(
+            named(json_of(
+                r#"{"id":1,"nickname":"Ann","username":"ann","email":"a@x.io"}"#
+            )),
+            Some("Ann".into())
+        );
+        assert_eq!(
+            named(json_of(r#"{"id":1,"nickname":"  ","username":"ann"}"#)),
+            Some("ann".into())
+        );
+        assert_eq!(
+            named(json_of(r#"{"id":1,"nickname":null,"email":"a@x.io"}"#)),
+            Some("a@x.io".into())
+        );
+        assert_eq!(named(json_of(r#"{"id":1}"#)), None);
+        let long = format!(r#"{{"id":1,"nickname":"{}"}}"#, "é".repeat(300));
+        assert_eq!(
+            named(json_of(&long)).unwrap().chars().count(),
+            MAX_NAME_CHARS
+        );
+    }
+
+    fn json_of(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
 }

@@ -65,7 +65,7 @@ impl AuthService {
             let claims = key.verify(token, true)?;
             // Without NocoBase to ask, only an API key's own role is known.
             let roles = claims.role_name.clone().into_iter().collect();
-            return Ok(self.authenticated(claims.user_id, roles, None));
+            return Ok(self.authenticated(claims.user_id, roles, None, None));
         };
         let claims = match &self.key {
             Some(key) => key.verify(token, false)?,
@@ -82,13 +82,14 @@ impl AuthService {
                 .collect(),
             _ => checked.roles,
         };
-        Ok(self.authenticated(checked.user_id, roles, checked.new_token))
+        Ok(self.authenticated(checked.user_id, roles, checked.name, checked.new_token))
     }
 
     fn authenticated(
         &self,
         user_id: i64,
         roles: Vec<String>,
+        name: Option<String>,
         new_token: Option<String>,
     ) -> Authenticated {
         let is_admin = roles.iter().any(|role| self.admin_roles.contains(role));
@@ -97,6 +98,7 @@ impl AuthService {
                 user_id: UserId(user_id),
                 roles,
                 is_admin,
+                name,
             },
             new_token,
         }

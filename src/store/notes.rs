@@ -22,6 +22,7 @@ pub struct NoteRow {
     pub done: bool,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub author_name: Option<String>,
 }
 
 /// What a note is on: a message or a thread, by the provider's id, in one mailbox.
@@ -83,11 +84,18 @@ pub fn thread_subject(connection: &mut DbConnection, id: i64) -> Result<Option<O
         }))
 }
 
+/// Who writes a note: the NocoBase user, and their name when NocoBase told it.
+#[derive(Debug, Clone)]
+pub struct Author {
+    pub id: i64,
+    pub name: Option<String>,
+}
+
 /// Adds `author`'s note on `on`; the stored row.
 pub fn create(
     connection: &mut DbConnection,
     on: &On,
-    author: i64,
+    author: &Author,
     fields: &NoteFields,
     now: NaiveDateTime,
 ) -> Result<NoteRow, StoreError> {
@@ -101,7 +109,8 @@ pub fn create(
                 mail_notes::account_id.eq(on.account_id()),
                 mail_notes::provider_message_id.eq(message),
                 mail_notes::provider_thread_id.eq(thread),
-                mail_notes::author_id.eq(author),
+                mail_notes::author_id.eq(author.id),
+                mail_notes::author_name.eq(&author.name),
                 mail_notes::text.eq(&fields.text),
                 mail_notes::is_todo.eq(fields.is_todo),
                 mail_notes::due_at.eq(fields.due_at),
@@ -111,7 +120,7 @@ pub fn create(
             ))
             .execute(connection)?;
         Ok(mail_notes::table
-            .filter(mail_notes::author_id.eq(author))
+            .filter(mail_notes::author_id.eq(author.id))
             .order(mail_notes::id.desc())
             .select(NoteRow::as_select())
             .first(connection)?)
@@ -126,13 +135,20 @@ pub fn get(connection: &mut DbConnection, id: i64) -> Result<Option<NoteRow>, St
         .optional()?)
 }
 
-/// Replaces a note's fields; the row as stored.
+/// Replaces a note's fields (and its author's name, when known now: a renamed user's
+/// notes take the new name as they are changed); the row as stored.
 pub fn update(
     connection: &mut DbConnection,
     id: i64,
     fields: &NoteFields,
+    author_name: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<Option<NoteRow>, StoreError> {
+    if let Some(name) = author_name {
+        diesel::update(mail_notes::table.find(id))
+            .set(mail_notes::author_name.eq(name))
+            .execute(connection)?;
+    }
     diesel::update(mail_notes::table.find(id))
         .set((
             mail_notes::text.eq(&fields.text),

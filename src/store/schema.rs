@@ -314,6 +314,7 @@ diesel::table! {
         done -> Bool,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        author_name -> Nullable<Text>,
     }
 }
 

@@ -6,7 +6,8 @@
 use crate::common;
 
 use common::Backend;
-use common::oauth::{Wired, param, wired_syncing};
+use common::oauth::{Wired, param, wired_syncing, wired_with_emulator};
+use common::stubs::StubNocobase;
 use common::tokens::{admin_key, member_token, user_token};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -80,6 +81,8 @@ async fn notes_and_todos_are_seen_by_whoever_reads_the_mail(backend: Backend) {
         (note["authorId"].as_i64(), note["accountId"].as_i64()),
         (Some(OWNER), Some(account))
     );
+    // Tokens checked here without asking NocoBase carry no name.
+    assert_eq!(note["authorName"], Value::Null, "{note}");
     assert_eq!(
         (note["isTodo"].as_bool(), note["done"].as_bool()),
         (Some(false), Some(false))
@@ -447,3 +450,43 @@ async fn bad_values_are_refused_by_name(backend: Backend) {
     assert!(notes(&w, &owner, json!({})).await.is_empty());
 }
 both_backends!(bad_values, bad_values_are_refused_by_name);
+
+/// Found trying the Email page as a team would (#24): a colleague's note said "User 8",
+/// because a NocoBase member may not list NocoBase's users to look the name up. With
+/// `nocobase.url` set, NocoBase's `auth:check` names the caller, and each note keeps its
+/// author's name as NocoBase showed it; whoever reads the note sees it.
+async fn notes_carry_their_authors_name_from_nocobase(backend: Backend) {
+    let nocobase = StubNocobase::start();
+    nocobase.answer_by_claims();
+    let url = nocobase.url.clone();
+    let Some(w) = wired_with_emulator(backend, move |s, _| {
+        s.sync.enabled = true;
+        s.nocobase.url = Some(url);
+    })
+    .await
+    else {
+        return;
+    };
+    let (account, messages) = mailbox(&w).await;
+    w.app.share(&user_token(OWNER), account, "full").await;
+    let message = messages[0]["id"].as_i64().unwrap();
+
+    let by_colleague = call(
+        &w,
+        &member_token(COLLEAGUE),
+        "mailNotes:create",
+        "",
+        json!({"messageId": message, "text": "I know them"}),
+    )
+    .await;
+    assert_eq!(by_colleague.status, 200, "{}", by_colleague.text);
+    assert_eq!(
+        by_colleague.json["data"]["authorName"],
+        StubNocobase::nickname(COLLEAGUE)
+    );
+    let seen = notes(&w, &user_token(OWNER), json!({"messageId": message})).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0]["authorName"], StubNocobase::nickname(COLLEAGUE));
+    assert_eq!(seen[0]["authorId"], COLLEAGUE);
+}
+both_backends!(author_names, notes_carry_their_authors_name_from_nocobase);

@@ -35,6 +35,9 @@ pub struct NoteView {
     pub thread_id: Option<i64>,
     /// The NocoBase user who wrote it.
     pub author_id: i64,
+    /// Their name as NocoBase showed it when they wrote or last changed the note; null
+    /// when the service does not ask NocoBase (`nocobase.url` unset).
+    pub author_name: Option<String>,
     pub text: String,
     pub is_todo: bool,
     pub due_at: Option<String>,
@@ -60,6 +63,7 @@ fn view(row: NoteRow, messages: &LocalIds, threads: &LocalIds) -> NoteView {
         message_id: local(messages, &row.provider_message_id),
         thread_id: local(threads, &row.provider_thread_id),
         author_id: row.author_id,
+        author_name: row.author_name,
         text: row.text,
         is_todo: row.is_todo,
         due_at: row.due_at.map(instant),
@@ -172,7 +176,10 @@ pub async fn create_note(
 ) -> Result<Data<NoteView>, ApiError> {
     let target = values::target(&values)?;
     let fields = values::fields(&values, None)?;
-    let author = caller.user_id.0;
+    let author = notes::Author {
+        id: caller.user_id.0,
+        name: caller.name.clone(),
+    };
     let now = chrono::Utc::now().naive_utc();
     let created = state
         .store
@@ -180,7 +187,7 @@ pub async fn create_note(
             let Some(on) = subject(c, &caller, target)? else {
                 return Ok(None);
             };
-            let row = notes::create(c, &on, author, &fields, now)?;
+            let row = notes::create(c, &on, &author, &fields, now)?;
             Ok(views(c, vec![row])?.pop())
         })
         .await?;
@@ -220,6 +227,7 @@ pub async fn update_note(
         ));
     }
     let user = caller.user_id.0;
+    let name = caller.name.clone();
     let Some(current) = state
         .store
         .run(move |c| {
@@ -236,7 +244,9 @@ pub async fn update_note(
     let rows = state
         .store
         .run(move |c| {
-            let rows: Vec<NoteRow> = notes::update(c, id, &fields, now)?.into_iter().collect();
+            let rows: Vec<NoteRow> = notes::update(c, id, &fields, name.as_deref(), now)?
+                .into_iter()
+                .collect();
             views(c, rows)
         })
         .await?;

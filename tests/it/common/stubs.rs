@@ -42,6 +42,9 @@ type StubRecord = (Vec<String>, serde_json::Value);
 #[derive(Default)]
 struct NocobaseState {
     answers: Mutex<HashMap<String, CheckAnswer>>,
+    /// Tokens without an answer of their own are a user by their claims (see
+    /// [`StubNocobase::answer_by_claims`]).
+    by_claims: std::sync::atomic::AtomicBool,
     calls: AtomicUsize,
     headers: Mutex<Vec<HashMap<String, String>>>,
     /// By (collection, key).
@@ -58,6 +61,11 @@ pub struct StubNocobase {
 }
 
 impl StubNocobase {
+    /// The nickname the stub gives user `id` in its `auth:check` answers.
+    pub fn nickname(id: i64) -> String {
+        format!("Person {id}")
+    }
+
     pub fn start() -> Self {
         let state = Arc::new(NocobaseState::default());
         let shared = state.clone();
@@ -89,6 +97,13 @@ impl StubNocobase {
             .lock()
             .unwrap()
             .insert(token.to_string(), answer);
+    }
+
+    /// From now on a token with no answer of its own is taken for the user its claims
+    /// name, with the `member` role and the role it carries (as NocoBase answers for a
+    /// valid token): for tests whose set-up signs tokens of its own.
+    pub fn answer_by_claims(&self) {
+        self.state.by_claims.store(true, Ordering::SeqCst);
     }
 
     /// Stores a record `readers` (tokens) may read with `<collection>:get`.
@@ -180,7 +195,10 @@ fn auth_check(state: &NocobaseState, request: &HttpRequest) -> HttpResponse {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let answer = state.answers.lock().unwrap().get(token).cloned();
+    let mut answer = state.answers.lock().unwrap().get(token).cloned();
+    if answer.is_none() && state.by_claims.load(Ordering::SeqCst) {
+        answer = from_claims(token);
+    }
     match answer {
         Some(CheckAnswer::User {
             id,
@@ -195,7 +213,10 @@ fn auth_check(state: &NocobaseState, request: &HttpRequest) -> HttpResponse {
             if let Some(new_token) = new_token {
                 response.insert_header(("x-new-token", new_token));
             }
-            response.json(json!({"data": {"id": id, "nickname": "Test", "email": "t@example.com", "roles": roles}}))
+            let nickname = id
+                .as_i64()
+                .map_or_else(|| "Test".to_string(), StubNocobase::nickname);
+            response.json(json!({"data": {"id": id, "nickname": nickname, "email": "t@example.com", "roles": roles}}))
         }
         Some(CheckAnswer::Unauthorized { code, message }) => HttpResponse::Unauthorized()
             .json(json!({"errors": [{"message": message, "code": code}]})),
@@ -280,4 +301,27 @@ fn token(
             "error_codes": [70000]
         })),
     }
+}
+
+/// The user a token's claims name (its signature is the service's to check).
+fn from_claims(token: &str) -> Option<CheckAnswer> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()?,
+    )
+    .ok()?;
+    let mut roles = vec!["member"];
+    match claims["roleName"].as_str() {
+        Some("admin") => roles.push("admin"),
+        Some("root") => roles.push("root"),
+        _ => {}
+    }
+    Some(CheckAnswer::User {
+        id: claims["userId"].clone(),
+        roles,
+        new_token: None,
+    })
 }

@@ -61,7 +61,7 @@ export function NoteItem({ note, me, ownsMailbox, onChanged, extra }) {
         </Space>
         <Space size={4} wrap>
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {mine ? t('You') : t('User {{id}}', { id: note.authorId })} · {new Date(note.createdAt).toLocaleString()}
+            {mine ? t('You') : (note.authorName || t('User {{id}}', { id: note.authorId }))} · {new Date(note.createdAt).toLocaleString()}
           </Typography.Text>
           {note.isTodo && note.dueAt && (
             <Tag color={!done && isOverdue(note.dueAt) ? 'red' : 'default'} data-testid="note-due">{t('Due {{date}}', { date: dueLabel(note.dueAt) })}</Tag>

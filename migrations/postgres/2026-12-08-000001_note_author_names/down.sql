@@ -1,0 +1,1 @@
+ALTER TABLE mail_notes DROP COLUMN author_name;

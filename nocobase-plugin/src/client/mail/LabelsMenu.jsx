@@ -1,11 +1,13 @@
-// The mailbox's labels under its folders: click one to list what carries it; create,
-// rename, recolour and delete your own (Gmail's inbox categories are the provider's, read
-// only). Every change goes to the provider first.
+// The mailbox's labels under its folders, nested ones under their parent: click one to
+// list what carries it; create, rename, recolour and delete your own (Gmail's inbox
+// categories are the provider's, read only, listed last). Every change goes to the
+// provider first.
 import { DeleteOutlined, EditOutlined, PlusOutlined, TagFilled } from '@ant-design/icons';
 import { Button, Form, Input, List, Modal, Popconfirm, Radio, Space, Typography, message } from 'antd';
 import React, { useState } from 'react';
 import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
+import { labelTree } from './labelTree.mjs';
 import { PALETTE } from './useLabels';
 
 function LabelForm({ open, label, accountId, onClose, onSaved }) {
@@ -71,9 +73,10 @@ export function LabelsMenu({ accountId, labels, selected, onSelect, onChanged, o
         <Typography.Text type="secondary">{t('Labels')}</Typography.Text>
         {own && <Button size="small" type="text" icon={<PlusOutlined />} onClick={() => setEditing({})} data-testid="label-new" aria-label={t('New label')} />}
       </Space>
-      <List size="small" dataSource={labels} locale={{ emptyText: t('No labels') }}
-        renderItem={(label) => (
-          <List.Item data-testid="label-item" style={{ cursor: 'pointer', paddingInline: 8, background: selected === label.id ? '#e6f4ff' : undefined }}
+      <List size="small" dataSource={labelTree(labels)} rowKey={(row) => row.label.id} locale={{ emptyText: t('No labels') }}
+        renderItem={({ label, depth, short }) => (
+          <List.Item data-testid="label-item" title={label.name}
+            style={{ cursor: 'pointer', paddingInline: 8, paddingInlineStart: 8 + 16 * depth, background: selected === label.id ? '#e6f4ff' : undefined }}
             onClick={() => onSelect(selected === label.id ? null : label.id)}
             actions={own && label.kind === 'user' ? [
               <EditOutlined key="edit" onClick={(event) => { event.stopPropagation(); setEditing(label); }} aria-label={t('Edit label')} />,
@@ -85,7 +88,7 @@ export function LabelsMenu({ accountId, labels, selected, onSelect, onChanged, o
                 </Popconfirm>
               </span>,
             ] : []}>
-            <Space size={6}><TagFilled style={{ color: label.color || '#bfbfbf' }} /><span>{label.name}</span></Space>
+            <Space size={6}><TagFilled style={{ color: label.color || '#bfbfbf' }} /><span>{short}</span></Space>
           </List.Item>
         )} />
       <LabelForm open={editing !== null} label={editing && editing.id ? editing : null} accountId={accountId}

@@ -651,6 +651,9 @@ try {
     await shot(page, '5-shortcuts');
     await page.keyboard.press('Escape');
     await page.locator('.ant-modal').getByText('Keyboard shortcuts').waitFor({ state: 'hidden', timeout: 5000 });
+    // Keys wait until a dialog is gone, not only hidden: its wrapper outlives the text
+    // while it animates away (long on a busy machine).
+    await page.waitForFunction(() => ![...document.querySelectorAll('.ant-modal-wrap')].some((e) => getComputedStyle(e).display !== 'none'), null, { timeout: 10000 });
     await page.keyboard.press('/');
     const focused = await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('placeholder'));
     assert(focused === 'Search mail', `"/" focused ${focused}`);

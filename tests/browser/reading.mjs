@@ -1,14 +1,24 @@
 // Reading a message's files and printing it, in a real NocoBase and a real browser (called
 // by plugin_flow.mjs with its helper that delivers raw mail and opens it): an image
-// attachment previewed in place, every file saved at once as one .zip that a real
-// archiver (Python's zipfile) opens with each file whole, and the printable view with the
-// headers and body in a frame where nothing runs.
+// attachment previewed in place, a PDF in the browser's own viewer (and a page disguised
+// as a PDF refused), every file saved at once as one .zip that a real archiver (Python's
+// zipfile) opens with each file whole, and the printable view with the headers and body
+// in a frame where nothing runs.
 import { spawnSync } from 'node:child_process';
 import { assert, check } from '../harness/checks.mjs';
 
 // A 2×2 PNG, and a one-page PDF as small as a PDF gets.
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEElEQVR4nGP4z8AARAwQCgAf7gP9i18U1AAAAABJRU5ErkJggg==';
 const PDF = Buffer.from('%PDF-1.1\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 200]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n').toString('base64');
+
+async function waitUntil(test, ms) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await test()) return true;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return false;
+}
 
 export async function readingChecks({ page, mailbox, deliverAndOpen, shot }) {
   const subject = `Quote and photos ${Date.now()}`;
@@ -53,6 +63,29 @@ print(json.dumps({i.filename: z.read(i).hex()[:16] + ':' + str(i.file_size) for 
     assert(files['site photo.png'] === expect(PNG) && files['Quote Q-7.pdf'] === expect(PDF), `in the zip: ${JSON.stringify(files)}`);
   });
 
+  await check("attachments: a PDF opens in the browser's own viewer, from bytes typed as a PDF by the plugin", async () => {
+    await page.getByTestId('pdf-open').click();
+    const frame = page.locator('iframe[data-testid="pdf-frame"]');
+    await frame.waitFor({ timeout: 15000 });
+    const src = await frame.getAttribute('src');
+    assert(src && src.startsWith('blob:'), `the frame shows ${src}`);
+    const held = await page.evaluate(async (url) => {
+      const blob = await (await fetch(url)).blob();
+      return { type: blob.type, head: new TextDecoder().decode((await blob.arrayBuffer()).slice(0, 8)) };
+    }, src);
+    assert(held.type === 'application/pdf' && held.head === '%PDF-1.1', `the frame holds ${JSON.stringify(held)}`);
+    const shown = await (await frame.elementHandle()).contentFrame();
+    const kind = await shown.evaluate(() => document.contentType).catch((e) => `unreadable: ${e.message}`);
+    assert(kind === 'application/pdf', `the frame's document is ${kind}, not the PDF viewer's`);
+    // Chromium's viewer is an extension page inside that document (in a sandboxed frame
+    // it would be Chromium's "blocked" page instead, which is why this frame has none).
+    const viewer = await waitUntil(() => shown.childFrames().some((f) => f.url().startsWith('chrome-extension://')), 10000);
+    assert(viewer, `no PDF viewer in the frame: ${shown.childFrames().map((f) => f.url()).join(', ')}`);
+    await shot(page, '5-pdf');
+    await page.getByTestId('pdf-close').click();
+    await frame.waitFor({ state: 'detached', timeout: 10000 });
+  });
+
   await check('print: the printable view has the headers and the body, and runs nothing', async () => {
     await page.getByTestId('print').click();
     const frame = page.locator('iframe[data-testid="print-frame"]');
@@ -65,5 +98,24 @@ print(json.dumps({i.filename: z.read(i).hex()[:16] + ':' + str(i.file_size) for 
     const policy = await printed.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
     assert(/default-src 'none'/.test(policy) && !/script-src/.test(policy), `policy: ${policy}`);
     await shot(page, '5-printed');
+  });
+
+  await check('attachments: a page disguised as a PDF (invoice.pdf holding HTML and script) is not shown, only offered', async () => {
+    const disguised = `Invoice overdue ${Date.now()}`;
+    const html = Buffer.from('<!doctype html><script>top.__pdfPwned = 1</script><h1>Pay here</h1>').toString('base64');
+    const rawDisguised = [
+      'From: Billing <billing@phish.example>', `To: ${mailbox}`, `Subject: ${disguised}`,
+      `Message-ID: <disguised.${Date.now()}@phish.example>`, 'MIME-Version: 1.0',
+      'Content-Type: multipart/mixed; boundary="b2"', '',
+      '--b2', 'Content-Type: text/plain; charset=utf-8', '', 'Your invoice is attached.', '',
+      '--b2', 'Content-Type: application/pdf', 'Content-Disposition: attachment; filename="invoice.pdf"', 'Content-Transfer-Encoding: base64', '', html, '',
+      '--b2--', '',
+    ].join('\r\n');
+    await deliverAndOpen(disguised, rawDisguised);
+    await page.getByTestId('pdf-open').click();
+    await page.getByTestId('pdf-error').waitFor({ timeout: 15000 });
+    assert((await page.locator('iframe[data-testid="pdf-frame"]').count()) === 0, 'the disguised file was put in a frame');
+    assert(!(await page.evaluate(() => window.__pdfPwned)), "the disguised file's script ran");
+    await page.getByTestId('pdf-close').click();
   });
 }

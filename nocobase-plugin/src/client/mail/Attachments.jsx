@@ -1,12 +1,15 @@
 // A message's files under its body: images previewed in place (a click shows them large),
-// every file a tag that downloads it, and "Download all" that saves them as one .zip.
-// Files come with the caller's token through the API (never a bare URL), as blobs.
-import { DownloadOutlined, PaperClipOutlined } from '@ant-design/icons';
+// PDFs opened in the browser's own viewer in a dialog, every file a tag that downloads
+// it, and "Download all" that saves them as one .zip. Files come with the caller's token
+// through the API (never a bare URL), as blobs.
+import { DownloadOutlined, EyeOutlined, PaperClipOutlined } from '@ant-design/icons';
 import { Button, Image, Space, Tag, message } from 'antd';
 import React, { useEffect, useState } from 'react';
 import { errorText, useMailApi } from '../api';
 import { useT } from '../locale';
 import { safeFileName } from './fileName.mjs';
+import { PdfPreview } from './PdfPreview';
+import { looksLikePdf, PDF_PREVIEW_MAX_BYTES } from './pdf.mjs';
 import { uniqueNames, zip } from './zip.mjs';
 
 // Previews load only what a person would wait for: images up to this size, at most this
@@ -31,6 +34,7 @@ export function Attachments({ files, subject }) {
   const mail = useMailApi();
   const [previews, setPreviews] = useState({});
   const [zipping, setZipping] = useState(false);
+  const [pdf, setPdf] = useState(null);
   const key = files.map((f) => f.id).join(',');
 
   useEffect(() => {
@@ -91,9 +95,15 @@ export function Attachments({ files, subject }) {
       )}
       <Space wrap>
         {files.map((f) => (
-          <Tag key={f.id} icon={<PaperClipOutlined />} style={{ cursor: 'pointer' }} onClick={() => download(f)} data-testid="attachment">
-            {f.filename || t('attachment')}{f.size ? ` (${Math.ceil(f.size / 1024)} KB)` : ''}
-          </Tag>
+          <Space.Compact key={f.id}>
+            <Tag icon={<PaperClipOutlined />} style={{ cursor: 'pointer' }} onClick={() => download(f)} data-testid="attachment">
+              {f.filename || t('attachment')}{f.size ? ` (${Math.ceil(f.size / 1024)} KB)` : ''}
+            </Tag>
+            {looksLikePdf(f) && (!f.size || f.size <= PDF_PREVIEW_MAX_BYTES) && (
+              <Button size="small" type="text" icon={<EyeOutlined />} onClick={() => setPdf(f)}
+                aria-label={t('Preview')} title={t('Preview')} data-testid="pdf-open" />
+            )}
+          </Space.Compact>
         ))}
         {files.length > 1 && (
           <Button size="small" icon={<DownloadOutlined />} loading={zipping} onClick={downloadAll} data-testid="download-all">
@@ -101,6 +111,7 @@ export function Attachments({ files, subject }) {
           </Button>
         )}
       </Space>
+      {pdf && <PdfPreview file={pdf} onClose={() => setPdf(null)} onDownload={() => download(pdf)} />}
     </div>
   );
 }

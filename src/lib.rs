@@ -3,7 +3,7 @@
 //! synchronized and serves them to the NocoBase frontend.
 //!
 //! One folder per part (see `docs/` and the design): `config`, `auth`, `http`, `query`, `store`,
-//! `crypto`, `providers`, `oauth`, `nocobase` (its data, read as the caller), `sync`, `push`, `events`, `jobs`, `limits`, `visibility`, and the resources' handlers under `api`. `main.rs`
+//! `crypto`, `providers`, `net` (where a user-named server may be reached), `oauth`, `nocobase` (its data, read as the caller), `sync`, `push`, `events`, `jobs`, `limits`, `visibility`, and the resources' handlers under `api`. `main.rs`
 //! only parses the command line and calls in here.
 
 pub mod api;
@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod limits;
 pub mod mail;
 pub mod metrics;
+pub mod net;
 pub mod nocobase;
 pub mod oauth;
 pub mod providers;

@@ -10,6 +10,7 @@ pub mod error;
 pub mod gmail;
 pub mod graph;
 pub mod identities;
+pub mod imap;
 mod kind;
 pub mod labels;
 pub mod operation;

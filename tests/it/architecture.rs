@@ -19,9 +19,11 @@ const RULES: &[(&str, &[&str])] = &[
     ("jobs", &["metrics"]),
     // Who sees what of a mailbox, as a value: the store answers it, resources apply it.
     ("visibility", &[]),
+    // Where a server a user names may be reached (the SSRF boundary).
+    ("net", &[]),
     // The provider clients: the wire, and each operation's quota cost; no tokens, no
     // budget, no database.
-    ("providers", &["mail", "metrics"]),
+    ("providers", &["mail", "metrics", "net"]),
     // The one way to call a provider for a mailbox: budget, token, retries.
     ("gateway", &["config", "oauth", "providers", "state"]),
     // The database: compiles the query model, never sees a request.

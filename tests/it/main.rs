@@ -21,6 +21,7 @@ mod gmail_archive;
 mod graph_answers;
 mod hostile_input;
 mod http_basics;
+mod imap_connect;
 mod lock_order;
 mod mail_accounts;
 mod mail_attachments;

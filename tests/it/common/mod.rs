@@ -5,6 +5,7 @@
 
 pub mod big;
 pub mod database;
+pub mod dovecot;
 pub mod logs;
 pub mod oauth;
 pub mod process;

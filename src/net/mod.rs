@@ -1,0 +1,3 @@
+//! Reaching servers a user names (IMAP and SMTP): where the service may connect.
+
+pub mod guard;

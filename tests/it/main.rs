@@ -51,5 +51,6 @@ mod replicas;
 mod secrets_at_rest;
 mod secrets_scan;
 mod security;
+mod smtp_submission;
 mod sync_engine;
 mod sync_progress;

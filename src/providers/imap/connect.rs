@@ -17,7 +17,7 @@ use tokio_rustls::rustls::ClientConfig;
 use tokio_rustls::rustls::pki_types::ServerName;
 
 /// How long one stage may take.
-const STAGE_TIMEOUT: Duration = Duration::from_secs(15);
+pub(super) const STAGE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How a connection is encrypted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
@@ -75,7 +75,8 @@ pub struct Reach {
     pub allow_plaintext: bool,
 }
 
-async fn within<T>(
+/// `work`, or a failure of `stage` saying `what` took too long.
+pub(super) async fn within<T>(
     stage: Stage,
     what: &str,
     work: impl Future<Output = Result<T, Failure>>,

@@ -3,6 +3,7 @@
 //! (`async-imap`). This part holds the wire; what to store is sync's.
 
 pub mod connect;
+pub mod smtp;
 pub mod stream;
 pub mod tls;
 

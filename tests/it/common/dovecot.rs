@@ -23,9 +23,15 @@ pub struct Dovecot {
     pub imaps_port: u16,
     /// The CA that signed the server's certificate (for `localhost` and 127.0.0.1).
     pub ca_pem: Vec<u8>,
+    /// Dovecot's password check over TCP, for an SMTP server's logins (SASL).
+    pub auth_port: Option<u16>,
+    /// Delivery into the mailboxes (LMTP), when `dovecot-lmtpd` is installed.
+    pub lmtp_port: Option<u16>,
 }
 
-fn free_port() -> u16 {
+const LMTP: &str = "/usr/lib/dovecot/lmtp";
+
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -119,6 +125,22 @@ fn dovecot_uid() -> (u32, u32) {
         .expect("the dovecot user (Debian's dovecot-core makes it)")
 }
 
+/// Waits until a server (`what`) accepts connections on each of `ports`; its `log` tells
+/// why not.
+pub fn wait_listening(what: &str, ports: &[u16], log: impl Fn() -> String) {
+    let started = Instant::now();
+    for port in ports {
+        while TcpStream::connect(("127.0.0.1", *port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{what} did not listen on {port}: {}",
+                log()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
 impl Dovecot {
     /// Whether the tests may use a Dovecot here; panics when one is required and absent.
     pub fn available() -> bool {
@@ -153,12 +175,31 @@ impl Dovecot {
             .collect();
         std::fs::write(root.join("passwd"), passwd).expect("write");
         let (imap_port, imaps_port) = (free_port(), free_port());
+        let lmtp_port = Path::new(LMTP).exists().then(free_port);
+        assert!(
+            lmtp_port.is_some()
+                || std::env::var("EMAIL_MANAGER_TEST_DOVECOT").as_deref() != Ok("1"),
+            "EMAIL_MANAGER_TEST_DOVECOT=1 but {LMTP} is missing (apt-get install dovecot-lmtpd)"
+        );
+        let auth_port = free_port();
+        let lmtp = lmtp_port.map_or_else(String::new, |port| {
+            format!(
+                "service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}\n"
+            )
+        });
+        let protocols = if lmtp_port.is_some() {
+            "imap lmtp"
+        } else {
+            "imap"
+        };
+        std::fs::set_permissions(root, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
         let r = root.display();
         let config = format!(
             r#"base_dir = {r}/run
 state_dir = {r}/state
 log_path = {r}/dovecot.log
-protocols = imap
+protocols = {protocols}
 listen = 127.0.0.1
 ssl = yes
 ssl_cert = <{r}/cert.pem
@@ -211,7 +252,13 @@ service imap-login {{
 service anvil {{
   chroot =
 }}
-"#
+service auth {{
+  inet_listener {{
+    address = 127.0.0.1
+    port = {auth_port}
+  }}
+}}
+{lmtp}"#
         );
         let conf = root.join("dovecot.conf");
         std::fs::write(&conf, config).expect("write");
@@ -230,23 +277,15 @@ service anvil {{
             imap_port,
             imaps_port,
             ca_pem,
+            auth_port: Some(auth_port),
+            lmtp_port,
         };
         dovecot.wait_listening();
         Some(dovecot)
     }
 
     fn wait_listening(&self) {
-        let started = Instant::now();
-        for port in [self.imap_port, self.imaps_port] {
-            while TcpStream::connect(("127.0.0.1", port)).is_err() {
-                assert!(
-                    started.elapsed() < Duration::from_secs(20),
-                    "Dovecot did not listen on {port}: {}",
-                    self.log()
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
+        wait_listening("Dovecot", &[self.imap_port, self.imaps_port], || self.log());
     }
 
     /// Dovecot's own log, for a failing test's message.

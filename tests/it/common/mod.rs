@@ -8,6 +8,7 @@ pub mod database;
 pub mod dovecot;
 pub mod logs;
 pub mod oauth;
+pub mod postfix;
 pub mod process;
 pub mod push;
 pub mod stubs;

@@ -213,7 +213,7 @@ async fn templates_are_scoped_and_filled_as_the_caller(backend: Backend) {
         "{html}"
     );
     assert!(
-        html.contains("Test to Zoë Ünal, 20"),
+        html.contains(&format!("{} to Zoë Ünal, 20", StubNocobase::nickname(2))),
         "$user from auth:check, $nDate: {html}"
     );
     assert_eq!(data["missing"], json!(["$nRecord.phone"]));

@@ -34,6 +34,21 @@ pub struct ListPage<T: Serialize> {
     pub page: Page,
 }
 
+impl<T: Serialize> ListPage<T> {
+    /// The requested page of a list held whole in memory (a mailbox's folders, labels,
+    /// templates), each row shaped by `view`; `count` is the whole list's.
+    pub fn of_all<R>(all: Vec<R>, page: Page, view: impl FnMut(R) -> T) -> Self {
+        let count = all.len() as u64;
+        let rows = all
+            .into_iter()
+            .skip(usize::try_from(page.offset()).unwrap_or(usize::MAX))
+            .take(page.size as usize)
+            .map(view)
+            .collect();
+        Self { rows, count, page }
+    }
+}
+
 #[derive(Serialize)]
 struct ListBody<'a, T: Serialize> {
     data: &'a [T],

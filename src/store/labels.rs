@@ -212,10 +212,23 @@ pub fn set_message_labels(
         )
         .execute(connection)?;
     }
-    for label in wanted.iter().filter(|id| !current.contains(id)) {
+    put_on(
+        connection,
+        message_id,
+        wanted.iter().filter(|id| !current.contains(id)),
+    )
+}
+
+/// Puts `labels` on `message` (none of them on it yet).
+fn put_on<'a>(
+    connection: &mut DbConnection,
+    message: i64,
+    labels: impl Iterator<Item = &'a i64>,
+) -> Result<(), StoreError> {
+    for label in labels {
         diesel::insert_into(mail_message_labels::table)
             .values((
-                mail_message_labels::message_id.eq(message_id),
+                mail_message_labels::message_id.eq(message),
                 mail_message_labels::label_id.eq(label),
             ))
             .execute(connection)?;
@@ -244,14 +257,11 @@ pub fn change_message_labels(
                 .filter(mail_message_labels::message_id.eq(message))
                 .select(mail_message_labels::label_id)
                 .load(connection)?;
-            for label in add.iter().filter(|l| !current.contains(l)) {
-                diesel::insert_into(mail_message_labels::table)
-                    .values((
-                        mail_message_labels::message_id.eq(message),
-                        mail_message_labels::label_id.eq(label),
-                    ))
-                    .execute(connection)?;
-            }
+            put_on(
+                connection,
+                *message,
+                add.iter().filter(|l| !current.contains(l)),
+            )?;
         }
         Ok(())
     })

@@ -24,6 +24,23 @@ async fn call(
         .await
 }
 
+/// `mailLabels:create` with `values`, as `user`.
+async fn create(w: &Wired, user: i64, values: Value) -> common::Reply {
+    call(w, user, "mailLabels:create", "", Some(values)).await
+}
+
+/// `mailLabels:update` of label `id` with `values`, as `user`.
+async fn change(w: &Wired, user: i64, id: i64, values: Value) -> common::Reply {
+    call(
+        w,
+        user,
+        "mailLabels:update",
+        &format!("filterByTk={id}"),
+        Some(values),
+    )
+    .await
+}
+
 /// Bea (user 8) acting with NocoBase's `member` role, the role mailboxes are shared with.
 async fn as_member(w: &Wired, action: &str, query: &str, body: Option<Value>) -> common::Reply {
     w.app
@@ -150,12 +167,10 @@ async fn labels_live_at_the_provider_and_on_messages(backend: Backend) {
 
         // Create: at the provider first, then listed; names unique without regard to case;
         // colours from the shared palette only.
-        let created = call(
+        let created = create(
             &w,
             7,
-            "mailLabels:create",
-            "",
-            Some(json!({"accountId": account, "name": "Renewals", "color": "#4a86e8"})),
+            json!({"accountId": account, "name": "Renewals", "color": "#4a86e8"}),
         )
         .await;
         assert_eq!(created.status, 200, "{provider}: {}", created.text);
@@ -164,21 +179,12 @@ async fn labels_live_at_the_provider_and_on_messages(backend: Backend) {
             (renewals["name"].clone(), renewals["color"].clone()),
             (json!("Renewals"), json!("#4a86e8"))
         );
-        let again = call(
-            &w,
-            7,
-            "mailLabels:create",
-            "",
-            Some(json!({"accountId": account, "name": "renewals"})),
-        )
-        .await;
+        let again = create(&w, 7, json!({"accountId": account, "name": "renewals"})).await;
         assert_eq!(again.status, 400, "{provider}: {}", again.text);
-        let odd = call(
+        let odd = create(
             &w,
             7,
-            "mailLabels:create",
-            "",
-            Some(json!({"accountId": account, "name": "Odd", "color": "#123456"})),
+            json!({"accountId": account, "name": "Odd", "color": "#123456"}),
         )
         .await;
         assert_eq!(odd.status, 400, "{provider}: {}", odd.text);
@@ -280,14 +286,7 @@ async fn labels_live_at_the_provider_and_on_messages(backend: Backend) {
         );
 
         // Rename: Gmail renames; Outlook keeps a category's name and says so. Recolour: both.
-        let rename = call(
-            &w,
-            7,
-            "mailLabels:update",
-            &format!("filterByTk={renewals_id}"),
-            Some(json!({"name": "Renewals 2027"})),
-        )
-        .await;
+        let rename = change(&w, 7, renewals_id, json!({"name": "Renewals 2027"})).await;
         match provider {
             "google" => {
                 assert_eq!(rename.status, 200, "{}", rename.text);
@@ -298,14 +297,7 @@ async fn labels_live_at_the_provider_and_on_messages(backend: Backend) {
                 assert_eq!(rename.json["errors"][0]["code"], "LABEL_RENAME_UNSUPPORTED");
             }
         }
-        let recolour = call(
-            &w,
-            7,
-            "mailLabels:update",
-            &format!("filterByTk={renewals_id}"),
-            Some(json!({"color": "#fb4c2f"})),
-        )
-        .await;
+        let recolour = change(&w, 7, renewals_id, json!({"color": "#fb4c2f"})).await;
         assert_eq!(recolour.status, 200, "{provider}: {}", recolour.text);
         assert_eq!(recolour.json["data"]["color"], "#fb4c2f");
 
@@ -323,14 +315,7 @@ async fn labels_live_at_the_provider_and_on_messages(backend: Backend) {
             .await;
             assert_eq!(reply.status, 404, "{action}: {}", reply.text);
         }
-        let foreign = call(
-            &w,
-            8,
-            "mailLabels:create",
-            "",
-            Some(json!({"accountId": account, "name": "Mine"})),
-        )
-        .await;
+        let foreign = create(&w, 8, json!({"accountId": account, "name": "Mine"})).await;
         assert_eq!(foreign.status, 400, "{}", foreign.text);
 
         // Delete: gone here and at the provider; the message that carried it carries none.

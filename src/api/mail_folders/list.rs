@@ -52,20 +52,13 @@ pub async fn list_mail_folders(
             messages::folders(c, &accounts)
         })
         .await?;
-    let count = rows.len() as u64;
-    let rows = rows
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.size as usize)
-        .map(|f| FolderView {
-            id: f.id,
-            account_id: f.account_id,
-            name: f.name,
-            role: f.role,
-            provider_id: f.provider_id,
-            total_count: f.total_count,
-            unread_count: f.unread_count,
-        })
-        .collect();
-    Ok(ListPage { rows, count, page })
+    Ok(ListPage::of_all(rows, page, |f| FolderView {
+        id: f.id,
+        account_id: f.account_id,
+        name: f.name,
+        role: f.role,
+        provider_id: f.provider_id,
+        total_count: f.total_count,
+        unread_count: f.unread_count,
+    }))
 }

@@ -85,12 +85,5 @@ pub async fn list_labels(
             labels::list(c, &visible)
         })
         .await?;
-    let count = rows.len() as u64;
-    let rows = rows
-        .into_iter()
-        .skip(page.offset() as usize)
-        .take(page.size as usize)
-        .map(LabelView::from)
-        .collect();
-    Ok(ListPage { rows, count, page })
+    Ok(ListPage::of_all(rows, page, LabelView::from))
 }

@@ -124,17 +124,7 @@ pub async fn list_templates(
         .into_iter()
         .filter(|row| visible(row, &caller))
         .collect();
-    let count = rows.len() as u64;
-    Ok(ListPage {
-        rows: rows
-            .into_iter()
-            .skip(page.offset() as usize)
-            .take(page.size as usize)
-            .map(|row| view(row, &caller))
-            .collect(),
-        count,
-        page,
-    })
+    Ok(ListPage::of_all(rows, page, |row| view(row, &caller)))
 }
 
 /// `mailTemplates:get?filterByTk=<id>`: null when the caller may not see it.

@@ -136,7 +136,13 @@ try {
       assert(params.get('status') === 'connected' && /^\d+$/.test(params.get('mailAccountId') ?? ''), page.url());
       assert((await page.textContent('#outcome')).includes('status=connected'), 'the return page loaded');
       await page.screenshot({ path: path.join(artifacts, 'returned-to-nocobase.png') });
-      const list = await fetch(`${sidecar}/api/mailAccounts:list`, { headers: { authorization: `Bearer ${userToken}` } }).then((r) => r.json());
+      // The mailbox's first sync starts at once: it shows "syncing" until that run ends.
+      const accounts = () => fetch(`${sidecar}/api/mailAccounts:list`, { headers: { authorization: `Bearer ${userToken}` } }).then((r) => r.json());
+      let list = await accounts();
+      for (const until = Date.now() + 20000; list.data[0]?.status === 'syncing' && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 200));
+        list = await accounts();
+      }
       assert(list.meta.count === 1 && list.data[0].email === 'eve@gmail.test' && list.data[0].status === 'active', JSON.stringify(list));
       await page.close();
     });
@@ -156,7 +162,13 @@ try {
       await page.goto(await authorize(page));
       await page.click('button[value="allow"]');
       await page.waitForURL((url) => url.href.startsWith(`${nocobase}/admin/mail?`), { timeout: 15000 });
-      const list = await fetch(`${sidecar}/api/mailAccounts:list`, { headers: { authorization: `Bearer ${userToken}` } }).then((r) => r.json());
+      // The mailbox's first sync starts at once: it shows "syncing" until that run ends.
+      const accounts = () => fetch(`${sidecar}/api/mailAccounts:list`, { headers: { authorization: `Bearer ${userToken}` } }).then((r) => r.json());
+      let list = await accounts();
+      for (const until = Date.now() + 20000; list.data[0]?.status === 'syncing' && Date.now() < until;) {
+        await new Promise((r) => setTimeout(r, 200));
+        list = await accounts();
+      }
       assert(list.meta.count === 1, JSON.stringify(list.meta));
       assert(new URL(page.url()).searchParams.get('mailAccountId') === String(list.data[0].id), 'same id');
       await page.close();

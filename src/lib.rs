@@ -17,6 +17,7 @@ pub mod events;
 pub mod gateway;
 pub mod http;
 pub mod ids;
+pub mod imap_account;
 pub mod jobs;
 pub mod limits;
 pub mod mail;

@@ -31,6 +31,9 @@ pub struct AppState {
     pub limits: crate::limits::Limits,
     /// The background jobs and the stop signal they and the event streams watch.
     pub jobs: crate::jobs::Jobs,
+    /// How IMAP and SMTP servers' certificates are checked: the public roots and
+    /// `imap.ca_file`.
+    pub imap_tls: Arc<tokio_rustls::rustls::ClientConfig>,
 }
 
 impl AppState {

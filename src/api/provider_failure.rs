@@ -43,6 +43,9 @@ pub fn api_error(error: CallError) -> ApiError {
             "PROVIDER_NOT_FOUND",
             "The provider no longer has this message.",
         ),
+        CallError::Provider(ProviderError::Unsupported(what)) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "NOT_SUPPORTED", what)
+        }
         CallError::Provider(ProviderError::Permanent { status, code, .. }) => {
             tracing::warn!(status, code = %code, "the provider refused");
             ApiError::new(

@@ -15,6 +15,7 @@ pub struct Settings {
     pub sync: SyncSettings,
     pub push: PushSettings,
     pub send: SendSettings,
+    pub imap: ImapSettings,
     pub limits: super::LimitsSettings,
     pub log: LogSettings,
 }
@@ -49,6 +50,16 @@ impl Default for PushSettings {
             retry_secs: 900,
         }
     }
+}
+
+/// `imap.*`: reaching the IMAP and SMTP servers users name (#26). Which hosts may be
+/// reached is the admin's, in `mailProviders` (`imap`); this is the machine's part.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImapSettings {
+    /// PEM certificates to trust beside the public roots, for a company's own mail server
+    /// signed by its own CA. A certificate is always checked; this never turns that off.
+    pub ca_file: Option<PathBuf>,
 }
 
 /// `send.*`: limits on outgoing mail.

@@ -34,5 +34,7 @@ pub(super) fn granted_enough(kind: ProviderKind, scopes: &[String]) -> bool {
             has("https://www.googleapis.com/auth/gmail.modify") || has("https://mail.google.com/")
         }
         ProviderKind::Microsoft => has("Mail.ReadWrite") && has("Mail.Send"),
+        // No grant: a password opens the whole mailbox.
+        ProviderKind::Imap => false,
     }
 }

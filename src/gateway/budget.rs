@@ -119,6 +119,9 @@ impl Budgets {
                         self.settings.graph_requests_per_10_min,
                         Duration::from_secs(600),
                     ),
+                    // An IMAP server has no published quota; the sync holds one session
+                    // per mailbox at a time, so one call at a time and no window.
+                    ProviderKind::Imap => (1, 0, Duration::from_secs(60)),
                 };
                 let window = match self.settings.quota_window_secs {
                     0 => window,

@@ -34,6 +34,9 @@ impl std::fmt::Debug for ProviderApp {
 pub enum AppError {
     #[error("the {0} provider is not configured or not enabled")]
     NotConfigured(ProviderKind),
+    /// IMAP mailboxes sign in with a password on their own servers: there is no app.
+    #[error("the {0} provider does not sign in by OAuth")]
+    NotOAuth(ProviderKind),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
     #[error("the stored client secret does not open: {0}")]
@@ -50,6 +53,13 @@ impl From<AppError> for ApiError {
                     kind.title()
                 ),
             ),
+            AppError::NotOAuth(kind) => ApiError::bad_request(
+                "PROVIDER_NOT_OAUTH",
+                format!(
+                    "{} mailboxes connect with their server and password (mailAccounts:connect), not by signing in.",
+                    kind.title()
+                ),
+            ),
             AppError::Store(error) => error.into(),
             AppError::Secret(error) => ApiError::internal(error),
         }
@@ -58,6 +68,9 @@ impl From<AppError> for ApiError {
 
 /// Loads the enabled app of `kind`.
 pub async fn load(state: &AppState, kind: ProviderKind) -> Result<ProviderApp, AppError> {
+    if !kind.is_oauth() {
+        return Err(AppError::NotOAuth(kind));
+    }
     let row = state
         .store
         .run(move |c| mail_providers::get(c, kind))

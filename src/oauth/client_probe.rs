@@ -34,20 +34,6 @@ struct TokenError {
 }
 
 impl ClientProbe<'_> {
-    fn token_url(&self) -> String {
-        match self.kind {
-            ProviderKind::Google => self.endpoints.google.token_url.clone(),
-            ProviderKind::Microsoft => format!(
-                "{}/{}/oauth2/v2.0/token",
-                self.endpoints
-                    .microsoft
-                    .login_base_url
-                    .trim_end_matches('/'),
-                self.tenant
-            ),
-        }
-    }
-
     /// Asks the provider's token endpoint about the client and explains its answer.
     pub async fn run(&self, http: &reqwest::Client) -> ProbeOutcome {
         let mut form = vec![
@@ -61,7 +47,14 @@ impl ClientProbe<'_> {
             form.push(("scope", "openid offline_access"));
         }
         let title = self.kind.title();
-        let response = match http.post(self.token_url()).form(&form).send().await {
+        let Some(url) = super::flow::token_url(self.kind, self.endpoints, self.tenant) else {
+            return ProbeOutcome {
+                ok: false,
+                code: "PROVIDER_NOT_OAUTH".into(),
+                message: format!("{title} has no OAuth app to check."),
+            };
+        };
+        let response = match http.post(url).form(&form).send().await {
             Ok(response) => response,
             Err(error) => {
                 tracing::warn!(provider = %self.kind, error = %error.without_url(), "token endpoint unreachable");

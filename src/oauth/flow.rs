@@ -57,20 +57,26 @@ pub enum TokenError {
     Transient(String),
 }
 
-fn token_url(kind: ProviderKind, endpoints: &ProviderEndpoints, tenant: &str) -> String {
+/// The token endpoint (none for IMAP, which has no OAuth app).
+pub(crate) fn token_url(
+    kind: ProviderKind,
+    endpoints: &ProviderEndpoints,
+    tenant: &str,
+) -> Option<String> {
     match kind {
-        ProviderKind::Google => endpoints.google.token_url.clone(),
-        ProviderKind::Microsoft => format!(
+        ProviderKind::Google => Some(endpoints.google.token_url.clone()),
+        ProviderKind::Microsoft => Some(format!(
             "{}/{tenant}/oauth2/v2.0/token",
             endpoints.microsoft.login_base_url.trim_end_matches('/')
-        ),
+        )),
+        ProviderKind::Imap => None,
     }
 }
 
-fn auth_url(kind: ProviderKind, endpoints: &ProviderEndpoints, tenant: &str) -> String {
+fn auth_url(kind: ProviderKind, endpoints: &ProviderEndpoints, tenant: &str) -> Option<String> {
     match kind {
-        ProviderKind::Google => endpoints.google.auth_url.clone(),
-        ProviderKind::Microsoft => format!(
+        ProviderKind::Google => Some(endpoints.google.auth_url.clone()),
+        ProviderKind::Microsoft => Some(format!(
             "{}/{tenant}/oauth2/v2.0/authorize",
             endpoints
                 .microsoft
@@ -78,7 +84,8 @@ fn auth_url(kind: ProviderKind, endpoints: &ProviderEndpoints, tenant: &str) -> 
                 .as_deref()
                 .unwrap_or(&endpoints.microsoft.login_base_url)
                 .trim_end_matches('/')
-        ),
+        )),
+        ProviderKind::Imap => None,
     }
 }
 
@@ -102,10 +109,19 @@ fn client(
 ) -> Result<Client, TokenError> {
     let invalid =
         |e: oauth2::url::ParseError| TokenError::Transient(format!("bad endpoint URL: {e}"));
+    let (Some(auth), Some(token)) = (
+        auth_url(app.kind, endpoints, &app.tenant),
+        token_url(app.kind, endpoints, &app.tenant),
+    ) else {
+        return Err(TokenError::Transient(format!(
+            "{} has no OAuth endpoints",
+            app.kind.title()
+        )));
+    };
     Ok(oauth2::Client::new(ClientId::new(app.client_id.clone()))
         .set_client_secret(ClientSecret::new(app.client_secret.clone()))
-        .set_auth_uri(AuthUrl::new(auth_url(app.kind, endpoints, &app.tenant)).map_err(invalid)?)
-        .set_token_uri(TokenUrl::new(token_url(app.kind, endpoints, &app.tenant)).map_err(invalid)?)
+        .set_auth_uri(AuthUrl::new(auth).map_err(invalid)?)
+        .set_token_uri(TokenUrl::new(token).map_err(invalid)?)
         .set_redirect_uri(RedirectUrl::new(redirect_uri.to_string()).map_err(invalid)?)
         // Both providers take the secret as a form field; Microsoft's docs lead with it.
         .set_auth_type(AuthType::RequestBody))
@@ -142,6 +158,7 @@ pub fn authorize_url(
             .add_extra_param("access_type", "offline")
             .add_extra_param("prompt", "consent"),
         ProviderKind::Microsoft => request.add_extra_param("prompt", "select_account"),
+        ProviderKind::Imap => request,
     };
     if let Some(hint) = login_hint {
         request = request.add_extra_param("login_hint", hint.to_string());
@@ -258,16 +275,17 @@ mod tests {
         endpoints.microsoft.login_base_url = "http://emulator:9900/microsoft/".into();
         assert_eq!(
             auth_url(ProviderKind::Microsoft, &endpoints, "common"),
-            "http://emulator:9900/microsoft/common/oauth2/v2.0/authorize"
+            Some("http://emulator:9900/microsoft/common/oauth2/v2.0/authorize".into())
         );
         endpoints.microsoft.authorize_base_url = Some("http://localhost:9900/microsoft".into());
         assert_eq!(
             auth_url(ProviderKind::Microsoft, &endpoints, "common"),
-            "http://localhost:9900/microsoft/common/oauth2/v2.0/authorize"
+            Some("http://localhost:9900/microsoft/common/oauth2/v2.0/authorize".into())
         );
         assert_eq!(
             token_url(ProviderKind::Microsoft, &endpoints, "common"),
-            "http://emulator:9900/microsoft/common/oauth2/v2.0/token"
+            Some("http://emulator:9900/microsoft/common/oauth2/v2.0/token".into())
         );
+        assert_eq!(token_url(ProviderKind::Imap, &endpoints, "common"), None);
     }
 }

@@ -82,6 +82,7 @@ pub async fn fetch(
     client_id: &str,
 ) -> Result<MailboxIdentity, String> {
     let (provider_user_id, tenant_id) = match kind {
+        ProviderKind::Imap => return Err("IMAP mailboxes do not sign in by OAuth".into()),
         ProviderKind::Google => (String::new(), None),
         ProviderKind::Microsoft => {
             let token = id_token.ok_or("Microsoft sent no id token")?;
@@ -97,7 +98,7 @@ pub async fn fetch(
         }
     };
     let url = match kind {
-        ProviderKind::Google => endpoints.google.userinfo_url.clone(),
+        ProviderKind::Google | ProviderKind::Imap => endpoints.google.userinfo_url.clone(),
         ProviderKind::Microsoft => format!(
             "{}/v1.0/me",
             endpoints.microsoft.graph_base_url.trim_end_matches('/')
@@ -113,7 +114,7 @@ pub async fn fetch(
         return Err(format!("HTTP {}", response.status().as_u16()));
     }
     let (provider_user_id, email, name) = match kind {
-        ProviderKind::Google => {
+        ProviderKind::Google | ProviderKind::Imap => {
             let user: GoogleUser = response
                 .json()
                 .await
@@ -168,6 +169,7 @@ pub fn from_id_token(kind: ProviderKind, id_token: &str) -> Option<String> {
             let (tid, oid) = (claims.tid.to_lowercase(), claims.oid.to_lowercase());
             (is_guid(&tid) && is_guid(&oid)).then(|| format!("{tid}/{oid}"))
         }
+        ProviderKind::Imap => None,
     }
 }
 

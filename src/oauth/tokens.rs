@@ -323,15 +323,7 @@ async fn mark_reauth(state: &AppState, account_id: i64, message: &str) -> Result
     let (message, at) = (message.to_string(), now());
     state
         .store
-        .run(move |c| {
-            mail_accounts::set_status(
-                c,
-                account_id,
-                mail_accounts::Status::NeedsReauth,
-                Some(("REAUTH_REQUIRED", &message)),
-                at,
-            )
-        })
+        .run(move |c| mail_accounts::mark_needs_reauth(c, account_id, &message, at))
         .await?;
     Ok(())
 }

@@ -27,6 +27,10 @@ pub enum ProviderError {
     /// may or may not have happened. Sends are never retried on this.
     #[error("the provider may or may not have done it: {0}")]
     OutcomeUnknown(String),
+    /// The mailbox's kind of server offers no way to do this (an IMAP server has no
+    /// labels); the text is ours and says what.
+    #[error("{0}")]
+    Unsupported(String),
     /// Retrying will not help: bad request, missing permission. The code is the provider's.
     #[error("the provider refused the request: {code}")]
     Permanent {

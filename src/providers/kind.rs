@@ -6,17 +6,29 @@ use std::str::FromStr;
 pub enum ProviderKind {
     Google,
     Microsoft,
+    /// Any other mailbox, by IMAP and SMTP with a password (#26): no OAuth app.
+    Imap,
 }
 
 impl ProviderKind {
     /// Every provider, in the order lists show them.
-    pub const ALL: [ProviderKind; 2] = [ProviderKind::Google, ProviderKind::Microsoft];
+    pub const ALL: [ProviderKind; 3] = [
+        ProviderKind::Google,
+        ProviderKind::Microsoft,
+        ProviderKind::Imap,
+    ];
+
+    /// Whether mailboxes connect by OAuth with an app the admin registers.
+    pub fn is_oauth(self) -> bool {
+        self != Self::Imap
+    }
 
     /// The name used in the API (`filterByTk`) and the database.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Google => "google",
             Self::Microsoft => "microsoft",
+            Self::Imap => "imap",
         }
     }
 
@@ -25,10 +37,12 @@ impl ProviderKind {
         match self {
             Self::Google => "Google",
             Self::Microsoft => "Microsoft",
+            Self::Imap => "IMAP",
         }
     }
 
-    /// The OAuth scopes this service asks for: identity, offline access, read/modify/send mail.
+    /// The OAuth scopes this service asks for: identity, offline access, read/modify/send
+    /// mail (none for IMAP, which signs in with a password).
     pub fn scopes(self) -> &'static [&'static str] {
         match self {
             Self::Google => &[
@@ -48,6 +62,7 @@ impl ProviderKind {
                 // Outlook's master category list (labels).
                 "MailboxSettings.ReadWrite",
             ],
+            Self::Imap => &[],
         }
     }
 }
@@ -69,6 +84,7 @@ impl FromStr for ProviderKind {
         match value {
             "google" => Ok(Self::Google),
             "microsoft" => Ok(Self::Microsoft),
+            "imap" => Ok(Self::Imap),
             _ => Err(UnknownProvider),
         }
     }

@@ -137,6 +137,14 @@ async fn decide(state: &AppState, row: &PushRow) -> Result<PushUpdate, StoreErro
         ));
     }
     let outcome = match kind {
+        // IMAP's push is IDLE on a held connection, not a subscription: polled for now.
+        ProviderKind::Imap => {
+            return Ok(unchanged(
+                mail_push::OFF,
+                now + Duration::seconds(IDLE_CHECK_SECS),
+                None,
+            ));
+        }
         ProviderKind::Microsoft => graph::ensure(state, row).await,
         ProviderKind::Google => {
             let topic = state

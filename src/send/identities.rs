@@ -89,6 +89,9 @@ pub async fn refresh(
                 })
                 .await?
         }
+        // An IMAP server has no list of the addresses it sends as: the mailbox's own
+        // (always added by `of`) until the user names others.
+        ProviderKind::Imap => Vec::new(),
     };
     let json = serde_json::to_string(&listed).unwrap_or_else(|_| "[]".into());
     let (id, now) = (account.id, Utc::now().naive_utc());

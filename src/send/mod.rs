@@ -91,6 +91,9 @@ async fn attempt(
                 })
                 .await
         }
+        ProviderKind::Imap => crate::imap_account::send(state, account_id, &outgoing, date)
+            .await
+            .map_err(CallError::Provider),
         ProviderKind::Microsoft => {
             let client = state.graph();
             mailbox
@@ -142,6 +145,7 @@ fn outcome_of(account_id: i64, result: Result<crate::providers::send::Sent, Call
         CallError::Provider(ProviderError::NotFound) => {
             failed("PROVIDER_REFUSED", "The provider refused the message (not found).")
         }
+        CallError::Provider(ProviderError::Unsupported(what)) => failed("NOT_SUPPORTED", what),
         CallError::Provider(ProviderError::RateLimited { .. }) => failed(
             "PROVIDER_THROTTLED",
             "The provider is limiting how fast this mailbox sends; try again later.",

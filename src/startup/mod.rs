@@ -85,6 +85,8 @@ impl Application {
             .build()
             .map_err(|e| StartupError::Config(format!("HTTP client: {e}")))?;
 
+        let imap_tls = imap_tls(&settings)?;
+
         let address = settings.server.bind.clone();
         let listener = TcpListener::bind(&address).map_err(|source| StartupError::Bind {
             address: address.clone(),
@@ -117,6 +119,7 @@ impl Application {
             push_keys: Default::default(),
             events: Default::default(),
             jobs: Default::default(),
+            imap_tls,
         });
         let shared_state = state.clone();
         crate::events::spawn_tail(state.clone());
@@ -241,4 +244,20 @@ async fn stop_signal() -> &'static str {
 fn origin_of(url: &str) -> Option<String> {
     let parsed = url::Url::parse(url).ok()?;
     Some(parsed.origin().ascii_serialization()).filter(|o| o != "null")
+}
+
+/// The TLS set-up for IMAP and SMTP servers, with `imap.ca_file`'s certificates trusted
+/// beside the public roots.
+fn imap_tls(
+    settings: &Settings,
+) -> Result<std::sync::Arc<tokio_rustls::rustls::ClientConfig>, StartupError> {
+    let extra =
+        match &settings.imap.ca_file {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                StartupError::Config(format!("imap.ca_file: {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
+    crate::providers::imap::tls::client_config(extra.as_deref())
+        .map_err(|e| StartupError::Config(format!("imap.ca_file: {e}")))
 }

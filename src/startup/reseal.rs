@@ -1,10 +1,12 @@
 use crate::crypto::{RowIdentity, Vault};
 use crate::providers::ProviderKind;
 use crate::send::scheduler::sealed_identity;
-use crate::store::{Store, StoreError, account_tokens, mail_providers, mail_push, outbox};
+use crate::store::{
+    Store, StoreError, account_servers, account_tokens, mail_providers, mail_push, outbox,
+};
 
 /// After a key rotation (`security.previous_keys`), seals every stored secret again under
-/// the current key — client secrets, mailbox tokens, scheduled messages — so the old key
+/// the current key — client secrets, mailbox tokens and passwords, scheduled messages — so the old key
 /// can later be dropped. Returns how many were re-sealed.
 /// A value that opens with no configured key is left alone and logged: it is not ours
 /// to destroy.
@@ -41,6 +43,30 @@ pub(super) async fn reseal_stale_secrets(
     resealed += reseal_tokens(store, vault).await?;
     resealed += reseal_scheduled(store, vault).await?;
     resealed += reseal_push_states(store, vault).await?;
+    resealed += reseal_passwords(store, vault).await?;
+    Ok(resealed)
+}
+
+/// IMAP mailboxes' passwords (#26).
+async fn reseal_passwords(store: &Store, vault: &Vault) -> Result<usize, StoreError> {
+    let rows = store.run(account_servers::all).await?;
+    let mut resealed = 0;
+    for row in rows
+        .into_iter()
+        .filter(|r| vault.is_stale(&r.password_sealed))
+    {
+        let (account, sealed) = (row.account_id, row.password_sealed);
+        let id = account.to_string();
+        let Some(fresh) = refreshed(vault, &sealed, account_servers::password_identity(&id)) else {
+            continue;
+        };
+        if store
+            .run(move |c| account_servers::reseal_password(c, account, &sealed, &fresh))
+            .await?
+        {
+            resealed += 1;
+        }
+    }
     Ok(resealed)
 }
 

@@ -346,6 +346,23 @@ pub fn set_status(
     Ok(())
 }
 
+/// The mailbox must be reconnected (a revoked grant, a refused password): said on the
+/// account with `message`, safe to show its owner.
+pub fn mark_needs_reauth(
+    connection: &mut DbConnection,
+    id: i64,
+    message: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    set_status(
+        connection,
+        id,
+        Status::NeedsReauth,
+        Some(("REAUTH_REQUIRED", message)),
+        now,
+    )
+}
+
 /// Takes the account's row for the rest of the transaction, before any of its mail.
 ///
 /// Every transaction that writes an account's mail (a sync page, a user's change after

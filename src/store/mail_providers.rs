@@ -27,6 +27,22 @@ pub struct ProviderRow {
     pub connect_roles: Option<String>,
     /// Google: the service account whose OIDC tokens sign Gmail pushes.
     pub push_service_account: Option<String>,
+    /// IMAP: the admin's rules for user-named servers, as JSON ([`ImapRules`]).
+    pub imap_settings: Option<String>,
+}
+
+/// The admin's rules for the IMAP and SMTP servers users name (API.md "IMAP and SMTP").
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ImapRules {
+    /// Host names or domains (`example.com` takes its subdomains too) users may name;
+    /// empty: any public host.
+    pub allowed_hosts: Vec<String>,
+    /// Loopback, private and link-local addresses may be reached (a server in the same
+    /// network as the service); off, they are refused after every lookup.
+    pub allow_private_networks: bool,
+    /// Servers may be reached without TLS (`tls: none`).
+    pub allow_plaintext: bool,
 }
 
 impl ProviderRow {
@@ -38,6 +54,14 @@ impl ProviderRow {
     /// The allowed tenant ids (empty: any).
     pub fn allowed_tenants(&self) -> Vec<String> {
         super::mail_accounts::names_in(self.allowed_tenants.as_deref())
+    }
+
+    /// The IMAP rules (the defaults, all off, when none were saved or they do not parse).
+    pub fn imap_rules(&self) -> ImapRules {
+        self.imap_settings
+            .as_deref()
+            .and_then(|json| serde_json::from_str(json).ok())
+            .unwrap_or_default()
     }
 }
 
@@ -54,6 +78,7 @@ pub struct ProviderChanges {
     pub allowed_tenants: Option<Option<String>>,
     pub connect_roles: Option<Option<String>>,
     pub push_service_account: Option<Option<String>>,
+    pub imap_settings: Option<Option<String>>,
     /// Always set, which also keeps the changeset from ever being empty.
     pub updated_at: NaiveDateTime,
 }
@@ -67,12 +92,19 @@ pub fn secret_identity(kind: ProviderKind) -> RowIdentity<'static> {
     }
 }
 
-/// Both providers' rows, Google first.
+/// Every provider's row, in the order lists show them (`ProviderKind::ALL`: Google,
+/// Microsoft, then IMAP).
 pub fn list(connection: &mut DbConnection) -> Result<Vec<ProviderRow>, StoreError> {
-    Ok(mail_providers::table
-        .order(mail_providers::name)
+    let mut rows: Vec<ProviderRow> = mail_providers::table
         .select(ProviderRow::as_select())
-        .load(connection)?)
+        .load(connection)?;
+    rows.sort_by_key(|row| {
+        ProviderKind::ALL
+            .iter()
+            .position(|kind| kind.as_str() == row.name)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(rows)
 }
 
 /// One provider's row (the migration creates both, so it is there unless the table was

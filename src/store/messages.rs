@@ -747,6 +747,25 @@ pub fn counts(connection: &mut DbConnection, account_id: i64) -> Result<(i64, i6
     Ok((total, unread))
 }
 
+/// Each message stored in one folder (by the folder's provider id) with its read and
+/// starred state: what an IMAP sync compares the server's flags and UIDs with.
+pub fn folder_states(
+    connection: &mut DbConnection,
+    account_id: i64,
+    folder_provider_id: &str,
+) -> Result<Vec<(String, bool, bool)>, StoreError> {
+    Ok(mail_messages::table
+        .inner_join(mail_message_folders::table.inner_join(mail_folders::table))
+        .filter(mail_messages::account_id.eq(account_id))
+        .filter(mail_folders::provider_id.eq(folder_provider_id))
+        .select((
+            mail_messages::provider_message_id,
+            mail_messages::is_read,
+            mail_messages::is_starred,
+        ))
+        .load(connection)?)
+}
+
 /// The messages stored in one folder (by the folder's provider id), by store id, the
 /// `limit` after store id `after`: `(store id, provider id)`.
 pub fn members_after(

@@ -4,6 +4,7 @@
 //! all the SQL and take a connection. Handlers reach the database only through
 //! [`Store::run`], which runs diesel on the blocking pool, never on the async executor.
 
+pub mod account_servers;
 pub mod account_tokens;
 pub mod attachments;
 mod connection;

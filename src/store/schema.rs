@@ -14,6 +14,7 @@ diesel::table! {
         allowed_tenants -> Nullable<Text>,
         connect_roles -> Nullable<Text>,
         push_service_account -> Nullable<Text>,
+        imap_settings -> Nullable<Text>,
     }
 }
 
@@ -101,10 +102,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_account_servers (account_id) {
+        account_id -> BigInt,
+        imap_host -> Text,
+        imap_port -> Integer,
+        imap_tls -> Text,
+        smtp_host -> Text,
+        smtp_port -> Integer,
+        smtp_tls -> Text,
+        username -> Text,
+        password_sealed -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(mail_account_tokens -> mail_accounts (account_id));
+diesel::joinable!(mail_account_servers -> mail_accounts (account_id));
 diesel::allow_tables_to_appear_in_same_query!(
     mail_accounts,
     mail_account_tokens,
+    mail_account_servers,
     oauth_states,
     mail_providers
 );

@@ -143,13 +143,7 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
         })
         .await?;
     super::labels::gmail(run, &labels).await?;
-    if run.full {
-        let fence = run.fence.clone();
-        run.state
-            .store
-            .run(move |c| messages::reset_account(c, &fence))
-            .await?;
-    }
+    run.reset_if_full().await?;
     let cursor = run
         .state
         .store

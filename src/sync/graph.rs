@@ -6,7 +6,7 @@
 //! point, the deltaLink of a finished one as the cursor. A delta token Graph no longer
 //! knows restarts that folder's round, deleting what the fresh round does not list.
 
-use super::{PageWrite, Progress, Run, Stats, SyncError, landed, log_progress, write_page};
+use super::{PageWrite, Progress, Run, Stats, SyncError, finish_page, write_page};
 use crate::mail::{ParsedMessage, parse};
 use crate::providers::ProviderError;
 use crate::providers::attachment::whole;
@@ -52,13 +52,7 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
         .run(move |c| messages::sync_folders(c, account_id, &remote))
         .await?;
     super::labels::graph(run).await?;
-    if run.full {
-        let fence = run.fence.clone();
-        run.state
-            .store
-            .run(move |c| messages::reset_account(c, &fence))
-            .await?;
-    }
+    run.reset_if_full().await?;
     // What the progress counts up to (#24): the sizes of the folders without a delta
     // cursor, whose round is a first import. A routine sync has nothing to count up to,
     // nor has an import a window limits (how much mail the window holds is not known).
@@ -403,21 +397,6 @@ async fn fresh_folders(
         })
         .await?;
     Ok(found)
-}
-
-/// Waits for a page's write (which recorded its progress and events) and counts it.
-async fn finish_page(
-    stats: &mut Stats,
-    run: &Run<'_>,
-    write: PageWrite,
-    at: Progress,
-) -> Result<(), SyncError> {
-    let (stored, changed, deleted) = landed(write).await?;
-    stats.stored += stored;
-    stats.changed += changed;
-    stats.deleted += deleted;
-    log_progress(run, at);
-    Ok(())
 }
 
 /// The messages stored in `folder` whose ids a fresh round did not list (`seen`, by

@@ -11,6 +11,7 @@
 
 mod gmail;
 mod graph;
+mod imap;
 mod labels;
 pub mod page;
 mod scheduler;
@@ -121,6 +122,18 @@ impl Run<'_> {
         self.fence.account_id
     }
 
+    /// A full resync asked for: every cursor and all mail of the account forgotten first.
+    pub async fn reset_if_full(&self) -> Result<(), SyncError> {
+        if self.full {
+            let fence = self.fence.clone();
+            self.state
+                .store
+                .run(move |c| crate::store::messages::reset_account(c, &fence))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// The mailbox as the gateway calls it for a sync: waiting for budget, retrying.
     pub fn mailbox(&self) -> Mailbox<'_> {
         Mailbox::new(
@@ -178,6 +191,21 @@ impl Run<'_> {
         );
         Ok(())
     }
+}
+
+/// Waits for a page's write (which recorded its progress and events) and counts it.
+pub(crate) async fn finish_page(
+    stats: &mut Stats,
+    run: &Run<'_>,
+    write: PageWrite,
+    at: Progress,
+) -> Result<(), SyncError> {
+    let (stored, changed, deleted) = landed(write).await?;
+    stats.stored += stored;
+    stats.changed += changed;
+    stats.deleted += deleted;
+    log_progress(run, at);
+    Ok(())
 }
 
 /// Logs where a run stands after a page landed.

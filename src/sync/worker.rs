@@ -1,4 +1,4 @@
-use super::{Run, SyncError, gmail, graph, schedule_due};
+use super::{Run, SyncError, gmail, graph, imap, schedule_due};
 use crate::jobs::{Job, Next, Outcome, Stopping};
 use crate::providers::ProviderKind;
 use crate::state::AppState;
@@ -51,6 +51,7 @@ pub async fn run_one(state: &AppState) -> Result<bool, StoreError> {
         match kind {
             ProviderKind::Google => gmail::run(&run).await,
             ProviderKind::Microsoft => graph::run(&run).await,
+            ProviderKind::Imap => imap::run(&run).await,
         }
     };
     // On shutdown the run stops where it is: every page already committed with its

@@ -108,6 +108,14 @@ fn public_post(path: &'static str, body: Value) -> Row {
     }
 }
 
+/// An IMAP mailbox's values for `mailAccounts:test` and `mailAccounts:connect`.
+fn imap_values() -> Value {
+    json!({
+        "provider": "imap", "email": "someone@example.com", "password": "secret",
+        "imap": {"host": "imap.example.com"}, "smtp": {"host": "smtp.example.com"}
+    })
+}
+
 #[rustfmt::skip] // one route per line: a table
 fn table(ids: &Ids) -> Vec<Row> {
     use Expect::{EmptyList, Nothing, Status};
@@ -136,6 +144,10 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailProviders:test", "post", "filterByTk=google".into(), Some(json!({})), Status(403), Status(200)),
         // Anyone signed in may start connecting their own mailbox.
         row("/api/mailAccounts:authorize", "post", String::new(), Some(json!({"provider": "google", "returnUrl": "http://nocobase.test/admin"})), Status(200), Status(200)),
+        // Connecting an IMAP mailbox names the caller's own servers; it reaches nobody's
+        // mail. Off until the admin enables IMAP.
+        row("/api/mailAccounts:test", "post", String::new(), Some(imap_values()), Status(400), Status(400)),
+        row("/api/mailAccounts:connect", "post", String::new(), Some(imap_values()), Status(400), Status(400)),
         row("/api/mailAccounts:list", "get", String::new(), None, EmptyList, EmptyList),
         // An admin sees any account's metadata (never its mail), as `mailAccounts:list?scope=all` does.
         row("/api/mailAccounts:get", "get", account.clone(), None, Nothing, Status(200)),

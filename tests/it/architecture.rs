@@ -24,6 +24,11 @@ const RULES: &[(&str, &[&str])] = &[
     // The provider clients: the wire, and each operation's quota cost; no tokens, no
     // budget, no database.
     ("providers", &["mail", "metrics", "net"]),
+    // An IMAP mailbox's servers, password and the admin's rules: sessions, writes, sends.
+    (
+        "imap_account",
+        &["mail", "net", "providers", "state", "store", "sync"],
+    ),
     // The one way to call a provider for a mailbox: budget, token, retries.
     ("gateway", &["config", "oauth", "providers", "state"]),
     // The database: compiles the query model, never sees a request.

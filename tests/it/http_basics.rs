@@ -222,7 +222,7 @@ async fn list_paging_parameters_are_checked() {
         .await;
     assert_eq!(
         page.json["meta"],
-        json!({"count": 2, "page": 2, "pageSize": 1, "totalPage": 2})
+        json!({"count": 3, "page": 2, "pageSize": 1, "totalPage": 3})
     );
     assert_eq!(page.json["data"][0]["name"], "microsoft");
     let bad = app

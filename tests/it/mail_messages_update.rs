@@ -331,6 +331,7 @@ async fn a_write_spends_the_budget_the_sync_spends() {
         let limit = match kind {
             ProviderKind::Google => 1_000_000,
             ProviderKind::Microsoft => state.settings.sync.graph_requests_per_10_min,
+            ProviderKind::Imap => unreachable!("only the OAuth providers have budgets"),
         };
         let before = state.budgets.room(account, kind).unwrap();
         assert!(before < limit, "the sync spent from the budget");

@@ -39,7 +39,7 @@ async fn lists_both_providers_with_their_redirect_uri(backend: Backend) {
     assert_eq!(reply.status, 200, "{}", reply.text);
     assert_eq!(
         reply.json["meta"],
-        json!({"count": 2, "page": 1, "pageSize": 20, "totalPage": 1})
+        json!({"count": 3, "page": 1, "pageSize": 20, "totalPage": 1})
     );
     let rows = reply.json["data"].as_array().unwrap();
     assert_eq!(rows[0]["name"], "google");
@@ -68,6 +68,15 @@ async fn lists_both_providers_with_their_redirect_uri(backend: Backend) {
             .contains(&json!("offline_access"))
     );
     assert!(rows[1]["updatedAt"].as_str().unwrap().ends_with('Z'));
+    // Any other mailbox, by IMAP: no app, the admin's rules for user-named servers.
+    assert_eq!(rows[2]["name"], "imap");
+    assert_eq!(rows[2]["title"], "IMAP");
+    assert_eq!(rows[2]["enabled"], false);
+    assert_eq!(rows[2]["allowedHosts"], json!([]));
+    assert_eq!(rows[2]["allowPrivateNetworks"], false);
+    assert_eq!(rows[2]["allowPlaintext"], false);
+    assert_eq!(rows[2]["scopes"], json!([]));
+    assert!(rows[0].get("allowedHosts").is_none());
 }
 both_backends!(
     lists_both_providers,
@@ -395,3 +404,59 @@ async fn test_reports_an_unregistered_redirect_uri_and_an_unreachable_provider()
     assert_eq!(reply.status, 200);
     assert_eq!(reply.json["data"]["code"], "PROVIDER_UNREACHABLE");
 }
+
+/// IMAP's row takes the rules for user-named servers and nothing of an OAuth app; it is
+/// enabled without a client, and its rules keep what an update leaves out.
+async fn imap_rules_are_the_admins(backend: Backend) {
+    let app = spawn_app(backend).await.unwrap();
+    let reply = update(&app, "imap", json!({"clientId": "x"})).await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert!(reply.text.contains("clientId"), "{}", reply.text);
+    let reply = update(&app, "google", json!({"allowedHosts": ["example.com"]})).await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    let reply = update(
+        &app,
+        "imap",
+        json!({"enabled": true, "allowedHosts": " Mail.Example.COM., fastmail.com ,,"}),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(
+        reply.json["data"][0]["allowedHosts"],
+        json!(["mail.example.com", "fastmail.com"])
+    );
+    let reply = update(&app, "imap", json!({"allowPlaintext": true})).await;
+    let row = &reply.json["data"][0];
+    assert_eq!(row["enabled"], true, "{}", reply.text);
+    assert_eq!(row["allowPlaintext"], true);
+    assert_eq!(
+        row["allowedHosts"],
+        json!(["mail.example.com", "fastmail.com"])
+    );
+    for bad in [
+        json!({"allowedHosts": ["imap.example.com/x"]}),
+        json!({"allowPlaintext": "yes"}),
+    ] {
+        let reply = update(&app, "imap", bad).await;
+        assert_eq!(reply.status, 400, "{}", reply.text);
+    }
+    let reply = app
+        .call(
+            "mailProviders:test",
+            Some(&admin_key(1)),
+            "filterByTk=imap",
+            None,
+        )
+        .await;
+    assert_eq!(reply.error_code(), "PROVIDER_NOT_OAUTH", "{}", reply.text);
+    let reply = app
+        .call(
+            "mailAccounts:authorize",
+            Some(&user_token(5)),
+            "",
+            Some(json!({"provider": "imap", "returnUrl": "http://localhost:13000/admin"})),
+        )
+        .await;
+    assert_eq!(reply.error_code(), "PROVIDER_NOT_OAUTH", "{}", reply.text);
+}
+both_backends!(imap_rules, imap_rules_are_the_admins);

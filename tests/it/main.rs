@@ -22,6 +22,8 @@ mod graph_answers;
 mod hostile_input;
 mod http_basics;
 mod imap_connect;
+mod imap_faults;
+mod imap_mailbox;
 mod lock_order;
 mod mail_accounts;
 mod mail_attachments;

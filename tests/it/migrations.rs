@@ -51,7 +51,14 @@ async fn migrations_apply_once_and_then_nothing_is_pending(backend: Backend) {
     assert!(store.run(run_pending_migrations).await.unwrap().is_empty());
     assert!(store.run(pending_migrations).await.unwrap().is_empty());
     let providers = db.query_texts("SELECT name AS value FROM mail_providers ORDER BY name");
-    assert_eq!(providers, [Some("google".into()), Some("microsoft".into())]);
+    assert_eq!(
+        providers,
+        [
+            Some("google".into()),
+            Some("imap".into()),
+            Some("microsoft".into())
+        ]
+    );
 }
 both_backends!(
     migrations_apply,

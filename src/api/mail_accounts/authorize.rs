@@ -98,6 +98,9 @@ pub async fn authorize_mail_account(
     let kind: ProviderKind = provider
         .parse()
         .map_err(|_| ApiError::invalid_field("provider", "expected google or microsoft"))?;
+    if !kind.is_oauth() {
+        return Err(crate::oauth::AppError::NotOAuth(kind).into());
+    }
     let return_to = return_url(&state, values.get("returnUrl").and_then(|v| v.as_str()))?;
     let login_hint = match values.get("loginHint") {
         None | Some(serde_json::Value::Null) => None,

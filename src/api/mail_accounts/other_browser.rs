@@ -45,6 +45,8 @@ fn page(kind: ProviderKind, back: &str) -> String {
         ProviderKind::Microsoft => {
             "The access you just gave in Microsoft's consent screen was never used."
         }
+        // No consent screen: an IMAP mailbox never comes through the callback.
+        ProviderKind::Imap => "",
     };
     format!(
         r#"<!doctype html>

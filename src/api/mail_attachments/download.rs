@@ -167,6 +167,12 @@ pub(crate) async fn fetch(
                 })
                 .await
         }
+        // The part cut from the whole message: an IMAP part number is the same path.
+        ProviderKind::Imap => {
+            let original =
+                crate::imap_account::read::original(state, source.account_id, &message).await?;
+            Ok(crate::providers::attachment::cut_part(original, &source.part_id).await?)
+        }
         ProviderKind::Microsoft => {
             let client = state.graph();
             let wanted = AttachmentName {

@@ -57,6 +57,9 @@ impl<'a> Drafts<'a> {
                 let (op, call) = graph;
                 mailbox.call(op, |t| call(client.clone(), t)).await
             }
+            ProviderKind::Imap => Err(CallError::Provider(ProviderError::Unsupported(
+                "IMAP mailboxes keep drafts in this service only for now.".into(),
+            ))),
         }
     }
 

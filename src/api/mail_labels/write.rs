@@ -19,9 +19,23 @@ use actix_web::web;
 /// The caller's own mailbox `id` and its provider; others' read as missing.
 async fn own(state: &AppState, caller: &Caller, id: i64) -> Result<ProviderKind, ApiError> {
     let row = state.store.run(move |c| mail_accounts::get(c, id)).await?;
-    row.filter(|a| a.user_id == caller.user_id.0)
+    let kind = row
+        .filter(|a| a.user_id == caller.user_id.0)
         .and_then(|a| a.kind())
-        .ok_or_else(|| ApiError::invalid_field("accountId", "no such mailbox of yours"))
+        .ok_or_else(|| ApiError::invalid_field("accountId", "no such mailbox of yours"))?;
+    if kind == ProviderKind::Imap {
+        return Err(no_labels());
+    }
+    Ok(kind)
+}
+
+/// IMAP servers have folders only.
+fn no_labels() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "NOT_SUPPORTED",
+        "IMAP mailboxes have folders, not labels.",
+    )
 }
 
 /// The caller's own label `id` (a user label), with its mailbox's provider.
@@ -121,6 +135,7 @@ pub async fn create_label(
                 .map_err(api_error)?;
             gmail_remote(&label)?
         }
+        ProviderKind::Imap => return Err(no_labels()),
         ProviderKind::Microsoft => {
             let client = state.graph();
             mailbox
@@ -187,6 +202,7 @@ pub async fn update_label(
                 .map_err(api_error)?;
             gmail_remote(&label)?
         }
+        ProviderKind::Imap => return Err(no_labels()),
         ProviderKind::Microsoft => {
             if renamed.is_some() {
                 return Err(ApiError::new(
@@ -244,6 +260,7 @@ pub async fn destroy_label(
                 })
                 .await
         }
+        ProviderKind::Imap => return Err(no_labels()),
         ProviderKind::Microsoft => {
             let client = state.graph();
             mailbox

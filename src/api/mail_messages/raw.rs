@@ -84,6 +84,9 @@ pub(super) async fn fetch_original(
                 })
                 .await
         }
+        ProviderKind::Imap => {
+            Ok(crate::imap_account::read::original(state, original.account_id, &message).await?)
+        }
         ProviderKind::Microsoft => {
             let client = state.graph();
             mailbox

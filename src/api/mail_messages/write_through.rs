@@ -52,6 +52,7 @@ pub async fn apply(
     change: &Change,
 ) -> Vec<Outcome> {
     match (kind, change.trash) {
+        (ProviderKind::Imap, _) => imap(state, account, targets, change).await,
         (ProviderKind::Google, false) => gmail(state, account, targets, change).await,
         (ProviderKind::Microsoft, false) => graph(state, account, targets, change).await,
         (kind, true) => trash(state, account, kind, targets).await,
@@ -269,6 +270,53 @@ fn categories_after(current: &[String], labels: &LabelChange) -> Vec<String> {
     kept
 }
 
+/// IMAP: one session for the account's messages (`imap_account::write`). Labels are
+/// Gmail's and Outlook's; an IMAP server has folders only.
+async fn imap(state: &AppState, account: i64, targets: &[Target], change: &Change) -> Vec<Outcome> {
+    if change.labels.is_some() {
+        return targets
+            .iter()
+            .map(|t| {
+                let refused =
+                    ProviderError::Unsupported("IMAP mailboxes have folders, not labels.".into());
+                (t.id, Err(CallError::Provider(refused)))
+            })
+            .collect();
+    }
+    let write = crate::imap_account::write::Write {
+        seen: change.is_read,
+        flagged: change.is_starred,
+        folder: change.folder.clone(),
+        trash: change.trash,
+    };
+    let ids: Vec<String> = targets
+        .iter()
+        .map(|t| t.provider_message_id.clone())
+        .collect();
+    let done = crate::imap_account::write::apply(state, account, &ids, &write).await;
+    let moved = done.iter().any(|d| matches!(d, Ok(Some(_))));
+    let outcomes = targets
+        .iter()
+        .zip(done)
+        .map(|(target, done)| {
+            let change = done.map_err(CallError::Provider).map(|moved| StateChange {
+                provider_message_id: target.provider_message_id.clone(),
+                folders: moved.map(|folder| vec![folder]),
+                is_read: change.is_read,
+                is_starred: change.is_starred,
+                provider_version: None,
+                labels: None,
+            });
+            (target.id, change)
+        })
+        .collect();
+    if moved {
+        // Moved messages have new UIDs: the sync swaps the rows for what the server names.
+        crate::sync::start_soon(state).await;
+    }
+    outcomes
+}
+
 /// Gmail's `trash` or Graph's move to `deleteditems`, per message, four at a time. The
 /// answer says where the message now is, so the store can follow without a sync.
 async fn trash(
@@ -283,7 +331,8 @@ async fn trash(
     let mailbox = &mailbox;
     let op = match kind {
         ProviderKind::Google => gmail_op::MESSAGES_TRASH,
-        ProviderKind::Microsoft => graph_op::MOVE,
+        // (IMAP goes by `imap`.)
+        ProviderKind::Microsoft | ProviderKind::Imap => graph_op::MOVE,
     };
     futures_util::stream::iter(targets.iter().cloned())
         .map(|target| {
@@ -300,6 +349,7 @@ async fn trash(
                                     Ok(Some(folders_from_labels(&answer.label_ids))
                                         .filter(|l| !l.is_empty()))
                                 }
+                                ProviderKind::Imap => Err(ProviderError::NotFound),
                                 ProviderKind::Microsoft => {
                                     let answer = graph.move_to(&token, &id, "deleteditems").await?;
                                     Ok(answer["parentFolderId"]

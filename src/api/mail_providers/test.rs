@@ -29,6 +29,12 @@ pub async fn test_mail_provider(
 ) -> Result<Data<ProbeOutcome>, ApiError> {
     caller.require_admin()?;
     let kind = provider_param(params.single_tk()?)?;
+    if !kind.is_oauth() {
+        return Err(ApiError::bad_request(
+            "PROVIDER_NOT_OAUTH",
+            "IMAP has no app to test: each mailbox is tested with its own servers (mailAccounts:test).",
+        ));
+    }
     let typed = |key: &str| {
         values
             .get(key)

@@ -33,10 +33,39 @@ struct Requested {
     allowed_tenants: Option<Option<String>>,
     connect_roles: Option<Option<String>>,
     push_service_account: Option<Option<String>>,
+    /// IMAP's rules, each left as stored when not given.
+    allowed_hosts: Option<Vec<String>>,
+    allow_private_networks: Option<bool>,
+    allow_plaintext: Option<bool>,
+}
+
+impl Requested {
+    /// The IMAP rules to store when any was given: the stored ones with these applied.
+    fn imap_rules(&self, current: &mail_providers::ProviderRow) -> Option<Option<String>> {
+        if self.allowed_hosts.is_none()
+            && self.allow_private_networks.is_none()
+            && self.allow_plaintext.is_none()
+        {
+            return None;
+        }
+        let mut rules = current.imap_rules();
+        if let Some(hosts) = &self.allowed_hosts {
+            rules.allowed_hosts = hosts.clone();
+        }
+        if let Some(private) = self.allow_private_networks {
+            rules.allow_private_networks = private;
+        }
+        if let Some(plaintext) = self.allow_plaintext {
+            rules.allow_plaintext = plaintext;
+        }
+        Some(serde_json::to_string(&rules).ok())
+    }
 }
 
 /// `mailProviders:update?filterByTk=…` values `{clientId?, clientSecret?, tenant?,
-/// enabled?, pubsubTopic?, pushAudience?}`. An omitted or empty secret keeps the stored one.
+/// enabled?, pubsubTopic?, pushAudience?}`, or for `imap` `{enabled?, allowedHosts?,
+/// allowPrivateNetworks?, allowPlaintext?, connectRoles?}`. An omitted or empty secret
+/// keeps the stored one.
 #[utoipa::path(
     method(get, post),
     path = "/api/mailProviders:update",
@@ -69,7 +98,7 @@ pub async fn update_mail_provider(
         .as_deref()
         .map_or(!current.client_id.is_empty(), |id| !id.is_empty());
     let secret_set = requested.client_secret.is_some() || current.client_secret_sealed.is_some();
-    if requested.enabled == Some(true) && !(client_id_set && secret_set) {
+    if requested.enabled == Some(true) && kind.is_oauth() && !(client_id_set && secret_set) {
         return Err(ApiError::invalid_field(
             "enabled",
             "set clientId and clientSecret before enabling the provider",
@@ -89,11 +118,19 @@ pub async fn update_mail_provider(
             "pushServiceAccount",
             requested.push_service_account.is_some(),
         ),
+        ("allowedHosts", requested.allowed_hosts.is_some()),
+        (
+            "allowPrivateNetworks",
+            requested.allow_private_networks.is_some(),
+        ),
+        ("allowPlaintext", requested.allow_plaintext.is_some()),
     ]
     .into_iter()
     .filter_map(|(name, set)| set.then_some(name))
     .collect();
+    let imap_settings = requested.imap_rules(&current);
     let changes = ProviderChanges {
+        imap_settings,
         client_id: requested.client_id,
         client_secret_sealed: requested
             .client_secret
@@ -132,6 +169,25 @@ fn parse(
     let mut requested = Requested::default();
     for (key, value) in values {
         match key.as_str() {
+            "clientId" | "clientSecret" if kind == ProviderKind::Imap => {
+                return Err(ApiError::invalid_field(
+                    key,
+                    "does not apply to IMAP (each mailbox signs in with its own password)",
+                ));
+            }
+            "allowedHosts" if kind == ProviderKind::Imap => {
+                requested.allowed_hosts = Some(allowed_hosts(value)?);
+            }
+            "allowPrivateNetworks" | "allowPlaintext" if kind == ProviderKind::Imap => {
+                let allowed = value
+                    .as_bool()
+                    .ok_or_else(|| ApiError::invalid_field(key, "expected true or false"))?;
+                if key == "allowPlaintext" {
+                    requested.allow_plaintext = Some(allowed);
+                } else {
+                    requested.allow_private_networks = Some(allowed);
+                }
+            }
             "clientId" => requested.client_id = Some(client_id(value)?),
             "clientSecret" => requested.client_secret = client_secret(value)?,
             "enabled" => {
@@ -171,7 +227,14 @@ fn parse(
                     requested.push_audience = Some(text);
                 }
             }
-            "tenant" | "allowedTenants" | "pubsubTopic" | "pushAudience" | "pushServiceAccount" => {
+            "tenant"
+            | "allowedTenants"
+            | "pubsubTopic"
+            | "pushAudience"
+            | "pushServiceAccount"
+            | "allowedHosts"
+            | "allowPrivateNetworks"
+            | "allowPlaintext" => {
                 return Err(ApiError::invalid_field(
                     key,
                     format!("does not apply to {}", kind.title()),
@@ -181,12 +244,59 @@ fn parse(
             other => {
                 return Err(ApiError::invalid_field(
                     other,
-                    "unknown field; allowed: clientId, clientSecret, enabled, connectRoles, tenant and allowedTenants (microsoft), pubsubTopic, pushAudience and pushServiceAccount (google)",
+                    "unknown field; allowed: clientId, clientSecret, enabled, connectRoles, tenant and allowedTenants (microsoft), pubsubTopic, pushAudience and pushServiceAccount (google), allowedHosts, allowPrivateNetworks and allowPlaintext (imap)",
                 ));
             }
         }
     }
     Ok(requested)
+}
+
+/// IMAP's allowed servers: host names or domains (a domain takes its subdomains), as an
+/// array or one comma-separated string; empty: any public server.
+fn allowed_hosts(value: &Value) -> Result<Vec<String>, ApiError> {
+    let items: Vec<String> = match value {
+        Value::Null => Vec::new(),
+        Value::String(text) => text.split(',').map(ToString::to_string).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|item| {
+                item.as_str()
+                    .map(ToString::to_string)
+                    .ok_or_else(|| ApiError::invalid_field("allowedHosts", "expected host names"))
+            })
+            .collect::<Result<_, _>>()?,
+        _ => {
+            return Err(ApiError::invalid_field(
+                "allowedHosts",
+                "expected a list of host names or domains",
+            ));
+        }
+    };
+    let mut hosts: Vec<String> = Vec::new();
+    for item in items {
+        let host = item.trim().trim_end_matches('.').to_ascii_lowercase();
+        if host.is_empty() {
+            continue;
+        }
+        let valid = host.len() <= 253
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'));
+        if !valid {
+            return Err(ApiError::invalid_field(
+                "allowedHosts",
+                format!("{host:?} is not a host name or domain"),
+            ));
+        }
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    if hosts.len() > 100 {
+        return Err(ApiError::invalid_field("allowedHosts", "at most 100 hosts"));
+    }
+    Ok(hosts)
 }
 
 fn text<'a>(field: &str, value: &'a Value) -> Result<&'a str, ApiError> {

@@ -28,6 +28,21 @@ pub struct ProviderView {
     pub updated_at: String,
     #[serde(flatten)]
     pub push: Option<GooglePush>,
+    #[serde(flatten)]
+    pub imap: Option<ImapRulesView>,
+}
+
+/// IMAP's rules for the servers users name, shown for `imap` only.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ImapRulesView {
+    /// Host names or domains users may name (a domain takes its subdomains); empty: any
+    /// public server.
+    pub allowed_hosts: Vec<String>,
+    /// Servers on loopback, private and link-local addresses may be reached.
+    pub allow_private_networks: bool,
+    /// Servers may be reached without TLS.
+    pub allow_plaintext: bool,
 }
 
 /// Gmail push settings, shown for Google only.
@@ -65,6 +80,14 @@ impl ProviderView {
         });
         let allowed_tenants = (kind == ProviderKind::Microsoft).then(|| row.allowed_tenants());
         let connect_roles = row.connect_roles();
+        let imap = (kind == ProviderKind::Imap).then(|| {
+            let rules = row.imap_rules();
+            ImapRulesView {
+                allowed_hosts: rules.allowed_hosts,
+                allow_private_networks: rules.allow_private_networks,
+                allow_plaintext: rules.allow_plaintext,
+            }
+        });
         Ok(Self {
             name: kind.as_str(),
             title: kind.title(),
@@ -74,12 +97,18 @@ impl ProviderView {
             client_secret_hint: hint,
             tenant: match kind {
                 ProviderKind::Microsoft => Some(row.tenant.unwrap_or_else(|| "common".into())),
-                ProviderKind::Google => None,
+                ProviderKind::Google | ProviderKind::Imap => None,
             },
             allowed_tenants,
             connect_roles,
             scopes: kind.scopes(),
-            redirect_uri: state.redirect_uri(),
+            // No consent page comes back for IMAP.
+            redirect_uri: if kind.is_oauth() {
+                state.redirect_uri()
+            } else {
+                String::new()
+            },
+            imap,
             updated_at: row
                 .updated_at
                 .and_utc()
@@ -98,7 +127,7 @@ pub(super) fn provider_param(value: &str) -> Result<ProviderKind, ApiError> {
     value.parse().map_err(|_| {
         ApiError::bad_request(
             "INVALID_PARAMETER",
-            format!("filterByTk: unknown provider {value:?}; expected google or microsoft"),
+            format!("filterByTk: unknown provider {value:?}; expected google, microsoft or imap"),
         )
     })
 }

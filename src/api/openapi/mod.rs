@@ -37,6 +37,8 @@ use utoipa::OpenApi;
         mail_providers::update::update_mail_provider,
         mail_providers::test::test_mail_provider,
         mail_accounts::authorize::authorize_mail_account,
+        mail_accounts::imap_connect::test_mail_account,
+        mail_accounts::imap_connect::connect_mail_account,
         mail_accounts::callback::oauth_callback,
         mail_accounts::list::list_mail_accounts,
         mail_accounts::get::get_mail_account,

@@ -203,6 +203,7 @@ pub struct Health {
 pub enum ProviderName {
     Google,
     Microsoft,
+    Imap,
 }
 
 /// Who else may see a mailbox.
@@ -353,6 +354,31 @@ pub struct AuthorizeValues {
     /// Where the browser lands after the consent page; an allowed origin only.
     pub return_url: Option<String>,
     pub login_hint: Option<String>,
+}
+
+/// A server of an IMAP mailbox.
+#[derive(ToSchema)]
+pub struct ImapServer {
+    pub host: String,
+    /// By default 993 (IMAP, implicit TLS), 143 (IMAP, STARTTLS), 465 (SMTP, implicit
+    /// TLS) or 587 (SMTP, STARTTLS).
+    pub port: Option<u16>,
+    /// `implicit`, `starttls`, or `none` (only when the admin allows plaintext).
+    pub tls: Option<String>,
+}
+
+/// Values of `mailAccounts:test` and `mailAccounts:connect`.
+#[derive(ToSchema)]
+pub struct ImapConnectValues {
+    /// `imap`.
+    pub provider: String,
+    pub email: String,
+    pub imap: ImapServer,
+    pub smtp: ImapServer,
+    /// The sign-in name; the address by default.
+    pub username: Option<String>,
+    /// The password or app password; sealed at rest, never shown again.
+    pub password: String,
 }
 
 /// Values of `mailAccounts:update`.

@@ -52,7 +52,7 @@ const MAX_CUT_FROM: usize = 160 * 1024 * 1024;
 /// Part `part_id` of the message whose original is `original`, cut from it once it has
 /// arrived whole. For the parts a provider cannot serve by itself with certainty: an
 /// attached e-mail, an unnamed or same-named file on Graph.
-pub(super) async fn cut_part(original: Download, part_id: &str) -> Result<Download, ProviderError> {
+pub async fn cut_part(original: Download, part_id: &str) -> Result<Download, ProviderError> {
     let raw = whole(original).await?;
     let part_id = part_id.to_string();
     let part = tokio::task::spawn_blocking(move || crate::mail::part_bytes(&raw, &part_id))

@@ -3,11 +3,15 @@
 //! (`async-imap`). This part holds the wire; what to store is sync's.
 
 pub mod connect;
+pub mod mailbox;
+pub mod message_ref;
+pub mod names;
 pub mod smtp;
 pub mod stream;
 pub mod tls;
 
 pub use connect::{Endpoint, Failure, Reach, Stage, TlsMode};
+pub use message_ref::MessageRef;
 
 /// What a working server offers, for the test action's message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,140 @@
+//! Sending from an IMAP mailbox (#26): the message handed to its SMTP submission server,
+//! then a copy filed in its Sent folder by IMAP APPEND, as mail clients do (a submission
+//! server keeps no copy). Failures sort as sends elsewhere do (`providers::send`): a
+//! refusal, or no connection, is not sent; a connection lost mid-message is unknown and
+//! never retried.
+
+use super::{Login, provider_error, reach};
+use crate::mail::compose::Outgoing;
+use crate::providers::ProviderError;
+use crate::providers::imap::mailbox;
+use crate::providers::imap::smtp;
+use crate::providers::send::Sent;
+use crate::state::AppState;
+use lettre::address::{Address, Envelope};
+
+/// The name this service gives in EHLO: its public host, else `localhost`.
+pub fn hello_name(state: &AppState) -> String {
+    url::Url::parse(&state.settings.server.public_url)
+        .ok()
+        .and_then(|u| u.host_str().map(ToString::to_string))
+        .unwrap_or_else(|| "localhost".into())
+}
+
+fn address(text: &str) -> Result<Address, ProviderError> {
+    text.trim().parse().map_err(|_| ProviderError::Permanent {
+        status: 0,
+        code: "SMTP".into(),
+        message: "An address is not one SMTP can carry".into(),
+    })
+}
+
+/// Submits `outgoing` for the account, then files the copy.
+pub async fn send(
+    state: &AppState,
+    account_id: i64,
+    outgoing: &Outgoing,
+    date: i64,
+) -> Result<Sent, ProviderError> {
+    let login: Login = super::login(state, account_id)
+        .await?
+        .ok_or(ProviderError::ReauthRequired)?;
+    let reach = reach(state)
+        .await
+        .map_err(|e| ProviderError::Transient(e.to_string()))?;
+    let recipients = outgoing
+        .recipients()
+        .map(|p| address(&p.address))
+        .collect::<Result<Vec<_>, _>>()?;
+    let envelope =
+        Envelope::new(Some(address(&outgoing.from.address)?), recipients).map_err(|_| {
+            ProviderError::Permanent {
+                status: 0,
+                code: "SMTP".into(),
+                message: "The message has no recipient SMTP can carry".into(),
+            }
+        })?;
+    // Bcc recipients are in the envelope only: the copy every recipient gets must not
+    // name them. The filed copy keeps them, so the sender sees whom they told.
+    let submitted = Outgoing {
+        bcc: Vec::new(),
+        ..outgoing.clone()
+    }
+    .to_mime(date);
+    let mut session = smtp::open(
+        &reach,
+        &login.smtp,
+        &hello_name(state),
+        &login.username,
+        &login.password,
+    )
+    .await
+    .map_err(provider_error)?;
+    let handed = tokio::time::timeout(
+        std::time::Duration::from_secs(300),
+        session.send(&envelope, &submitted),
+    )
+    .await;
+    match handed {
+        Ok(Ok(_)) => {}
+        Ok(Err(error)) if error.is_permanent() => {
+            return Err(ProviderError::Permanent {
+                status: 0,
+                code: format!(
+                    "SMTP {}",
+                    error.status().map(|c| c.to_string()).unwrap_or_default()
+                ),
+                message: "The SMTP server refused the message".into(),
+            });
+        }
+        Ok(Err(error)) if error.is_transient() => {
+            return Err(ProviderError::Transient(format!(
+                "the SMTP server deferred the message ({})",
+                error.status().map(|c| c.to_string()).unwrap_or_default()
+            )));
+        }
+        Ok(Err(_)) => {
+            return Err(ProviderError::OutcomeUnknown(
+                "the SMTP connection failed while the message was handed over".into(),
+            ));
+        }
+        Err(_) => {
+            return Err(ProviderError::OutcomeUnknown(
+                "the SMTP server did not answer the message in 300 seconds".into(),
+            ));
+        }
+    }
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), session.quit()).await;
+    file_copy(state, account_id, &outgoing.to_mime(date)).await;
+    Ok(Sent::default())
+}
+
+/// Files the sent copy in the Sent folder (read). The message went out either way: a
+/// failure here is logged, and the user finds the mail in no Sent folder.
+async fn file_copy(state: &AppState, account_id: i64, raw: &[u8]) {
+    let filed = async {
+        let mut session = super::session(state, account_id).await?;
+        let folders = mailbox::folders(&mut session).await?;
+        let Some(sent) = folders.iter().find(|f| f.role == Some("sent")) else {
+            mailbox::close(session).await;
+            return Ok(false);
+        };
+        let appended = mailbox::append(&mut session, &sent.name, raw).await;
+        mailbox::close(session).await;
+        appended.map(|()| true)
+    };
+    match filed.await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(
+                account = account_id,
+                "the mailbox has no Sent folder; the sent copy was not filed"
+            )
+        }
+        Err(error) => {
+            tracing::warn!(account = account_id, %error, "the sent copy could not be filed in Sent")
+        }
+    }
+    // The filed copy shows in Sent at the next sync: start it now.
+    crate::sync::start_soon(state).await;
+}

@@ -1,0 +1,413 @@
+//! What sync and writes ask of a logged-in IMAP session: the folders with their special
+//! use, a folder opened with its UIDVALIDITY/UIDNEXT (and HIGHESTMODSEQ under CONDSTORE),
+//! UIDs by search, messages and flags by UID. Every command has a deadline, so a server
+//! that stops answering fails the run instead of holding it forever, and every failure is
+//! classified here as a [`ProviderError`] (a server's own words never leave this file:
+//! they can quote folder names and addresses).
+
+use super::names;
+use super::stream::Stream;
+use crate::providers::ProviderError;
+use async_imap::Session;
+use async_imap::types::{Flag, NameAttribute};
+use futures_util::TryStreamExt;
+use std::time::Duration;
+
+pub type ImapSession = Session<Stream>;
+
+/// How long a command without bodies may take.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long fetching a batch of whole messages may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// A failed command as the caller acts on it: a refusal (NO, BAD) will not pass by
+/// retrying; a lost or silent connection may.
+fn failed(what: &'static str, error: async_imap::error::Error) -> ProviderError {
+    use async_imap::error::Error;
+    match error {
+        Error::No(_) | Error::Bad(_) => ProviderError::Permanent {
+            status: 0,
+            code: format!("IMAP {what} refused"),
+            message: String::new(),
+        },
+        Error::Io(e) => ProviderError::Transient(format!("IMAP {what}: {}", e.kind())),
+        Error::ConnectionLost => ProviderError::Transient(format!("IMAP {what}: connection lost")),
+        other => ProviderError::Transient(format!(
+            "IMAP {what}: {}",
+            match other {
+                Error::Parse(_) => "an answer that did not parse",
+                _ => "failed",
+            }
+        )),
+    }
+}
+
+async fn timed<T>(
+    what: &'static str,
+    limit: Duration,
+    work: impl Future<Output = Result<T, ProviderError>>,
+) -> Result<T, ProviderError> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| {
+        Err(ProviderError::Transient(format!(
+            "IMAP {what}: no answer in {} seconds",
+            limit.as_secs()
+        )))
+    })
+}
+
+/// A folder as the server lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Folder {
+    /// The name as the server sent it (modified UTF-7): what commands name.
+    pub name: String,
+    /// The last part of the name, decoded, for people.
+    pub display: String,
+    /// The folder above it, by its server name.
+    pub parent: Option<String>,
+    /// `inbox`, `sent`, `drafts`, `trash`, `spam`, `archive`, from its special use, else
+    /// from a name clients commonly give it.
+    pub role: Option<&'static str>,
+    /// `\All` and `\Flagged` folders show mail kept elsewhere too (Gmail's All Mail,
+    /// Dovecot's virtual folders): storing them would show every message twice.
+    pub virtual_view: bool,
+}
+
+/// The role a folder's common name implies, for servers without special-use.
+fn role_by_name(name: &str) -> Option<&'static str> {
+    match name.to_lowercase().as_str() {
+        "sent" | "sent items" | "sent messages" | "sent mail" | "gesendet"
+        | "gesendete elemente" => Some("sent"),
+        "drafts" | "draft" | "entwürfe" => Some("drafts"),
+        "trash" | "deleted items" | "deleted messages" | "bin" | "papierkorb" => Some("trash"),
+        "junk" | "spam" | "junk e-mail" | "junk email" | "bulk mail" => Some("spam"),
+        "archive" | "archives" | "archiv" => Some("archive"),
+        _ => None,
+    }
+}
+
+/// Every folder that can hold mail, with its special use (RFC 6154).
+pub async fn folders(session: &mut ImapSession) -> Result<Vec<Folder>, ProviderError> {
+    let names: Vec<async_imap::types::Name> = timed("LIST", COMMAND_TIMEOUT, async {
+        session
+            .list(Some(""), Some("*"))
+            .await
+            .map_err(|e| failed("LIST", e))?
+            .try_collect()
+            .await
+            .map_err(|e| failed("LIST", e))
+    })
+    .await?;
+    let mut folders: Vec<Folder> = Vec::new();
+    for listed in &names {
+        let attributes = listed.attributes();
+        if attributes.iter().any(|a| match a {
+            NameAttribute::NoSelect => true,
+            // RFC 5258: listed only because a child exists.
+            NameAttribute::Extension(name) => name.eq_ignore_ascii_case("\\NonExistent"),
+            _ => false,
+        }) {
+            continue;
+        }
+        let name = listed.name().to_string();
+        let delimiter = listed.delimiter().filter(|d| !d.is_empty());
+        let (parent, last) = match delimiter.and_then(|d| name.rsplit_once(d)) {
+            Some((parent, last)) => (Some(parent.to_string()), last.to_string()),
+            None => (None, name.clone()),
+        };
+        let special = attributes.iter().find_map(|a| match a {
+            NameAttribute::Sent => Some("sent"),
+            NameAttribute::Trash => Some("trash"),
+            NameAttribute::Drafts => Some("drafts"),
+            NameAttribute::Junk => Some("spam"),
+            NameAttribute::Archive => Some("archive"),
+            _ => None,
+        });
+        let virtual_view = attributes
+            .iter()
+            .any(|a| matches!(a, NameAttribute::All | NameAttribute::Flagged));
+        let inbox = name.eq_ignore_ascii_case("INBOX");
+        folders.push(Folder {
+            role: if inbox { Some("inbox") } else { special },
+            display: if inbox {
+                "Inbox".into()
+            } else {
+                names::decode(&last)
+            },
+            name,
+            parent,
+            virtual_view,
+        });
+    }
+    // A server without special-use: the usual names say it, once per role.
+    for index in 0..folders.len() {
+        if folders[index].role.is_some() || folders[index].parent.is_some() {
+            continue;
+        }
+        if let Some(role) = role_by_name(&folders[index].display)
+            && !folders.iter().any(|f| f.role == Some(role))
+        {
+            folders[index].role = Some(role);
+        }
+    }
+    // A parent the server did not list (or that holds no mail) is no parent here.
+    let listed: Vec<String> = folders.iter().map(|f| f.name.clone()).collect();
+    for folder in &mut folders {
+        if folder.parent.as_ref().is_some_and(|p| !listed.contains(p)) {
+            folder.parent = None;
+        }
+    }
+    Ok(folders)
+}
+
+/// A folder as opened: what says whether stored UIDs still hold and what is new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Opened {
+    pub uid_validity: u32,
+    pub uid_next: u32,
+    pub exists: u32,
+    /// With CONDSTORE: the folder's highest change number.
+    pub highest_modseq: Option<u64>,
+}
+
+/// Selects `folder` (with CONDSTORE when the server has it). Messages are only ever read
+/// with `BODY.PEEK`, so selecting (not examining) changes nothing but `\Recent`.
+pub async fn open(
+    session: &mut ImapSession,
+    folder: &str,
+    condstore: bool,
+) -> Result<Opened, ProviderError> {
+    let mailbox = timed("SELECT", COMMAND_TIMEOUT, async {
+        if condstore {
+            session.select_condstore(folder).await
+        } else {
+            session.select(folder).await
+        }
+        .map_err(|e| failed("SELECT", e))
+    })
+    .await?;
+    Ok(Opened {
+        // A server that sends no UIDVALIDITY cannot keep UIDs: 0 makes every sync a
+        // fresh look at the folder.
+        uid_validity: mailbox.uid_validity.unwrap_or(0),
+        uid_next: mailbox.uid_next.unwrap_or(0),
+        exists: mailbox.exists,
+        highest_modseq: mailbox.highest_modseq.filter(|_| condstore),
+    })
+}
+
+/// `UID SEARCH <query>`, ascending.
+pub async fn search(session: &mut ImapSession, query: &str) -> Result<Vec<u32>, ProviderError> {
+    let found = timed("SEARCH", COMMAND_TIMEOUT, async {
+        session
+            .uid_search(query)
+            .await
+            .map_err(|e| failed("SEARCH", e))
+    })
+    .await?;
+    let mut uids: Vec<u32> = found.into_iter().collect();
+    uids.sort_unstable();
+    Ok(uids)
+}
+
+/// UIDs as a set the server takes: runs folded (`1:5,7,9:12`).
+pub fn uid_set(uids: &[u32]) -> String {
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let mut parts: Vec<String> = Vec::new();
+    let mut index = 0;
+    while index < sorted.len() {
+        let start = sorted[index];
+        let mut end = start;
+        while index + 1 < sorted.len() && sorted[index + 1] == end + 1 {
+            index += 1;
+            end = sorted[index];
+        }
+        parts.push(if start == end {
+            start.to_string()
+        } else {
+            format!("{start}:{end}")
+        });
+        index += 1;
+    }
+    parts.join(",")
+}
+
+/// A message's state: read, starred.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags {
+    pub uid: u32,
+    pub seen: bool,
+    pub flagged: bool,
+}
+
+fn flags_of(fetch: &async_imap::types::Fetch) -> Option<Flags> {
+    let uid = fetch.uid?;
+    let (mut seen, mut flagged) = (false, false);
+    for flag in fetch.flags() {
+        match flag {
+            Flag::Seen => seen = true,
+            Flag::Flagged => flagged = true,
+            _ => {}
+        }
+    }
+    Some(Flags { uid, seen, flagged })
+}
+
+/// A message fetched whole.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub flags: Flags,
+    pub internal_date: Option<chrono::DateTime<chrono::Utc>>,
+    pub raw: Vec<u8>,
+}
+
+/// `uids`' flags, dates and whole bytes (`BODY.PEEK[]`: fetching does not mark read).
+/// A UID that is gone meanwhile is simply not in the answer.
+pub async fn fetch_whole(
+    session: &mut ImapSession,
+    uids: &[u32],
+) -> Result<Vec<Fetched>, ProviderError> {
+    if uids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let set = uid_set(uids);
+    timed("FETCH", FETCH_TIMEOUT, async {
+        let mut answers = session
+            .uid_fetch(&set, "(UID FLAGS INTERNALDATE BODY.PEEK[])")
+            .await
+            .map_err(|e| failed("FETCH", e))?;
+        let mut fetched = Vec::new();
+        while let Some(fetch) = answers.try_next().await.map_err(|e| failed("FETCH", e))? {
+            let (Some(flags), Some(body)) = (flags_of(&fetch), fetch.body()) else {
+                continue;
+            };
+            fetched.push(Fetched {
+                flags,
+                internal_date: fetch.internal_date().map(|d| d.with_timezone(&chrono::Utc)),
+                raw: body.to_vec(),
+            });
+        }
+        Ok(fetched)
+    })
+    .await
+}
+
+/// The flags of the messages in `set`; with `changed_since` (CONDSTORE) only those
+/// changed after that change number.
+pub async fn fetch_flags(
+    session: &mut ImapSession,
+    set: &str,
+    changed_since: Option<u64>,
+) -> Result<Vec<Flags>, ProviderError> {
+    let query = match changed_since {
+        Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
+        None => "(UID FLAGS)".to_string(),
+    };
+    timed("FETCH", FETCH_TIMEOUT, async {
+        let answers = session
+            .uid_fetch(set, &query)
+            .await
+            .map_err(|e| failed("FETCH", e))?;
+        let all: Vec<async_imap::types::Fetch> = answers
+            .try_collect()
+            .await
+            .map_err(|e| failed("FETCH", e))?;
+        Ok(all.iter().filter_map(flags_of).collect())
+    })
+    .await
+}
+
+/// Files `raw` in `folder`, read (`\Seen`): the sent copy.
+pub async fn append(
+    session: &mut ImapSession,
+    folder: &str,
+    raw: &[u8],
+) -> Result<(), ProviderError> {
+    timed("APPEND", FETCH_TIMEOUT, async {
+        session
+            .append(folder, Some("(\\Seen)"), None, raw)
+            .await
+            .map_err(|e| failed("APPEND", e))
+    })
+    .await
+}
+
+/// `UID STORE <set> <change>` (`+FLAGS.SILENT (\Seen)` …) in the open folder.
+pub async fn store(
+    session: &mut ImapSession,
+    set: &str,
+    change: &str,
+) -> Result<(), ProviderError> {
+    timed("STORE", COMMAND_TIMEOUT, async {
+        let answers = session
+            .uid_store(set, change)
+            .await
+            .map_err(|e| failed("STORE", e))?;
+        let _: Vec<async_imap::types::Fetch> = answers
+            .try_collect()
+            .await
+            .map_err(|e| failed("STORE", e))?;
+        Ok(())
+    })
+    .await
+}
+
+/// Moves the open folder's `set` to `dest`: UID MOVE (RFC 6851) when the server has it,
+/// else UID COPY, `\Deleted` and an expunge of just those UIDs (UID EXPUNGE).
+pub async fn move_to(
+    session: &mut ImapSession,
+    set: &str,
+    dest: &str,
+    can_move: bool,
+) -> Result<(), ProviderError> {
+    if can_move {
+        return timed("MOVE", COMMAND_TIMEOUT, async {
+            session
+                .uid_mv(set, dest)
+                .await
+                .map_err(|e| failed("MOVE", e))
+        })
+        .await;
+    }
+    timed("COPY", COMMAND_TIMEOUT, async {
+        session
+            .uid_copy(set, dest)
+            .await
+            .map_err(|e| failed("COPY", e))
+    })
+    .await?;
+    store(session, set, "+FLAGS.SILENT (\\Deleted)").await?;
+    timed("EXPUNGE", COMMAND_TIMEOUT, async {
+        let gone = session
+            .uid_expunge(set)
+            .await
+            .map_err(|e| failed("EXPUNGE", e))?;
+        let _: Vec<u32> = gone.try_collect().await.map_err(|e| failed("EXPUNGE", e))?;
+        Ok(())
+    })
+    .await
+}
+
+/// Ends the session politely; its answer changes nothing.
+pub async fn close(mut session: ImapSession) {
+    let _ = tokio::time::timeout(Duration::from_secs(5), session.logout()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_fold_runs() {
+        assert_eq!(uid_set(&[9, 1, 2, 3, 5, 10, 11, 12, 3]), "1:3,5,9:12");
+        assert_eq!(uid_set(&[7]), "7");
+    }
+
+    #[test]
+    fn common_names_stand_in_for_special_use() {
+        assert_eq!(role_by_name("Sent Items"), Some("sent"));
+        assert_eq!(role_by_name("Deleted Messages"), Some("trash"));
+        assert_eq!(role_by_name("Projects"), None);
+    }
+}

@@ -16,6 +16,7 @@ import { assert, check, failed, freePort, summary } from '../harness/checks.mjs'
 import { NocoBase, ROOT, loadSdk, through } from '../harness/nocobase.mjs';
 import { Services, claimsOf, emulatorEndpoints, signed } from '../harness/services.mjs';
 import { recordBlockChecks, recordBlockWithoutMailboxChecks } from './record_block.mjs';
+import { imapConnectChecks } from './imap_connect.mjs';
 import { readingChecks } from './reading.mjs';
 import { writingChecks } from './writing.mjs';
 import { chromiumOptions, signedIn } from '../harness/browser.mjs';
@@ -196,6 +197,8 @@ try {
     await row.getByTestId('account-push').getByText('Polling').waitFor({ timeout: 15000 });
     await shot(page, '3-accounts');
   });
+
+  await imapConnectChecks({ page, nocobase, through, rootToken, shot });
 
   await check('a consent link finished in another browser, through NocoBase, links nothing', async () => {
     // The signed-in admin starts a connect from NocoBase's page with a colleague's address

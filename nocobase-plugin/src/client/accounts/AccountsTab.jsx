@@ -1,12 +1,13 @@
-// "My mail accounts": connect Gmail or Outlook, watch each mailbox sync, reconnect when a
+// "My mail accounts": connect Gmail, Outlook or any other mailbox by IMAP, watch each mailbox
 // provider stops accepting the grant, sync now, share, disconnect.
-import { GoogleOutlined, WindowsOutlined } from '@ant-design/icons';
+import { GoogleOutlined, MailOutlined, WindowsOutlined } from '@ant-design/icons';
 import { Alert, Button, Empty, List, Popconfirm, Progress, Space, Tag, Tooltip, Typography, message } from 'antd';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 import { useMailEvents } from '../mail/useMailEvents';
 import { errorText, serviceDown, useMailApi } from '../api';
 import { ServiceDown } from '../ServiceDown';
 import { useT } from '../locale';
+import { ImapDialog } from './ImapDialog';
 import { ShareDialog } from './ShareDialog';
 import { syncProgress } from './syncProgress.mjs';
 
@@ -77,6 +78,8 @@ export function AccountsTab() {
   const [accounts, setAccounts] = useState(null);
   const [busy, setBusy] = useState(null);
   const [sharing, setSharing] = useState(null);
+  // The IMAP dialog: `{}` to connect one, `{email}` to reconnect that mailbox.
+  const [imap, setImap] = useState(null);
   const outcome = useConnectOutcome();
 
   const [down, setDown] = useState(false);
@@ -112,10 +115,10 @@ export function AccountsTab() {
       setBusy(null);
     }
   };
-  const connect = (provider, loginHint) => act(`connect-${provider}`, async () => {
+  const connect = (provider, loginHint) => (provider === 'imap' ? setImap({ email: loginHint }) : act(`connect-${provider}`, async () => {
     const answer = await mail.call('mailAccounts:authorize', { values: { provider, returnUrl: returnUrl(), ...(loginHint ? { loginHint } : {}) } });
     window.location.assign(answer.data.url);
-  });
+  }));
   const syncNow = (account) => act(`sync-${account.id}`, async () => {
     await mail.call('mailAccounts:sync', { params: { filterByTk: account.id }, values: {} });
     message.success(t('Sync started'));
@@ -135,6 +138,7 @@ export function AccountsTab() {
       <Space style={{ marginBottom: 16 }}>
         <Button icon={<GoogleOutlined />} onClick={() => connect('google')} loading={busy === 'connect-google'}>{t('Connect Gmail')}</Button>
         <Button icon={<WindowsOutlined />} onClick={() => connect('microsoft')} loading={busy === 'connect-microsoft'}>{t('Connect Outlook')}</Button>
+        <Button icon={<MailOutlined />} onClick={() => setImap({})} data-testid="connect-imap">{t('Connect other mail (IMAP)')}</Button>
       </Space>
       {accounts && accounts.length === 0 && <Empty description={t('No mailbox connected yet.')} />}
       {accounts && accounts.length > 0 && (
@@ -163,7 +167,7 @@ export function AccountsTab() {
                 ]}
               >
                 <List.Item.Meta
-                  avatar={account.provider === 'google' ? <GoogleOutlined style={{ fontSize: 24 }} /> : <WindowsOutlined style={{ fontSize: 24 }} />}
+                  avatar={{ google: <GoogleOutlined style={{ fontSize: 24 }} />, microsoft: <WindowsOutlined style={{ fontSize: 24 }} /> }[account.provider] || <MailOutlined style={{ fontSize: 24 }} />}
                   title={<Space>{account.email}<Tag color={STATUS_COLORS[account.status]} data-testid="account-status">{t(`status.${account.status}`)}</Tag><PushTag push={account.push} t={t} /></Space>}
                   description={
                     <div>
@@ -181,6 +185,9 @@ export function AccountsTab() {
           }}
         />
       )}
+      <ImapDialog open={imap} onClose={() => setImap(null)}
+        onConnected={() => { setImap(null); load(); }}
+        onUseOAuth={(provider, email) => { setImap(null); connect(provider, email); }} />
       <ShareDialog account={sharing} onClose={() => setSharing(null)} onSaved={() => { setSharing(null); load(); }} />
     </div>
   );

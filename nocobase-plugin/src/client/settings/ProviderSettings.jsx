@@ -6,6 +6,7 @@ import React, { useCallback, useEffect, useState } from 'react';
 import { errorText, fieldError, useMailApi } from '../api';
 import { useT } from '../locale';
 import { useRoleOptions } from '../accounts/ShareDialog';
+import { ImapCard } from './ImapCard';
 import { TenantField } from './TenantField';
 
 function ProviderCard({ provider, onSaved }) {
@@ -162,13 +163,12 @@ export function ProviderSettings() {
       <Typography.Paragraph type="secondary">
         {t('Register the company\'s OAuth apps at Google and Microsoft, then paste their Client ID and Client secret here. Users connect their own mailboxes afterwards.')}
       </Typography.Paragraph>
-      {providers.map((provider) => (
-        <ProviderCard
-          key={provider.name}
-          provider={provider}
-          onSaved={(saved) => setProviders((all) => all.map((p) => (p.name === saved.name ? saved : p)))}
-        />
-      ))}
+      {providers.map((provider) => {
+        const onSaved = (saved) => setProviders((all) => all.map((p) => (p.name === saved.name ? saved : p)));
+        return provider.name === 'imap'
+          ? <ImapCard key={provider.name} provider={provider} onSaved={onSaved} />
+          : <ProviderCard key={provider.name} provider={provider} onSaved={onSaved} />;
+      })}
     </div>
   );
 }

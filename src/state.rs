@@ -34,6 +34,8 @@ pub struct AppState {
     /// How IMAP and SMTP servers' certificates are checked: the public roots and
     /// `imap.ca_file`.
     pub imap_tls: Arc<tokio_rustls::rustls::ClientConfig>,
+    /// This process's IMAP IDLE connections.
+    pub imap_idle: crate::push::IdleWatchers,
 }
 
 impl AppState {

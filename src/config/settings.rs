@@ -38,6 +38,9 @@ pub struct PushSettings {
     pub gmail_renew_secs: u64,
     /// After a failed attempt to set push up, try again after this long, in seconds.
     pub retry_secs: u64,
+    /// Most IMAP mailboxes this process holds an IDLE connection for; more are polled
+    /// until a replica with room takes them.
+    pub imap_idle_max: u32,
 }
 
 impl Default for PushSettings {
@@ -48,6 +51,7 @@ impl Default for PushSettings {
             graph_lifetime_secs: 3 * 24 * 3600,
             gmail_renew_secs: 24 * 3600,
             retry_secs: 900,
+            imap_idle_max: 500,
         }
     }
 }

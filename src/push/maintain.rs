@@ -75,7 +75,7 @@ pub fn spawn(state: web::Data<AppState>) {
 }
 
 /// Handles the rows due now; returns how many.
-async fn pass(state: &AppState) -> Result<usize, StoreError> {
+async fn pass(state: &web::Data<AppState>) -> Result<usize, StoreError> {
     let owner = state.instance_id.clone();
     let now = Utc::now().naive_utc();
     let rows = state
@@ -98,7 +98,7 @@ async fn pass(state: &AppState) -> Result<usize, StoreError> {
 }
 
 /// What to do with one row, done.
-async fn decide(state: &AppState, row: &PushRow) -> Result<PushUpdate, StoreError> {
+async fn decide(state: &web::Data<AppState>, row: &PushRow) -> Result<PushUpdate, StoreError> {
     let now = Utc::now();
     let account_id = row.account_id;
     let retry = now + Duration::seconds(state.settings.push.retry_secs as i64);
@@ -137,14 +137,8 @@ async fn decide(state: &AppState, row: &PushRow) -> Result<PushUpdate, StoreErro
         ));
     }
     let outcome = match kind {
-        // IMAP's push is IDLE on a held connection, not a subscription: polled for now.
-        ProviderKind::Imap => {
-            return Ok(unchanged(
-                mail_push::OFF,
-                now + Duration::seconds(IDLE_CHECK_SECS),
-                None,
-            ));
-        }
+        // IMAP's push is a connection held in IDLE, leased to one process.
+        ProviderKind::Imap => return Ok(super::imap_idle::decide(state, row)),
         ProviderKind::Microsoft => graph::ensure(state, row).await,
         ProviderKind::Google => {
             let topic = state

@@ -9,6 +9,8 @@
 //! - Gmail: `users.watch` on the Google provider's Pub/Sub topic, renewed daily; the
 //!   push subscription posts to `/api/mailWebhooks:google` with an OIDC token checked
 //!   against Google's keys ([`oidc`]).
+//! - IMAP: a connection held in IDLE on the inbox, leased to one process
+//!   ([`imap_idle`]).
 //!
 //! A push never carries mail into the database: it only wakes the account's incremental
 //! sync ([`wake`]), which stays the source of truth, and a burst of pushes makes one run
@@ -20,11 +22,13 @@
 
 mod gmail;
 mod graph;
+mod imap_idle;
 mod maintain;
 pub mod oidc;
 
 pub use gmail::webhook_url as gmail_webhook_url;
 pub use graph::client_state_identity as graph_client_state_identity;
+pub use imap_idle::IdleWatchers;
 pub use maintain::spawn;
 
 use crate::providers::ProviderKind;

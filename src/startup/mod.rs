@@ -120,6 +120,7 @@ impl Application {
             events: Default::default(),
             jobs: Default::default(),
             imap_tls,
+            imap_idle: Default::default(),
         });
         let shared_state = state.clone();
         crate::events::spawn_tail(state.clone());

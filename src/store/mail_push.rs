@@ -169,6 +169,24 @@ pub fn by_subscription(
         .optional()?)
 }
 
+/// Renews `owner`'s lease on watching the account (IMAP IDLE) to `until`; false when the
+/// row is gone or another process watches it.
+pub fn renew_watch(
+    connection: &mut DbConnection,
+    account_id: i64,
+    owner: &str,
+    until: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let changed = diesel::update(
+        mail_push::table
+            .find(account_id)
+            .filter(mail_push::subscription_id.eq(owner)),
+    )
+    .set(mail_push::expires_at.eq(Some(until)))
+    .execute(connection)?;
+    Ok(changed == 1)
+}
+
 /// A push arrived for the account.
 pub fn pushed(
     connection: &mut DbConnection,

@@ -86,7 +86,7 @@ try {
     assert(listed.displayName === 'Email manager', `displayName ${listed.displayName}`);
     assert(listed.isCompatible !== false, 'NocoBase finds the plugin incompatible');
     const proxied = await through(nocobase, 'mailProviders:list', rootToken);
-    assert(proxied.status === 200 && proxied.body.data.length === 2, `mailProviders:list through NocoBase: ${proxied.status}`);
+    assert(proxied.status === 200 && proxied.body.data.length === 3, `mailProviders:list through NocoBase: ${proxied.status}`);
   });
 
   browser = await chromium.launch(chromiumOptions());

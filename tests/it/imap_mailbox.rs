@@ -597,3 +597,77 @@ async fn a_refused_password_asks_for_a_reconnect() {
         reply.text
     );
 }
+
+/// New mail shows in seconds, as with Gmail's and Graph's pushes: the connection held in
+/// IDLE hears it and wakes the sync, long before the next poll (five minutes).
+#[tokio::test]
+async fn new_mail_arrives_by_idle_not_by_the_next_poll() {
+    let Some(servers) = servers() else { return };
+    let Some(db) = TestDb::create(Backend::Sqlite) else {
+        return;
+    };
+    let mut settings = test_settings(&db);
+    let ca = servers.dovecot.path("service-ca.pem");
+    std::fs::write(&ca, &servers.dovecot.ca_pem).unwrap();
+    settings.imap.ca_file = Some(ca);
+    settings.sync.enabled = true;
+    settings.push.enabled = true;
+    settings.sync.interval_secs = 300;
+    let app = spawn_with(db, settings).await;
+    enable(&app, json!({"allowPrivateNetworks": true})).await;
+    let mut phone = client(&servers, ANN).await;
+    append(
+        &mut phone,
+        "INBOX",
+        &message("first", "Already there", ""),
+        None,
+    )
+    .await;
+    let connected = servers_call(&app, "mailAccounts:connect", &servers, PASSWORD).await;
+    assert_eq!(connected.status, 200, "{}", connected.text);
+    let account = connected.json["data"]["id"].as_i64().unwrap();
+
+    // The first sync done and the IDLE connection up.
+    let ready = std::time::Instant::now();
+    loop {
+        let reply = app
+            .call(
+                "mailAccounts:get",
+                Some(&user_token(USER)),
+                &format!("filterByTk={account}"),
+                None,
+            )
+            .await;
+        let data = &reply.json["data"];
+        if data["lastSyncAt"].is_string() && data["push"]["status"] == "active" {
+            break;
+        }
+        assert!(ready.elapsed().as_secs() < 60, "not ready: {}", reply.text);
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Let the watcher reach IDLE.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+
+    let sent = std::time::Instant::now();
+    append(
+        &mut phone,
+        "INBOX",
+        &message("pushed", "Pushed in", ""),
+        None,
+    )
+    .await;
+    loop {
+        if !by_subject(&messages(&app).await, "Pushed in").is_empty() {
+            break;
+        }
+        assert!(
+            sent.elapsed().as_secs() < 30,
+            "the new message did not arrive by IDLE (the poll is 5 minutes away)"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    eprintln!(
+        "new mail visible {} ms after it was delivered",
+        sent.elapsed().as_millis()
+    );
+}

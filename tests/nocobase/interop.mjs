@@ -72,7 +72,7 @@ try {
     const reply = await call(asRoot, 'mailProviders', 'list');
     assert(reply.status === 200, `status ${reply.status}: ${JSON.stringify(reply.body)}`);
     const names = reply.body.data.map((p) => p.name).sort();
-    same(names, ['google', 'microsoft'], 'providers');
+    same(names, ['google', 'imap', 'microsoft'], 'providers');
   });
 
   await check('root/admin can mailProviders:update, and the secret is not echoed', async () => {

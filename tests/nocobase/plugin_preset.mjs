@@ -79,7 +79,7 @@ try {
   await check('first start: /api/mail* reaches the sidecar through the plugin', async () => {
     const response = await get('mailProviders:list');
     const body = await response.json();
-    assert(response.status === 200 && body.data.length === 2, `${response.status} ${JSON.stringify(body).slice(0, 200)}`);
+    assert(response.status === 200 && body.data.length === 3, `${response.status} ${JSON.stringify(body).slice(0, 200)}`);
   });
 } catch (error) {
   await check('the run completes', () => { throw error; });

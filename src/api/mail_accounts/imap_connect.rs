@@ -218,6 +218,7 @@ pub async fn connect_mail_account(
         account = account_id,
         "mailbox connected"
     );
+    crate::push::on_connect(&state, account_id, ProviderKind::Imap).await;
     crate::sync::start_soon(&state).await;
     let view = super::view::views(&state, user_id, vec![account])
         .await?

@@ -108,6 +108,7 @@ export function ImapDialog({ open, onClose, onConnected, onUseOAuth }) {
       title={open && open.email ? t('Reconnect {{email}}', { email: open.email }) : t('Connect other mail (IMAP)')}
       onCancel={onClose}
       destroyOnClose
+      modalRender={(node) => <div data-testid="imap-dialog">{node}</div>}
       footer={(
         <Space>
           <Button onClick={onClose}>{t('Cancel')}</Button>
@@ -115,7 +116,6 @@ export function ImapDialog({ open, onClose, onConnected, onUseOAuth }) {
           <Button type="primary" onClick={connect} loading={busy === 'connect'} data-testid="imap-connect">{t('Connect')}</Button>
         </Space>
       )}
-      data-testid="imap-dialog"
     >
       <Form form={form} layout="vertical" name="imap-connect">
         <Form.Item name="email" label={t('Email address')} rules={[{ required: true, type: 'email', message: t('Enter an email address') }]}>

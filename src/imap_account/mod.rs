@@ -12,6 +12,7 @@ use crate::store::mail_providers::ImapRules;
 use crate::store::{StoreError, mail_accounts, mail_providers};
 use async_imap::Session;
 
+pub mod drafts;
 pub mod read;
 mod send;
 pub mod write;

@@ -36,24 +36,7 @@ pub async fn send(
     outgoing: &Outgoing,
     date: i64,
 ) -> Result<Sent, ProviderError> {
-    let login: Login = super::login(state, account_id)
-        .await?
-        .ok_or(ProviderError::ReauthRequired)?;
-    let reach = reach(state)
-        .await
-        .map_err(|e| ProviderError::Transient(e.to_string()))?;
-    let recipients = outgoing
-        .recipients()
-        .map(|p| address(&p.address))
-        .collect::<Result<Vec<_>, _>>()?;
-    let envelope =
-        Envelope::new(Some(address(&outgoing.from.address)?), recipients).map_err(|_| {
-            ProviderError::Permanent {
-                status: 0,
-                code: "SMTP".into(),
-                message: "The message has no recipient SMTP can carry".into(),
-            }
-        })?;
+    let recipients: Vec<String> = outgoing.recipients().map(|p| p.address.clone()).collect();
     // Bcc recipients are in the envelope only: the copy every recipient gets must not
     // name them. The filed copy keeps them, so the sender sees whom they told.
     let submitted = Outgoing {
@@ -61,6 +44,101 @@ pub async fn send(
         ..outgoing.clone()
     }
     .to_mime(date);
+    let filed = outgoing.to_mime(date);
+    submit(
+        state,
+        account_id,
+        &outgoing.from.address,
+        &recipients,
+        &submitted,
+        &filed,
+    )
+    .await
+}
+
+/// Submits a whole message as it is written (a draft from the Drafts folder): its From,
+/// To, Cc and Bcc make the envelope, and its Bcc header is taken off what goes out.
+pub async fn send_raw(
+    state: &AppState,
+    account_id: i64,
+    raw: &[u8],
+) -> Result<Sent, ProviderError> {
+    let refused = |what: &str| ProviderError::Permanent {
+        status: 0,
+        code: "SMTP".into(),
+        message: what.to_string(),
+    };
+    let parsed = crate::mail::parse(raw).ok_or_else(|| refused("The draft is not a message"))?;
+    let from = parsed
+        .from
+        .as_ref()
+        .map(|a| a.address.clone())
+        .ok_or_else(|| refused("The draft has no From"))?;
+    let recipients: Vec<String> = parsed
+        .to
+        .iter()
+        .chain(&parsed.cc)
+        .chain(&parsed.bcc)
+        .map(|a| a.address.clone())
+        .collect();
+    submit(
+        state,
+        account_id,
+        &from,
+        &recipients,
+        &without_bcc(raw),
+        raw,
+    )
+    .await
+}
+
+/// `raw` without its Bcc header (and the header's folded lines).
+fn without_bcc(raw: &[u8]) -> Vec<u8> {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |at| at + 2);
+    let (head, body) = raw.split_at(end);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut skipping = false;
+    for line in head.split_inclusive(|b| *b == b'\n') {
+        let folded = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
+        if !folded {
+            skipping = line.len() >= 4 && line[..4].eq_ignore_ascii_case(b"bcc:");
+        }
+        if !skipping {
+            out.extend_from_slice(line);
+        }
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// Hands `submitted` to the account's SMTP server for `recipients`, then files `filed`.
+async fn submit(
+    state: &AppState,
+    account_id: i64,
+    from: &str,
+    recipients: &[String],
+    submitted: &[u8],
+    filed: &[u8],
+) -> Result<Sent, ProviderError> {
+    let login: Login = super::login(state, account_id)
+        .await?
+        .ok_or(ProviderError::ReauthRequired)?;
+    let reach = reach(state)
+        .await
+        .map_err(|e| ProviderError::Transient(e.to_string()))?;
+    let recipients = recipients
+        .iter()
+        .map(|a| address(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    let envelope =
+        Envelope::new(Some(address(from)?), recipients).map_err(|_| ProviderError::Permanent {
+            status: 0,
+            code: "SMTP".into(),
+            message: "The message has no recipient SMTP can carry".into(),
+        })?;
     let mut session = smtp::open(
         &reach,
         &login.smtp,
@@ -72,7 +150,7 @@ pub async fn send(
     .map_err(provider_error)?;
     let handed = tokio::time::timeout(
         std::time::Duration::from_secs(300),
-        session.send(&envelope, &submitted),
+        session.send(&envelope, submitted),
     )
     .await;
     match handed {
@@ -105,7 +183,7 @@ pub async fn send(
         }
     }
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), session.quit()).await;
-    file_copy(state, account_id, &outgoing.to_mime(date)).await;
+    file_copy(state, account_id, filed).await;
     Ok(Sent::default())
 }
 
@@ -119,7 +197,7 @@ async fn file_copy(state: &AppState, account_id: i64, raw: &[u8]) {
             mailbox::close(session).await;
             return Ok(false);
         };
-        let appended = mailbox::append(&mut session, &sent.name, raw).await;
+        let appended = mailbox::append(&mut session, &sent.name, raw, "(\\Seen)").await;
         mailbox::close(session).await;
         appended.map(|()| true)
     };
@@ -137,4 +215,18 @@ async fn file_copy(state: &AppState, account_id: i64, raw: &[u8]) {
     }
     // The filed copy shows in Sent at the next sync: start it now.
     crate::sync::start_soon(state).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::without_bcc;
+
+    #[test]
+    fn the_bcc_header_and_its_folded_lines_leave_the_copy_that_goes_out() {
+        let raw = b"From: a@x.test\r\nBcc: boss@x.test,\r\n hidden@x.test\r\nTo: b@x.test\r\n\r\nBcc: in the body stays\r\n";
+        assert_eq!(
+            without_bcc(raw),
+            b"From: a@x.test\r\nTo: b@x.test\r\n\r\nBcc: in the body stays\r\n".to_vec()
+        );
+    }
 }

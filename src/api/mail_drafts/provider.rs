@@ -1,9 +1,10 @@
 //! Each draft operation at the mailbox's provider, through the gateway (a person waits:
-//! counted at once, tried once).
+//! counted at once, tried once); an IMAP mailbox's in its Drafts folder.
 
 use crate::api::provider_failure::api_error;
 use crate::gateway::{CallError, Mailbox, Urgency};
 use crate::http::ApiError;
+use crate::imap_account::drafts as imap_drafts;
 use crate::mail::compose::Outgoing;
 use crate::providers::drafts::{DraftContent, DraftPage, DraftRef, graph_version};
 use crate::providers::gmail::GmailClient;
@@ -13,6 +14,11 @@ use crate::providers::send::Sent;
 use crate::providers::{Operation, ProviderError, ProviderKind};
 use crate::state::AppState;
 use std::future::Future;
+
+/// An IMAP draft operation's answer as the API gives it.
+fn imap<T>(answer: Result<T, ProviderError>) -> Result<T, ApiError> {
+    answer.map_err(|e| api_error(CallError::Provider(e)))
+}
 
 pub struct Drafts<'a> {
     pub state: &'a AppState,
@@ -57,8 +63,9 @@ impl<'a> Drafts<'a> {
                 let (op, call) = graph;
                 mailbox.call(op, |t| call(client.clone(), t)).await
             }
+            // (Each operation goes to `imap_account::drafts` first.)
             ProviderKind::Imap => Err(CallError::Provider(ProviderError::Unsupported(
-                "IMAP mailboxes keep drafts in this service only for now.".into(),
+                "IMAP drafts go by their own path".into(),
             ))),
         }
     }
@@ -66,6 +73,11 @@ impl<'a> Drafts<'a> {
     /// Saves `outgoing` as a new draft (in its provider thread at Gmail).
     pub async fn create(&self, outgoing: &Outgoing, date: i64) -> Result<DraftRef, ApiError> {
         let raw = outgoing.to_mime(date);
+        if self.kind == ProviderKind::Imap {
+            return imap(
+                imap_drafts::create(self.state, self.account_id, &raw, &outgoing.message_id).await,
+            );
+        }
         let thread = outgoing.provider_thread_id.as_deref();
         self.either(
             (gmail_op::DRAFTS_CREATE, |c: GmailClient, t: String| {
@@ -89,6 +101,9 @@ impl<'a> Drafts<'a> {
     }
 
     pub async fn get(&self, id: &str) -> Result<DraftContent, ApiError> {
+        if self.kind == ProviderKind::Imap {
+            return imap(imap_drafts::get(self.state, self.account_id, id).await);
+        }
         self.either(
             (
                 gmail_op::DRAFTS_GET,
@@ -105,6 +120,9 @@ impl<'a> Drafts<'a> {
 
     pub async fn list(&self, max: u32, page: Option<String>) -> Result<DraftPage, ApiError> {
         let page = page.as_deref();
+        if self.kind == ProviderKind::Imap {
+            return imap(imap_drafts::list(self.state, self.account_id, max, page).await);
+        }
         self.either(
             (
                 gmail_op::DRAFTS_LIST,
@@ -127,7 +145,7 @@ impl<'a> Drafts<'a> {
         outgoing: &Outgoing,
         date: i64,
     ) -> Result<DraftRef, ApiError> {
-        if self.kind == ProviderKind::Microsoft {
+        if matches!(self.kind, ProviderKind::Microsoft | ProviderKind::Imap) {
             let saved = self.create(outgoing, date).await?;
             self.delete(&current.id).await?;
             return Ok(saved);
@@ -150,6 +168,9 @@ impl<'a> Drafts<'a> {
     }
 
     pub async fn delete(&self, id: &str) -> Result<(), ApiError> {
+        if self.kind == ProviderKind::Imap {
+            return imap(imap_drafts::delete(self.state, self.account_id, id).await);
+        }
         self.either(
             (
                 gmail_op::DRAFTS_DELETE,
@@ -166,6 +187,9 @@ impl<'a> Drafts<'a> {
 
     /// Sends the draft as the provider holds it (tried once: a send is never repeated).
     pub async fn send(&self, draft: &DraftRef) -> Result<Sent, CallError> {
+        if self.kind == ProviderKind::Imap {
+            return Ok(imap_drafts::send(self.state, self.account_id, draft).await?);
+        }
         self.either(
             (
                 gmail_op::DRAFTS_SEND,

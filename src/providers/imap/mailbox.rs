@@ -318,15 +318,16 @@ pub async fn fetch_flags(
     .await
 }
 
-/// Files `raw` in `folder`, read (`\Seen`): the sent copy.
+/// Files `raw` in `folder` with `flags` (`(\Seen)` for a sent copy).
 pub async fn append(
     session: &mut ImapSession,
     folder: &str,
     raw: &[u8],
+    flags: &str,
 ) -> Result<(), ProviderError> {
     timed("APPEND", FETCH_TIMEOUT, async {
         session
-            .append(folder, Some("(\\Seen)"), None, raw)
+            .append(folder, Some(flags), None, raw)
             .await
             .map_err(|e| failed("APPEND", e))
     })
@@ -377,6 +378,11 @@ pub async fn move_to(
             .map_err(|e| failed("COPY", e))
     })
     .await?;
+    expunge(session, set).await
+}
+
+/// Removes the open folder's `set` for good: `\Deleted`, then UID EXPUNGE of just them.
+pub async fn expunge(session: &mut ImapSession, set: &str) -> Result<(), ProviderError> {
     store(session, set, "+FLAGS.SILENT (\\Deleted)").await?;
     timed("EXPUNGE", COMMAND_TIMEOUT, async {
         let gone = session

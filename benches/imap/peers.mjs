@@ -1,18 +1,24 @@
-// The peers an IMAP initial sync is measured against (#26), on the same Dovecot mailbox:
+// The sidecar's IMAP initial sync (#26) against its peers, on the same Dovecot mailbox:
 // `mbsync` (Debian's isync, C, downloads every message into a Maildir and does nothing
 // else: the practical limit) and a script with `imapflow` (the IMAP library EmailEngine is
 // built on) fetching flags, envelope, structure and the whole message of each. Each runs
-// under /usr/bin/time -v for its wall time and peak RSS.
+// under /usr/bin/time -v for its wall time and peak RSS. The sidecar (a release build,
+// SQLite) is timed from `mailAccounts:connect` to the account's first sync finished with
+// every message stored (parsed, indexed for search, threaded); its peak RSS is the
+// process's VmHWM, start-up included.
 //
-//   (cd benches/imap && npm ci) && node benches/imap/peers.mjs [--messages 10000,50000]
+//   cargo build --release && (cd benches/imap && npm ci) &&
+//     SIDECAR_BIN=target/release/email-manager node benches/imap/peers.mjs [--messages 10000,50000]
 //
 // The mailbox: a Dovecot (Debian's dovecot-imapd, run here in a temporary directory on a
 // loopback port, implicit TLS with a CA made for the run) holding N generated messages in
 // its INBOX: threads of 1–6, text bodies of 1–8 KB, one in ten with a 40 KB attachment,
 // 30% unread. Dovecot's index is built before any client runs, so no client pays for it.
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +137,107 @@ function timed(cmd, args, env = {}) {
   return { seconds, rssMiB: rss / 1024, stdout: out.stdout };
 }
 
+/** A stand-in SMTP submission server that takes any login: the connect signs in to both
+ * servers; nothing is sent in the benchmark. */
+function smtpStandIn(dir) {
+  const server = tls.createServer({ cert: fs.readFileSync(path.join(dir, 'cert.pem')), key: fs.readFileSync(path.join(dir, 'key.pem')) }, (socket) => {
+    socket.write('220 localhost ESMTP stand-in\r\n');
+    let buffered = '';
+    socket.on('data', (chunk) => {
+      buffered += chunk.toString('latin1');
+      let end;
+      while ((end = buffered.indexOf('\r\n')) >= 0) {
+        const line = buffered.slice(0, end).toUpperCase();
+        buffered = buffered.slice(end + 2);
+        if (line.startsWith('EHLO')) socket.write('250-localhost\r\n250 AUTH PLAIN LOGIN\r\n');
+        else if (line.startsWith('AUTH')) socket.write('235 2.7.0 Authentication successful\r\n');
+        else if (line.startsWith('QUIT')) { socket.end('221 2.0.0 Bye\r\n'); return; }
+        else socket.write('250 2.0.0 OK\r\n');
+      }
+    });
+    socket.on('error', () => {});
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ port: server.address().port, stop: () => server.close() })));
+}
+
+const signed = (claims, key) => {
+  const encode = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode(claims)}`;
+  return `${body}.${crypto.createHmac('sha256', key).update(body).digest('base64url')}`;
+};
+
+/** The sidecar's first sync of the mailbox: wall seconds and peak RSS. */
+async function sidecar(dir, imapPort, count) {
+  const binary = process.env.SIDECAR_BIN || path.join(here, '../../target/release/email-manager');
+  const appKey = 'bench-app-key-0123456789abcdef0123456789abcdef';
+  const port = await freePort();
+  const smtp = await smtpStandIn(dir);
+  const child = spawn(binary, [], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env,
+      EMAIL_MANAGER__SERVER__BIND: `127.0.0.1:${port}`,
+      EMAIL_MANAGER__DATABASE__URL: `sqlite://${dir}/sidecar.sqlite3`,
+      EMAIL_MANAGER__NOCOBASE__APP_KEY: appKey,
+      EMAIL_MANAGER__SECURITY__ENCRYPTION_KEY: crypto.randomBytes(32).toString('base64'),
+      EMAIL_MANAGER__IMAP__CA_FILE: path.join(dir, 'ca.pem'),
+      EMAIL_MANAGER__PUSH__ENABLED: 'false',
+      EMAIL_MANAGER__LOG__LEVEL: 'warn',
+    },
+  });
+  const base = `http://127.0.0.1:${port}/api`;
+  const now = () => Math.floor(Date.now() / 1000);
+  const admin = signed({ userId: 1, roleName: 'admin', iat: now(), exp: now() + 86400 }, appKey);
+  const user = signed({ userId: 2, roleName: 'member', iat: now(), exp: now() + 86400 }, appKey);
+  const call = async (action, token, values, query = '') => {
+    const response = await fetch(`${base}/${action}${query}`, {
+      method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(values || {}),
+    });
+    const body = await response.json();
+    if (!response.ok) throw new Error(`${action}: ${response.status} ${JSON.stringify(body)}`);
+    return body.data;
+  };
+  try {
+    for (let i = 0; ; i += 1) {
+      const up = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      if (up) break;
+      if (i > 600) throw new Error('the sidecar did not start');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await call('mailProviders:update', admin, { enabled: true, allowPrivateNetworks: true }, '?filterByTk=imap');
+    const started = process.hrtime.bigint();
+    const account = await call('mailAccounts:connect', user, {
+      provider: 'imap', email: USER, password: PASSWORD,
+      imap: { host: 'localhost', port: imapPort, tls: 'implicit' },
+      smtp: { host: 'localhost', port: smtp.port, tls: 'implicit' },
+    });
+    let seconds;
+    // Peak anonymous memory, sampled: VmHWM also counts the pages of the memory-mapped
+    // SQLite file the process read (file-backed, reclaimable).
+    let anonKiB = 0;
+    const anon = () => {
+      const text = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      anonKiB = Math.max(anonKiB, Number(text.match(/RssAnon:\s+(\d+) kB/)[1]));
+    };
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 100));
+      anon();
+      const row = await call('mailAccounts:get', user, {}, `?filterByTk=${account.id}`);
+      if (row.lastError) throw new Error(`the sync failed: ${JSON.stringify(row.lastError)}`);
+      if (row.lastSyncAt && row.messageCount === count) {
+        seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        break;
+      }
+    }
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const rssMiB = Number(status.match(/VmHWM:\s+(\d+) kB/)[1]) / 1024;
+    return { seconds, rssMiB, anonMiB: anonKiB / 1024 };
+  } finally {
+    child.kill('SIGTERM');
+    smtp.stop();
+  }
+}
+
 const rows = [];
 for (const count of SIZES) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'imap-peers-'));
@@ -181,12 +288,17 @@ SyncState *
     const fetched = Number(flow.stdout.trim().split('\n').pop());
     if (fetched !== count) throw new Error(`imapflow fetched ${fetched} of ${count}`);
     rows.push({ count, peer: 'imapflow script (Node 20)', ...flow });
+
+    rows.push({ count, peer: 'email-manager sidecar (SQLite, parsed + indexed)', ...(await sidecar(dir, server.port, count)) });
   } finally {
     server.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
-console.log('| messages | peer | wall time | peak RSS |');
-console.log('|---:|---|---:|---:|');
-for (const r of rows) console.log(`| ${r.count.toLocaleString('en-US')} | ${r.peer} | ${r.seconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB |`);
+console.log('| messages | peer | wall time | peak RSS | peak anon |');
+console.log('|---:|---|---:|---:|---:|');
+for (const r of rows) {
+  const anon = r.anonMiB === undefined ? '—' : `${r.anonMiB.toFixed(0)} MiB`;
+  console.log(`| ${r.count.toLocaleString('en-US')} | ${r.peer} | ${r.seconds.toFixed(1)} s | ${r.rssMiB.toFixed(0)} MiB | ${anon} |`);
+}

@@ -330,7 +330,9 @@ async fn first_import(
         let fetched = mailbox::fetch_whole(session, page)
             .await
             .map_err(provider)?;
-        let batch = incoming(run, folder, opened.uid_validity, fetched).await?;
+        // Parsed while the previous page's write finishes; written while the next page
+        // is fetched.
+        let parsing = parse_off_thread(run, folder, opened.uid_validity, fetched);
         let last = index + 1 == pages.len();
         let update = CursorUpdate {
             scope: folder.to_string(),
@@ -347,6 +349,7 @@ async fn first_import(
         if let Some((write, at)) = writing.take() {
             finish_page(stats, run, write, at).await?;
         }
+        let batch = super::off_thread(parsing).await?;
         let (fence, at) = (run.fence.clone(), now());
         let write = write_page(run, Some(progress), move |c| {
             let stored = messages::store_page(c, &fence, &batch, Some(&update), at)?.len();
@@ -538,8 +541,18 @@ async fn incoming(
     validity: u32,
     fetched: Vec<Fetched>,
 ) -> Result<Vec<IncomingMessage>, SyncError> {
+    super::off_thread(parse_off_thread(run, folder, validity, fetched)).await
+}
+
+/// Starts parsing fetched messages on the blocking pool.
+fn parse_off_thread(
+    run: &Run<'_>,
+    folder: &str,
+    validity: u32,
+    fetched: Vec<Fetched>,
+) -> tokio::task::JoinHandle<Vec<IncomingMessage>> {
     let (folder, account_id) = (folder.to_string(), run.account_id());
-    super::off_thread(tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let mut out = Vec::with_capacity(fetched.len());
         for message in fetched {
             let Some(parsed) = parse(&message.raw) else {
@@ -565,8 +578,7 @@ async fn incoming(
             });
         }
         out
-    }))
-    .await
+    })
 }
 
 #[cfg(test)]

@@ -180,6 +180,26 @@ async fn folder_id(app: &TestApp, role: &str) -> i64 {
         .unwrap_or_else(|| panic!("no {role} folder"))
 }
 
+/// The first message in `user`'s inbox, waited for (Postfix delivers in the background).
+async fn first_delivered(servers: &Servers, user: &str) -> String {
+    let mut session = client(servers, user).await;
+    for _ in 0..100 {
+        session.select("INBOX").await.unwrap();
+        let fetched: Vec<async_imap::types::Fetch> = session
+            .uid_fetch("1:*", "(BODY.PEEK[])")
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        if let Some(body) = fetched.first().and_then(|f| f.body()) {
+            return String::from_utf8_lossy(body).to_string();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("nothing arrived for {user}\n{}", servers.postfix.log());
+}
+
 /// UIDs in `folder` with their flags, as the server holds them.
 async fn server_state(session: &mut Session<Stream>, folder: &str) -> Vec<(u32, Vec<String>)> {
     session.select(folder).await.unwrap();
@@ -517,25 +537,7 @@ async fn imap_mailbox_end_to_end(backend: Backend) {
         reply.text,
         servers.postfix.log()
     );
-    let mut bob = client(&servers, BOB).await;
-    let mut arrived = Vec::new();
-    for _ in 0..100 {
-        bob.select("INBOX").await.unwrap();
-        arrived = bob
-            .uid_fetch("1:*", "(BODY.PEEK[])")
-            .await
-            .unwrap()
-            .try_collect::<Vec<_>>()
-            .await
-            .unwrap();
-        if !arrived.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let delivered =
-        String::from_utf8_lossy(arrived.first().and_then(|f| f.body()).unwrap_or_default())
-            .to_string();
+    let delivered = first_delivered(&servers, BOB).await;
     assert!(
         delivered.contains("Subject: Numbers for Q1"),
         "{delivered}\n{}",
@@ -669,5 +671,96 @@ async fn new_mail_arrives_by_idle_not_by_the_next_poll() {
     eprintln!(
         "new mail visible {} ms after it was delivered",
         sent.elapsed().as_millis()
+    );
+}
+
+/// Drafts live in the mailbox's own Drafts folder (with `\Draft`), so the user's other
+/// clients see them; a save replaces the one there, and sending one delivers it without
+/// its Bcc and leaves Drafts empty.
+#[tokio::test]
+async fn drafts_live_in_the_drafts_folder() {
+    let Some(servers) = servers() else { return };
+    let Some(app) = app(Backend::Sqlite, &servers).await else {
+        return;
+    };
+    enable(&app, json!({"allowPrivateNetworks": true})).await;
+    let connected = servers_call(&app, "mailAccounts:connect", &servers, PASSWORD).await;
+    assert_eq!(connected.status, 200, "{}", connected.text);
+    let account = connected.json["data"]["id"].as_i64().unwrap();
+    let ann = user_token(USER);
+    let key = |draft: &Value| {
+        format!(
+            "filterByTk={}",
+            common::urlencode(draft["id"].as_str().unwrap())
+        )
+    };
+
+    let created = app
+        .call(
+            "mailDrafts:create",
+            Some(&ann),
+            "",
+            Some(json!({"accountId": account, "to": [BOB], "bcc": ["carl@example.test"], "subject": "Plan", "text": "First go."})),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let draft = created.json["data"].clone();
+    let mut phone = client(&servers, ANN).await;
+    let held = server_state(&mut phone, "Drafts").await;
+    assert_eq!(held.len(), 1, "{held:?}");
+    assert!(held[0].1.iter().any(|f| f == "Draft"), "{held:?}");
+
+    let read = app
+        .call("mailDrafts:get", Some(&ann), &key(&draft), None)
+        .await;
+    assert_eq!(read.json["data"]["subject"], "Plan", "{}", read.text);
+    let saved = app
+        .call(
+            "mailDrafts:update",
+            Some(&ann),
+            &key(&draft),
+            Some(json!({"version": read.json["data"]["version"], "subject": "Plan (v2)"})),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    let saved = saved.json["data"][0].clone();
+    assert_eq!(
+        server_state(&mut phone, "Drafts").await.len(),
+        1,
+        "the old version is gone"
+    );
+    let listed = app
+        .call(
+            "mailDrafts:list",
+            Some(&ann),
+            &format!(
+                "filter={}",
+                common::urlencode(&json!({"accountId": account}).to_string())
+            ),
+            None,
+        )
+        .await;
+    assert_eq!(listed.json["meta"]["count"], 1, "{}", listed.text);
+    assert_eq!(
+        listed.json["data"][0]["subject"], "Plan (v2)",
+        "{}",
+        listed.text
+    );
+
+    let sent = app
+        .call("mailDrafts:send", Some(&ann), &key(&saved), Some(json!({})))
+        .await;
+    assert_eq!(sent.json["data"]["status"], "sent", "{}", sent.text);
+    assert!(server_state(&mut phone, "Drafts").await.is_empty());
+    let delivered = first_delivered(&servers, BOB).await;
+    assert!(delivered.contains("Subject: Plan (v2)"), "{delivered}");
+    assert!(
+        !delivered.to_lowercase().contains("carl@example.test"),
+        "{delivered}"
+    );
+    assert_eq!(
+        server_state(&mut phone, "Sent").await.len(),
+        1,
+        "the sent copy is filed"
     );
 }

@@ -33,13 +33,28 @@ fn servers() -> Option<Servers> {
     Some(Servers { dovecot, postfix })
 }
 
-/// The service, trusting the test CA (`imap.ca_file`), with sync run by the test.
-async fn app(backend: Backend, servers: &Servers) -> Option<TestApp> {
-    let db = TestDb::create(backend)?;
-    let mut settings = test_settings(&db);
+/// Settings trusting the test CA (`imap.ca_file`); sync and push off (run by the test).
+fn settings_for(db: &TestDb, servers: &Servers) -> email_manager::config::Settings {
+    let mut settings = test_settings(db);
     let ca = servers.dovecot.path("service-ca.pem");
     std::fs::write(&ca, &servers.dovecot.ca_pem).unwrap();
     settings.imap.ca_file = Some(ca);
+    settings
+}
+
+/// The same, with the sync and push running on their own (the poll five minutes away).
+fn live_settings(db: &TestDb, servers: &Servers) -> email_manager::config::Settings {
+    let mut settings = settings_for(db, servers);
+    settings.sync.enabled = true;
+    settings.push.enabled = true;
+    settings.sync.interval_secs = 300;
+    settings
+}
+
+/// The service, with sync run by the test.
+async fn app(backend: Backend, servers: &Servers) -> Option<TestApp> {
+    let db = TestDb::create(backend)?;
+    let settings = settings_for(&db, servers);
     Some(spawn_with(db, settings).await)
 }
 
@@ -608,13 +623,7 @@ async fn new_mail_arrives_by_idle_not_by_the_next_poll() {
     let Some(db) = TestDb::create(Backend::Sqlite) else {
         return;
     };
-    let mut settings = test_settings(&db);
-    let ca = servers.dovecot.path("service-ca.pem");
-    std::fs::write(&ca, &servers.dovecot.ca_pem).unwrap();
-    settings.imap.ca_file = Some(ca);
-    settings.sync.enabled = true;
-    settings.push.enabled = true;
-    settings.sync.interval_secs = 300;
+    let settings = live_settings(&db, &servers);
     let app = spawn_with(db, settings).await;
     enable(&app, json!({"allowPrivateNetworks": true})).await;
     let mut phone = client(&servers, ANN).await;
@@ -763,4 +772,70 @@ async fn drafts_live_in_the_drafts_folder() {
         1,
         "the sent copy is filed"
     );
+}
+
+/// Two replicas on one PostgreSQL: the mailbox gets one IDLE connection, whichever
+/// process looks at its push row (both are made to, again and again), and new mail still
+/// arrives by it.
+#[tokio::test]
+async fn replicas_hold_one_idle_connection_per_mailbox() {
+    let Some(servers) = servers() else { return };
+    let Some(db) = TestDb::create(Backend::Postgres) else {
+        return;
+    };
+    let settings = live_settings(&db, &servers);
+    let first = spawn_with(db, settings.clone()).await;
+    let second = email_manager::startup::Application::build(
+        settings,
+        email_manager::startup::BuildOptions { migrate: false },
+    )
+    .await
+    .expect("the second replica starts");
+    let second_state = second.state();
+    tokio::spawn(second.run_until(std::future::pending()));
+    let first_state = first.state.clone().unwrap();
+    enable(&first, json!({"allowPrivateNetworks": true})).await;
+    let connected = servers_call(&first, "mailAccounts:connect", &servers, PASSWORD).await;
+    assert_eq!(connected.status, 200, "{}", connected.text);
+    let account = connected.json["data"]["id"].as_i64().unwrap();
+    let watchers = || first_state.imap_idle.count() + second_state.imap_idle.count();
+
+    let started = std::time::Instant::now();
+    while watchers() == 0 {
+        assert!(
+            started.elapsed().as_secs() < 30,
+            "no replica watches the mailbox"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Both replicas are made to look at the row, over and over.
+    for _ in 0..4 {
+        let now = chrono::Utc::now().naive_utc();
+        first_state
+            .store
+            .run(move |c| email_manager::store::mail_push::check_by(c, account, now))
+            .await
+            .unwrap();
+        first_state.push_wake.notify_waiters();
+        second_state.push_wake.notify_waiters();
+        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+        assert_eq!(watchers(), 1, "one IDLE connection for the mailbox");
+    }
+
+    let mut phone = client(&servers, ANN).await;
+    append(
+        &mut phone,
+        "INBOX",
+        &message("replicas", "Heard once", ""),
+        None,
+    )
+    .await;
+    let sent = std::time::Instant::now();
+    while by_subject(&messages(&first).await, "Heard once").is_empty() {
+        assert!(
+            sent.elapsed().as_secs() < 30,
+            "the new message did not arrive by IDLE"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -327,9 +327,7 @@ async fn first_import(
     }
     let mut writing: Option<(PageWrite, Progress)> = None;
     for (index, page) in pages.iter().enumerate() {
-        let fetched = mailbox::fetch_whole(session, page)
-            .await
-            .map_err(provider)?;
+        let fetched = fetch_page(run, session, page).await?;
         // Parsed while the previous page's write finishes; written while the next page
         // is fetched.
         let parsing = parse_off_thread(run, folder, opened.uid_validity, fetched);
@@ -482,9 +480,7 @@ async fn follow(
     };
     let page_size = run.state.settings.sync.page_size.max(1) as usize;
     for page in new.chunks(page_size) {
-        let fetched = mailbox::fetch_whole(session, page)
-            .await
-            .map_err(provider)?;
+        let fetched = fetch_page(run, session, page).await?;
         let batch = incoming(run, folder, validity, fetched).await?;
         *done += page.len();
         let progress = Progress {
@@ -520,6 +516,25 @@ async fn follow(
         Ok((0, changed, deleted))
     });
     finish_page(stats, run, write, progress).await
+}
+
+/// A page of whole messages; one the server refuses to give (a message it cannot read)
+/// is left out and said, so the rest of the folder goes on (Graph's engine does the
+/// same). A later run does not ask again: the cursor moves past it.
+async fn fetch_page(
+    run: &Run<'_>,
+    session: &mut ImapSession,
+    uids: &[u32],
+) -> Result<Vec<Fetched>, SyncError> {
+    let (fetched, unreadable) = mailbox::fetch_page(session, uids).await.map_err(provider)?;
+    if !unreadable.is_empty() {
+        tracing::warn!(
+            account = run.account_id(),
+            count = unreadable.len(),
+            "the IMAP server refused to give some messages; skipped"
+        );
+    }
+    Ok(fetched)
 }
 
 /// The thread a message belongs to: the first of its `References` (the root, which

@@ -268,8 +268,45 @@ pub async fn fetch_whole(
     session: &mut ImapSession,
     uids: &[u32],
 ) -> Result<Vec<Fetched>, ProviderError> {
+    match fetch_answers(session, uids).await? {
+        (fetched, None) => Ok(fetched),
+        (_, Some(refusal)) => Err(refusal),
+    }
+}
+
+/// A page of messages for the sync: what the server gave. A server may answer a FETCH
+/// in part (Dovecot ends with `NO [SERVERBUG]` for a message it cannot read, and the
+/// IMAP library takes any tagged answer as the end), or a message may be expunged
+/// meanwhile: the UIDs missing from the answer are asked for one by one, and those
+/// still missing come back as the second list, for the caller to say so, while the rest
+/// of the folder goes on. Nothing asked for is passed over without a second look.
+pub async fn fetch_page(
+    session: &mut ImapSession,
+    uids: &[u32],
+) -> Result<(Vec<Fetched>, Vec<u32>), ProviderError> {
+    let (mut fetched, _) = fetch_answers(session, uids).await?;
+    let got: std::collections::HashSet<u32> = fetched.iter().map(|f| f.flags.uid).collect();
+    if uids.iter().all(|uid| got.contains(uid)) {
+        return Ok((fetched, Vec::new()));
+    }
+    let mut unreadable = Vec::new();
+    for uid in uids.iter().copied().filter(|uid| !got.contains(uid)) {
+        match fetch_answers(session, &[uid]).await? {
+            (one, None) => fetched.extend(one),
+            (_, Some(_)) => unreadable.push(uid),
+        }
+    }
+    Ok((fetched, unreadable))
+}
+
+/// The FETCH itself: what arrived, and the server's refusal (`NO`, `BAD`) when it ended
+/// with one. A lost connection or a timeout is an error.
+async fn fetch_answers(
+    session: &mut ImapSession,
+    uids: &[u32],
+) -> Result<(Vec<Fetched>, Option<ProviderError>), ProviderError> {
     if uids.is_empty() {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), None));
     }
     let set = uid_set(uids);
     timed("FETCH", FETCH_TIMEOUT, async {
@@ -278,7 +315,18 @@ pub async fn fetch_whole(
             .await
             .map_err(|e| failed("FETCH", e))?;
         let mut fetched = Vec::new();
-        while let Some(fetch) = answers.try_next().await.map_err(|e| failed("FETCH", e))? {
+        loop {
+            let fetch = match answers.try_next().await {
+                Ok(Some(fetch)) => fetch,
+                Ok(None) => return Ok((fetched, None)),
+                Err(error) => {
+                    let error = failed("FETCH", error);
+                    return match error {
+                        ProviderError::Permanent { .. } => Ok((fetched, Some(error))),
+                        other => Err(other),
+                    };
+                }
+            };
             let (Some(flags), Some(body)) = (flags_of(&fetch), fetch.body()) else {
                 continue;
             };
@@ -288,7 +336,6 @@ pub async fn fetch_whole(
                 raw: body.to_vec(),
             });
         }
-        Ok(fetched)
     })
     .await
 }

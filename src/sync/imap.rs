@@ -407,7 +407,6 @@ async fn follow(
     let validity = opened.uid_validity;
     // Flags first, for the UIDs the cursor knew; a full FETCH FLAGS also lists which of
     // them are still there.
-    let mut present: Option<HashSet<u32>> = None;
     let mut changed: Vec<Flags> = Vec::new();
     if cursor.next > 1 && !stored.states.is_empty() {
         let known = format!("1:{}", cursor.next.saturating_sub(1));
@@ -418,12 +417,12 @@ async fn follow(
                     .await
                     .map_err(provider)?;
             }
+            // Without CONDSTORE every flag is compared. (Which UIDs are left is the
+            // SEARCH's to say: a FETCH answered in part would read as expunges.)
             _ => {
-                let all = mailbox::fetch_flags(session, &known, None)
+                changed = mailbox::fetch_flags(session, &known, None)
                     .await
                     .map_err(provider)?;
-                present = Some(all.iter().map(|f| f.uid).collect());
-                changed = all;
             }
         }
     }
@@ -455,8 +454,9 @@ async fn follow(
     };
     new.retain(|uid| *uid >= cursor.next && !stored.states.contains_key(uid));
     // Expunged: when the folder holds other than what is stored and new, ask which UIDs
-    // are left (unless the flags answer already said).
-    if present.is_none() && opened.exists as usize != stored.states.len() + new.len() {
+    // are left.
+    let mut present: Option<HashSet<u32>> = None;
+    if opened.exists as usize != stored.states.len() + new.len() {
         let left = mailbox::search(session, &format!("UID 1:{}", cursor.next.max(2) - 1))
             .await
             .map_err(provider)?;

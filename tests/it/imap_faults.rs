@@ -5,7 +5,9 @@
 //!   run resumes below the last committed page: every message once, none lost;
 //! - a FETCH answered in part (Dovecot gives what it can and ends with `NO [SERVERBUG]`
 //!   for a message it cannot read; a message may be expunged meanwhile): the missing ones
-//!   are asked for again in the same run, so none is passed over without a look.
+//!   are asked for again in the same run, so none is passed over without a look;
+//! - a SEARCH the server refuses: never read as an empty folder (every stored message
+//!   gone), only as this run not knowing what was expunged.
 
 use crate::common::{self, Backend, TestApp, spawn_with, test_settings, tokens::admin_key};
 
@@ -71,9 +73,12 @@ async fn cutting_proxy(upstream: u16, budget: Arc<AtomicI64>) -> u16 {
 }
 
 /// A plaintext TCP proxy to `upstream` that, while `armed` (once, across connections),
-/// narrows the first FETCH of whole messages to its first UID: the server answers for
-/// that one only, as a server answering in part does.
-async fn narrowing_proxy(upstream: u16, armed: Arc<AtomicBool>) -> u16 {
+/// rewrites the first command `rewrite` changes.
+async fn rewriting_proxy(
+    upstream: u16,
+    armed: Arc<AtomicBool>,
+    rewrite: fn(&str) -> Option<String>,
+) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -97,19 +102,10 @@ async fn narrowing_proxy(upstream: u16, armed: Arc<AtomicBool>) -> u16 {
                         Ok(0) | Err(_) => break,
                         Ok(_) => {}
                     }
-                    if line.contains(" UID FETCH ")
-                        && line.contains("BODY.PEEK[]")
+                    if let Some(changed) = rewrite(&line)
                         && armed.swap(false, Ordering::SeqCst)
                     {
-                        let mut words: Vec<String> =
-                            line.split(' ').map(ToString::to_string).collect();
-                        let first = words[3]
-                            .split([',', ':'])
-                            .next()
-                            .unwrap_or_default()
-                            .to_string();
-                        words[3] = first;
-                        line = words.join(" ");
+                        line = changed;
                     }
                     if server_write.write_all(line.as_bytes()).await.is_err() {
                         break;
@@ -120,6 +116,24 @@ async fn narrowing_proxy(upstream: u16, armed: Arc<AtomicBool>) -> u16 {
         }
     });
     port
+}
+
+/// The first FETCH of whole messages narrowed to its first UID: the server answers for
+/// that one only, as a server answering in part does.
+fn narrowed_fetch(line: &str) -> Option<String> {
+    if !line.contains(" UID FETCH ") || !line.contains("BODY.PEEK[]") {
+        return None;
+    }
+    let mut words: Vec<&str> = line.split(' ').collect();
+    words[3] = words[3].split([',', ':']).next().unwrap_or_default();
+    Some(words.join(" "))
+}
+
+/// A SEARCH the server refuses (`BAD`: an unknown key), as one over its limits refuses
+/// with `NO [LIMIT]`.
+fn refused_search(line: &str) -> Option<String> {
+    let (tag, _) = line.split_once(" UID SEARCH ")?;
+    Some(format!("{tag} UID SEARCH NOSUCHKEY\r\n"))
 }
 
 fn message(index: usize) -> String {
@@ -163,11 +177,10 @@ async fn sync(app: &TestApp, account: i64) {
     while email_manager::sync::run_one(&state).await.unwrap() {}
 }
 
-/// A Dovecot (and the Postfix a connect also signs in to) whose INBOX another client
-/// filled with [`MESSAGES`] messages.
-async fn filled_servers() -> Option<(Dovecot, Postfix)> {
-    let dovecot = Dovecot::start(&[(ANN, PASSWORD)])?;
-    let postfix = Postfix::start(&dovecot, "example.test")?;
+/// Another client of Ann's mailbox, straight to the server (the user's phone).
+async fn phone(
+    dovecot: &Dovecot,
+) -> async_imap::Session<email_manager::providers::imap::stream::Stream> {
     let reach = Reach {
         policy: HostPolicy {
             allowed_hosts: Vec::new(),
@@ -181,7 +194,15 @@ async fn filled_servers() -> Option<(Dovecot, Postfix)> {
         port: dovecot.imaps_port,
         tls: TlsMode::Implicit,
     };
-    let mut phone = connect::open(&reach, &direct, ANN, PASSWORD).await.unwrap();
+    connect::open(&reach, &direct, ANN, PASSWORD).await.unwrap()
+}
+
+/// A Dovecot (and the Postfix a connect also signs in to) whose INBOX another client
+/// filled with [`MESSAGES`] messages.
+async fn filled_servers() -> Option<(Dovecot, Postfix)> {
+    let dovecot = Dovecot::start(&[(ANN, PASSWORD)])?;
+    let postfix = Postfix::start(&dovecot, "example.test")?;
+    let mut phone = phone(&dovecot).await;
     for index in 0..MESSAGES {
         phone
             .append("INBOX", None, None, message(index))
@@ -286,7 +307,7 @@ async fn a_fetch_answered_in_part_asks_again_for_what_is_missing() {
         return;
     };
     let armed = Arc::new(AtomicBool::new(false));
-    let proxy = narrowing_proxy(dovecot.imap_port, armed.clone()).await;
+    let proxy = rewriting_proxy(dovecot.imap_port, armed.clone(), narrowed_fetch).await;
     let (app, account) = connected_through(&dovecot, &postfix, proxy, "none").await;
 
     armed.store(true, Ordering::SeqCst);
@@ -297,4 +318,43 @@ async fn a_fetch_answered_in_part_asks_again_for_what_is_missing() {
     let mut expected: Vec<String> = (0..MESSAGES).map(|i| format!("Message {i}")).collect();
     expected.sort();
     assert_eq!(subjects, expected, "one run, every message");
+}
+
+#[tokio::test]
+async fn a_refused_search_is_not_an_empty_folder() {
+    let Some((dovecot, postfix)) = filled_servers().await else {
+        return;
+    };
+    let armed = Arc::new(AtomicBool::new(false));
+    let proxy = rewriting_proxy(dovecot.imap_port, armed.clone(), refused_search).await;
+    let (app, account) = connected_through(&dovecot, &postfix, proxy, "none").await;
+    sync(&app, account).await;
+    assert_eq!(stored(&app).await.len(), MESSAGES);
+
+    // Another client expunges one message; the run that looks for expunges is refused
+    // its SEARCH.
+    let mut phone = phone(&dovecot).await;
+    phone.select("INBOX").await.unwrap();
+    let _: Vec<_> = futures_util::TryStreamExt::try_collect(
+        phone.uid_store("1", "+FLAGS (\\Deleted)").await.unwrap(),
+    )
+    .await
+    .unwrap();
+    let _: Vec<_> = futures_util::TryStreamExt::try_collect(phone.expunge().await.unwrap())
+        .await
+        .unwrap();
+    armed.store(true, Ordering::SeqCst);
+    sync(&app, account).await;
+    assert!(!armed.load(Ordering::SeqCst), "the proxy refused no SEARCH");
+    assert_eq!(
+        stored(&app).await.len(),
+        MESSAGES,
+        "a refused SEARCH deleted mail here"
+    );
+
+    // Answered next time: the one expunged goes, the rest stay.
+    sync(&app, account).await;
+    let left = stored(&app).await;
+    assert_eq!(left.len(), MESSAGES - 1);
+    assert!(!left.contains(&"Message 0".to_string()), "{left:?}");
 }

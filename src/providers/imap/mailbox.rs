@@ -195,17 +195,48 @@ pub async fn open(
     })
 }
 
-/// `UID SEARCH <query>`, ascending.
+/// `UID SEARCH <query>`, ascending. Read here rather than by the IMAP library, which
+/// takes a tagged `NO` as the end of an empty answer: a server that refuses a search
+/// (RFC 5530's `NO [LIMIT]`, `[UNAVAILABLE]`) would read as a folder with no mail, and
+/// the sync would take every stored message for expunged.
 pub async fn search(session: &mut ImapSession, query: &str) -> Result<Vec<u32>, ProviderError> {
-    let found = timed("SEARCH", COMMAND_TIMEOUT, async {
-        session
-            .uid_search(query)
+    use async_imap::imap_proto::{MailboxDatum, Response, Status};
+    let mut uids: Vec<u32> = timed("SEARCH", COMMAND_TIMEOUT, async {
+        let tag = session
+            .run_command(format!("UID SEARCH {query}"))
             .await
-            .map_err(|e| failed("SEARCH", e))
+            .map_err(|e| failed("SEARCH", e))?;
+        let mut found = Vec::new();
+        loop {
+            let response = session
+                .read_response()
+                .await
+                .map_err(|e| failed("SEARCH", e.into()))?
+                .ok_or_else(|| ProviderError::Transient("IMAP SEARCH: connection lost".into()))?;
+            match response.parsed() {
+                Response::MailboxData(MailboxDatum::Search(ids)) => {
+                    found.extend(ids.iter().copied())
+                }
+                Response::Done {
+                    tag: done, status, ..
+                } if *done == tag => {
+                    return match status {
+                        Status::Ok => Ok(found),
+                        _ => Err(ProviderError::Permanent {
+                            status: 0,
+                            code: "IMAP SEARCH refused".into(),
+                            message: String::new(),
+                        }),
+                    };
+                }
+                // EXISTS, EXPUNGE, FETCH of other sessions' changes: the next run's.
+                _ => {}
+            }
+        }
     })
     .await?;
-    let mut uids: Vec<u32> = found.into_iter().collect();
     uids.sort_unstable();
+    uids.dedup();
     Ok(uids)
 }
 

@@ -137,11 +137,12 @@ async fn folders_round(run: &Run<'_>, session: &mut ImapSession) -> Result<Stats
         )
         .await
         {
-            // A folder deleted or renamed since the LIST: the next run lists afresh.
+            // A folder deleted or renamed since the LIST, or a command the server refused
+            // (RFC 5530 limits): the next run tries again.
             Err(SyncError::Provider(ProviderError::Permanent { .. })) => {
                 tracing::warn!(
                     account = account_id,
-                    "an IMAP folder could not be opened; skipped this run"
+                    "the IMAP server refused a command on a folder (gone, or over its limits); the folder is skipped this run"
                 );
             }
             other => other?,

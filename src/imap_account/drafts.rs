@@ -121,7 +121,7 @@ pub async fn delete(state: &AppState, account_id: i64, id: &str) -> Result<(), P
         if opened.uid_validity != message.uid_validity {
             return Err(ProviderError::NotFound);
         }
-        mailbox::expunge(session, &message.uid.to_string()).await
+        mailbox::expunge(session, &[message.uid]).await
     })
     .await
 }

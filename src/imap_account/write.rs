@@ -110,16 +110,14 @@ async fn folder_write(
     if uids.is_empty() {
         return Ok((opened.uid_validity, None));
     }
-    let set = mailbox::uid_set(&uids);
     for (wanted, flag) in [(write.seen, "\\Seen"), (write.flagged, "\\Flagged")] {
         if let Some(on) = wanted {
-            let sign = if on { '+' } else { '-' };
-            mailbox::store(session, &set, &format!("{sign}FLAGS.SILENT ({flag})")).await?;
+            mailbox::store(session, &uids, flag, on).await?;
         }
     }
     match dest {
         Some(dest) if dest != folder => {
-            mailbox::move_to(session, &set, dest, can_move).await?;
+            mailbox::move_to(session, &uids, dest, can_move).await?;
             Ok((opened.uid_validity, Some(dest.to_string())))
         }
         _ => Ok((opened.uid_validity, None)),

@@ -7,7 +7,9 @@
 //!   for a message it cannot read; a message may be expunged meanwhile): the missing ones
 //!   are asked for again in the same run, so none is passed over without a look;
 //! - a SEARCH the server refuses: never read as an empty folder (every stored message
-//!   gone), only as this run not knowing what was expunged.
+//!   gone), only as this run not knowing what was expunged;
+//! - a STORE the server refuses (`NO`, a read-only folder): the user is told, and nothing
+//!   changes here.
 
 use crate::common::{self, Backend, TestApp, spawn_with, test_settings, tokens::admin_key};
 
@@ -127,6 +129,13 @@ fn narrowed_fetch(line: &str) -> Option<String> {
     let mut words: Vec<&str> = line.split(' ').collect();
     words[3] = words[3].split([',', ':']).next().unwrap_or_default();
     Some(words.join(" "))
+}
+
+/// The folder opened read-only (SELECT made EXAMINE): the server then refuses a STORE
+/// with `NO`, as it does for any folder the user may read but not change.
+fn read_only_folder(line: &str) -> Option<String> {
+    let (tag, folder) = line.split_once(" SELECT ")?;
+    Some(format!("{tag} EXAMINE {folder}"))
 }
 
 /// A SEARCH the server refuses (`BAD`: an unknown key), as one over its limits refuses
@@ -357,4 +366,52 @@ async fn a_refused_search_is_not_an_empty_folder() {
     let left = stored(&app).await;
     assert_eq!(left.len(), MESSAGES - 1);
     assert!(!left.contains(&"Message 0".to_string()), "{left:?}");
+}
+
+#[tokio::test]
+async fn a_refused_store_is_not_reported_as_done() {
+    let Some((dovecot, postfix)) = filled_servers().await else {
+        return;
+    };
+    let armed = Arc::new(AtomicBool::new(false));
+    let proxy = rewriting_proxy(dovecot.imap_port, armed.clone(), read_only_folder).await;
+    let (app, account) = connected_through(&dovecot, &postfix, proxy, "none").await;
+    sync(&app, account).await;
+    let listed = app
+        .call(
+            "mailMessages:list",
+            Some(&user_token(USER)),
+            "pageSize=1",
+            None,
+        )
+        .await;
+    let message = listed.json["data"][0].clone();
+    assert_eq!(message["isRead"], false, "{}", listed.text);
+    armed.store(true, Ordering::SeqCst);
+    let reply = app
+        .call(
+            "mailMessages:update",
+            Some(&user_token(USER)),
+            &format!("filterByTk={}", message["id"]),
+            Some(json!({"isRead": true})),
+        )
+        .await;
+    assert!(
+        !armed.load(Ordering::SeqCst),
+        "the proxy made no folder read-only"
+    );
+    let outcome = format!("{} {}", reply.status, reply.text);
+    assert!(
+        reply.status != 200 || reply.text.contains("PROVIDER_REFUSED"),
+        "a refused STORE was reported as done: {outcome}"
+    );
+    let after = app
+        .call(
+            "mailMessages:get",
+            Some(&user_token(USER)),
+            &format!("filterByTk={}", message["id"]),
+            None,
+        )
+        .await;
+    assert_eq!(after.json["data"]["isRead"], false, "{outcome}");
 }

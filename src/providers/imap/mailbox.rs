@@ -200,44 +200,64 @@ pub async fn open(
 /// (RFC 5530's `NO [LIMIT]`, `[UNAVAILABLE]`) would read as a folder with no mail, and
 /// the sync would take every stored message for expunged.
 pub async fn search(session: &mut ImapSession, query: &str) -> Result<Vec<u32>, ProviderError> {
-    use async_imap::imap_proto::{MailboxDatum, Response, Status};
-    let mut uids: Vec<u32> = timed("SEARCH", COMMAND_TIMEOUT, async {
-        let tag = session
-            .run_command(format!("UID SEARCH {query}"))
-            .await
-            .map_err(|e| failed("SEARCH", e))?;
-        let mut found = Vec::new();
-        loop {
-            let response = session
-                .read_response()
-                .await
-                .map_err(|e| failed("SEARCH", e.into()))?
-                .ok_or_else(|| ProviderError::Transient("IMAP SEARCH: connection lost".into()))?;
-            match response.parsed() {
-                Response::MailboxData(MailboxDatum::Search(ids)) => {
-                    found.extend(ids.iter().copied())
+    use async_imap::imap_proto::{MailboxDatum, Response};
+    let mut uids = Vec::new();
+    timed("SEARCH", COMMAND_TIMEOUT, async {
+        tagged(
+            session,
+            "SEARCH",
+            &format!("UID SEARCH {query}"),
+            |response| {
+                if let Response::MailboxData(MailboxDatum::Search(ids)) = response {
+                    uids.extend(ids.iter().copied());
                 }
-                Response::Done {
-                    tag: done, status, ..
-                } if *done == tag => {
-                    return match status {
-                        Status::Ok => Ok(found),
-                        _ => Err(ProviderError::Permanent {
-                            status: 0,
-                            code: "IMAP SEARCH refused".into(),
-                            message: String::new(),
-                        }),
-                    };
-                }
-                // EXISTS, EXPUNGE, FETCH of other sessions' changes: the next run's.
-                _ => {}
-            }
-        }
+            },
+        )
+        .await
     })
     .await?;
     uids.sort_unstable();
     uids.dedup();
     Ok(uids)
+}
+
+/// Runs `command` and reads its answers to the tagged one, which must be `OK`: the IMAP
+/// library's own readers take a `NO` or `BAD` as a quiet end (an empty SEARCH, a STORE
+/// that did nothing). Each untagged answer goes to `each`; those of other sessions'
+/// changes (EXISTS, EXPUNGE, FETCH) are the next run's to see.
+async fn tagged(
+    session: &mut ImapSession,
+    what: &'static str,
+    command: &str,
+    mut each: impl FnMut(&async_imap::imap_proto::Response<'_>),
+) -> Result<(), ProviderError> {
+    use async_imap::imap_proto::{Response, Status};
+    let tag = session
+        .run_command(command)
+        .await
+        .map_err(|e| failed(what, e))?;
+    loop {
+        let response = session
+            .read_response()
+            .await
+            .map_err(|e| failed(what, e.into()))?
+            .ok_or_else(|| ProviderError::Transient(format!("IMAP {what}: connection lost")))?;
+        match response.parsed() {
+            Response::Done {
+                tag: done, status, ..
+            } if *done == tag => {
+                return match status {
+                    Status::Ok => Ok(()),
+                    _ => Err(ProviderError::Permanent {
+                        status: 0,
+                        code: format!("IMAP {what} refused"),
+                        message: String::new(),
+                    }),
+                };
+            }
+            other => each(other),
+        }
+    }
 }
 
 /// UIDs as a set the server takes: runs folded (`1:5,7,9:12`).
@@ -412,34 +432,63 @@ pub async fn append(
     .await
 }
 
-/// `UID STORE <set> <change>` (`+FLAGS.SILENT (\Seen)` …) in the open folder.
+/// Sets (`on`) or clears `flag` (`\Seen`, `\Flagged`, `\Deleted`) on the open folder's
+/// `uids`, and checks the server did: each UID's answer must show the flag as asked. A
+/// server may take a STORE and change nothing (Dovecot in a folder the user may only
+/// read answers `OK`), or refuse it with a `NO` the IMAP library would pass over; either
+/// is a refusal here, never a change reported as made.
 pub async fn store(
     session: &mut ImapSession,
-    set: &str,
-    change: &str,
+    uids: &[u32],
+    flag: &str,
+    on: bool,
 ) -> Result<(), ProviderError> {
+    use async_imap::imap_proto::{AttributeValue, Response};
+    let sign = if on { '+' } else { '-' };
+    let command = format!("UID STORE {} {sign}FLAGS ({flag})", uid_set(uids));
+    let mut confirmed = std::collections::HashSet::new();
     timed("STORE", COMMAND_TIMEOUT, async {
-        let answers = session
-            .uid_store(set, change)
-            .await
-            .map_err(|e| failed("STORE", e))?;
-        let _: Vec<async_imap::types::Fetch> = answers
-            .try_collect()
-            .await
-            .map_err(|e| failed("STORE", e))?;
-        Ok(())
+        tagged(session, "STORE", &command, |response| {
+            let Response::Fetch(_, attributes) = response else {
+                return;
+            };
+            let uid = attributes.iter().find_map(|a| match a {
+                AttributeValue::Uid(uid) => Some(*uid),
+                _ => None,
+            });
+            let has = attributes.iter().any(|a| match a {
+                AttributeValue::Flags(flags) => flags.iter().any(|f| f.eq_ignore_ascii_case(flag)),
+                _ => false,
+            });
+            if let Some(uid) = uid
+                && has == on
+            {
+                confirmed.insert(uid);
+            }
+        })
+        .await
     })
-    .await
+    .await?;
+    if uids.iter().all(|uid| confirmed.contains(uid)) {
+        Ok(())
+    } else {
+        Err(ProviderError::Permanent {
+            status: 0,
+            code: "IMAP STORE not applied".into(),
+            message: String::new(),
+        })
+    }
 }
 
 /// Moves the open folder's `set` to `dest`: UID MOVE (RFC 6851) when the server has it,
 /// else UID COPY, `\Deleted` and an expunge of just those UIDs (UID EXPUNGE).
 pub async fn move_to(
     session: &mut ImapSession,
-    set: &str,
+    uids: &[u32],
     dest: &str,
     can_move: bool,
 ) -> Result<(), ProviderError> {
+    let set = &uid_set(uids);
     if can_move {
         return timed("MOVE", COMMAND_TIMEOUT, async {
             session
@@ -456,12 +505,13 @@ pub async fn move_to(
             .map_err(|e| failed("COPY", e))
     })
     .await?;
-    expunge(session, set).await
+    expunge(session, uids).await
 }
 
 /// Removes the open folder's `set` for good: `\Deleted`, then UID EXPUNGE of just them.
-pub async fn expunge(session: &mut ImapSession, set: &str) -> Result<(), ProviderError> {
-    store(session, set, "+FLAGS.SILENT (\\Deleted)").await?;
+pub async fn expunge(session: &mut ImapSession, uids: &[u32]) -> Result<(), ProviderError> {
+    store(session, uids, "\\Deleted", true).await?;
+    let set = &uid_set(uids);
     timed("EXPUNGE", COMMAND_TIMEOUT, async {
         let gone = session
             .uid_expunge(set)

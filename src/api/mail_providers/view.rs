@@ -32,17 +32,19 @@ pub struct ProviderView {
     pub imap: Option<ImapRulesView>,
 }
 
-/// IMAP's rules for the servers users name, shown for `imap` only.
+/// IMAP's rules for the servers users name, shown for `imap` only (each always there
+/// then; optional in the schema because the other providers' rows, flattened into the
+/// same view, have none).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ImapRulesView {
     /// Host names or domains users may name (a domain takes its subdomains); empty: any
     /// public server.
-    pub allowed_hosts: Vec<String>,
+    pub allowed_hosts: Option<Vec<String>>,
     /// Servers on loopback, private and link-local addresses may be reached.
-    pub allow_private_networks: bool,
+    pub allow_private_networks: Option<bool>,
     /// Servers may be reached without TLS.
-    pub allow_plaintext: bool,
+    pub allow_plaintext: Option<bool>,
 }
 
 /// Gmail push settings, shown for Google only.
@@ -83,9 +85,9 @@ impl ProviderView {
         let imap = (kind == ProviderKind::Imap).then(|| {
             let rules = row.imap_rules();
             ImapRulesView {
-                allowed_hosts: rules.allowed_hosts,
-                allow_private_networks: rules.allow_private_networks,
-                allow_plaintext: rules.allow_plaintext,
+                allowed_hosts: Some(rules.allowed_hosts),
+                allow_private_networks: Some(rules.allow_private_networks),
+                allow_plaintext: Some(rules.allow_plaintext),
             }
         });
         Ok(Self {

@@ -5,6 +5,7 @@
 //! submits what the folder holds and then removes it.
 
 use super::read::original;
+use super::with_session;
 use crate::providers::ProviderError;
 use crate::providers::drafts::{DraftContent, DraftPage, DraftRef};
 use crate::providers::imap::MessageRef;
@@ -29,18 +30,6 @@ async fn drafts_folder(session: &mut ImapSession) -> Result<String, ProviderErro
         .find(|f| f.role == Some("drafts"))
         .map(|f| f.name)
         .ok_or_else(|| ProviderError::Unsupported("This mailbox has no Drafts folder.".into()))
-}
-
-/// Runs `work` on a session of the account, logged out after.
-async fn with_session<T>(
-    state: &AppState,
-    account_id: i64,
-    work: impl AsyncFnOnce(&mut ImapSession) -> Result<T, ProviderError>,
-) -> Result<T, ProviderError> {
-    let mut session = super::session(state, account_id).await?;
-    let result = work(&mut session).await;
-    mailbox::close(session).await;
-    result
 }
 
 /// Files `raw` (whose Message-ID is `message_id`) as a new draft.

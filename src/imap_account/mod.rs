@@ -151,6 +151,18 @@ pub async fn session(state: &AppState, account_id: i64) -> Result<Session<Stream
     }
 }
 
+/// Runs `work` on a session of the account, logged out after whatever it returns.
+pub async fn with_session<T>(
+    state: &AppState,
+    account_id: i64,
+    work: impl AsyncFnOnce(&mut Session<Stream>) -> Result<T, ProviderError>,
+) -> Result<T, ProviderError> {
+    let mut session = session(state, account_id).await?;
+    let result = work(&mut session).await;
+    crate::providers::imap::mailbox::close(session).await;
+    result
+}
+
 async fn mark_reauth(state: &AppState, account_id: i64, message: &str) {
     let (message, at) = (message.to_string(), chrono::Utc::now().naive_utc());
     let marked = state

@@ -28,13 +28,11 @@ pub type Done = Result<Option<String>, ProviderError>;
 /// Applies `write` to the messages named by their provider ids; one answer per id, in
 /// order.
 pub async fn apply(state: &AppState, account_id: i64, ids: &[String], write: &Write) -> Vec<Done> {
-    let mut session = match super::session(state, account_id).await {
-        Ok(session) => session,
-        Err(error) => return ids.iter().map(|_| Err(error.clone())).collect(),
-    };
-    let answers = in_session(&mut session, ids, write).await;
-    mailbox::close(session).await;
-    answers
+    let answered = super::with_session(state, account_id, async |session| {
+        Ok(in_session(session, ids, write).await)
+    })
+    .await;
+    answered.unwrap_or_else(|error| ids.iter().map(|_| Err(error.clone())).collect())
 }
 
 async fn in_session(session: &mut ImapSession, ids: &[String], write: &Write) -> Vec<Done> {

@@ -1,7 +1,8 @@
 //! IMAP (#26): one session per run, folder by folder, INBOX first. A folder's cursor is
 //! its UIDVALIDITY, UIDNEXT and (with CONDSTORE) HIGHESTMODSEQ as last seen:
 //!
-//! - no cursor: a first import, newest first, one page of whole messages at a time; each
+//! - no cursor: a first import, newest first, one page of messages at a time (whole up
+//!   to `mailbox::WHOLE_UP_TO`, larger ones in parts without their files); each
 //!   page commits with the lowest UID it stored as the resume point, so a stop resumes
 //!   below it and nothing is fetched twice;
 //! - a cursor: the UIDs from its UIDNEXT on are new; flags changed since its HIGHESTMODSEQ
@@ -15,10 +16,10 @@
 //! `In-Reply-To`, else the message's own id.
 
 use super::{PageWrite, Progress, Run, Stats, SyncError, finish_page, write_page};
-use crate::mail::{ParsedMessage, parse};
+use crate::mail::{ParsedMessage, Tree, parse, parse_tree};
 use crate::providers::ProviderError;
-use crate::providers::imap::MessageRef;
 use crate::providers::imap::mailbox::{self, Fetched, Flags, ImapSession, Opened};
+use crate::providers::imap::{MessageRef, parts};
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
 use chrono::Utc;
 use std::collections::{HashMap, HashSet};
@@ -348,7 +349,8 @@ async fn first_import(
         if let Some((write, at)) = writing.take() {
             finish_page(stats, run, write, at).await?;
         }
-        let batch = super::off_thread(parsing).await?;
+        let parsed = super::off_thread(parsing).await?;
+        let batch = complete(run, session, folder, opened.uid_validity, parsed).await?;
         let (fence, at) = (run.fence.clone(), now());
         let write = write_page(run, Some(progress), move |c| {
             let stored = messages::store_page(c, &fence, &batch, Some(&update), at)?.len();
@@ -482,7 +484,8 @@ async fn follow(
     let page_size = run.state.settings.sync.page_size.max(1) as usize;
     for page in new.chunks(page_size) {
         let fetched = fetch_page(run, session, page).await?;
-        let batch = incoming(run, folder, validity, fetched).await?;
+        let parsed = super::off_thread(parse_off_thread(run, folder, validity, fetched)).await?;
+        let batch = complete(run, session, folder, validity, parsed).await?;
         *done += page.len();
         let progress = Progress {
             phase: "incremental",
@@ -519,14 +522,20 @@ async fn follow(
     finish_page(stats, run, write, progress).await
 }
 
-/// A page of whole messages; one the server refuses to give (a message it cannot read)
-/// is left out and said, so the rest of the folder goes on (Graph's engine does the
-/// same). A later run does not ask again: the cursor moves past it.
+/// A message as it arrived: whole, or (a large one) as a tree without its files' bytes.
+struct Arrived {
+    fetched: Fetched,
+    tree: Option<Tree>,
+}
+
+/// A page of messages; one the server refuses to give (a message it cannot read) is
+/// left out and said, so the rest of the folder goes on (Graph's engine does the same).
+/// A later run does not ask again: the cursor moves past it.
 async fn fetch_page(
     run: &Run<'_>,
     session: &mut ImapSession,
     uids: &[u32],
-) -> Result<Vec<Fetched>, SyncError> {
+) -> Result<Vec<Arrived>, SyncError> {
     let (fetched, unreadable) = mailbox::fetch_page(session, uids).await.map_err(provider)?;
     if !unreadable.is_empty() {
         tracing::warn!(
@@ -535,7 +544,70 @@ async fn fetch_page(
             "the IMAP server refused to give some messages; skipped"
         );
     }
-    Ok(fetched)
+    let mut arrived = Vec::with_capacity(fetched.len());
+    for mut message in fetched {
+        if !message.cut_short {
+            arrived.push(Arrived {
+                fetched: message,
+                tree: None,
+            });
+            continue;
+        }
+        let uid = message.flags.uid;
+        match parts::tree(session, uid).await.map_err(provider)? {
+            Some(tree) => {
+                message.raw = Vec::new();
+                arrived.push(Arrived {
+                    fetched: message,
+                    tree: Some(tree),
+                });
+            }
+            // Not to be rebuilt from its parts (an attached e-mail): whole after all.
+            None => {
+                arrived.extend(
+                    whole(session, &[uid])
+                        .await?
+                        .into_iter()
+                        .map(|fetched| Arrived {
+                            fetched,
+                            tree: None,
+                        }),
+                )
+            }
+        }
+    }
+    Ok(arrived)
+}
+
+async fn whole(session: &mut ImapSession, uids: &[u32]) -> Result<Vec<Fetched>, SyncError> {
+    mailbox::fetch_whole(session, uids).await.map_err(provider)
+}
+
+/// A parsed page, and the UIDs whose parts did not parse as the whole would.
+type ParsedPage = (Vec<IncomingMessage>, Vec<u32>);
+
+/// The page with the messages its parts could not stand for fetched whole and parsed.
+async fn complete(
+    run: &Run<'_>,
+    session: &mut ImapSession,
+    folder: &str,
+    validity: u32,
+    (mut batch, again): ParsedPage,
+) -> Result<Vec<IncomingMessage>, SyncError> {
+    if again.is_empty() {
+        return Ok(batch);
+    }
+    let arrived = whole(session, &again)
+        .await?
+        .into_iter()
+        .map(|fetched| Arrived {
+            fetched,
+            tree: None,
+        })
+        .collect();
+    let (rest, _) = super::off_thread(parse_off_thread(run, folder, validity, arrived)).await?;
+    batch.extend(rest);
+    Ok(batch)
 }
 
 /// The thread a message belongs to: the first of its `References` (the root, which
@@ -550,30 +622,41 @@ fn thread_key(parsed: &ParsedMessage, fallback: &str) -> String {
         .unwrap_or_else(|| fallback.to_string())
 }
 
-/// Fetched messages as the store takes them, parsed off the async threads.
-async fn incoming(
-    run: &Run<'_>,
-    folder: &str,
-    validity: u32,
-    fetched: Vec<Fetched>,
-) -> Result<Vec<IncomingMessage>, SyncError> {
-    super::off_thread(parse_off_thread(run, folder, validity, fetched)).await
-}
-
-/// Starts parsing fetched messages on the blocking pool.
+/// Starts parsing arrived messages on the blocking pool.
 fn parse_off_thread(
     run: &Run<'_>,
     folder: &str,
     validity: u32,
-    fetched: Vec<Fetched>,
-) -> tokio::task::JoinHandle<Vec<IncomingMessage>> {
+    arrived: Vec<Arrived>,
+) -> tokio::task::JoinHandle<ParsedPage> {
     let (folder, account_id) = (folder.to_string(), run.account_id());
     tokio::task::spawn_blocking(move || {
-        let mut out = Vec::with_capacity(fetched.len());
-        for message in fetched {
-            let Some(parsed) = parse(&message.raw) else {
-                tracing::warn!(account = account_id, "a message is not valid MIME; skipped");
-                continue;
+        let mut out = Vec::with_capacity(arrived.len());
+        let mut again = Vec::new();
+        for Arrived {
+            fetched: message,
+            tree,
+        } in arrived
+        {
+            let parsed = match &tree {
+                Some(tree) => {
+                    let size = message.size.map_or(0, u64::from);
+                    let Some(parsed) = parse_tree(tree, size) else {
+                        again.push(message.flags.uid);
+                        continue;
+                    };
+                    parsed
+                }
+                None => {
+                    let Some(parsed) = parse(&message.raw) else {
+                        tracing::warn!(
+                            account = account_id,
+                            "a message is not valid MIME; skipped"
+                        );
+                        continue;
+                    };
+                    parsed
+                }
             };
             let id = MessageRef::new(&folder, validity, message.flags.uid).id();
             let received = message
@@ -593,7 +676,7 @@ fn parse_off_thread(
                 parsed,
             });
         }
-        out
+        (out, again)
     })
 }
 

@@ -11,68 +11,23 @@
 //! - a STORE the server refuses (`NO`, a read-only folder): the user is told, and nothing
 //!   changes here.
 
-use crate::common::{self, Backend, TestApp, spawn_with, test_settings, tokens::admin_key};
+use crate::common::{self, Backend, TestApp, spawn_with, test_settings};
 
 use common::database::TestDb;
 use common::dovecot::Dovecot;
 use common::postfix::Postfix;
 use common::tokens::user_token;
-use email_manager::net::guard::HostPolicy;
-use email_manager::providers::imap::{Endpoint, Reach, TlsMode, connect, tls};
+
 use serde_json::json;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::sync::atomic::{AtomicBool, Ordering};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
 const ANN: &str = "ann@example.test";
 const PASSWORD: &str = "correct horse battery";
 const USER: i64 = 7;
 const MESSAGES: usize = 40;
-
-/// A TCP proxy to `upstream` that passes at most `budget` bytes of the server's answers
-/// per connection (negative: no limit), then drops both sides.
-async fn cutting_proxy(upstream: u16, budget: Arc<AtomicI64>) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
-                continue;
-            };
-            let mut left = budget.load(Ordering::SeqCst);
-            tokio::spawn(async move {
-                let (mut client_read, mut client_write) = client.into_split();
-                let (mut server_read, mut server_write) = server.into_split();
-                let up = tokio::spawn(async move {
-                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
-                });
-                let mut buffer = vec![0u8; 16 * 1024];
-                while let Ok(read) = server_read.read(&mut buffer).await {
-                    if read == 0 {
-                        break;
-                    }
-                    let pass = if left < 0 {
-                        read
-                    } else {
-                        read.min(left as usize)
-                    };
-                    if client_write.write_all(&buffer[..pass]).await.is_err() {
-                        break;
-                    }
-                    if left >= 0 {
-                        left -= pass as i64;
-                        if left == 0 {
-                            break;
-                        }
-                    }
-                }
-                up.abort();
-            });
-        }
-    });
-    port
-}
 
 /// A plaintext TCP proxy to `upstream` that, while `armed` (once, across connections),
 /// rewrites the first command `rewrite` changes.
@@ -173,37 +128,14 @@ async fn stored(app: &TestApp) -> Vec<String> {
 }
 
 async fn sync(app: &TestApp, account: i64) {
-    let reply = app
-        .call(
-            "mailAccounts:sync",
-            Some(&user_token(USER)),
-            &format!("filterByTk={account}"),
-            None,
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
-    let state = app.state.clone().unwrap();
-    while email_manager::sync::run_one(&state).await.unwrap() {}
+    common::imap::sync(app, USER, account).await;
 }
 
 /// Another client of Ann's mailbox, straight to the server (the user's phone).
 async fn phone(
     dovecot: &Dovecot,
 ) -> async_imap::Session<email_manager::providers::imap::stream::Stream> {
-    let reach = Reach {
-        policy: HostPolicy {
-            allowed_hosts: Vec::new(),
-            allow_private_networks: true,
-        },
-        tls: tls::client_config(Some(&dovecot.ca_pem)).unwrap(),
-        allow_plaintext: false,
-    };
-    let direct = Endpoint {
-        host: "localhost".into(),
-        port: dovecot.imaps_port,
-        tls: TlsMode::Implicit,
-    };
-    connect::open(&reach, &direct, ANN, PASSWORD).await.unwrap()
+    common::imap::phone(dovecot, ANN, PASSWORD).await
 }
 
 /// A Dovecot (and the Postfix a connect also signs in to) whose INBOX another client
@@ -230,36 +162,23 @@ async fn connected_through(
 ) -> (TestApp, i64) {
     let db = TestDb::create(Backend::Sqlite).unwrap();
     let mut settings = test_settings(&db);
-    let ca = dovecot.path("service-ca.pem");
-    std::fs::write(&ca, &dovecot.ca_pem).unwrap();
-    settings.imap.ca_file = Some(ca);
+    common::imap::trust_test_ca(&mut settings, dovecot);
     settings.sync.page_size = 5;
     let app = spawn_with(db, settings).await;
     // Plaintext only for the proxy that reads the commands: the admin allows it then.
-    let rules = json!({"enabled": true, "allowPrivateNetworks": true, "allowPlaintext": tls_mode == "none"});
-    let enabled = app
-        .call(
-            "mailProviders:update",
-            Some(&admin_key(1)),
-            "filterByTk=imap",
-            Some(rules),
-        )
-        .await;
-    assert_eq!(enabled.status, 200, "{}", enabled.text);
-    let connected = app
-        .call(
-            "mailAccounts:connect",
-            Some(&user_token(USER)),
-            "",
-            Some(json!({
-                "provider": "imap", "email": ANN, "password": PASSWORD,
-                "imap": {"host": "localhost", "port": port, "tls": tls_mode},
-                "smtp": {"host": "localhost", "port": postfix.submission_port, "tls": "starttls"},
-            })),
-        )
-        .await;
-    assert_eq!(connected.status, 200, "{}", connected.text);
-    let account = connected.json["data"]["id"].as_i64().unwrap();
+    common::imap::enable(
+        &app,
+        json!({"allowPrivateNetworks": true, "allowPlaintext": tls_mode == "none"}),
+    )
+    .await;
+    let account = common::imap::connect(
+        &app,
+        USER,
+        (ANN, PASSWORD),
+        (port, tls_mode),
+        postfix.submission_port,
+    )
+    .await;
     (app, account)
 }
 
@@ -268,8 +187,9 @@ async fn a_connection_cut_mid_import_resumes_without_duplicates() {
     let Some((dovecot, postfix)) = filled_servers().await else {
         return;
     };
-    let budget = Arc::new(AtomicI64::new(-1));
-    let proxy = cutting_proxy(dovecot.imaps_port, budget.clone()).await;
+    let meter = common::imap::Meter::default();
+    let budget = meter.budget.clone();
+    let proxy = common::imap::proxy(dovecot.imaps_port, meter).await;
     let (app, account) = connected_through(&dovecot, &postfix, proxy, "implicit").await;
 
     // The first run's connection is cut about half way through the mail.

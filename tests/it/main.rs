@@ -24,6 +24,7 @@ mod http_basics;
 mod imap_connect;
 mod imap_faults;
 mod imap_mailbox;
+mod imap_parts;
 mod lock_order;
 mod mail_accounts;
 mod mail_attachments;

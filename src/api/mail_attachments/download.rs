@@ -167,12 +167,14 @@ pub(crate) async fn fetch(
                 })
                 .await
         }
-        // The part cut from the whole message: an IMAP part number is the same path.
-        ProviderKind::Imap => {
-            let original =
-                crate::imap_account::read::original(state, source.account_id, &message).await?;
-            Ok(crate::providers::attachment::cut_part(original, &source.part_id).await?)
-        }
+        ProviderKind::Imap => Ok(crate::imap_account::read::attachment(
+            state,
+            source.account_id,
+            &message,
+            &source.part_id,
+            &source.content_type,
+        )
+        .await?),
         ProviderKind::Microsoft => {
             let client = state.graph();
             let wanted = AttachmentName {

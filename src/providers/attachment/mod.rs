@@ -102,7 +102,7 @@ fn refused(code: &str, message: &str) -> ProviderError {
 }
 
 /// The `charset` parameter of a Content-Type value.
-fn charset_of(content_type: &str) -> Option<String> {
+pub fn charset_of(content_type: &str) -> Option<String> {
     content_type.split(';').skip(1).find_map(|parameter| {
         let (name, value) = parameter.split_once('=')?;
         let value = value.trim().trim_matches('"');

@@ -18,11 +18,11 @@ pub type ImapSession = Session<Stream>;
 /// How long a command without bodies may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long fetching a batch of whole messages may take.
-const FETCH_TIMEOUT: Duration = Duration::from_secs(300);
+pub(super) const FETCH_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// A failed command as the caller acts on it: a refusal (NO, BAD) will not pass by
 /// retrying; a lost or silent connection may.
-fn failed(what: &'static str, error: async_imap::error::Error) -> ProviderError {
+pub(super) fn failed(what: &'static str, error: async_imap::error::Error) -> ProviderError {
     use async_imap::error::Error;
     match error {
         Error::No(_) | Error::Bad(_) => ProviderError::Permanent {
@@ -42,7 +42,7 @@ fn failed(what: &'static str, error: async_imap::error::Error) -> ProviderError 
     }
 }
 
-async fn timed<T>(
+pub(super) async fn timed<T>(
     what: &'static str,
     limit: Duration,
     work: impl Future<Output = Result<T, ProviderError>>,
@@ -292,7 +292,7 @@ pub struct Flags {
     pub flagged: bool,
 }
 
-fn flags_of(fetch: &async_imap::types::Fetch) -> Option<Flags> {
+pub(super) fn flags_of(fetch: &async_imap::types::Fetch) -> Option<Flags> {
     let uid = fetch.uid?;
     let (mut seen, mut flagged) = (false, false);
     for flag in fetch.flags() {
@@ -305,12 +305,21 @@ fn flags_of(fetch: &async_imap::types::Fetch) -> Option<Flags> {
     Some(Flags { uid, seen, flagged })
 }
 
-/// A message fetched whole.
+/// Messages up to this size are fetched whole in the sync's page FETCH; of a larger one
+/// that FETCH brings this much, and it is then fetched in parts (`structure`), without
+/// its attachments' bytes.
+pub const WHOLE_UP_TO: u32 = 256 * 1024;
+
+/// A message fetched whole, or its first [`WHOLE_UP_TO`] bytes.
 #[derive(Debug, Clone)]
 pub struct Fetched {
     pub flags: Flags,
     pub internal_date: Option<chrono::DateTime<chrono::Utc>>,
     pub raw: Vec<u8>,
+    /// Its size (`RFC822.SIZE`) when the FETCH asked for it.
+    pub size: Option<u32>,
+    /// `raw` is only the message's beginning.
+    pub cut_short: bool,
 }
 
 /// `uids`' flags, dates and whole bytes (`BODY.PEEK[]`: fetching does not mark read).
@@ -319,7 +328,7 @@ pub async fn fetch_whole(
     session: &mut ImapSession,
     uids: &[u32],
 ) -> Result<Vec<Fetched>, ProviderError> {
-    match fetch_answers(session, uids).await? {
+    match fetch_answers(session, uids, None).await? {
         (fetched, None) => Ok(fetched),
         (_, Some(refusal)) => Err(refusal),
     }
@@ -331,18 +340,20 @@ pub async fn fetch_whole(
 /// meanwhile: the UIDs missing from the answer are asked for one by one, and those
 /// still missing come back as the second list, for the caller to say so, while the rest
 /// of the folder goes on. Nothing asked for is passed over without a second look.
+/// A message larger than [`WHOLE_UP_TO`] comes back `cut_short`.
 pub async fn fetch_page(
     session: &mut ImapSession,
     uids: &[u32],
 ) -> Result<(Vec<Fetched>, Vec<u32>), ProviderError> {
-    let (mut fetched, _) = fetch_answers(session, uids).await?;
+    let limit = Some(WHOLE_UP_TO);
+    let (mut fetched, _) = fetch_answers(session, uids, limit).await?;
     let got: std::collections::HashSet<u32> = fetched.iter().map(|f| f.flags.uid).collect();
     if uids.iter().all(|uid| got.contains(uid)) {
         return Ok((fetched, Vec::new()));
     }
     let mut unreadable = Vec::new();
     for uid in uids.iter().copied().filter(|uid| !got.contains(uid)) {
-        match fetch_answers(session, &[uid]).await? {
+        match fetch_answers(session, &[uid], limit).await? {
             (one, None) => fetched.extend(one),
             (_, Some(_)) => unreadable.push(uid),
         }
@@ -351,18 +362,24 @@ pub async fn fetch_page(
 }
 
 /// The FETCH itself: what arrived, and the server's refusal (`NO`, `BAD`) when it ended
-/// with one. A lost connection or a timeout is an error.
+/// with one. A lost connection or a timeout is an error. With a `limit`, only the
+/// first `limit` bytes of each message.
 async fn fetch_answers(
     session: &mut ImapSession,
     uids: &[u32],
+    limit: Option<u32>,
 ) -> Result<(Vec<Fetched>, Option<ProviderError>), ProviderError> {
     if uids.is_empty() {
         return Ok((Vec::new(), None));
     }
     let set = uid_set(uids);
+    let query = match limit {
+        Some(limit) => format!("(UID FLAGS INTERNALDATE RFC822.SIZE BODY.PEEK[]<0.{limit}>)"),
+        None => "(UID FLAGS INTERNALDATE BODY.PEEK[])".to_string(),
+    };
     timed("FETCH", FETCH_TIMEOUT, async {
         let mut answers = session
-            .uid_fetch(&set, "(UID FLAGS INTERNALDATE BODY.PEEK[])")
+            .uid_fetch(&set, &query)
             .await
             .map_err(|e| failed("FETCH", e))?;
         let mut fetched = Vec::new();
@@ -381,10 +398,17 @@ async fn fetch_answers(
             let (Some(flags), Some(body)) = (flags_of(&fetch), fetch.body()) else {
                 continue;
             };
+            // Cut short when the server gave all that was asked and says there is
+            // more (or does not say).
+            let cut_short = limit.is_some_and(|limit| {
+                body.len() >= limit as usize && fetch.size.is_none_or(|s| s as usize > body.len())
+            });
             fetched.push(Fetched {
                 flags,
                 internal_date: fetch.internal_date().map(|d| d.with_timezone(&chrono::Utc)),
                 raw: body.to_vec(),
+                size: fetch.size,
+                cut_short,
             });
         }
     })

@@ -6,8 +6,10 @@ pub mod connect;
 pub mod mailbox;
 pub mod message_ref;
 pub mod names;
+pub mod parts;
 pub mod smtp;
 pub mod stream;
+pub mod structure;
 pub mod tls;
 
 pub use connect::{Endpoint, Failure, Reach, Stage, TlsMode};

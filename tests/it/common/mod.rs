@@ -6,6 +6,7 @@
 pub mod big;
 pub mod database;
 pub mod dovecot;
+pub mod imap;
 pub mod logs;
 pub mod oauth;
 pub mod postfix;

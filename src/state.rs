@@ -36,6 +36,9 @@ pub struct AppState {
     pub imap_tls: Arc<tokio_rustls::rustls::ClientConfig>,
     /// This process's IMAP IDLE connections.
     pub imap_idle: crate::push::IdleWatchers,
+    /// Whether each IMAP mailbox's submission server files sent mail in Sent itself, as
+    /// its sends have shown (`imap_account::send`); forgotten at a restart.
+    pub imap_files_sent: Mutex<HashMap<i64, bool>>,
 }
 
 impl AppState {

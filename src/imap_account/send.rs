@@ -7,11 +7,12 @@
 use super::{Login, provider_error, reach};
 use crate::mail::compose::Outgoing;
 use crate::providers::ProviderError;
-use crate::providers::imap::mailbox;
+use crate::providers::imap::mailbox::{self, ImapSession};
 use crate::providers::imap::smtp;
 use crate::providers::send::Sent;
 use crate::state::AppState;
 use lettre::address::{Address, Envelope};
+use std::time::{Duration, Instant};
 
 /// The name this service gives in EHLO: its public host, else `localhost`.
 pub fn hello_name(state: &AppState) -> String {
@@ -187,23 +188,25 @@ async fn submit(
     Ok(Sent::default())
 }
 
-/// Files the sent copy in the Sent folder (read). The message went out either way: a
-/// failure here is logged, and the user finds the mail in no Sent folder.
+/// Files the sent copy in the Sent folder (read), unless the server filed it itself
+/// (Gmail's and Microsoft 365's SMTP do; a copy of ours would be the second). The
+/// message went out either way: a failure here is logged, and the user finds the mail in
+/// no Sent folder.
 async fn file_copy(state: &AppState, account_id: i64, raw: &[u8]) {
-    let filed = async {
-        let mut session = super::session(state, account_id).await?;
-        let folders = mailbox::folders(&mut session).await?;
+    let filed = super::with_session(state, account_id, async |session| {
+        let folders = mailbox::folders(session).await?;
         let Some(sent) = folders.iter().find(|f| f.role == Some("sent")) else {
-            mailbox::close(session).await;
-            return Ok(false);
+            return Ok(Filed::NoSentFolder);
         };
-        let appended = mailbox::append(&mut session, &sent.name, raw, "(\\Seen)").await;
-        mailbox::close(session).await;
-        appended.map(|()| true)
-    };
+        if filed_by_server(state, session, account_id, &sent.name, raw).await? {
+            return Ok(Filed::ByServer);
+        }
+        mailbox::append(session, &sent.name, raw, "(\\Seen)").await?;
+        Ok(Filed::ByUs)
+    });
     match filed.await {
-        Ok(true) => {}
-        Ok(false) => {
+        Ok(Filed::ByUs | Filed::ByServer) => {}
+        Ok(Filed::NoSentFolder) => {
             tracing::warn!(
                 account = account_id,
                 "the mailbox has no Sent folder; the sent copy was not filed"
@@ -213,8 +216,88 @@ async fn file_copy(state: &AppState, account_id: i64, raw: &[u8]) {
             tracing::warn!(account = account_id, %error, "the sent copy could not be filed in Sent")
         }
     }
-    // The filed copy shows in Sent at the next sync: start it now.
-    crate::sync::start_soon(state).await;
+}
+
+enum Filed {
+    ByUs,
+    ByServer,
+    NoSentFolder,
+}
+
+/// How long a server that files sent mail is given to do it: it may file after it has
+/// answered the submission (Microsoft 365 does, within a second or two).
+const FILING_WAIT: [Duration; 4] = [
+    Duration::ZERO,
+    Duration::from_millis(250),
+    Duration::from_millis(750),
+    Duration::from_millis(1500),
+];
+/// The same for a server seen to file before: a copy of ours would be a duplicate, so
+/// it is given longer.
+const FILING_WAIT_KNOWN: Duration = Duration::from_secs(10);
+
+/// Whether the Sent folder holds the message (by its Message-ID) by now. A server seen
+/// not to file is not asked; one never seen is watched for a moment after each send
+/// until it shows which it is; the answer is kept for the next sends.
+async fn filed_by_server(
+    state: &AppState,
+    session: &mut ImapSession,
+    account_id: i64,
+    sent: &str,
+    raw: &[u8],
+) -> Result<bool, ProviderError> {
+    let Some(id) = message_id(raw) else {
+        return Ok(false);
+    };
+    let known = state
+        .imap_files_sent
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(&account_id)
+        .copied();
+    if known == Some(false) {
+        return Ok(false);
+    }
+    let started = Instant::now();
+    let mut waits = FILING_WAIT.iter();
+    let found = loop {
+        let wait = match (known, waits.next()) {
+            (None, Some(wait)) => *wait,
+            (Some(true), first) if started.elapsed() < FILING_WAIT_KNOWN => {
+                first.copied().unwrap_or(Duration::from_millis(500))
+            }
+            _ => break false,
+        };
+        tokio::time::sleep(wait).await;
+        mailbox::open(session, sent, false).await?;
+        let query = format!("HEADER Message-ID \"{id}\"");
+        if !mailbox::search(session, &query).await?.is_empty() {
+            break true;
+        }
+    };
+    state
+        .imap_files_sent
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .insert(account_id, found);
+    Ok(found)
+}
+
+/// The message's Message-ID without brackets or quoting characters, for a SEARCH.
+fn message_id(raw: &[u8]) -> Option<String> {
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |at| at + 4);
+    let fields = crate::providers::imap::structure::fields(&raw[..end])?;
+    let (_, value) = fields
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("message-id"))?;
+    let id = value
+        .trim()
+        .trim_matches(['<', '>'])
+        .replace(['"', '\\'], "");
+    (!id.is_empty()).then_some(id)
 }
 
 #[cfg(test)]

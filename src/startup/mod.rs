@@ -121,6 +121,7 @@ impl Application {
             jobs: Default::default(),
             imap_tls,
             imap_idle: Default::default(),
+            imap_files_sent: Default::default(),
         });
         let shared_state = state.clone();
         crate::events::spawn_tail(state.clone());

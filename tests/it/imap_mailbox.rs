@@ -12,8 +12,7 @@ use common::database::TestDb;
 use common::dovecot::Dovecot;
 use common::postfix::Postfix;
 use common::tokens::user_token;
-use email_manager::net::guard::HostPolicy;
-use email_manager::providers::imap::{Endpoint, Reach, TlsMode, connect, stream::Stream, tls};
+use email_manager::providers::imap::stream::Stream;
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 
@@ -36,9 +35,7 @@ fn servers() -> Option<Servers> {
 /// Settings trusting the test CA (`imap.ca_file`); sync and push off (run by the test).
 fn settings_for(db: &TestDb, servers: &Servers) -> email_manager::config::Settings {
     let mut settings = test_settings(db);
-    let ca = servers.dovecot.path("service-ca.pem");
-    std::fs::write(&ca, &servers.dovecot.ca_pem).unwrap();
-    settings.imap.ca_file = Some(ca);
+    common::imap::trust_test_ca(&mut settings, &servers.dovecot);
     settings
 }
 
@@ -60,22 +57,7 @@ async fn app(backend: Backend, servers: &Servers) -> Option<TestApp> {
 
 /// Another mail client on the same server (the user's phone).
 async fn client(servers: &Servers, user: &str) -> Session<Stream> {
-    let reach = Reach {
-        policy: HostPolicy {
-            allowed_hosts: Vec::new(),
-            allow_private_networks: true,
-        },
-        tls: tls::client_config(Some(&servers.dovecot.ca_pem)).unwrap(),
-        allow_plaintext: false,
-    };
-    let endpoint = Endpoint {
-        host: "localhost".into(),
-        port: servers.dovecot.imaps_port,
-        tls: TlsMode::Implicit,
-    };
-    connect::open(&reach, &endpoint, user, PASSWORD)
-        .await
-        .expect("the test's own client logs in")
+    common::imap::phone(&servers.dovecot, user, PASSWORD).await
 }
 
 async fn append(session: &mut Session<Stream>, folder: &str, raw: &str, flags: Option<&str>) {
@@ -119,21 +101,20 @@ async fn servers_call(
     .await
 }
 
+/// Ann connects her mailbox (the admin has allowed the test servers); its id.
+async fn connect_ann(app: &TestApp, servers: &Servers) -> i64 {
+    common::imap::connect(
+        app,
+        USER,
+        (ANN, PASSWORD),
+        (servers.dovecot.imaps_port, "implicit"),
+        servers.postfix.submission_port,
+    )
+    .await
+}
+
 async fn enable(app: &TestApp, rules: Value) {
-    let mut values = json!({"enabled": true});
-    values
-        .as_object_mut()
-        .unwrap()
-        .extend(rules.as_object().unwrap().clone());
-    let reply = app
-        .call(
-            "mailProviders:update",
-            Some(&admin_key(1)),
-            "filterByTk=imap",
-            Some(values),
-        )
-        .await;
-    assert_eq!(reply.status, 200, "{}", reply.text);
+    common::imap::enable(app, rules).await;
 }
 
 /// Asks for a sync of the user's mailboxes (`mailAccounts:sync`) and runs it to the end.
@@ -580,9 +561,7 @@ async fn a_refused_password_asks_for_a_reconnect() {
         return;
     };
     enable(&app, json!({"allowPrivateNetworks": true})).await;
-    let connected = servers_call(&app, "mailAccounts:connect", &servers, PASSWORD).await;
-    assert_eq!(connected.status, 200, "{}", connected.text);
-    let account = connected.json["data"]["id"].as_i64().unwrap();
+    let account = connect_ann(&app, &servers).await;
     let state = app.state.clone().unwrap();
     // The password as stored no longer opens the mailbox.
     let id = account.to_string();
@@ -615,6 +594,55 @@ async fn a_refused_password_asks_for_a_reconnect() {
     );
 }
 
+/// Gmail's and Microsoft 365's submission servers file what a user sends in Sent
+/// themselves: a copy of ours beside it would show every sent mail twice, in the
+/// sidecar and on the user's phone. Here Postfix files it (a blind copy Dovecot delivers
+/// into Sent), a moment after it accepted the message, as Microsoft 365 does.
+#[tokio::test]
+async fn a_server_that_files_sent_mail_itself_gets_no_second_copy() {
+    let Some(dovecot) = Dovecot::start(&[(ANN, PASSWORD), (BOB, PASSWORD)]) else {
+        return;
+    };
+    let Some(postfix) = Postfix::start_filing(&dovecot, "example.test") else {
+        return;
+    };
+    let servers = Servers { dovecot, postfix };
+    let Some(app) = app(Backend::Sqlite, &servers).await else {
+        return;
+    };
+    enable(&app, json!({"allowPrivateNetworks": true})).await;
+    let account = connect_ann(&app, &servers).await;
+    let mut phone = client(&servers, ANN).await;
+    for (round, subject) in ["First offer", "Second offer"].iter().enumerate() {
+        let reply = app
+            .call(
+                "mailMessages:send",
+                Some(&user_token(USER)),
+                "",
+                Some(json!({
+                    "accountId": account, "to": [BOB], "subject": subject, "text": "Terms inside.",
+                })),
+            )
+            .await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert!(
+            first_delivered(&servers, BOB)
+                .await
+                .contains("Subject: First offer"),
+            "{}",
+            servers.postfix.log()
+        );
+        // Longer than the server takes to file, and than the service waits for it.
+        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+        assert_eq!(
+            server_state(&mut phone, "Sent").await.len(),
+            round + 1,
+            "one copy of each sent message in Sent\n{}",
+            servers.postfix.log()
+        );
+    }
+}
+
 /// New mail shows in seconds, as with Gmail's and Graph's pushes: the connection held in
 /// IDLE hears it and wakes the sync, long before the next poll (five minutes).
 #[tokio::test]
@@ -634,9 +662,7 @@ async fn new_mail_arrives_by_idle_not_by_the_next_poll() {
         None,
     )
     .await;
-    let connected = servers_call(&app, "mailAccounts:connect", &servers, PASSWORD).await;
-    assert_eq!(connected.status, 200, "{}", connected.text);
-    let account = connected.json["data"]["id"].as_i64().unwrap();
+    let account = connect_ann(&app, &servers).await;
 
     // The first sync done and the IDLE connection up.
     let ready = std::time::Instant::now();
@@ -693,9 +719,7 @@ async fn drafts_live_in_the_drafts_folder() {
         return;
     };
     enable(&app, json!({"allowPrivateNetworks": true})).await;
-    let connected = servers_call(&app, "mailAccounts:connect", &servers, PASSWORD).await;
-    assert_eq!(connected.status, 200, "{}", connected.text);
-    let account = connected.json["data"]["id"].as_i64().unwrap();
+    let account = connect_ann(&app, &servers).await;
     let ann = user_token(USER);
     let key = |draft: &Value| {
         format!(

@@ -183,8 +183,11 @@ impl Dovecot {
         );
         let auth_port = free_port();
         let lmtp = lmtp_port.map_or_else(String::new, |port| {
+            // `user+Folder@domain` is delivered into Folder: how the filing Postfix
+            // (`Postfix::start_filing`) puts a sender's copy in Sent.
             format!(
-                "service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}\n"
+                "recipient_delimiter = +\nlmtp_save_to_detail_mailbox = yes\n\
+                 service lmtp {{\n  inet_listener lmtp {{\n    address = 127.0.0.1\n    port = {port}\n  }}\n}}\n"
             )
         });
         let protocols = if lmtp_port.is_some() {

@@ -66,6 +66,17 @@ impl Postfix {
     /// A running Postfix for `dovecot`'s users and domain `domain`; `None` when there is
     /// no Postfix (or the Dovecot lacks LMTP) here.
     pub fn start(dovecot: &Dovecot, domain: &str) -> Option<Postfix> {
+        Self::start_with(dovecot, domain, false)
+    }
+
+    /// One that files a copy of what a user submits in their Sent folder itself, as
+    /// Gmail's and Microsoft 365's submission servers do (a blind copy of each message
+    /// to `sender+Sent@`, which Dovecot's LMTP delivers into Sent).
+    pub fn start_filing(dovecot: &Dovecot, domain: &str) -> Option<Postfix> {
+        Self::start_with(dovecot, domain, true)
+    }
+
+    fn start_with(dovecot: &Dovecot, domain: &str, files_sent: bool) -> Option<Postfix> {
         if !Self::available() {
             return None;
         }
@@ -112,6 +123,16 @@ smtpd_recipient_restrictions = permit_sasl_authenticated, reject
             cert = cert.display(),
             key = key.display(),
         );
+        let main = if files_sent {
+            std::fs::write(
+                root.join("sender_bcc"),
+                "/^([^@+]+)@(.+)$/ ${1}+Sent@${2}\n",
+            )
+            .expect("write");
+            format!("{main}recipient_delimiter = +\nsender_bcc_maps = regexp:{r}/sender_bcc\n")
+        } else {
+            main
+        };
         std::fs::write(root.join("main.cf"), main).expect("write");
         let master = format!(
             "{MASTER_CF}127.0.0.1:{submission_port} inet n - n - - smtpd

@@ -22,12 +22,11 @@ use serde_json::json;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
 
 const ANN: &str = "ann@example.test";
 const PASSWORD: &str = "correct horse battery";
 const USER: i64 = 7;
-const MESSAGES: usize = 40;
+pub(crate) const MESSAGES: usize = 40;
 
 /// A plaintext TCP proxy to `upstream` that, while `armed` (once, across connections),
 /// rewrites the first command `rewrite` changes.
@@ -36,43 +35,36 @@ async fn rewriting_proxy(
     armed: Arc<AtomicBool>,
     rewrite: fn(&str) -> Option<String>,
 ) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
-                continue;
-            };
-            let armed = armed.clone();
-            tokio::spawn(async move {
-                let (client_read, mut client_write) = client.into_split();
-                let (mut server_read, mut server_write) = server.into_split();
-                let down = tokio::spawn(async move {
-                    let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
-                });
-                // Commands are lines (nothing here sends a literal): forwarded one by one.
-                let mut lines = tokio::io::BufReader::new(client_read);
-                let mut line = String::new();
-                loop {
-                    line.clear();
-                    match tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(_) => {}
-                    }
-                    if let Some(changed) = rewrite(&line)
-                        && armed.swap(false, Ordering::SeqCst)
-                    {
-                        line = changed;
-                    }
-                    if server_write.write_all(line.as_bytes()).await.is_err() {
-                        break;
-                    }
-                }
-                down.abort();
+    common::imap::proxy_with(upstream, move |client, server| {
+        let armed = armed.clone();
+        async move {
+            let (client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            let down = tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut server_read, &mut client_write).await;
             });
+            // Commands are lines (nothing here sends a literal): forwarded one by one.
+            let mut lines = tokio::io::BufReader::new(client_read);
+            let mut line = String::new();
+            loop {
+                line.clear();
+                match tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {}
+                }
+                if let Some(changed) = rewrite(&line)
+                    && armed.swap(false, Ordering::SeqCst)
+                {
+                    line = changed;
+                }
+                if server_write.write_all(line.as_bytes()).await.is_err() {
+                    break;
+                }
+            }
+            down.abort();
         }
-    });
-    port
+    })
+    .await
 }
 
 /// The first FETCH of whole messages narrowed to its first UID: the server answers for
@@ -109,7 +101,7 @@ Content-Type: text/plain\r\n\r\n{body}"
     )
 }
 
-async fn stored(app: &TestApp) -> Vec<String> {
+pub(crate) async fn stored(app: &TestApp) -> Vec<String> {
     let reply = app
         .call(
             "mailMessages:list",
@@ -127,7 +119,7 @@ async fn stored(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-async fn sync(app: &TestApp, account: i64) {
+pub(crate) async fn sync(app: &TestApp, account: i64) {
     common::imap::sync(app, USER, account).await;
 }
 
@@ -140,7 +132,7 @@ async fn phone(
 
 /// A Dovecot (and the Postfix a connect also signs in to) whose INBOX another client
 /// filled with [`MESSAGES`] messages.
-async fn filled_servers() -> Option<(Dovecot, Postfix)> {
+pub(crate) async fn filled_servers() -> Option<(Dovecot, Postfix)> {
     let dovecot = Dovecot::start(&[(ANN, PASSWORD)])?;
     let postfix = Postfix::start(&dovecot, "example.test")?;
     let mut phone = phone(&dovecot).await;
@@ -154,7 +146,7 @@ async fn filled_servers() -> Option<(Dovecot, Postfix)> {
 }
 
 /// The service (pages of 5) with the mailbox connected through the proxy at `port`.
-async fn connected_through(
+pub(crate) async fn connected_through(
     dovecot: &Dovecot,
     postfix: &Postfix,
     port: u16,

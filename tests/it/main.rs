@@ -25,6 +25,7 @@ mod imap_connect;
 mod imap_faults;
 mod imap_mailbox;
 mod imap_parts;
+mod imap_server_answers;
 mod lock_order;
 mod mail_accounts;
 mod mail_attachments;

@@ -120,48 +120,60 @@ impl Default for Meter {
     }
 }
 
-/// A TCP proxy to `upstream` that counts the bytes of the server's answers and passes
-/// at most `meter.budget` of them per connection, then drops both sides (a lost link).
-pub async fn proxy(upstream: u16, meter: Meter) -> u16 {
+/// A TCP proxy to `upstream` on a port of its own: each connection is handed to
+/// `serve` with a fresh connection to the server.
+pub async fn proxy_with<F, Fut>(upstream: u16, serve: F) -> u16
+where
+    F: Fn(TcpStream, TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
-            let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
-                continue;
-            };
-            let mut left = meter.budget.load(Ordering::SeqCst);
-            let passed = meter.passed.clone();
-            tokio::spawn(async move {
-                let (mut client_read, mut client_write) = client.into_split();
-                let (mut server_read, mut server_write) = server.into_split();
-                let up = tokio::spawn(async move {
-                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
-                });
-                let mut buffer = vec![0u8; 64 * 1024];
-                while let Ok(read) = server_read.read(&mut buffer).await {
-                    if read == 0 {
-                        break;
-                    }
-                    let pass = if left < 0 {
-                        read
-                    } else {
-                        read.min(left as usize)
-                    };
-                    if client_write.write_all(&buffer[..pass]).await.is_err() {
-                        break;
-                    }
-                    passed.fetch_add(pass as u64, Ordering::SeqCst);
-                    if left >= 0 {
-                        left -= pass as i64;
-                        if left == 0 {
-                            break;
-                        }
-                    }
-                }
-                up.abort();
-            });
+            if let Ok(server) = TcpStream::connect(("127.0.0.1", upstream)).await {
+                tokio::spawn(serve(client, server));
+            }
         }
     });
     port
+}
+
+/// A TCP proxy to `upstream` that counts the bytes of the server's answers and passes
+/// at most `meter.budget` of them per connection, then drops both sides (a lost link).
+pub async fn proxy(upstream: u16, meter: Meter) -> u16 {
+    proxy_with(upstream, move |client, server| {
+        let mut left = meter.budget.load(Ordering::SeqCst);
+        let passed = meter.passed.clone();
+        async move {
+            let (mut client_read, mut client_write) = client.into_split();
+            let (mut server_read, mut server_write) = server.into_split();
+            let up = tokio::spawn(async move {
+                let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+            });
+            let mut buffer = vec![0u8; 64 * 1024];
+            while let Ok(read) = server_read.read(&mut buffer).await {
+                if read == 0 {
+                    break;
+                }
+                let pass = if left < 0 {
+                    read
+                } else {
+                    read.min(left as usize)
+                };
+                if client_write.write_all(&buffer[..pass]).await.is_err() {
+                    break;
+                }
+                passed.fetch_add(pass as u64, Ordering::SeqCst);
+                if left >= 0 {
+                    left -= pass as i64;
+                    if left == 0 {
+                        break;
+                    }
+                }
+            }
+            up.abort();
+        }
+    })
+    .await
 }

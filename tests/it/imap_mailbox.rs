@@ -682,8 +682,12 @@ async fn new_mail_arrives_by_idle_not_by_the_next_poll() {
         assert!(ready.elapsed().as_secs() < 60, "not ready: {}", reply.text);
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
-    // Let the watcher reach IDLE.
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    // The watcher's session is in IDLE, as the server sees it.
+    let waited = std::time::Instant::now();
+    while servers.dovecot.sessions_in_idle() == 0 {
+        assert!(waited.elapsed().as_secs() < 30, "no session went into IDLE");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 
     let sent = std::time::Instant::now();
     append(
@@ -842,8 +846,16 @@ async fn replicas_hold_one_idle_connection_per_mailbox() {
             .unwrap();
         first_state.push_wake.notify_waiters();
         second_state.push_wake.notify_waiters();
-        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-        assert_eq!(watchers(), 1, "one IDLE connection for the mailbox");
+        // Watched while both act on the row: never a second connection.
+        let watching = std::time::Instant::now();
+        while watching.elapsed() < std::time::Duration::from_secs(2) {
+            assert_eq!(watchers(), 1, "one IDLE connection for the mailbox");
+            assert!(
+                servers.dovecot.sessions_in_idle() <= 1,
+                "two sessions in IDLE"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
     }
 
     let mut phone = client(&servers, ANN).await;

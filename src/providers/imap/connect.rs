@@ -316,7 +316,6 @@ pub async fn mailboxes(
     session: &mut Session<Stream>,
     host: &str,
 ) -> Result<Vec<(String, Option<String>)>, Failure> {
-    use async_imap::types::NameAttribute;
     use futures_util::TryStreamExt;
     within(Stage::Capabilities, "LIST", async {
         let names: Vec<async_imap::types::Name> = session
@@ -339,16 +338,7 @@ pub async fn mailboxes(
         Ok(names
             .iter()
             .map(|name| {
-                let special = name.attributes().iter().find_map(|a| match a {
-                    NameAttribute::Sent => Some("sent"),
-                    NameAttribute::Trash => Some("trash"),
-                    NameAttribute::Drafts => Some("drafts"),
-                    NameAttribute::Junk => Some("spam"),
-                    NameAttribute::Archive => Some("archive"),
-                    NameAttribute::All => Some("all"),
-                    NameAttribute::Flagged => Some("starred"),
-                    _ => None,
-                });
+                let special = name.attributes().iter().find_map(super::mailbox::role_of);
                 (name.name().to_string(), special.map(ToString::to_string))
             })
             .collect())

@@ -85,6 +85,21 @@ fn role_by_name(name: &str) -> Option<&'static str> {
     }
 }
 
+/// The role a special-use attribute (RFC 6154) gives a folder; `\All` and `\Flagged`
+/// mark views of mail kept elsewhere.
+pub fn role_of(attribute: &NameAttribute<'_>) -> Option<&'static str> {
+    match attribute {
+        NameAttribute::Sent => Some("sent"),
+        NameAttribute::Trash => Some("trash"),
+        NameAttribute::Drafts => Some("drafts"),
+        NameAttribute::Junk => Some("spam"),
+        NameAttribute::Archive => Some("archive"),
+        NameAttribute::All => Some("all"),
+        NameAttribute::Flagged => Some("starred"),
+        _ => None,
+    }
+}
+
 /// Every folder that can hold mail, with its special use (RFC 6154).
 pub async fn folders(session: &mut ImapSession) -> Result<Vec<Folder>, ProviderError> {
     let names: Vec<async_imap::types::Name> = timed("LIST", COMMAND_TIMEOUT, async {
@@ -114,17 +129,14 @@ pub async fn folders(session: &mut ImapSession) -> Result<Vec<Folder>, ProviderE
             Some((parent, last)) => (Some(parent.to_string()), last.to_string()),
             None => (None, name.clone()),
         };
-        let special = attributes.iter().find_map(|a| match a {
-            NameAttribute::Sent => Some("sent"),
-            NameAttribute::Trash => Some("trash"),
-            NameAttribute::Drafts => Some("drafts"),
-            NameAttribute::Junk => Some("spam"),
-            NameAttribute::Archive => Some("archive"),
-            _ => None,
-        });
         let virtual_view = attributes
             .iter()
             .any(|a| matches!(a, NameAttribute::All | NameAttribute::Flagged));
+        // A view's role is not a folder's: it is not stored.
+        let special = attributes
+            .iter()
+            .filter_map(role_of)
+            .find(|role| !matches!(*role, "all" | "starred"));
         let inbox = name.eq_ignore_ascii_case("INBOX");
         folders.push(Folder {
             role: if inbox { Some("inbox") } else { special },

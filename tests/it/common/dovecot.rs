@@ -219,6 +219,8 @@ userdb {{
   args = uid={uid} gid={gid} home={r}/home/%u
 }}
 mail_location = maildir:~/Maildir
+# The process title says what each session is doing (`... IDLE]`): `sessions_in_idle`.
+verbose_proctitle = yes
 namespace inbox {{
   inbox = yes
   mailbox Sent {{
@@ -289,6 +291,32 @@ service auth {{
 
     fn wait_listening(&self) {
         wait_listening("Dovecot", &[self.imap_port, self.imaps_port], || self.log());
+    }
+
+    /// How many of this server's IMAP sessions are in IDLE now, by their process titles
+    /// (`imap: [user ip IDLE]`; `verbose_proctitle`), among the master's children.
+    pub fn sessions_in_idle(&self) -> usize {
+        let master = self.child.id().to_string();
+        let Ok(entries) = std::fs::read_dir("/proc") else {
+            return 0;
+        };
+        entries
+            .flatten()
+            .filter(|entry| {
+                let dir = entry.path();
+                let parent = std::fs::read_to_string(dir.join("stat"))
+                    .ok()
+                    .and_then(|stat| {
+                        // `pid (comm) state ppid …`: the fields after the last ')'.
+                        let after = stat.rsplit_once(')')?.1.to_string();
+                        after.split_whitespace().nth(1).map(ToString::to_string)
+                    });
+                let title = std::fs::read(dir.join("cmdline"))
+                    .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+                    .unwrap_or_default();
+                parent.as_deref() == Some(master.as_str()) && title.contains(" IDLE]")
+            })
+            .count()
     }
 
     /// Dovecot's own log, for a failing test's message.

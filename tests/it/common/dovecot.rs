@@ -31,11 +31,17 @@ pub struct Dovecot {
 
 const LMTP: &str = "/usr/lib/dovecot/lmtp";
 
+/// A port nothing listens on, for a server the test starts. Below the kernel's
+/// ephemeral range (32768 and up): a port the kernel handed out for `bind(0)` goes back
+/// to the pool the moment it is closed, and the next outgoing connection of any test may
+/// take it before the server binds it ("Address already in use").
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
+    loop {
+        let port = rand::random_range(20_000..32_000);
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 fn run(dir: &Path, args: &[&str]) {

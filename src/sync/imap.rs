@@ -6,8 +6,9 @@
 //!   page commits with the lowest UID it stored as the resume point, so a stop resumes
 //!   below it and nothing is fetched twice;
 //! - a cursor: the UIDs from its UIDNEXT on are new; flags changed since its HIGHESTMODSEQ
-//!   (CONDSTORE), else all flags compared with what is stored; UIDs stored but no longer
-//!   on the server were expunged;
+//!   (CONDSTORE), else all flags compared with what is stored; UIDs expunged since, in
+//!   the same answer (QRESYNC's VANISHED), else those stored but no longer on the
+//!   server (a UID SEARCH);
 //! - a UIDVALIDITY that changed: the stored UIDs name nothing any more; the folder's
 //!   messages are dropped and it is imported afresh (ids carry the UIDVALIDITY, so no
 //!   old row can be taken for a new message).
@@ -18,6 +19,7 @@
 use super::{PageWrite, Progress, Run, Stats, SyncError, finish_page, write_page};
 use crate::mail::{ParsedMessage, Tree, parse, parse_tree};
 use crate::providers::ProviderError;
+use crate::providers::imap::changes::{self, Vanished};
 use crate::providers::imap::mailbox::{self, Fetched, Flags, ImapSession, Opened};
 use crate::providers::imap::{MessageRef, parts};
 use crate::store::messages::{self, CursorUpdate, IncomingMessage, RemoteFolder, StateChange};
@@ -86,12 +88,15 @@ pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
 }
 
 async fn folders_round(run: &Run<'_>, session: &mut ImapSession) -> Result<Stats, SyncError> {
-    let condstore =
+    let capabilities =
         tokio::time::timeout(std::time::Duration::from_secs(60), session.capabilities())
             .await
             .ok()
-            .and_then(Result::ok)
-            .is_some_and(|c| c.has_str("CONDSTORE") || c.has_str("QRESYNC"));
+            .and_then(Result::ok);
+    let has = |name: &str| capabilities.as_ref().is_some_and(|c| c.has_str(name));
+    let condstore = has("CONDSTORE") || has("QRESYNC");
+    let qresync = has("QRESYNC") && changes::enable_qresync(session).await;
+    let server = Server { condstore, qresync };
     let mut folders = mailbox::folders(session).await.map_err(provider)?;
     folders.retain(|f| !f.virtual_view);
     // The inbox first: what a user looks at while the rest imports.
@@ -133,11 +138,7 @@ async fn folders_round(run: &Run<'_>, session: &mut ImapSession) -> Result<Stats
     let mut done = 0usize;
     run.progress(phase, done, total).await?;
     for folder in &names {
-        match folder_round(
-            run, session, folder, condstore, &mut stats, &mut done, total,
-        )
-        .await
-        {
+        match folder_round(run, session, folder, server, &mut stats, &mut done, total).await {
             // A folder deleted or renamed since the LIST, or a command the server refused
             // (RFC 5530 limits): the next run tries again.
             Err(SyncError::Provider(ProviderError::Permanent { .. })) => {
@@ -217,12 +218,21 @@ async fn stored(run: &Run<'_>, folder: &str, validity: u32) -> Result<Stored, Sy
     Ok(stored)
 }
 
+/// What the server offers the sync.
+#[derive(Clone, Copy)]
+struct Server {
+    /// Change numbers per message (CONDSTORE): flags changed since the last run.
+    condstore: bool,
+    /// QRESYNC enabled: expunges since the last run, by the same change numbers.
+    qresync: bool,
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn folder_round(
     run: &Run<'_>,
     session: &mut ImapSession,
     folder: &str,
-    condstore: bool,
+    server: Server,
     stats: &mut Stats,
     done: &mut usize,
     total: Option<u64>,
@@ -233,7 +243,7 @@ async fn folder_round(
         .store
         .run(move |c| messages::cursor(c, account_id, &scope))
         .await?;
-    let opened = mailbox::open(session, folder, condstore)
+    let opened = mailbox::open(session, folder, server.condstore)
         .await
         .map_err(provider)?;
     let cursor = row
@@ -281,7 +291,10 @@ async fn folder_round(
     }
     match cursor {
         None => first_import(run, session, folder, opened, resume, stats, done, total).await,
-        Some(cursor) => follow(run, session, folder, opened, cursor, &stored, stats, done).await,
+        Some(cursor) => {
+            let seen = Seen { opened, cursor };
+            follow(run, session, folder, seen, server, &stored, stats, done).await
+        }
     }
 }
 
@@ -395,37 +408,48 @@ async fn commit_cursor(
     Ok(())
 }
 
+/// A folder as opened now, and as the cursor left it.
+struct Seen {
+    opened: Opened,
+    cursor: Cursor,
+}
+
 /// A folder with a cursor: new UIDs, changed flags, expunged UIDs.
 #[allow(clippy::too_many_arguments)]
 async fn follow(
     run: &Run<'_>,
     session: &mut ImapSession,
     folder: &str,
-    opened: Opened,
-    cursor: Cursor,
+    Seen { opened, cursor }: Seen,
+    server: Server,
     stored: &Stored,
     stats: &mut Stats,
     done: &mut usize,
 ) -> Result<(), SyncError> {
     let validity = opened.uid_validity;
-    // Flags first, for the UIDs the cursor knew; a full FETCH FLAGS also lists which of
-    // them are still there.
+    // Flags first, for the UIDs the cursor knew; with QRESYNC the same answer says
+    // which of them were expunged.
     let mut changed: Vec<Flags> = Vec::new();
+    let mut vanished: Option<Vanished> = None;
     if cursor.next > 1 && !stored.states.is_empty() {
         let known = format!("1:{}", cursor.next.saturating_sub(1));
         match (cursor.modseq, opened.highest_modseq) {
-            (Some(before), Some(now)) if before == now => {}
+            // Nothing changed, and under QRESYNC nothing was expunged either (an
+            // expunge moves the folder's change number on).
+            (Some(before), Some(now)) if before == now => {
+                vanished = server.qresync.then(Vanished::default);
+            }
             (Some(before), Some(_)) => {
-                changed = mailbox::fetch_flags(session, &known, Some(before))
+                let found = changes::since(session, &known, before, server.qresync)
                     .await
                     .map_err(provider)?;
+                changed = found.flags;
+                vanished = found.vanished;
             }
             // Without CONDSTORE every flag is compared. (Which UIDs are left is the
             // SEARCH's to say: a FETCH answered in part would read as expunges.)
             _ => {
-                changed = mailbox::fetch_flags(session, &known, None)
-                    .await
-                    .map_err(provider)?;
+                changed = changes::flags(session, &known).await.map_err(provider)?;
             }
         }
     }
@@ -456,10 +480,19 @@ async fn follow(
         Vec::new()
     };
     new.retain(|uid| *uid >= cursor.next && !stored.states.contains_key(uid));
-    // Expunged: when the folder holds other than what is stored and new, ask which UIDs
-    // are left.
+    // Expunged: as QRESYNC said; else, when the folder holds other than what is stored
+    // and new, ask which UIDs are left.
     let mut present: Option<HashSet<u32>> = None;
-    if opened.exists as usize != stored.states.len() + new.len() {
+    if let Some(vanished) = &vanished {
+        present = Some(
+            stored
+                .states
+                .keys()
+                .copied()
+                .filter(|uid| !vanished.contains(*uid))
+                .collect(),
+        );
+    } else if opened.exists as usize != stored.states.len() + new.len() {
         let left = mailbox::search(session, &format!("UID 1:{}", cursor.next.max(2) - 1))
             .await
             .map_err(provider)?;

@@ -29,7 +29,9 @@ const USER: i64 = 7;
 pub(crate) const MESSAGES: usize = 40;
 
 /// A plaintext TCP proxy to `upstream` that, while `armed` (once, across connections),
-/// rewrites the first command `rewrite` changes.
+/// rewrites the first command `rewrite` changes; QRESYNC is never enabled through it
+/// (the session's `ENABLE` goes as a `NOOP`), so the sync takes the path of servers
+/// without it, where a SEARCH says what was expunged.
 async fn rewriting_proxy(
     upstream: u16,
     armed: Arc<AtomicBool>,
@@ -56,6 +58,9 @@ async fn rewriting_proxy(
                     && armed.swap(false, Ordering::SeqCst)
                 {
                     line = changed;
+                } else if let Some((tag, _)) = line.split_once(" ENABLE QRESYNC") {
+                    // A server without QRESYNC: the SEARCH for expunges is asked then.
+                    line = format!("{tag} NOOP\r\n");
                 }
                 if server_write.write_all(line.as_bytes()).await.is_err() {
                     break;

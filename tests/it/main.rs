@@ -23,6 +23,7 @@ mod hostile_input;
 mod http_basics;
 mod imap_connect;
 mod imap_faults;
+mod imap_follow;
 mod imap_mailbox;
 mod imap_parts;
 mod imap_server_answers;

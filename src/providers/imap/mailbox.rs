@@ -16,7 +16,7 @@ use std::time::Duration;
 pub type ImapSession = Session<Stream>;
 
 /// How long a command without bodies may take.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
+pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long fetching a batch of whole messages may take.
 pub(super) const FETCH_TIMEOUT: Duration = Duration::from_secs(300);
 
@@ -237,7 +237,7 @@ pub async fn search(session: &mut ImapSession, query: &str) -> Result<Vec<u32>, 
 /// library's own readers take a `NO` or `BAD` as a quiet end (an empty SEARCH, a STORE
 /// that did nothing). Each untagged answer goes to `each`; those of other sessions'
 /// changes (EXISTS, EXPUNGE, FETCH) are the next run's to see.
-async fn tagged(
+pub(super) async fn tagged(
     session: &mut ImapSession,
     what: &'static str,
     command: &str,
@@ -423,31 +423,6 @@ async fn fetch_answers(
                 cut_short,
             });
         }
-    })
-    .await
-}
-
-/// The flags of the messages in `set`; with `changed_since` (CONDSTORE) only those
-/// changed after that change number.
-pub async fn fetch_flags(
-    session: &mut ImapSession,
-    set: &str,
-    changed_since: Option<u64>,
-) -> Result<Vec<Flags>, ProviderError> {
-    let query = match changed_since {
-        Some(modseq) => format!("(UID FLAGS) (CHANGEDSINCE {modseq})"),
-        None => "(UID FLAGS)".to_string(),
-    };
-    timed("FETCH", FETCH_TIMEOUT, async {
-        let answers = session
-            .uid_fetch(set, &query)
-            .await
-            .map_err(|e| failed("FETCH", e))?;
-        let all: Vec<async_imap::types::Fetch> = answers
-            .try_collect()
-            .await
-            .map_err(|e| failed("FETCH", e))?;
-        Ok(all.iter().filter_map(flags_of).collect())
     })
     .await
 }

@@ -2,6 +2,7 @@
 //! (`net::guard`), TLS checked as browsers check it, and an IMAP session on top
 //! (`async-imap`). This part holds the wire; what to store is sync's.
 
+pub mod changes;
 pub mod connect;
 pub mod mailbox;
 pub mod message_ref;

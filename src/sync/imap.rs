@@ -68,14 +68,44 @@ impl Cursor {
     }
 }
 
-/// An interrupted first import: `<uidvalidity>:<lowest uid stored>`; what is left is below.
-fn resume_text(validity: u32, below: u32) -> String {
-    format!("{validity}:{below}")
+/// An interrupted first import: what is left is below the lowest UID it stored, and the
+/// cursor it leaves when done is the one its first run saw. Mail that arrived, flags
+/// that changed and messages expunged since are the follow-up's, from that cursor on:
+/// a cursor taken when the import resumes would pass over what happened meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Resume {
+    below: u32,
+    /// `None` from a marker written before it was kept (`<uidvalidity>:<below>`).
+    finished: Option<Cursor>,
 }
 
-fn parse_resume(text: &str) -> Option<(u32, u32)> {
-    let (validity, below) = text.split_once(':')?;
-    Some((validity.parse().ok()?, below.parse().ok()?))
+/// `<uidvalidity>:<below>:<uidnext>:<highestmodseq or 0>`.
+fn resume_text(below: u32, finished: Cursor) -> String {
+    format!(
+        "{}:{below}:{}:{}",
+        finished.validity,
+        finished.next,
+        finished.modseq.unwrap_or(0)
+    )
+}
+
+/// The marker's UIDVALIDITY and what it says.
+fn parse_resume(text: &str) -> Option<(u32, Resume)> {
+    let mut parts = text.split(':');
+    let validity: u32 = parts.next()?.parse().ok()?;
+    let below = parts.next()?.parse().ok()?;
+    let finished = match (parts.next(), parts.next()) {
+        (Some(next), Some(modseq)) => {
+            let modseq: u64 = modseq.parse().ok()?;
+            Some(Cursor {
+                validity,
+                next: next.parse().ok()?,
+                modseq: (modseq > 0).then_some(modseq),
+            })
+        }
+        _ => None,
+    };
+    Some((validity, Resume { below, finished }))
 }
 
 pub(super) async fn run(run: &Run<'_>) -> Result<Stats, SyncError> {
@@ -256,7 +286,7 @@ async fn folder_round(
         .and_then(|r| r.resume.as_deref())
         .and_then(parse_resume)
         .filter(|(validity, _)| *validity == opened.uid_validity)
-        .map(|(_, below)| below);
+        .map(|(_, resume)| resume);
     let stored = stored(run, folder, opened.uid_validity).await?;
     if !stored.moved_in.is_empty() {
         let (fence, folder_id, gone, at) = (
@@ -318,7 +348,7 @@ async fn first_import(
     session: &mut ImapSession,
     folder: &str,
     opened: Opened,
-    resume: Option<u32>,
+    resume: Option<Resume>,
     stats: &mut Stats,
     done: &mut usize,
     total: Option<u64>,
@@ -328,8 +358,10 @@ async fn first_import(
         None => "ALL".to_string(),
     };
     let mut uids = mailbox::search(session, &query).await.map_err(provider)?;
-    let finished = cursor_after(opened, uids.last().copied());
-    uids.retain(|uid| *uid < finished.next && resume.is_none_or(|below| *uid < below));
+    let finished = resume
+        .and_then(|r| r.finished)
+        .unwrap_or_else(|| cursor_after(opened, uids.last().copied()));
+    uids.retain(|uid| *uid < finished.next && resume.is_none_or(|r| *uid < r.below));
     if resume.is_some() {
         // Counted on from what the interrupted import stored.
         *done += uids_stored_before(run, folder).await?;
@@ -350,8 +382,7 @@ async fn first_import(
         let update = CursorUpdate {
             scope: folder.to_string(),
             cursor: last.then(|| finished.text()),
-            resume: (!last)
-                .then(|| resume_text(opened.uid_validity, page.iter().copied().min().unwrap_or(0))),
+            resume: (!last).then(|| resume_text(page.iter().copied().min().unwrap_or(0), finished)),
         };
         *done += page.len();
         let progress = Progress {
@@ -731,6 +762,24 @@ mod tests {
         };
         assert_eq!(Cursor::parse(&plain.text()), Some(plain));
         assert_eq!(Cursor::parse("https://graph.microsoft.com/delta"), None);
-        assert_eq!(parse_resume(&resume_text(7, 120)), Some((7, 120)));
+        let resume = Resume {
+            below: 120,
+            finished: Some(cursor),
+        };
+        assert_eq!(
+            parse_resume(&resume_text(120, cursor)),
+            Some((cursor.validity, resume))
+        );
+        // A marker from before the cursor was kept: resumed as then.
+        assert_eq!(
+            parse_resume("7:120"),
+            Some((
+                7,
+                Resume {
+                    below: 120,
+                    finished: None
+                }
+            ))
+        );
     }
 }

@@ -7,7 +7,6 @@
 use crate::common::{self, TestApp};
 use crate::imap_faults::{MESSAGES, connected_through, filled_servers, sync};
 
-use common::tokens::user_token;
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
@@ -37,15 +36,7 @@ async fn recording_proxy(upstream: u16, commands: Arc<Mutex<Vec<String>>>) -> u1
 }
 
 async fn inbox(app: &TestApp) -> Vec<serde_json::Value> {
-    let reply = app
-        .call(
-            "mailMessages:list",
-            Some(&user_token(7)),
-            "pageSize=200",
-            None,
-        )
-        .await;
-    reply.json["data"].as_array().cloned().unwrap_or_default()
+    common::imap::listed(app, 7).await
 }
 
 #[tokio::test]
@@ -68,19 +59,9 @@ async fn expunges_and_flag_changes_come_in_one_answer_without_listing_every_uid(
         ("3", "\\Flagged"),
         ("10:12", "\\Deleted"),
     ] {
-        use futures_util::TryStreamExt;
-        let _: Vec<_> = phone
-            .uid_store(set, format!("+FLAGS ({flag})"))
-            .await
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
+        common::imap::store(&mut phone, set, &format!("+FLAGS ({flag})")).await;
     }
-    {
-        use futures_util::TryStreamExt;
-        let _: Vec<_> = phone.expunge().await.unwrap().try_collect().await.unwrap();
-    }
+    common::imap::expunge(&mut phone).await;
 
     commands.lock().unwrap().clear();
     sync(&app, account).await;

@@ -37,6 +37,38 @@ pub async fn phone(dovecot: &Dovecot, user: &str, password: &str) -> Session<Str
         .expect("the test's own client logs in")
 }
 
+/// `UID STORE <set> <change>` on the phone's open folder (`+FLAGS (\\Seen)`, …).
+pub async fn store(phone: &mut Session<Stream>, set: &str, change: &str) {
+    use futures_util::TryStreamExt;
+    let _: Vec<_> = phone
+        .uid_store(set, change)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+}
+
+/// EXPUNGE on the phone's open folder.
+pub async fn expunge(phone: &mut Session<Stream>) {
+    use futures_util::TryStreamExt;
+    let _: Vec<_> = phone.expunge().await.unwrap().try_collect().await.unwrap();
+}
+
+/// The first 200 messages `user` lists (`mailMessages:list`).
+pub async fn listed(app: &TestApp, user: i64) -> Vec<Value> {
+    let reply = app
+        .call(
+            "mailMessages:list",
+            Some(&super::tokens::user_token(user)),
+            "pageSize=200",
+            None,
+        )
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json["data"].as_array().cloned().unwrap_or_default()
+}
+
 /// `settings` trusting the test servers' CA (`imap.ca_file`).
 pub fn trust_test_ca(settings: &mut Settings, dovecot: &Dovecot) {
     let ca = dovecot.path("service-ca.pem");

@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 const EMAIL: &str = "crash@gmail.test";
 
-fn setting(name: &str, default: u64) -> u64 {
+pub(crate) fn setting(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
@@ -34,7 +34,7 @@ fn setting(name: &str, default: u64) -> u64 {
 }
 
 /// The account as its owner sees it, from whichever process is up.
-async fn account(http: &reqwest::Client, address: &str, id: i64) -> Option<Value> {
+pub(crate) async fn account(http: &reqwest::Client, address: &str, id: i64) -> Option<Value> {
     let response = http
         .get(format!("{address}/api/mailAccounts:get?filterByTk={id}"))
         .bearer_auth(user_token(7))
@@ -44,17 +44,80 @@ async fn account(http: &reqwest::Client, address: &str, id: i64) -> Option<Value
     Some(response.json::<Value>().await.ok()?["data"].clone())
 }
 
-/// The owner's send with a key: what a browser (and its retry) posts.
-async fn send(http: &reqwest::Client, address: &str, account: i64, round: u64) -> Option<Value> {
+/// The owner's send to `to` with a key: what a browser (and its retry) posts.
+pub(crate) async fn send(
+    http: &reqwest::Client,
+    address: &str,
+    account: i64,
+    round: u64,
+    to: &str,
+) -> Option<Value> {
     let response = http
         .post(format!("{address}/api/mailMessages:send"))
         .bearer_auth(user_token(7))
         .header("idempotency-key", format!("crash-send-{round}"))
-        .json(&json!({"accountId": account, "to": ["zoe@acme.com"], "subject": format!("Crash send {round}"), "text": "x"}))
+        .json(&json!({"accountId": account, "to": [to], "subject": format!("Crash send {round}"), "text": "x"}))
         .send()
         .await
         .ok()?;
     response.json::<Value>().await.ok()
+}
+
+/// A round's SIGKILL at a random moment; on odd rounds a send is in flight when it lands.
+pub(crate) struct Kill<'a> {
+    pub http: &'a reqwest::Client,
+    pub account: i64,
+    /// The in-flight send's recipient.
+    pub to: &'a str,
+    /// How soon after the send the kill comes, at most: within the provider call.
+    pub send_window_ms: u64,
+}
+
+impl Kill<'_> {
+    /// Kills `process` (a send in flight on odd rounds, noted in `sends`); how long after
+    /// the sync's progress it was.
+    pub(crate) async fn at_random(
+        &self,
+        process: ServiceProcess,
+        round: u64,
+        rng: &mut StdRng,
+        sends: &mut Vec<u64>,
+    ) -> u64 {
+        let in_flight = (round % 2 == 1).then(|| {
+            let (http, address) = (self.http.clone(), process.address.clone());
+            let (account, to) = (self.account, self.to.to_string());
+            tokio::spawn(async move { send(&http, &address, account, round, &to).await })
+        });
+        if in_flight.is_some() {
+            sends.push(round);
+        }
+        let wait = if in_flight.is_some() {
+            rng.random_range(0..self.send_window_ms)
+        } else {
+            rng.random_range(0..1_500)
+        };
+        tokio::time::sleep(Duration::from_millis(wait)).await;
+        drop(process); // SIGKILL
+        if let Some(task) = in_flight {
+            let _ = task.await;
+        }
+        wait
+    }
+}
+
+/// An interrupted send's `copies` at the provider agree with what its retry answered.
+pub(crate) fn assert_sent_at_most_once(round: u64, status: &str, copies: usize) {
+    assert!(copies <= 1, "send {round} went out {copies} times");
+    match status {
+        "sent" => assert_eq!(copies, 1, "send {round} says sent"),
+        // Never re-sent blindly: it may or may not have gone, but not twice. A send
+        // whose process died with the provider holding it stays `sending` until its
+        // lease (send::scheduler::SEND_LEASE, 15 min) runs out, then reads `unknown`.
+        "unknown" | "sending" => {}
+        "failed" => assert_eq!(copies, 0, "send {round} says failed"),
+        other => panic!("send {round}: the retry answered {other:?}"),
+    }
+    println!("send {round}: {status}, {copies} at the provider");
 }
 
 /// Waits until the sync has committed more than `past` messages (a page at least).
@@ -130,23 +193,13 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_once() {
             "round {round}: the sync did not resume after the kill ({now} stored)"
         );
         seen = now;
-        let in_flight = (round % 2 == 1).then(|| {
-            let (http, address) = (w.http.clone(), address.clone());
-            tokio::spawn(async move { send(&http, &address, id, round).await })
-        });
-        if in_flight.is_some() {
-            sends.push(round);
-        }
-        let wait = if in_flight.is_some() {
-            rng.random_range(0..150)
-        } else {
-            rng.random_range(0..1_500)
+        let kill = Kill {
+            http: &w.http,
+            account: id,
+            to: "zoe@acme.com",
+            send_window_ms: 150,
         };
-        tokio::time::sleep(Duration::from_millis(wait)).await;
-        drop(process); // SIGKILL
-        if let Some(task) = in_flight {
-            let _ = task.await;
-        }
+        let wait = kill.at_random(process, round, &mut rng, &mut sends).await;
         println!("round {round}: killed {wait} ms after progress; {seen} messages stored then");
     }
 
@@ -154,7 +207,7 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_once() {
     let process = ServiceProcess::start(&settings, dir.path()).await;
     let mut retried = Vec::new();
     for round in &sends {
-        let answer = send(&w.http, &process.address, id, *round)
+        let answer = send(&w.http, &process.address, id, *round, "zoe@acme.com")
             .await
             .expect("the retry is answered");
         retried.push((
@@ -203,16 +256,6 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_once() {
     for (round, status) in retried {
         let subject = format!("Subject: Crash send {round}\r\n");
         let copies = sent.iter().filter(|mime| mime.contains(&subject)).count();
-        assert!(copies <= 1, "send {round} went out {copies} times");
-        match status.as_str() {
-            "sent" => assert_eq!(copies, 1, "send {round} says sent"),
-            // Never re-sent blindly: it may or may not have gone, but not twice. A send
-            // whose process died with the provider holding it stays `sending` until its
-            // lease (send::scheduler::SEND_LEASE, 15 min) runs out, then reads `unknown`.
-            "unknown" | "sending" => {}
-            "failed" => assert_eq!(copies, 0, "send {round} says failed"),
-            other => panic!("send {round}: the retry answered {other:?}"),
-        }
-        println!("send {round}: {status}, {copies} at the provider");
+        assert_sent_at_most_once(round, &status, copies);
     }
 }

@@ -22,6 +22,7 @@ mod graph_answers;
 mod hostile_input;
 mod http_basics;
 mod imap_connect;
+mod imap_crash;
 mod imap_faults;
 mod imap_follow;
 mod imap_mailbox;

@@ -110,6 +110,13 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
         ),
     ]
     .into_iter()
+    .chain(
+        settings
+            .imap
+            .ca_file
+            .as_ref()
+            .map(|ca| ("IMAP__CA_FILE", ca.display().to_string())),
+    )
     .map(|(key, value)| (format!("EMAIL_MANAGER__{key}"), value))
     .collect()
 }

@@ -9,11 +9,10 @@
 //!
 //! `CRASH_IMAP_MESSAGES` (1,500) and `CRASH_KILLS` (4) size it; `CRASH_SEED` replays.
 
-use crate::common::{self, Backend, spawn_with, test_settings};
+use crate::common;
 use crate::crash_safety::{Kill, account, assert_sent_at_most_once, send, setting};
 
 use async_imap::Session;
-use common::database::TestDb;
 use common::dovecot::Dovecot;
 use common::postfix::Postfix;
 use common::process::ServiceProcess;
@@ -22,7 +21,7 @@ use email_manager::providers::imap::stream::Stream;
 use futures_util::TryStreamExt;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::time::{Duration, Instant};
 
 const ANN: &str = "ann@example.test";
@@ -165,13 +164,8 @@ async fn sigkill_at_random_moments_loses_nothing_and_sends_once_over_imap() {
     }
 
     // The in-process app only connects the mailbox; the killed binaries do the rest.
-    let db = TestDb::create(Backend::Sqlite).unwrap();
-    let mut settings = test_settings(&db);
-    common::imap::trust_test_ca(&mut settings, &dovecot);
-    let app = spawn_with(db, settings).await;
-    common::imap::enable(&app, json!({"allowPrivateNetworks": true})).await;
-    let id = common::imap::connect(
-        &app,
+    let (app, id) = common::imap::connected_app(
+        &dovecot,
         7,
         (ANN, PASSWORD),
         (dovecot.imaps_port, "implicit"),

@@ -5,15 +5,14 @@
 //! counts what the server sends (`common::imap::proxy`); the files then download byte
 //! for byte.
 
-use crate::common::{self, Backend, TestApp, spawn_with, test_settings};
+use crate::common::{self, TestApp};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use common::database::TestDb;
 use common::dovecot::Dovecot;
 use common::postfix::Postfix;
 use common::tokens::user_token;
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::sync::atomic::Ordering;
 
 const ANN: &str = "ann@example.test";
@@ -151,13 +150,8 @@ async fn a_large_attachment_crosses_the_wire_when_opened_not_at_sync() {
     let meter = common::imap::Meter::default();
     let from_server = meter.passed.clone();
     let proxy = common::imap::proxy(dovecot.imaps_port, meter).await;
-    let db = TestDb::create(Backend::Sqlite).unwrap();
-    let mut settings = test_settings(&db);
-    common::imap::trust_test_ca(&mut settings, &dovecot);
-    let app = spawn_with(db, settings).await;
-    common::imap::enable(&app, json!({"allowPrivateNetworks": true})).await;
-    let account = common::imap::connect(
-        &app,
+    let (app, account) = common::imap::connected_app(
+        &dovecot,
         USER,
         (ANN, PASSWORD),
         (proxy, "implicit"),

@@ -21,6 +21,7 @@ mod gmail_archive;
 mod graph_answers;
 mod hostile_input;
 mod http_basics;
+mod imap_access;
 mod imap_connect;
 mod imap_crash;
 mod imap_faults;

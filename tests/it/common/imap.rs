@@ -94,6 +94,25 @@ pub async fn enable(app: &TestApp, rules: Value) {
     assert_eq!(reply.status, 200, "{}", reply.text);
 }
 
+/// The service on SQLite trusting the test CA, IMAP enabled for private networks, and
+/// `user`'s mailbox connected (IMAP at `imap`: port and TLS mode; submission with
+/// STARTTLS at `smtp_port`): the app and the account's id.
+pub async fn connected_app(
+    dovecot: &Dovecot,
+    user: i64,
+    login: (&str, &str),
+    imap: (u16, &str),
+    smtp_port: u16,
+) -> (TestApp, i64) {
+    let db = super::database::TestDb::create(super::Backend::Sqlite).unwrap();
+    let mut settings = super::test_settings(&db);
+    trust_test_ca(&mut settings, dovecot);
+    let app = super::spawn_with(db, settings).await;
+    enable(&app, json!({"allowPrivateNetworks": true})).await;
+    let account = connect(&app, user, login, imap, smtp_port).await;
+    (app, account)
+}
+
 /// `mailAccounts:connect` as user `user` for `email`, IMAP at `imap_port` (`tls`) and
 /// SMTP submission with STARTTLS at `smtp_port`; the new account's id.
 pub async fn connect(

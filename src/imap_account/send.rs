@@ -93,12 +93,16 @@ pub async fn send_raw(
     .await
 }
 
+/// Where `raw`'s header block ends: after its last field's CRLF (the blank line follows).
+fn header_end(raw: &[u8]) -> usize {
+    raw.windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(raw.len(), |at| at + 2)
+}
+
 /// `raw` without its Bcc header (and the header's folded lines).
 fn without_bcc(raw: &[u8]) -> Vec<u8> {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(raw.len(), |at| at + 2);
+    let end = header_end(raw);
     let (head, body) = raw.split_at(end);
     let mut out = Vec::with_capacity(raw.len());
     let mut skipping = false;
@@ -285,11 +289,7 @@ async fn filed_by_server(
 
 /// The message's Message-ID without brackets or quoting characters, for a SEARCH.
 fn message_id(raw: &[u8]) -> Option<String> {
-    let end = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(raw.len(), |at| at + 4);
-    let fields = crate::providers::imap::structure::fields(&raw[..end])?;
+    let fields = crate::providers::imap::structure::fields(&raw[..header_end(raw)])?;
     let (_, value) = fields
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("message-id"))?;

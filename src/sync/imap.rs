@@ -627,24 +627,24 @@ async fn fetch_page(
                 });
             }
             // Not to be rebuilt from its parts (an attached e-mail): whole after all.
-            None => {
-                arrived.extend(
-                    whole(session, &[uid])
-                        .await?
-                        .into_iter()
-                        .map(|fetched| Arrived {
-                            fetched,
-                            tree: None,
-                        }),
-                )
-            }
+            None => arrived.extend(whole(session, &[uid]).await?),
         }
     }
     Ok(arrived)
 }
 
-async fn whole(session: &mut ImapSession, uids: &[u32]) -> Result<Vec<Fetched>, SyncError> {
-    mailbox::fetch_whole(session, uids).await.map_err(provider)
+/// `uids` fetched whole, as arrived messages.
+async fn whole(session: &mut ImapSession, uids: &[u32]) -> Result<Vec<Arrived>, SyncError> {
+    let fetched = mailbox::fetch_whole(session, uids)
+        .await
+        .map_err(provider)?;
+    Ok(fetched
+        .into_iter()
+        .map(|fetched| Arrived {
+            fetched,
+            tree: None,
+        })
+        .collect())
 }
 
 /// A parsed page, and the UIDs whose parts did not parse as the whole would.
@@ -661,14 +661,7 @@ async fn complete(
     if again.is_empty() {
         return Ok(batch);
     }
-    let arrived = whole(session, &again)
-        .await?
-        .into_iter()
-        .map(|fetched| Arrived {
-            fetched,
-            tree: None,
-        })
-        .collect();
+    let arrived = whole(session, &again).await?;
     let (rest, _) = super::off_thread(parse_off_thread(run, folder, validity, arrived)).await?;
     batch.extend(rest);
     Ok(batch)

@@ -2,19 +2,15 @@
 //! attachments and full-text rows, and the sync cursors. A page of messages and the
 //! cursor that follows it are written in one transaction, checked against the writer's
 //! [`Fence`], so a crash or a lost lease never leaves half a page or a cursor past mail
-//! that was not stored.
+//! that was not stored. How a page becomes rows is in `message_rows`.
 
-use super::schema::{
-    mail_attachments, mail_folders, mail_message_folders, mail_messages, mail_participants,
-    mail_sync_cursors, mail_threads,
-};
+use super::schema::{mail_folders, mail_message_folders, mail_messages, mail_sync_cursors};
 use super::sync_jobs::{self, Fence};
 use super::{DbConnection, StoreError};
 use crate::mail::ParsedMessage;
 use chrono::NaiveDateTime;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 use std::collections::HashMap;
 
 /// A folder or label as the provider lists it.
@@ -56,34 +52,6 @@ pub struct CursorUpdate {
     pub scope: String,
     pub cursor: Option<String>,
     pub resume: Option<String>,
-}
-
-#[derive(Insertable, AsChangeset)]
-#[diesel(table_name = mail_messages, treat_none_as_null = true)]
-struct MessageValues<'a> {
-    account_id: i64,
-    provider_message_id: &'a str,
-    thread_id: Option<i64>,
-    message_id_header: Option<&'a str>,
-    in_reply_to: Option<&'a str>,
-    references_header: Option<String>,
-    subject: &'a str,
-    snippet: &'a str,
-    from_name: Option<&'a str>,
-    from_address: Option<&'a str>,
-    sent_at: Option<NaiveDateTime>,
-    received_at: NaiveDateTime,
-    is_read: bool,
-    is_starred: bool,
-    has_attachments: bool,
-    size: i64,
-    body_text: Option<&'a str>,
-    body_html: Option<&'a str>,
-    bodies_cut: bool,
-    inline_pending: bool,
-    search_addresses: String,
-    provider_version: Option<&'a str>,
-    updated_at: NaiveDateTime,
 }
 
 /// Runs `body` in a transaction that first checks the writer still holds its job, and
@@ -170,245 +138,9 @@ fn folder_ids(
         .collect())
 }
 
-fn thread_id(
-    connection: &mut DbConnection,
-    account_id: i64,
-    provider_thread_id: &str,
-) -> Result<i64, StoreError> {
-    let find = |connection: &mut DbConnection| {
-        mail_threads::table
-            .filter(mail_threads::account_id.eq(account_id))
-            .filter(mail_threads::provider_thread_id.eq(provider_thread_id))
-            .select(mail_threads::id)
-            .first::<i64>(connection)
-            .optional()
-    };
-    if let Some(id) = find(connection)? {
-        return Ok(id);
-    }
-    diesel::insert_into(mail_threads::table)
-        .values((
-            mail_threads::account_id.eq(account_id),
-            mail_threads::provider_thread_id.eq(provider_thread_id),
-        ))
-        .execute(connection)?;
-    Ok(find(connection)?.ok_or(diesel::result::Error::NotFound)?)
-}
-
-/// Full-text rows: SQLite keeps them in an FTS5 table; PostgreSQL computes its tsvector
-/// column itself.
-fn index_text(
-    connection: &mut DbConnection,
-    id: i64,
-    message: &IncomingMessage,
-    addresses: &str,
-) -> Result<(), StoreError> {
-    if let DbConnection::Sqlite(sqlite) = connection {
-        diesel::sql_query("DELETE FROM mail_messages_fts WHERE rowid = ?")
-            .bind::<BigInt, _>(id)
-            .execute(sqlite)?;
-        let body = searchable_body(&message.parsed);
-        diesel::sql_query(
-            "INSERT INTO mail_messages_fts (rowid, subject, body, addresses) VALUES (?, ?, ?, ?)",
-        )
-        .bind::<BigInt, _>(id)
-        .bind::<Text, _>(&message.parsed.subject)
-        .bind::<Text, _>(body.as_ref())
-        .bind::<Text, _>(addresses)
-        .execute(sqlite)?;
-    }
-    Ok(())
-}
-
-fn unindex(connection: &mut DbConnection, ids: &[i64]) -> Result<(), StoreError> {
-    if let DbConnection::Sqlite(sqlite) = connection {
-        for id in ids {
-            diesel::sql_query("DELETE FROM mail_messages_fts WHERE rowid = ?")
-                .bind::<BigInt, _>(*id)
-                .execute(sqlite)?;
-        }
-    }
-    Ok(())
-}
-
 /// The most of one body the store keeps (the display shows at most `limits.html_bytes`,
 /// 2 MiB by default, of HTML anyway); a longer body is kept in part and flagged.
 pub const KEPT_BODY_BYTES: usize = 2 * 1024 * 1024;
-
-/// `body` cut to [`KEPT_BODY_BYTES`] at a character boundary, and whether it was cut.
-/// The body words the index holds: the text body as kept, else the words of the HTML
-/// body as kept (most mail is HTML, and a Graph message carries its HTML only).
-/// PostgreSQL's generated `search` column does the same in SQL.
-fn searchable_body(parsed: &crate::mail::ParsedMessage) -> std::borrow::Cow<'_, str> {
-    match (
-        kept(parsed.body_text.as_deref()).0,
-        kept(parsed.body_html.as_deref()).0,
-    ) {
-        (Some(text), _) => text.into(),
-        (None, Some(html)) => crate::mail::html_text(html).into(),
-        (None, None) => parsed.snippet.as_str().into(),
-    }
-}
-
-fn kept(body: Option<&str>) -> (Option<&str>, bool) {
-    match body {
-        Some(text) if text.len() > KEPT_BODY_BYTES => {
-            let mut end = KEPT_BODY_BYTES;
-            while !text.is_char_boundary(end) {
-                end -= 1;
-            }
-            (Some(&text[..end]), true)
-        }
-        other => (other, false),
-    }
-}
-
-fn store_one(
-    connection: &mut DbConnection,
-    account_id: i64,
-    folders: &HashMap<String, i64>,
-    message: &IncomingMessage,
-    now: NaiveDateTime,
-) -> Result<i64, StoreError> {
-    let parsed = &message.parsed;
-    let thread = message
-        .provider_thread_id
-        .as_deref()
-        .map(|t| thread_id(connection, account_id, t))
-        .transpose()?;
-    let mut addresses: Vec<&str> = parsed
-        .participants()
-        .iter()
-        .map(|(_, a)| a.address.as_str())
-        .collect();
-    addresses.dedup();
-    let search_addresses = addresses.join(" ");
-    let (body_text, body_html) = (
-        kept(parsed.body_text.as_deref()),
-        kept(parsed.body_html.as_deref()),
-    );
-    let values = MessageValues {
-        account_id,
-        provider_message_id: &message.provider_message_id,
-        thread_id: thread,
-        message_id_header: parsed.message_id.as_deref(),
-        in_reply_to: parsed.in_reply_to.as_deref(),
-        references_header: (!parsed.references.is_empty()).then(|| parsed.references.join(" ")),
-        subject: &parsed.subject,
-        snippet: &parsed.snippet,
-        from_name: parsed.from.as_ref().and_then(|f| f.name.as_deref()),
-        from_address: parsed.from.as_ref().map(|f| f.address.as_str()),
-        sent_at: parsed.date,
-        received_at: message.received_at,
-        is_read: message.is_read,
-        is_starred: message.is_starred,
-        has_attachments: parsed.attachments.iter().any(|a| !a.inline),
-        size: parsed.size as i64,
-        body_text: body_text.0,
-        body_html: body_html.0,
-        bodies_cut: body_text.1 || body_html.1,
-        inline_pending: parsed.inline_pending,
-        search_addresses: search_addresses.clone(),
-        provider_version: message.provider_version.as_deref(),
-        updated_at: now,
-    };
-    let existing: Option<i64> = mail_messages::table
-        .filter(mail_messages::account_id.eq(account_id))
-        .filter(mail_messages::provider_message_id.eq(&message.provider_message_id))
-        .select(mail_messages::id)
-        .first(connection)
-        .optional()?;
-    let fresh = existing.is_none();
-    let id = match existing {
-        Some(id) => {
-            diesel::update(mail_messages::table.find(id))
-                .set(&values)
-                .execute(connection)?;
-            diesel::delete(
-                mail_message_folders::table.filter(mail_message_folders::message_id.eq(id)),
-            )
-            .execute(connection)?;
-            diesel::delete(mail_participants::table.filter(mail_participants::message_id.eq(id)))
-                .execute(connection)?;
-            diesel::delete(mail_attachments::table.filter(mail_attachments::message_id.eq(id)))
-                .execute(connection)?;
-            id
-        }
-        None => {
-            diesel::insert_into(mail_messages::table)
-                .values((&values, mail_messages::created_at.eq(now)))
-                .execute(connection)?;
-            mail_messages::table
-                .filter(mail_messages::account_id.eq(account_id))
-                .filter(mail_messages::provider_message_id.eq(&message.provider_message_id))
-                .select(mail_messages::id)
-                .first(connection)?
-        }
-    };
-    let links: Vec<_> = message
-        .folders
-        .iter()
-        .filter_map(|f| folders.get(f))
-        .map(|folder| {
-            (
-                mail_message_folders::message_id.eq(id),
-                mail_message_folders::folder_id.eq(*folder),
-                mail_message_folders::received_at.eq(Some(values.received_at)),
-                mail_message_folders::is_read.eq(values.is_read),
-            )
-        })
-        .collect();
-    for link in links {
-        diesel::insert_into(mail_message_folders::table)
-            .values(link)
-            .execute(connection)?;
-    }
-    if let Some(labels) = &message.labels {
-        super::labels::set_message_labels(
-            connection,
-            account_id,
-            id,
-            &labels.names,
-            labels.key,
-            fresh,
-        )?;
-    }
-    for (role, address) in parsed.participants() {
-        diesel::insert_into(mail_participants::table)
-            .values((
-                mail_participants::message_id.eq(id),
-                mail_participants::role.eq(role),
-                mail_participants::name.eq(&address.name),
-                mail_participants::address.eq(&address.address),
-                mail_participants::domain.eq(&address.domain),
-            ))
-            .execute(connection)?;
-    }
-    insert_attachments(connection, id, &parsed.attachments)?;
-    index_text(connection, id, message, &search_addresses)?;
-    Ok(id)
-}
-
-fn insert_attachments(
-    connection: &mut DbConnection,
-    id: i64,
-    attachments: &[crate::mail::AttachmentMeta],
-) -> Result<(), StoreError> {
-    for attachment in attachments {
-        diesel::insert_into(mail_attachments::table)
-            .values((
-                mail_attachments::message_id.eq(id),
-                mail_attachments::part_id.eq(&attachment.part_id),
-                mail_attachments::filename.eq(&attachment.filename),
-                mail_attachments::content_type.eq(&attachment.content_type),
-                mail_attachments::size.eq(attachment.size as i64),
-                mail_attachments::inline.eq(attachment.inline),
-                mail_attachments::content_id.eq(&attachment.content_id),
-            ))
-            .execute(connection)?;
-    }
-    Ok(())
-}
 
 /// Stores the files of message `id` listed at its first open (its inline images, see
 /// `ParsedMessage::inline_pending`), once: an open that finds them stored meanwhile (by
@@ -433,7 +165,8 @@ pub fn fill_pending_files(
             .select(mail_messages::inline_pending)
             .first(connection)?;
         if pending {
-            insert_attachments(connection, id, files)?;
+            let files: Vec<_> = files.iter().map(|file| (id, file)).collect();
+            super::message_rows::insert_attachments(connection, &files)?;
             diesel::update(mail_messages::table.find(id))
                 .set(mail_messages::inline_pending.eq(false))
                 .execute(connection)?;
@@ -481,11 +214,7 @@ pub fn store_page(
 ) -> Result<Vec<i64>, StoreError> {
     fenced(connection, fence, cursor, now, |connection| {
         let folders = folder_ids(connection, fence.account_id)?;
-        let ids = messages
-            .iter()
-            .map(|message| store_one(connection, fence.account_id, &folders, message, now))
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(ids)
+        super::message_rows::write(connection, fence.account_id, &folders, messages, now)
     })
 }
 
@@ -503,7 +232,7 @@ pub fn delete_messages(
             .filter(mail_messages::provider_message_id.eq_any(provider_ids))
             .select(mail_messages::id)
             .load(connection)?;
-        unindex(connection, &ids)?;
+        super::message_rows::unindex(connection, &ids)?;
         let removed = diesel::delete(mail_messages::table.filter(mail_messages::id.eq_any(&ids)))
             .execute(connection)?;
         Ok(removed)
@@ -706,7 +435,7 @@ pub fn remove_from_folder(
             )))
             .select(mail_messages::id)
             .load(connection)?;
-        unindex(connection, &homeless)?;
+        super::message_rows::unindex(connection, &homeless)?;
         let removed =
             diesel::delete(mail_messages::table.filter(mail_messages::id.eq_any(&homeless)))
                 .execute(connection)?;

@@ -16,6 +16,7 @@ pub mod mail_events;
 pub mod mail_providers;
 pub mod mail_push;
 pub mod message_query;
+mod message_rows;
 pub mod message_targets;
 pub mod messages;
 mod migrate;

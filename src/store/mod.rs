@@ -7,6 +7,7 @@
 pub mod account_servers;
 pub mod account_tokens;
 pub mod attachments;
+pub mod campaigns;
 mod connection;
 pub mod deadline;
 pub mod folder_fill;

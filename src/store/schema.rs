@@ -357,3 +357,42 @@ diesel::table! {
 diesel::joinable!(mail_message_labels -> mail_labels (label_id));
 diesel::joinable!(mail_message_labels -> mail_messages (message_id));
 diesel::allow_tables_to_appear_in_same_query!(mail_labels, mail_message_labels, mail_messages);
+
+diesel::table! {
+    mail_campaigns (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        account_id -> BigInt,
+        from_address -> Nullable<Text>,
+        template_id -> Nullable<BigInt>,
+        subject -> Text,
+        html -> Text,
+        source -> Text,
+        send_at -> Nullable<Timestamp>,
+        status -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_campaign_recipients (id) {
+        id -> BigInt,
+        campaign_id -> BigInt,
+        record_id -> Text,
+        address -> Nullable<Text>,
+        record -> Nullable<Text>,
+        status -> Text,
+        error -> Nullable<Text>,
+        outbox_id -> Nullable<BigInt>,
+        message_id -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(mail_campaign_recipients -> mail_campaigns (campaign_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    mail_campaigns,
+    mail_campaign_recipients,
+    mail_outbox
+);

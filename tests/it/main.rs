@@ -32,6 +32,7 @@ mod imap_server_answers;
 mod lock_order;
 mod mail_accounts;
 mod mail_attachments;
+mod mail_campaigns;
 mod mail_compose_html;
 mod mail_corpus;
 mod mail_drafts;

@@ -1,0 +1,2 @@
+DROP TABLE mail_campaign_recipients;
+DROP TABLE mail_campaigns;

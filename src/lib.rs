@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod campaigns;
 pub mod cli;
 pub mod config;
 pub mod connect;

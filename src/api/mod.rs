@@ -6,6 +6,7 @@ mod account_filter;
 pub mod docs_page;
 pub mod mail_accounts;
 pub mod mail_attachments;
+pub mod mail_campaigns;
 pub mod mail_drafts;
 pub mod mail_events;
 pub mod mail_folders;
@@ -46,6 +47,7 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     mail_drafts::configure(&mut router);
     mail_signatures::configure(&mut router);
     mail_templates::configure(&mut router);
+    mail_campaigns::configure(&mut router);
     mail_trusted_senders::configure(&mut router);
     mail_webhooks::configure(&mut router);
     mail_events::configure(&mut router);

@@ -19,8 +19,8 @@ pub use limits::LimitsSettings;
 pub use load::{ConfigIssue, load, load_from_sources};
 pub use secret::SecretString;
 pub use settings::{
-    CorsSettings, DatabaseSettings, GoogleEndpoints, LogFormat, LogSettings, MicrosoftEndpoints,
-    NocobaseSettings, ProviderEndpoints, PushSettings, SecuritySettings, SendSettings,
-    ServerSettings, Settings, SyncSettings,
+    CampaignSettings, CorsSettings, DatabaseSettings, GoogleEndpoints, LogFormat, LogSettings,
+    MicrosoftEndpoints, NocobaseSettings, ProviderEndpoints, PushSettings, SecuritySettings,
+    SendSettings, ServerSettings, Settings, SyncSettings,
 };
 pub(crate) use validate::key_bytes as validate_key;

@@ -15,6 +15,7 @@ pub struct Settings {
     pub sync: SyncSettings,
     pub push: PushSettings,
     pub send: SendSettings,
+    pub campaigns: CampaignSettings,
     pub imap: ImapSettings,
     pub limits: super::LimitsSettings,
     pub log: LogSettings,
@@ -86,6 +87,48 @@ impl Default for SendSettings {
             max_message_bytes: 25 * 1024 * 1024,
             max_recipients: 100,
             run_scheduled: true,
+        }
+    }
+}
+
+/// `campaigns.*`: mail merge (#25). A campaign hands its recipients to the outbox no
+/// faster than these allow, counted over every send of the mailbox in the last minute or
+/// day; 0 is no limit. The defaults are the providers' published sending limits.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CampaignSettings {
+    /// Run running campaigns in this process (replicas may all: each recipient is
+    /// handed over once, under the mailbox's lock).
+    pub run: bool,
+    /// Most recipients one campaign may have.
+    pub max_recipients: u32,
+    /// A Google Workspace mailbox: recipients a day (Google: about 2,000).
+    pub gmail_per_day: u32,
+    /// A consumer Gmail address (`@gmail.com`, `@googlemail.com`): recipients a day
+    /// (Google: 500).
+    pub gmail_consumer_per_day: u32,
+    /// Microsoft 365: messages a minute (Exchange Online: 30).
+    pub microsoft_per_minute: u32,
+    /// Microsoft 365: recipients a day (Exchange Online: 10,000).
+    pub microsoft_per_day: u32,
+    /// Any other server (IMAP and SMTP): recipients a minute; hosts set their own limits,
+    /// this keeps a campaign from looking like a spam run.
+    pub imap_per_minute: u32,
+    /// Any other server: recipients a day.
+    pub imap_per_day: u32,
+}
+
+impl Default for CampaignSettings {
+    fn default() -> Self {
+        Self {
+            run: true,
+            max_recipients: 10_000,
+            gmail_per_day: 2_000,
+            gmail_consumer_per_day: 500,
+            microsoft_per_minute: 30,
+            microsoft_per_day: 10_000,
+            imap_per_minute: 20,
+            imap_per_day: 1_000,
         }
     }
 }

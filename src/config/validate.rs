@@ -183,6 +183,12 @@ pub(super) fn validate(settings: &Settings) -> Vec<ConfigIssue> {
             1,
             1_000,
         ),
+        (
+            "campaigns.max_recipients",
+            u64::from(settings.campaigns.max_recipients),
+            1,
+            100_000,
+        ),
     ] {
         check(
             key,

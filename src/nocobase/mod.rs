@@ -113,3 +113,34 @@ pub async fn current_user(
 ) -> Result<Value, ReadError> {
     get_data(http, base, caller, "auth:check", &[], None).await
 }
+
+/// The records of `collection` that match `filter` (NocoBase's filter JSON), as the
+/// caller may read them: at most `limit` — the answer holds one more when there are more,
+/// so a caller can tell "all" from "too many" without loading everything.
+pub async fn records(
+    http: &reqwest::Client,
+    base: Option<&str>,
+    caller: &HeaderMap,
+    data_source: Option<&str>,
+    collection: &str,
+    filter: &Value,
+    limit: usize,
+) -> Result<Vec<Value>, ReadError> {
+    let data = get_data(
+        http,
+        base,
+        caller,
+        &format!("{collection}:list"),
+        &[
+            ("filter", filter.to_string()),
+            ("page", "1".to_string()),
+            ("pageSize", (limit + 1).to_string()),
+        ],
+        data_source,
+    )
+    .await?;
+    match data {
+        Value::Array(rows) => Ok(rows),
+        _ => Err(ReadError::Unavailable("the answer was not a list".into())),
+    }
+}

@@ -132,6 +132,9 @@ impl Application {
         if state.settings.send.run_scheduled {
             crate::send::scheduler::spawn(state.clone());
         }
+        if state.settings.campaigns.run {
+            crate::campaigns::spawn(state.clone());
+        }
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(state.clone())

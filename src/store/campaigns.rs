@@ -113,6 +113,8 @@ pub struct CampaignRow {
     pub subject: String,
     pub html: String,
     pub source: String,
+    /// JSON: the template's `$user`.
+    pub user_values: String,
     pub send_at: Option<NaiveDateTime>,
     pub status: CampaignStatus,
     pub created_at: NaiveDateTime,
@@ -129,6 +131,7 @@ pub struct NewCampaign {
     pub subject: String,
     pub html: String,
     pub source: String,
+    pub user_values: String,
     pub send_at: Option<NaiveDateTime>,
 }
 
@@ -191,6 +194,7 @@ pub fn create(
                 mail_campaigns::subject.eq(&new.subject),
                 mail_campaigns::html.eq(&new.html),
                 mail_campaigns::source.eq(&new.source),
+                mail_campaigns::user_values.eq(&new.user_values),
                 mail_campaigns::send_at.eq(new.send_at),
                 mail_campaigns::status.eq(CampaignStatus::Draft),
                 mail_campaigns::created_at.eq(now),
@@ -603,4 +607,64 @@ pub fn take_back_unsent(
         }
         Ok(back)
     })
+}
+
+/// Changes when a campaign starts (`None`: as soon as it runs).
+pub fn reschedule(
+    connection: &mut DbConnection,
+    id: i64,
+    send_at: Option<NaiveDateTime>,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(mail_campaigns::table.find(id))
+        .set((
+            mail_campaigns::send_at.eq(send_at),
+            mail_campaigns::updated_at.eq(now),
+        ))
+        .execute(connection)?;
+    Ok(())
+}
+
+/// Marks the recipients not handed over as skipped, saying `why` (a cancelled campaign).
+pub fn skip_unsent(
+    connection: &mut DbConnection,
+    campaign_id: i64,
+    why: &str,
+) -> Result<usize, StoreError> {
+    Ok(diesel::update(
+        mail_campaign_recipients::table
+            .filter(mail_campaign_recipients::campaign_id.eq(campaign_id))
+            .filter(mail_campaign_recipients::status.eq(RecipientStatus::Queued))
+            .filter(mail_campaign_recipients::outbox_id.is_null()),
+    )
+    .set((
+        mail_campaign_recipients::status.eq(RecipientStatus::Skipped),
+        mail_campaign_recipients::error.eq(Some(why)),
+    ))
+    .execute(connection)?)
+}
+
+/// Removes a campaign that is still a draft (its recipients go with it); 0 otherwise.
+pub fn remove_draft(connection: &mut DbConnection, id: i64) -> Result<usize, StoreError> {
+    Ok(diesel::delete(
+        mail_campaigns::table
+            .find(id)
+            .filter(mail_campaigns::status.eq(CampaignStatus::Draft)),
+    )
+    .execute(connection)?)
+}
+
+/// The store ids of the messages `provider_ids` name in the mailbox (the sent copies,
+/// once a sync has brought them): provider id → id.
+pub fn stored_messages(
+    connection: &mut DbConnection,
+    account_id: i64,
+    provider_ids: &[String],
+) -> Result<Vec<(String, i64)>, StoreError> {
+    use super::schema::mail_messages;
+    Ok(mail_messages::table
+        .filter(mail_messages::account_id.eq(account_id))
+        .filter(mail_messages::provider_message_id.eq_any(provider_ids))
+        .select((mail_messages::provider_message_id, mail_messages::id))
+        .load(connection)?)
 }

@@ -368,6 +368,7 @@ diesel::table! {
         subject -> Text,
         html -> Text,
         source -> Text,
+        user_values -> Text,
         send_at -> Nullable<Timestamp>,
         status -> Text,
         created_at -> Timestamp,

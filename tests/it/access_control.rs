@@ -39,6 +39,8 @@ struct Ids {
     signature: i64,
     template: i64,
     draft: String,
+    /// The owner's mail-merge campaign (a draft with one recipient).
+    campaign: i64,
     /// Words only the owner's mail holds (subjects, a body): no answer to anyone else may
     /// contain them. The mailbox's address is metadata an admin may see.
     secrets: Vec<String>,
@@ -197,6 +199,12 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailTemplates:update", "post", format!("filterByTk={}", ids.template), Some(json!({"name": "Taken"})), Nothing, Nothing),
         row("/api/mailTemplates:destroy", "post", format!("filterByTk={}", ids.template), Some(json!({})), Nothing, Nothing),
         row("/api/mailTemplates:render", "post", String::new(), Some(json!({"templateId": ids.template})), Status(404), Status(404)),
+        row("/api/mailCampaigns:list", "get", String::new(), None, EmptyList, EmptyList),
+        row("/api/mailCampaigns:get", "get", format!("filterByTk={}", ids.campaign), None, Nothing, Nothing),
+        row("/api/mailCampaigns:create", "post", String::new(), Some(json!({"accountId": ids.account, "templateId": ids.template, "source": {"collection": "customers", "ids": [1], "emailField": "email"}})), Status(404), Status(404)),
+        row("/api/mailCampaigns:update", "post", format!("filterByTk={}", ids.campaign), Some(json!({"status": "running"})), Nothing, Nothing),
+        row("/api/mailCampaigns:destroy", "post", format!("filterByTk={}", ids.campaign), Some(json!({})), Nothing, Nothing),
+        row("/api/mailCampaignRecipients:list", "get", format!("filter={}", common::urlencode(&json!({"campaignId": ids.campaign}).to_string())), None, EmptyList, EmptyList),
         // Drafts live at the owner's provider: nobody else reads, saves, sends or removes them.
         row("/api/mailDrafts:list", "get", format!("filter={}", common::urlencode(&json!({"accountId": ids.account}).to_string())), None, EmptyList, EmptyList),
         row("/api/mailDrafts:get", "get", draft.clone(), None, Nothing, Nothing),
@@ -309,6 +317,7 @@ async fn owner_mailbox(w: &Wired) -> Ids {
                 "owner-draft-words",
                 "owner-note-words",
                 "owner-label-words",
+                "owner-campaign-recipient",
             ]
             .map(String::from),
         )
@@ -354,8 +363,36 @@ async fn owner_mailbox(w: &Wired) -> Ids {
     .await
     .as_i64()
     .unwrap();
+    let campaign = {
+        use email_manager::store::campaigns::{self, NewCampaign, NewRecipient};
+        let new = NewCampaign {
+            user_id: OWNER,
+            account_id: account,
+            from_address: None,
+            template_id: Some(template),
+            subject: "owner-template-words".into(),
+            html: "<p>owner-template-words</p>".into(),
+            source: r#"{"collection":"customers","ids":[1],"emailField":"email"}"#.into(),
+            user_values: "{}".into(),
+            send_at: None,
+        };
+        let recipients = vec![NewRecipient {
+            record_id: "1".into(),
+            address: Some("owner-campaign-recipient@northwind.test".into()),
+            record: Some(r#"{"id":1,"name":"owner-campaign-recipient"}"#.into()),
+            skipped: None,
+        }];
+        let state = w.app.state.as_ref().expect("the app's state");
+        state
+            .store
+            .run(move |c| campaigns::create(c, &new, &recipients, chrono::Utc::now().naive_utc()))
+            .await
+            .unwrap()
+            .id
+    };
     Ids {
         account,
+        campaign,
         note,
         label,
         message: with_file["id"].as_i64().unwrap(),
@@ -596,6 +633,7 @@ async fn a_signed_out_token_is_refused_on_every_route() {
         signature: 1,
         template: 1,
         draft: "1:r1".into(),
+        campaign: 1,
         secrets: Vec::new(),
     };
     let w = Wired {

@@ -29,6 +29,19 @@ const RULES: &[(&str, &[&str])] = &[
         "imap_account",
         &["mail", "net", "providers", "state", "store", "sync"],
     ),
+    // Mail merge's runner: hands recipients to the outbox; sending is `send`'s.
+    (
+        "campaigns",
+        &[
+            "config",
+            "jobs",
+            "mail",
+            "providers",
+            "send",
+            "state",
+            "store",
+        ],
+    ),
     // The one way to call a provider for a mailbox: budget, token, retries.
     ("gateway", &["config", "oauth", "providers", "state"]),
     // The database: compiles the query model, never sees a request.

@@ -32,6 +32,7 @@ async fn campaign(store: &Store, account: i64, recipients: Vec<NewRecipient>) ->
         subject: "Hello {{$nRecord.name}}".into(),
         html: "<p>Hi</p>".into(),
         source: r#"{"collection":"customers","ids":[]}"#.into(),
+        user_values: r#"{"id":7}"#.into(),
         send_at: None,
     };
     store

@@ -33,6 +33,7 @@ mod lock_order;
 mod mail_accounts;
 mod mail_attachments;
 mod mail_campaigns;
+mod mail_campaigns_send;
 mod mail_compose_html;
 mod mail_corpus;
 mod mail_drafts;

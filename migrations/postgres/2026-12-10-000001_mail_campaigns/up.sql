@@ -12,6 +12,9 @@ CREATE TABLE mail_campaigns (
     html TEXT NOT NULL,
     -- JSON: {dataSource?, collection, filter | ids, emailField}.
     source TEXT NOT NULL,
+    -- JSON: the template's `$user`, the owner as NocoBase showed them at creation (the
+    -- sender runs later, without the owner's token).
+    user_values TEXT NOT NULL DEFAULT '{}',
     send_at TIMESTAMP,
     status TEXT NOT NULL DEFAULT 'draft',
     created_at TIMESTAMP NOT NULL,

@@ -7,9 +7,9 @@ mod shapes;
 pub use shapes::*;
 
 use crate::api::{
-    mail_accounts, mail_attachments, mail_drafts, mail_events, mail_folders, mail_labels,
-    mail_messages, mail_notes, mail_outbox, mail_providers, mail_signatures, mail_templates,
-    mail_threads, mail_trusted_senders, mail_webhooks,
+    mail_accounts, mail_attachments, mail_campaigns, mail_drafts, mail_events, mail_folders,
+    mail_labels, mail_messages, mail_notes, mail_outbox, mail_providers, mail_signatures,
+    mail_templates, mail_threads, mail_trusted_senders, mail_webhooks,
 };
 use crate::http;
 use actix_web::HttpResponse;
@@ -76,6 +76,12 @@ use utoipa::OpenApi;
         mail_templates::update_template,
         mail_templates::destroy_template,
         mail_templates::render::render_template,
+        mail_campaigns::list_campaigns,
+        mail_campaigns::get_campaign,
+        mail_campaigns::create::create_campaign,
+        mail_campaigns::update_campaign,
+        mail_campaigns::destroy_campaign,
+        mail_campaigns::recipients::list_campaign_recipients,
         mail_labels::list_labels,
         mail_labels::write::create_label,
         mail_labels::write::update_label,
@@ -106,6 +112,7 @@ use utoipa::OpenApi;
         (name = "mailDrafts", description = "Drafts that live at the provider: opened, saved (with a version, so an edit made elsewhere is not overwritten) and sent from here."),
         (name = "mailSignatures", description = "The caller's HTML signatures, per mailbox or send-as address."),
         (name = "mailTemplates", description = "Personal and shared (role-scoped) templates with NocoBase variables, and their rendering."),
+        (name = "mailCampaigns", description = "Mail merge: one message per NocoBase record from a template, paced to the mailbox's sending limits, each recipient sent at most once."),
         (name = "mailLabels", description = "Gmail labels and Outlook categories, with colours: listed per mailbox, written to the provider first."),
         (name = "mailNotes", description = "Notes and to-dos on a message or a thread, seen by whoever may read that mail's body."),
         (name = "mailTrustedSenders", description = "Senders whose remote images the caller always shows."),

@@ -321,6 +321,47 @@ pub struct RenderValues {
     pub record: Option<RecordRef>,
 }
 
+/// Where a campaign's recipients come from: the records of a NocoBase collection, read
+/// as the caller.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct CampaignSource {
+    /// Default `main`.
+    pub data_source: Option<String>,
+    pub collection: String,
+    /// The selected records' keys (or `filter`).
+    pub ids: Option<Vec<serde_json::Value>>,
+    /// NocoBase's filter JSON: all records that match (or `ids`).
+    pub filter: Option<serde_json::Value>,
+    /// The field holding each record's address.
+    pub email_field: String,
+}
+
+/// Values of `mailCampaigns:create`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct CampaignValues {
+    /// One of the caller's mailboxes.
+    pub account_id: i64,
+    /// One of the mailbox's send-as addresses (default: its own).
+    pub from: Option<String>,
+    /// The template; `$nRecord` is each recipient's record.
+    pub template_id: i64,
+    pub source: CampaignSource,
+    /// When it starts once running (RFC 3339); null or absent: at once.
+    pub send_at: Option<String>,
+}
+
+/// Values of `mailCampaigns:update`.
+#[derive(ToSchema)]
+#[schema(rename_all = "camelCase")]
+pub struct CampaignUpdateValues {
+    /// `running` (start or resume), `paused` or `cancelled`.
+    pub status: Option<String>,
+    /// While a draft or paused.
+    pub send_at: Option<String>,
+}
+
 /// Values of `mailNotes:create` (and `update`, without `messageId`/`threadId`).
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]

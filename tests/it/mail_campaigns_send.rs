@@ -48,6 +48,28 @@ async fn call(
     w.app.call(action, Some(&token(user)), query, values).await
 }
 
+/// The service beside a stub NocoBase (which knows `OWNER` and user 8) with `tweak`ed
+/// settings, and the owner's Gmail mailbox connected: the stub, the service, the account.
+async fn owner_with_mailbox(
+    tweak: impl FnOnce(&mut email_manager::config::Settings) + Send + 'static,
+) -> Option<(StubNocobase, Wired, i64)> {
+    let nocobase = StubNocobase::start();
+    nocobase.answer_by_claims();
+    let url = nocobase.url.clone();
+    let w = wired_with(Backend::Sqlite, move |settings| {
+        settings.nocobase.url = Some(url);
+        tweak(settings);
+    })
+    .await?;
+    let (owner, other) = (token(OWNER), token(8));
+    nocobase.answer(&owner, user(OWNER));
+    nocobase.answer(&other, user(8));
+    w.mailbox("google", MAILBOX, 0).await;
+    let connected = w.connect(&owner, "google", MAILBOX).await;
+    let account: i64 = param(&connected, "mailAccountId").unwrap().parse().unwrap();
+    Some((nocobase, w, account))
+}
+
 /// `mailCampaigns:update` of `status`, as `user`.
 async fn set_status(w: &Wired, user: i64, id: i64, status: &str) -> common::Reply {
     call(
@@ -92,11 +114,7 @@ async fn recipients(w: &Wired, id: i64, status: &str) -> Vec<Value> {
 /// once each; the rest wait for tomorrow; the unmailable are listed, not dropped.
 #[tokio::test]
 async fn a_campaign_mails_each_selected_record_once_within_the_daily_limit() {
-    let nocobase = StubNocobase::start();
-    nocobase.answer_by_claims();
-    let url = nocobase.url.clone();
-    let Some(w) = wired_with(Backend::Sqlite, move |settings| {
-        settings.nocobase.url = Some(url);
+    let Some((nocobase, w, account)) = owner_with_mailbox(|settings| {
         settings.sync.enabled = true;
         settings.sync.interval_secs = 3600;
         settings.campaigns.gmail_per_day = 2;
@@ -106,11 +124,6 @@ async fn a_campaign_mails_each_selected_record_once_within_the_daily_limit() {
         return;
     };
     let (owner, other) = (token(OWNER), token(8));
-    nocobase.answer(&owner, user(OWNER));
-    nocobase.answer(&other, user(8));
-    w.mailbox("google", MAILBOX, 0).await;
-    let connected = w.connect(&owner, "google", MAILBOX).await;
-    let account: i64 = param(&connected, "mailAccountId").unwrap().parse().unwrap();
 
     let customer = |key: &str, readers: &[&str], value: Value| {
         nocobase.record("customers", key, readers, value)
@@ -306,21 +319,10 @@ async fn a_campaign_mails_each_selected_record_once_within_the_daily_limit() {
 /// Bad campaigns are refused naming the field, and lose nothing.
 #[tokio::test]
 async fn a_campaign_without_a_usable_source_is_refused() {
-    let nocobase = StubNocobase::start();
-    nocobase.answer_by_claims();
-    let url = nocobase.url.clone();
-    let Some(w) = wired_with(Backend::Sqlite, move |settings| {
-        settings.nocobase.url = Some(url);
-    })
-    .await
-    else {
+    // The stub NocoBase answers for as long as it is held.
+    let Some((_nocobase, w, account)) = owner_with_mailbox(|_| {}).await else {
         return;
     };
-    let owner = token(OWNER);
-    nocobase.answer(&owner, user(OWNER));
-    w.mailbox("google", MAILBOX, 0).await;
-    let connected = w.connect(&owner, "google", MAILBOX).await;
-    let account: i64 = param(&connected, "mailAccountId").unwrap().parse().unwrap();
     let template = call(
         &w,
         OWNER,
@@ -372,4 +374,95 @@ async fn a_campaign_without_a_usable_source_is_refused() {
     assert_eq!((reply.status, reply.error_code()), (400, "INVALID_FROM"));
     let listed = call(&w, OWNER, "mailCampaigns:list", "", None).await;
     assert_eq!(listed.json["meta"]["count"], 0, "{}", listed.text);
+}
+
+/// "All that match": a filter's records as NocoBase lists them to the caller (a record
+/// its ACL hides is not among them), and a filter matching more than a campaign may hold
+/// is refused, not cut short.
+#[tokio::test]
+async fn a_campaign_to_all_records_that_match_a_filter() {
+    let Some((nocobase, w, account)) = owner_with_mailbox(|settings| {
+        settings.campaigns.max_recipients = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    let (owner, other) = (token(OWNER), token(8));
+    let customer = |key: &str, readers: &[&str], value: Value| {
+        nocobase.record("customers", key, readers, value)
+    };
+    customer(
+        "1",
+        &[&owner],
+        json!({"id": 1, "name": "Ola", "city": "Oslo", "email": "ola@fjord.test"}),
+    );
+    customer(
+        "2",
+        &[&owner],
+        json!({"id": 2, "name": "Kari", "city": "Oslo", "email": "kari@fjord.test"}),
+    );
+    customer(
+        "3",
+        &[&other],
+        json!({"id": 3, "name": "Hidden", "city": "Oslo", "email": "hidden@fjord.test"}),
+    );
+    customer(
+        "4",
+        &[&owner],
+        json!({"id": 4, "name": "Per", "city": "Bergen", "email": "per@fjord.test"}),
+    );
+    for key in 5..=8 {
+        customer(
+            &key.to_string(),
+            &[&owner],
+            json!({"id": key, "name": "Many", "city": "Tromsø", "email": format!("m{key}@fjord.test")}),
+        );
+    }
+    let template = call(
+        &w,
+        OWNER,
+        "mailTemplates:create",
+        "",
+        Some(json!({"name": "T", "subject": "Hei {{$nRecord.name}}", "html": "<p>Hei</p>"})),
+    )
+    .await
+    .json["data"]["id"]
+        .as_i64()
+        .unwrap();
+    let create = |filter: Value| {
+        call(
+            &w,
+            OWNER,
+            "mailCampaigns:create",
+            "",
+            Some(json!({
+                "accountId": account, "templateId": template,
+                "source": {"collection": "customers", "filter": filter, "emailField": "email"},
+            })),
+        )
+    };
+    let oslo = create(json!({"city": {"$eq": "Oslo"}})).await;
+    assert_eq!(oslo.status, 200, "{}", oslo.text);
+    assert_eq!(oslo.json["data"]["counts"]["queued"], 2, "{}", oslo.text);
+    let id = oslo.json["data"]["id"].as_i64().unwrap();
+    let listed = recipients(&w, id, "queued").await;
+    let addresses: Vec<&str> = listed
+        .iter()
+        .map(|r| r["address"].as_str().unwrap())
+        .collect();
+    assert_eq!(addresses, ["ola@fjord.test", "kari@fjord.test"]);
+
+    let many = create(json!({"city": "Tromsø"})).await;
+    assert_eq!(
+        (many.status, many.error_code()),
+        (400, "TOO_MANY_RECIPIENTS"),
+        "{}",
+        many.text
+    );
+    let listed = call(&w, OWNER, "mailCampaigns:list", "", None).await;
+    assert_eq!(
+        listed.json["meta"]["count"], 1,
+        "the refused one is not kept"
+    );
 }

@@ -169,10 +169,28 @@ smtpd_recipient_restrictions = permit_sasl_authenticated, reject
             .is_ok_and(|s| s.success())
     }
 
+    /// Until submission greets: a bound port is not yet a server that answers (master
+    /// binds first and spawns smtpd on the first connection). Under a loaded suite the
+    /// first greeting has taken over 15 s (the imap_crash test's connect then failed on
+    /// the service's STARTTLS deadline); the set-up waits for it instead, so what a test
+    /// measures starts with a Postfix that answers.
     fn wait_listening(&self) {
         super::dovecot::wait_listening("Postfix", &[self.submission_port, self.smtps_port], || {
             self.log()
         });
+        let started = std::time::Instant::now();
+        loop {
+            if greets(self.submission_port) {
+                return;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(90),
+                "Postfix did not greet on {}: {}",
+                self.submission_port,
+                self.log()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
     }
 
     /// Postfix's log, for a failing test's message.
@@ -185,4 +203,15 @@ impl Drop for Postfix {
     fn drop(&mut self) {
         self.command("stop");
     }
+}
+
+/// Whether an SMTP server on `port` sends its 220 greeting within 30 seconds.
+fn greets(port: u16) -> bool {
+    use std::io::Read;
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(30)));
+    let mut first = [0u8; 4];
+    stream.read_exact(&mut first).is_ok() && first.starts_with(b"220")
 }

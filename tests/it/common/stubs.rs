@@ -153,6 +153,9 @@ fn record_get(state: &NocobaseState, request: &HttpRequest) -> HttpResponse {
         .collect();
     state.record_reads.lock().unwrap().push(headers);
     let action = request.match_info().get("action").unwrap_or("");
+    if let Some(collection) = action.strip_suffix(":list") {
+        return record_list(state, request, collection);
+    }
     let Some(collection) = action.strip_suffix(":get") else {
         return HttpResponse::NotFound().finish();
     };
@@ -162,13 +165,7 @@ fn record_get(state: &NocobaseState, request: &HttpRequest) -> HttpResponse {
         .find_map(|pair| pair.strip_prefix("filterByTk="))
         .unwrap_or("")
         .to_string();
-    let token = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("")
-        .to_string();
+    let token = bearer(request);
     let records = state.records.lock().unwrap();
     match records.get(&(collection.to_string(), key)) {
         None => HttpResponse::Ok().json(json!({"data": null})),
@@ -179,6 +176,59 @@ fn record_get(state: &NocobaseState, request: &HttpRequest) -> HttpResponse {
             HttpResponse::Forbidden().json(json!({"errors": [{"message": "No permissions"}]}))
         }
     }
+}
+
+/// `GET /api/<collection>:list?filter=<json>&page=1&pageSize=<n>` as NocoBase answers it:
+/// the records the token's ACL lets it read (the others are not listed, as NocoBase's
+/// ACL filters rows), that match the filter, by key, at most `pageSize`. The filter
+/// understands what the tests send: `{field: value | {"$eq": value} | {"$includes":
+/// text}}` and `$and`.
+fn record_list(state: &NocobaseState, request: &HttpRequest, collection: &str) -> HttpResponse {
+    let query: HashMap<String, String> = form_urlencoded::parse(request.query_string().as_bytes())
+        .into_owned()
+        .collect();
+    let filter: serde_json::Value = query
+        .get("filter")
+        .and_then(|f| serde_json::from_str(f).ok())
+        .unwrap_or(json!({}));
+    let size: usize = query
+        .get("pageSize")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
+    let token = bearer(request);
+    let records = state.records.lock().unwrap();
+    let mut rows: Vec<(&String, &serde_json::Value)> = records
+        .iter()
+        .filter(|((c, _), (readers, value))| {
+            c == collection && readers.contains(&token) && matches(&filter, value)
+        })
+        .map(|((_, key), (_, value))| (key, value))
+        .collect();
+    rows.sort_by_key(|(key, _)| (key.len(), key.to_string()));
+    let data: Vec<&serde_json::Value> = rows.into_iter().take(size).map(|(_, v)| v).collect();
+    HttpResponse::Ok().json(json!({"data": data, "meta": {"page": 1, "pageSize": size}}))
+}
+
+fn matches(filter: &serde_json::Value, record: &serde_json::Value) -> bool {
+    let Some(fields) = filter.as_object() else {
+        return false;
+    };
+    fields.iter().all(|(key, wanted)| {
+        if key == "$and" {
+            return wanted
+                .as_array()
+                .is_some_and(|parts| parts.iter().all(|p| matches(p, record)));
+        }
+        let value = &record[key.as_str()];
+        match wanted {
+            serde_json::Value::Object(op) if op.contains_key("$includes") => value
+                .as_str()
+                .zip(op["$includes"].as_str())
+                .is_some_and(|(v, w)| v.contains(w)),
+            serde_json::Value::Object(op) if op.contains_key("$eq") => *value == op["$eq"],
+            other => value == other,
+        }
+    })
 }
 
 fn auth_check(state: &NocobaseState, request: &HttpRequest) -> HttpResponse {
@@ -324,4 +374,15 @@ fn from_claims(token: &str) -> Option<CheckAnswer> {
         roles,
         new_token: None,
     })
+}
+
+/// The request's bearer token ("" without one).
+fn bearer(request: &HttpRequest) -> String {
+    request
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_string()
 }

@@ -449,8 +449,15 @@ pub fn hand_over(
                 let outbox_id = match outbox::begin(connection, &new, now)? {
                     Begun::New(id) => id,
                     // Only a hand-over writes this key, and it notes the row in the same
-                    // transaction; a row without the note cannot be. Take it, send nothing.
-                    Begun::Existing(row) => row.id,
+                    // transaction, so a row without the note should not be. Should one
+                    // be, it is this recipient's send: note it, leave it as it stands.
+                    Begun::Existing(row) => {
+                        diesel::update(mail_campaign_recipients::table.find(recipient.id))
+                            .set(mail_campaign_recipients::outbox_id.eq(Some(row.id)))
+                            .execute(connection)?;
+                        handed += 1;
+                        continue;
+                    }
                 };
                 match prepare(outbox_id, &recipient) {
                     Prepared::Message {
@@ -524,6 +531,28 @@ pub fn take_outcomes(connection: &mut DbConnection, campaign_id: i64) -> Result<
                     mail_outbox::sent_at,
                 ))
                 .load(connection)?;
+        // A send the owner cancelled in their outbox before it went (`mailOutbox:destroy`
+        // takes a queued row away): the recipient is skipped, not waited for forever.
+        let cancelled = diesel::update(
+            mail_campaign_recipients::table
+                .filter(mail_campaign_recipients::campaign_id.eq(campaign_id))
+                .filter(mail_campaign_recipients::status.eq(RecipientStatus::Queued))
+                .filter(mail_campaign_recipients::outbox_id.is_not_null())
+                .filter(diesel::dsl::not(diesel::dsl::exists(
+                    mail_outbox::table.filter(
+                        mail_outbox::id
+                            .nullable()
+                            .eq(mail_campaign_recipients::outbox_id),
+                    ),
+                ))),
+        )
+        .set((
+            mail_campaign_recipients::status.eq(RecipientStatus::Skipped),
+            mail_campaign_recipients::error.eq(Some(
+                "The send was cancelled in the outbox before it went.",
+            )),
+        ))
+        .execute(connection)?;
         for (id, status, message_id, error, sent_at) in &finished {
             let (status, error) = match status {
                 SendStatus::Sent => (RecipientStatus::Sent, None),
@@ -542,7 +571,7 @@ pub fn take_outcomes(connection: &mut DbConnection, campaign_id: i64) -> Result<
                 ))
                 .execute(connection)?;
         }
-        Ok(finished.len())
+        Ok(finished.len() + cancelled)
     })
 }
 

@@ -329,3 +329,48 @@ async fn pause_resume_and_outcomes(backend: Backend) {
     );
 }
 both_backends!(pause_and_outcomes, pause_resume_and_outcomes);
+
+/// The owner cancels one campaign send in their outbox (`mailOutbox:destroy` on a queued
+/// row) before it goes: that recipient is skipped, and the campaign can still finish.
+async fn a_send_cancelled_in_the_outbox_skips_its_recipient(backend: Backend) {
+    let Some((db, store, account)) = store_with_account(backend).await else {
+        return;
+    };
+    let all: Vec<NewRecipient> = (0..2)
+        .map(|k| recipient(&k.to_string(), Some(&format!("r{k}@northwind.test"))))
+        .collect();
+    let row = campaign(&store, account, all).await;
+    start(&store, row.id).await;
+    assert_eq!(hand_over(&store, &row, Limits::default(), now()).await, 2);
+    let first: i64 = db.query_texts("SELECT CAST(MIN(id) AS TEXT) AS value FROM mail_outbox")[0]
+        .as_deref()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let id = row.id;
+    store
+        .run(move |c| {
+            assert!(outbox::cancel(c, first, 7)?, "the owner's queued send");
+            let (row, _) = outbox::claim_due(c, now(), now() + Duration::minutes(1))?.unwrap();
+            outbox::finish(
+                c,
+                row.id,
+                &Outcome {
+                    status: SendStatus::Sent,
+                    ..Outcome::default()
+                },
+                now(),
+            )?;
+            campaigns::take_outcomes(c, id)?;
+            campaigns::finish_if_done(c, id, now())
+        })
+        .await
+        .map(|done| assert!(done, "nothing is left to wait for"))
+        .unwrap();
+    let c = counts(&store, id).await;
+    assert_eq!((c.sent, c.skipped, c.queued), (1, 1, 0), "{c:?}");
+}
+both_backends!(
+    cancelled_in_outbox,
+    a_send_cancelled_in_the_outbox_skips_its_recipient
+);

@@ -8,6 +8,7 @@
 //! counts what the mailbox sent in the last minute and day (every send, not only this
 //! campaign's) and hands over no more than the limits leave.
 
+use super::message_rows::insert_rows;
 use super::outbox::{self, Begun, NewSend, SendStatus};
 use super::schema::{mail_campaign_recipients, mail_campaigns, mail_outbox};
 use super::text_column::text_column;
@@ -225,14 +226,7 @@ pub fn create(
                     )
                 })
                 .collect();
-            match connection {
-                DbConnection::Sqlite(c) => diesel::insert_into(mail_campaign_recipients::table)
-                    .values(rows)
-                    .execute(c)?,
-                DbConnection::Postgresql(c) => diesel::insert_into(mail_campaign_recipients::table)
-                    .values(rows)
-                    .execute(c)?,
-            };
+            insert_rows!(connection, mail_campaign_recipients::table, rows)?;
         }
         Ok(row)
     })

@@ -34,11 +34,16 @@ const SEARCH_ROWS_PER_STATEMENT: usize = 100;
 macro_rules! insert_rows {
     ($connection:expr, $table:expr, $rows:expr) => {
         match $connection {
-            DbConnection::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
-            DbConnection::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::store::DbConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
+            $crate::store::DbConnection::Postgresql(c) => {
+                diesel::insert_into($table).values($rows).execute(c)
+            }
         }
     };
 }
+pub(super) use insert_rows;
 
 #[derive(Insertable, AsChangeset)]
 #[diesel(table_name = mail_messages, treat_none_as_null = true)]

@@ -13,6 +13,7 @@ pub mod mail_folders;
 pub mod mail_labels;
 pub mod mail_messages;
 pub mod mail_notes;
+pub mod mail_opt_outs;
 pub mod mail_outbox;
 pub mod mail_providers;
 pub mod mail_signatures;
@@ -48,6 +49,7 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     mail_signatures::configure(&mut router);
     mail_templates::configure(&mut router);
     mail_campaigns::configure(&mut router);
+    mail_opt_outs::configure(&mut router);
     mail_trusted_senders::configure(&mut router);
     mail_webhooks::configure(&mut router);
     mail_events::configure(&mut router);

@@ -372,6 +372,40 @@ pub fn allowance(
     Ok(left.max(0))
 }
 
+/// Where a mailbox stands against its limits, for the person about to start a campaign.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Usage {
+    /// Recipients its sends went (or will go) to in the last 24 hours.
+    pub sent_last_day: i64,
+    /// How many more it may be sent to now.
+    pub allowed_now: i64,
+    /// Recipients of its running and paused campaigns not handed to the outbox yet: they
+    /// take their share of the allowance before a new campaign's.
+    pub waiting: i64,
+}
+
+/// `account_id`'s usage under `limits` at `now`.
+pub fn usage(
+    connection: &mut DbConnection,
+    account_id: i64,
+    limits: Limits,
+    now: NaiveDateTime,
+) -> Result<Usage, StoreError> {
+    let waiting = mail_campaign_recipients::table
+        .inner_join(mail_campaigns::table)
+        .filter(mail_campaigns::account_id.eq(account_id))
+        .filter(mail_campaigns::status.eq_any([CampaignStatus::Running, CampaignStatus::Paused]))
+        .filter(mail_campaign_recipients::status.eq(RecipientStatus::Queued))
+        .filter(mail_campaign_recipients::outbox_id.is_null())
+        .count()
+        .get_result(connection)?;
+    Ok(Usage {
+        sent_last_day: sent_since(connection, account_id, now - Duration::days(1))?,
+        allowed_now: allowance(connection, account_id, limits, now)?,
+        waiting,
+    })
+}
+
 /// What became of one recipient the sender looked at.
 pub enum Prepared {
     /// Its message, sealed for the outbox row named, and the request's digest.
@@ -427,6 +461,13 @@ pub fn hand_over(
                 break;
             }
             for recipient in next {
+                // Opted out after the campaign was made: checked again as it goes.
+                if let Some(address) = &recipient.address
+                    && super::opt_outs::stops(connection, address)?
+                {
+                    skip(connection, recipient.id, super::opt_outs::SKIPPED)?;
+                    continue;
+                }
                 let key = format!("campaign:{}:{}", campaign.id, recipient.id);
                 let new = NewSend {
                     account_id: campaign.account_id,
@@ -474,18 +515,24 @@ pub fn hand_over(
                     }
                     Prepared::Skip(why) => {
                         diesel::delete(mail_outbox::table.find(outbox_id)).execute(connection)?;
-                        diesel::update(mail_campaign_recipients::table.find(recipient.id))
-                            .set((
-                                mail_campaign_recipients::status.eq(RecipientStatus::Skipped),
-                                mail_campaign_recipients::error.eq(Some(why)),
-                            ))
-                            .execute(connection)?;
+                        skip(connection, recipient.id, &why)?;
                     }
                 }
             }
         }
         Ok(handed)
     })
+}
+
+/// Marks a queued recipient skipped, and why.
+fn skip(connection: &mut DbConnection, recipient: i64, why: &str) -> Result<(), StoreError> {
+    diesel::update(mail_campaign_recipients::table.find(recipient))
+        .set((
+            mail_campaign_recipients::status.eq(RecipientStatus::Skipped),
+            mail_campaign_recipients::error.eq(Some(why)),
+        ))
+        .execute(connection)?;
+    Ok(())
 }
 
 /// A recipient whose outbox row has its outcome: (recipient, outcome, the provider's

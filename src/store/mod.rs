@@ -23,6 +23,7 @@ pub mod messages;
 mod migrate;
 pub mod notes;
 pub mod oauth_states;
+pub mod opt_outs;
 pub mod outbox;
 pub mod schema;
 pub mod signatures;

@@ -397,3 +397,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_campaign_recipients,
     mail_outbox
 );
+
+diesel::table! {
+    mail_opt_outs (id) {
+        id -> BigInt,
+        entry -> Text,
+        reason -> Nullable<Text>,
+        created_by -> BigInt,
+        created_at -> Timestamp,
+    }
+}

@@ -204,6 +204,11 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailCampaigns:create", "post", String::new(), Some(json!({"accountId": ids.account, "templateId": ids.template, "source": {"collection": "customers", "ids": [1], "emailField": "email"}})), Status(404), Status(404)),
         row("/api/mailCampaigns:update", "post", format!("filterByTk={}", ids.campaign), Some(json!({"status": "running"})), Nothing, Nothing),
         row("/api/mailCampaigns:destroy", "post", format!("filterByTk={}", ids.campaign), Some(json!({})), Nothing, Nothing),
+        row("/api/mailCampaigns:allowance", "get", format!("accountId={}", ids.account), None, Status(404), Status(404)),
+        // The organisation's opt-out list: anyone adds, sees their own; an admin sees and removes all.
+        row("/api/mailOptOuts:list", "get", String::new(), None, EmptyList, Status(200)),
+        row("/api/mailOptOuts:create", "post", String::new(), Some(json!({"entry": "stop@northwind.test"})), Status(200), Status(200)),
+        row("/api/mailOptOuts:destroy", "post", "filterByTk=999999".into(), Some(json!({})), Status(403), Nothing),
         row("/api/mailCampaignRecipients:list", "get", format!("filter={}", common::urlencode(&json!({"campaignId": ids.campaign}).to_string())), None, EmptyList, EmptyList),
         // Drafts live at the owner's provider: nobody else reads, saves, sends or removes them.
         row("/api/mailDrafts:list", "get", format!("filter={}", common::urlencode(&json!({"accountId": ids.account}).to_string())), None, EmptyList, EmptyList),

@@ -10,7 +10,7 @@ use email_manager::store::campaigns::{
     self, CampaignRow, CampaignStatus, Counts, Limits, NewCampaign, NewRecipient, Prepared,
 };
 use email_manager::store::outbox::{self, Outcome, SendStatus};
-use email_manager::store::{Store, StoreError};
+use email_manager::store::{Store, StoreError, opt_outs};
 
 fn recipient(record: &str, address: Option<&str>) -> NewRecipient {
     NewRecipient {
@@ -373,4 +373,84 @@ async fn a_send_cancelled_in_the_outbox_skips_its_recipient(backend: Backend) {
 both_backends!(
     cancelled_in_outbox,
     a_send_cancelled_in_the_outbox_skips_its_recipient
+);
+
+/// The opt-out list on both databases: an address or its whole domain stops a recipient
+/// at hand-over (added after the campaign was made), case aside; the usage a mailbox
+/// shows counts what it sent and what its campaigns still hold.
+async fn opted_out_recipients_are_skipped_at_hand_over(backend: Backend) {
+    let Some((db, store, account)) = store_with_account(backend).await else {
+        return;
+    };
+    let row = campaign(
+        &store,
+        account,
+        vec![
+            recipient("1", Some("Ann@Northwind.test")),
+            recipient("2", Some("bob@southwind.test")),
+            recipient("3", Some("cy@northwind.test")),
+            recipient("4", Some("dee@northwind.test")),
+        ],
+    )
+    .await;
+    let limits = Limits {
+        per_minute: None,
+        per_day: Some(10),
+    };
+    start(&store, row.id).await;
+    let usage = store
+        .run(move |c| campaigns::usage(c, account, limits, now()))
+        .await
+        .unwrap();
+    assert_eq!(
+        usage,
+        campaigns::Usage {
+            sent_last_day: 0,
+            allowed_now: 10,
+            waiting: 4
+        }
+    );
+    let blocked = store
+        .run(|c| {
+            opt_outs::add(c, "ann@northwind.test", None, 8, now())?;
+            opt_outs::add(c, "@southwind.test", Some("The whole company"), 8, now())?;
+            opt_outs::blocked(
+                c,
+                &[
+                    "ANN@northwind.test".to_string(),
+                    "x@southwind.test".to_string(),
+                    "x@sub.southwind.test".to_string(),
+                    "dee@northwind.test".to_string(),
+                ],
+            )
+        })
+        .await
+        .unwrap();
+    let mut blocked: Vec<String> = blocked.into_iter().collect();
+    blocked.sort();
+    assert_eq!(
+        blocked,
+        ["ann@northwind.test", "x@southwind.test"],
+        "a domain entry is that domain, not its subdomains"
+    );
+    assert_eq!(hand_over(&store, &row, limits, now()).await, 2);
+    let c = counts(&store, row.id).await;
+    assert_eq!((c.queued, c.skipped), (2, 2), "{c:?}");
+    assert_eq!(outbox_keys(&db).len(), 2, "no outbox row for the opted out");
+    let usage = store
+        .run(move |c| campaigns::usage(c, account, limits, now()))
+        .await
+        .unwrap();
+    assert_eq!(
+        usage,
+        campaigns::Usage {
+            sent_last_day: 2,
+            allowed_now: 8,
+            waiting: 0
+        }
+    );
+}
+both_backends!(
+    opted_out_at_hand_over,
+    opted_out_recipients_are_skipped_at_hand_over
 );

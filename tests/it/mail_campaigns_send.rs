@@ -14,8 +14,8 @@ use mail_parser::MessageParser;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
-const OWNER: i64 = 7;
-const MAILBOX: &str = "ann@acme.test";
+pub(crate) const OWNER: i64 = 7;
+pub(crate) const MAILBOX: &str = "ann@acme.test";
 
 fn user(id: i64) -> CheckAnswer {
     CheckAnswer::User {
@@ -26,7 +26,7 @@ fn user(id: i64) -> CheckAnswer {
 }
 
 /// A user's token, the same one each time (the stub's ACL lists readers by token).
-fn token(user: i64) -> String {
+pub(crate) fn token(user: i64) -> String {
     static TOKENS: std::sync::OnceLock<std::sync::Mutex<std::collections::HashMap<i64, String>>> =
         std::sync::OnceLock::new();
     TOKENS
@@ -38,7 +38,7 @@ fn token(user: i64) -> String {
         .clone()
 }
 
-async fn call(
+pub(crate) async fn call(
     w: &Wired,
     user: i64,
     action: &str,
@@ -50,7 +50,7 @@ async fn call(
 
 /// The service beside a stub NocoBase (which knows `OWNER` and user 8) with `tweak`ed
 /// settings, and the owner's Gmail mailbox connected: the stub, the service, the account.
-async fn owner_with_mailbox(
+pub(crate) async fn owner_with_mailbox(
     tweak: impl FnOnce(&mut email_manager::config::Settings) + Send + 'static,
 ) -> Option<(StubNocobase, Wired, i64)> {
     let nocobase = StubNocobase::start();
@@ -70,8 +70,23 @@ async fn owner_with_mailbox(
     Some((nocobase, w, account))
 }
 
+/// A personal template of the owner's; its id.
+pub(crate) async fn template(w: &Wired, subject: &str, html: &str) -> i64 {
+    call(
+        w,
+        OWNER,
+        "mailTemplates:create",
+        "",
+        Some(json!({"name": "Offer", "subject": subject, "html": html})),
+    )
+    .await
+    .json["data"]["id"]
+        .as_i64()
+        .unwrap()
+}
+
 /// `mailCampaigns:update` of `status`, as `user`.
-async fn set_status(w: &Wired, user: i64, id: i64, status: &str) -> common::Reply {
+pub(crate) async fn set_status(w: &Wired, user: i64, id: i64, status: &str) -> common::Reply {
     call(
         w,
         user,
@@ -82,7 +97,7 @@ async fn set_status(w: &Wired, user: i64, id: i64, status: &str) -> common::Repl
     .await
 }
 
-async fn campaign(w: &Wired, id: i64) -> Value {
+pub(crate) async fn campaign(w: &Wired, id: i64) -> Value {
     call(
         w,
         OWNER,
@@ -95,7 +110,7 @@ async fn campaign(w: &Wired, id: i64) -> Value {
         .clone()
 }
 
-async fn recipients(w: &Wired, id: i64, status: &str) -> Vec<Value> {
+pub(crate) async fn recipients(w: &Wired, id: i64, status: &str) -> Vec<Value> {
     let filter = common::urlencode(&json!({"campaignId": id, "status": status}).to_string());
     let reply = call(
         w,
@@ -159,20 +174,12 @@ async fn a_campaign_mails_each_selected_record_once_within_the_daily_limit() {
         &[&owner],
         json!({"id": 7, "name": "Una", "email": "una@northwind.test"}),
     );
-    let template = call(
+    let template = template(
         &w,
-        OWNER,
-        "mailTemplates:create",
-        "",
-        Some(json!({
-            "name": "Offer", "subject": "Offer for {{$nRecord.name}}",
-            "html": "<p>Dear {{$nRecord.name}},</p><p>our offer.</p><p>{{$user.nickname}}</p>",
-        })),
+        "Offer for {{$nRecord.name}}",
+        "<p>Dear {{$nRecord.name}},</p><p>our offer.</p><p>{{$user.nickname}}</p>",
     )
-    .await
-    .json["data"]["id"]
-        .as_i64()
-        .unwrap();
+    .await;
 
     let created = call(&w, OWNER, "mailCampaigns:create", "", Some(json!({
         "accountId": account, "templateId": template,
@@ -323,17 +330,7 @@ async fn a_campaign_without_a_usable_source_is_refused() {
     let Some((_nocobase, w, account)) = owner_with_mailbox(|_| {}).await else {
         return;
     };
-    let template = call(
-        &w,
-        OWNER,
-        "mailTemplates:create",
-        "",
-        Some(json!({"name": "T", "subject": "Hi", "html": "<p>Hi</p>"})),
-    )
-    .await
-    .json["data"]["id"]
-        .as_i64()
-        .unwrap();
+    let template = template(&w, "Hi", "<p>Hi</p>").await;
     for (source, field) in [
         (json!(null), "source"),
         (
@@ -419,17 +416,7 @@ async fn a_campaign_to_all_records_that_match_a_filter() {
             json!({"id": key, "name": "Many", "city": "Tromsø", "email": format!("m{key}@fjord.test")}),
         );
     }
-    let template = call(
-        &w,
-        OWNER,
-        "mailTemplates:create",
-        "",
-        Some(json!({"name": "T", "subject": "Hei {{$nRecord.name}}", "html": "<p>Hei</p>"})),
-    )
-    .await
-    .json["data"]["id"]
-        .as_i64()
-        .unwrap();
+    let template = template(&w, "Hei {{$nRecord.name}}", "<p>Hei</p>").await;
     let create = |filter: Value| {
         call(
             &w,

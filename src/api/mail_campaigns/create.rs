@@ -4,7 +4,8 @@
 //! may mail): the selected rows (`ids`) or all that match (`filter`). Each record becomes
 //! a recipient with its fields kept for the template's `$nRecord`; one without a usable
 //! address, one NocoBase would not show, or one whose address an earlier record already
-//! has is listed as skipped with the reason — never silently dropped.
+//! has, or one on the organisation's opt-out list, is listed as skipped with the reason —
+//! never silently dropped.
 
 use super::{CampaignView, send_at, view};
 use crate::api::mail_messages::send::from;
@@ -17,7 +18,7 @@ use crate::mail::compose::address::valid_address;
 use crate::nocobase::{self, ReadError};
 use crate::state::AppState;
 use crate::store::campaigns::{self, NewCampaign, NewRecipient};
-use crate::store::{mail_accounts, templates};
+use crate::store::{opt_outs, templates};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, web};
 use futures_util::StreamExt;
@@ -268,16 +269,11 @@ pub async fn create_campaign(
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
         })
         .ok_or_else(|| ApiError::invalid_field("accountId", "the mailbox to send from"))?;
-    let not_found = |code, message| ApiError::new(StatusCode::NOT_FOUND, code, message);
-    let account = state
-        .store
-        .run(move |c| mail_accounts::get(c, account_id))
-        .await?
-        .filter(|a| a.user_id == caller.user_id.0);
-    let Some((account, kind)) = account.and_then(|a| a.kind().map(|k| (a, k))) else {
-        return Err(not_found(
-            "ACCOUNT_NOT_FOUND",
-            "accountId: no such mail account of yours.",
+    let account = super::own_account(&state, &caller, account_id, "accountId").await?;
+    let Some(kind) = account.kind() else {
+        return Err(ApiError::invalid_field(
+            "accountId",
+            "a mailbox that can send",
         ));
     };
     let from_address = match values.get("from") {
@@ -307,7 +303,8 @@ pub async fn create_campaign(
         .await?
         .filter(|row| visible(row, &caller))
         .ok_or_else(|| {
-            not_found(
+            ApiError::new(
+                StatusCode::NOT_FOUND,
                 "TEMPLATE_NOT_FOUND",
                 "templateId: no such template of yours.",
             )
@@ -323,6 +320,23 @@ pub async fn create_campaign(
     .await
     .unwrap_or_else(|_| json!({"id": caller.user_id.0}));
     let mut recipients = recipients(read, &source.email_field);
+    // The organisation's opt-out list: listed now; checked again as each one goes.
+    let addresses: Vec<String> = recipients
+        .iter()
+        .filter(|r| r.skipped.is_none())
+        .filter_map(|r| r.address.clone())
+        .collect();
+    let opted_out = state
+        .store
+        .run(move |c| opt_outs::blocked(c, &addresses))
+        .await?;
+    for recipient in recipients.iter_mut().filter(|r| r.skipped.is_none()) {
+        if let Some(address) = &recipient.address
+            && opted_out.contains(&address.to_lowercase())
+        {
+            recipient.skipped = Some(opt_outs::SKIPPED.to_string());
+        }
+    }
     // A record the template cannot be filled from is listed now, before anything goes.
     for recipient in recipients.iter_mut().filter(|r| r.skipped.is_none()) {
         let record = recipient

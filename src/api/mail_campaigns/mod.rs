@@ -2,12 +2,15 @@
 //! owner's alone (anyone else, an admin included, finds nothing), sends one message per
 //! recipient from one of the owner's mailboxes, and is run by `crate::campaigns`.
 //! Made as a draft with its recipients read from NocoBase (`create.rs`); started,
-//! paused, resumed and cancelled by `update` (`status`); removed while a draft.
+//! paused, resumed and cancelled by `update` (`status`); removed while a draft. What a
+//! mailbox may still send is `allowance`.
 
+pub mod allowance;
 pub mod create;
 pub mod recipients;
 mod views;
 
+pub use allowance::campaign_allowance;
 pub use create::create_campaign;
 pub use recipients::list_campaign_recipients;
 pub use views::{CampaignCounts, CampaignView, RecipientView};
@@ -16,6 +19,7 @@ use crate::auth::Caller;
 use crate::http::{ApiError, Data, ListPage, QueryParams, Router, Values, rfc3339};
 use crate::state::AppState;
 use crate::store::campaigns::{self, CampaignRow, CampaignStatus};
+use crate::store::mail_accounts::{self, AccountRow};
 use actix_web::http::StatusCode;
 use actix_web::web;
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -27,6 +31,7 @@ pub fn configure(router: &mut Router) {
     router.action("mailCampaigns:create", create_campaign);
     router.action("mailCampaigns:update", update_campaign);
     router.action("mailCampaigns:destroy", destroy_campaign);
+    router.action("mailCampaigns:allowance", campaign_allowance);
     router.action("mailCampaignRecipients:list", list_campaign_recipients);
 }
 
@@ -47,6 +52,28 @@ pub(crate) async fn own(
             Ok::<_, crate::store::StoreError>(Some(row))
         })
         .await?)
+}
+
+/// The caller's own mailbox `id` (a campaign is sent from one), or 404 naming `field`.
+pub(crate) async fn own_account(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    field: &str,
+) -> Result<AccountRow, ApiError> {
+    let user = caller.user_id.0;
+    state
+        .store
+        .run(move |c| mail_accounts::get(c, id))
+        .await?
+        .filter(|a| a.user_id == user)
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "ACCOUNT_NOT_FOUND",
+                format!("{field}: no such mail account of yours."),
+            )
+        })
 }
 
 async fn view(state: &AppState, row: CampaignRow) -> Result<CampaignView, ApiError> {

@@ -28,6 +28,8 @@ pub struct CampaignView {
     /// mailbox's own.
     pub from: Option<String>,
     pub template_id: Option<i64>,
+    /// The template's subject as the campaign copied it, variables unfilled.
+    pub subject: String,
     /// `{dataSource?, collection, filter | ids, emailField}` as given.
     #[schema(value_type = Object)]
     pub source: Value,
@@ -45,6 +47,7 @@ impl CampaignView {
             account_id: row.account_id,
             from: row.from_address,
             template_id: row.template_id,
+            subject: row.subject,
             source: serde_json::from_str(&row.source).unwrap_or(Value::Null),
             send_at: at(row.send_at),
             status: row.status.as_str().to_string(),

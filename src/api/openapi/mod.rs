@@ -8,8 +8,8 @@ pub use shapes::*;
 
 use crate::api::{
     mail_accounts, mail_attachments, mail_campaigns, mail_drafts, mail_events, mail_folders,
-    mail_labels, mail_messages, mail_notes, mail_outbox, mail_providers, mail_signatures,
-    mail_templates, mail_threads, mail_trusted_senders, mail_webhooks,
+    mail_labels, mail_messages, mail_notes, mail_opt_outs, mail_outbox, mail_providers,
+    mail_signatures, mail_templates, mail_threads, mail_trusted_senders, mail_webhooks,
 };
 use crate::http;
 use actix_web::HttpResponse;
@@ -81,6 +81,7 @@ use utoipa::OpenApi;
         mail_campaigns::create::create_campaign,
         mail_campaigns::update_campaign,
         mail_campaigns::destroy_campaign,
+        mail_campaigns::allowance::campaign_allowance,
         mail_campaigns::recipients::list_campaign_recipients,
         mail_labels::list_labels,
         mail_labels::write::create_label,
@@ -90,6 +91,9 @@ use utoipa::OpenApi;
         mail_notes::create_note,
         mail_notes::update_note,
         mail_notes::destroy_note,
+        mail_opt_outs::list_opt_outs,
+        mail_opt_outs::create_opt_out,
+        mail_opt_outs::destroy_opt_out,
         mail_trusted_senders::list_trusted_senders,
         mail_trusted_senders::create_trusted_sender,
         mail_trusted_senders::destroy_trusted_sender,
@@ -113,6 +117,7 @@ use utoipa::OpenApi;
         (name = "mailSignatures", description = "The caller's HTML signatures, per mailbox or send-as address."),
         (name = "mailTemplates", description = "Personal and shared (role-scoped) templates with NocoBase variables, and their rendering."),
         (name = "mailCampaigns", description = "Mail merge: one message per NocoBase record from a template, paced to the mailbox's sending limits, each recipient sent at most once."),
+        (name = "mailOptOuts", description = "The organisation's opt-out list: addresses and domains mail merge never sends to."),
         (name = "mailLabels", description = "Gmail labels and Outlook categories, with colours: listed per mailbox, written to the provider first."),
         (name = "mailNotes", description = "Notes and to-dos on a message or a thread, seen by whoever may read that mail's body."),
         (name = "mailTrustedSenders", description = "Senders whose remote images the caller always shows."),

@@ -387,6 +387,15 @@ pub struct TrustedSenderValues {
     pub address: String,
 }
 
+/// Values of `mailOptOuts:create`.
+#[derive(ToSchema)]
+pub struct OptOutValues {
+    /// An email address, or a domain (`example.com` or `@example.com`).
+    pub entry: String,
+    /// Why (up to 500 characters).
+    pub reason: Option<String>,
+}
+
 /// Values of `mailAccounts:authorize`.
 #[derive(ToSchema)]
 #[schema(rename_all = "camelCase")]

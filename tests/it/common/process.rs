@@ -48,6 +48,11 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
             settings.send.run_scheduled.to_string(),
         ),
         ("SYNC__ENABLED", settings.sync.enabled.to_string()),
+        ("CAMPAIGNS__RUN", settings.campaigns.run.to_string()),
+        (
+            "CAMPAIGNS__GMAIL_PER_DAY",
+            settings.campaigns.gmail_per_day.to_string(),
+        ),
         ("PUSH__ENABLED", settings.push.enabled.to_string()),
         (
             "PUSH__POLL_INTERVAL_SECS",

@@ -117,6 +117,7 @@ pub async fn run_due(
                                 let row = row.to_string();
                                 Prepared::Message {
                                     subject: outgoing.subject.chars().take(300).collect(),
+                                    message_id: outgoing.message_id.clone(),
                                     sealed: shared
                                         .vault
                                         .seal(json.as_bytes(), sealed_identity(&row)),

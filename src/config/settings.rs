@@ -79,6 +79,10 @@ pub struct SendSettings {
     /// Run due scheduled sends in this process. Every replica may: each send is claimed
     /// by one of them.
     pub run_scheduled: bool,
+    /// How long a send is held by the process handing it to the provider without being
+    /// renewed (it is renewed four times a lease while the provider has it). A stopped
+    /// process's sends are looked up at the provider this long after it stopped.
+    pub lease_secs: u64,
 }
 
 impl Default for SendSettings {
@@ -87,6 +91,7 @@ impl Default for SendSettings {
             max_message_bytes: 25 * 1024 * 1024,
             max_recipients: 100,
             run_scheduled: true,
+            lease_secs: 120,
         }
     }
 }

@@ -183,6 +183,7 @@ pub(super) fn validate(settings: &Settings) -> Vec<ConfigIssue> {
             1,
             1_000,
         ),
+        ("send.lease_secs", settings.send.lease_secs, 4, 3_600),
         (
             "campaigns.max_recipients",
             u64::from(settings.campaigns.max_recipients),

@@ -1,9 +1,12 @@
 //! Sending: a composed message handed to its provider, and the outcome as the outbox
 //! records it — sent, failed (with the provider's reason) or unknown (it may have gone;
-//! never sent again on its own). Scheduled sends are run by [`scheduler`].
+//! never sent again blindly: [`settle`] asks the provider). Scheduled sends are run by
+//! [`scheduler`]; a send in flight holds its row by a renewed [`lease`].
 
 pub mod identities;
+pub mod lease;
 pub mod scheduler;
+pub mod settle;
 pub mod submit;
 
 use crate::gateway::{CallError, Mailbox, Urgency};

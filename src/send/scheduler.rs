@@ -1,6 +1,7 @@
 //! Scheduled sends: every second, due rows of the outbox are claimed (one process per
 //! row, by a conditional update), their sealed message opened and sent. Sends a stopped
-//! process left half-done become `unknown` here once their lease runs out.
+//! process left half-done become `unknown` here once their lease runs out, and unknown
+//! sends are then settled by asking the provider (`settle`).
 
 use super::deliver;
 use crate::crypto::RowIdentity;
@@ -11,11 +12,8 @@ use crate::state::AppState;
 use crate::store::outbox::{self, Outcome};
 use crate::store::{StoreError, mail_accounts};
 use actix_web::web;
-use chrono::{Duration, Utc};
+use chrono::Utc;
 use std::sync::Arc;
-
-/// How long a process owns a send it started; past it, the send reads as unknown.
-pub const SEND_LEASE: Duration = Duration::minutes(15);
 
 /// Looks at the outbox every second.
 struct Scheduled(web::Data<AppState>);
@@ -59,9 +57,12 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
     if abandoned > 0 {
         tracing::warn!(abandoned, "sends interrupted by a stop are now unknown");
     }
+    if !stopping.is_set() {
+        super::settle::settle_unknown(state).await?;
+    }
     while !stopping.is_set() {
         let now = Utc::now().naive_utc();
-        let lease = now + SEND_LEASE;
+        let lease = now + super::lease::length(state);
         let Some((row, sealed)) = state
             .store
             .run(move |c| outbox::claim_due(c, now, lease))
@@ -84,7 +85,10 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
             serde_json::from_str::<Outgoing>(&json).ok()
         });
         let outcome = match (kind, outgoing) {
-            (Some(kind), Some(outgoing)) => deliver(state, account, kind, Arc::new(outgoing)).await,
+            (Some(kind), Some(outgoing)) => {
+                let sending = deliver(state, account, kind, Arc::new(outgoing));
+                super::lease::held(state, row.id, sending).await
+            }
             _ => Outcome {
                 status: outbox::SendStatus::Failed,
                 error_code: Some("MESSAGE_UNREADABLE".into()),

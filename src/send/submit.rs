@@ -2,7 +2,7 @@
 //! its Idempotency-Key (one row per key and mailbox, so concurrent retries agree on it),
 //! then handed to the provider now, or sealed in the row until its time comes.
 
-use super::scheduler::{SEND_LEASE, sealed_identity};
+use super::scheduler::sealed_identity;
 use crate::ids::{AccountId, SendId};
 use crate::mail::compose::Outgoing;
 use crate::providers::ProviderKind;
@@ -68,7 +68,10 @@ pub async fn submit(state: &AppState, submission: Submission) -> Result<Submitte
         send_at: send_at.map(|at| at.naive_utc()),
         subject: outgoing.subject.chars().take(300).collect(),
         recipient_count: outgoing.recipients().count() as i64,
-        lease_until: send_at.is_none().then(|| (now + SEND_LEASE).naive_utc()),
+        lease_until: send_at
+            .is_none()
+            .then(|| (now + super::lease::length(state)).naive_utc()),
+        rfc_message_id: Some(outgoing.message_id.clone()),
     };
     let begun = state
         .store
@@ -87,7 +90,8 @@ pub async fn submit(state: &AppState, submission: Submission) -> Result<Submitte
             .run(move |c| outbox::keep_message(c, id, &sealed))
             .await?;
     } else {
-        let outcome = super::deliver(state, account_id, kind, Arc::new(outgoing)).await;
+        let sending = super::deliver(state, account_id, kind, Arc::new(outgoing));
+        let outcome = super::lease::held(state, id, sending).await;
         super::record(state, SendId(id), AccountId(account_id), outcome).await?;
     }
     Ok(Submitted::Recorded(id))

@@ -413,6 +413,8 @@ pub enum Prepared {
         sealed: String,
         digest: String,
         subject: String,
+        /// The Message-ID it carries.
+        message_id: String,
     },
     /// Not sendable (a variable without a value, say): skipped, and why.
     Skip(String),
@@ -480,6 +482,8 @@ pub fn hand_over(
                     subject: String::new(),
                     recipient_count: 1,
                     lease_until: None,
+                    // Set with the message, below.
+                    rfc_message_id: None,
                 };
                 let outbox_id = match outbox::begin(connection, &new, now)? {
                     Begun::New(id) => id,
@@ -499,6 +503,7 @@ pub fn hand_over(
                         sealed,
                         digest,
                         subject,
+                        message_id,
                     } => {
                         outbox::keep_message(connection, outbox_id, &sealed)?;
                         diesel::update(mail_outbox::table.find(outbox_id))
@@ -506,6 +511,7 @@ pub fn hand_over(
                                 mail_outbox::send_at.eq(Some(now)),
                                 mail_outbox::request_digest.eq(digest),
                                 mail_outbox::subject.eq(subject),
+                                mail_outbox::rfc_message_id.eq(Some(message_id)),
                             ))
                             .execute(connection)?;
                         diesel::update(mail_campaign_recipients::table.find(recipient.id))
@@ -559,11 +565,15 @@ pub fn take_outcomes(connection: &mut DbConnection, campaign_id: i64) -> Result<
                 )
                 .filter(mail_campaign_recipients::campaign_id.eq(campaign_id))
                 .filter(mail_campaign_recipients::status.eq(RecipientStatus::Queued))
-                .filter(mail_outbox::status.eq_any([
-                    SendStatus::Sent,
-                    SendStatus::Failed,
-                    SendStatus::Unknown,
-                ]))
+                // An unknown send still being settled (its Message-ID is looked up at
+                // the provider, then it is sent, or sent again) is waited for.
+                .filter(
+                    mail_outbox::status
+                        .eq_any([SendStatus::Sent, SendStatus::Failed])
+                        .or(mail_outbox::status
+                            .eq(SendStatus::Unknown)
+                            .and(mail_outbox::rfc_message_id.is_null())),
+                )
                 .select((
                     mail_campaign_recipients::id,
                     mail_outbox::status,

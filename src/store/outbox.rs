@@ -107,6 +107,9 @@ pub struct NewSend {
     pub recipient_count: i64,
     /// Until when a `sending` row is this process's; past it, it reads as unknown.
     pub lease_until: Option<NaiveDateTime>,
+    /// The Message-ID of its message, when known now (a campaign's is set with its
+    /// message): how an interrupted send is looked up at the provider.
+    pub rfc_message_id: Option<String>,
 }
 
 /// What [`begin`] found.
@@ -158,6 +161,7 @@ pub fn begin(
             mail_outbox::subject.eq(&send.subject),
             mail_outbox::recipient_count.eq(send.recipient_count),
             mail_outbox::lease_until.eq(send.lease_until),
+            mail_outbox::rfc_message_id.eq(&send.rfc_message_id),
             mail_outbox::created_at.eq(now),
             mail_outbox::updated_at.eq(now),
         ))
@@ -201,24 +205,212 @@ pub struct Outcome {
     pub error_message: Option<String>,
 }
 
-/// Writes the outcome of a send and drops its kept message.
+/// Writes the outcome of a send and drops its kept message — unless the outcome is
+/// unknown: then the message stays until the send is settled ([`unsettled`]), so one
+/// that never reached the provider can go again.
 pub fn finish(
     connection: &mut DbConnection,
     id: i64,
     outcome: &Outcome,
     now: NaiveDateTime,
 ) -> Result<(), StoreError> {
+    connection.write_transaction(|connection| {
+        diesel::update(mail_outbox::table.find(id))
+            .set((
+                mail_outbox::status.eq(outcome.status),
+                mail_outbox::provider_message_id.eq(&outcome.provider_message_id),
+                mail_outbox::provider_thread_id.eq(&outcome.provider_thread_id),
+                mail_outbox::error_code.eq(&outcome.error_code),
+                mail_outbox::error_message.eq(&outcome.error_message),
+                mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+                mail_outbox::sent_at.eq((outcome.status == SendStatus::Sent).then_some(now)),
+                mail_outbox::updated_at.eq(now),
+            ))
+            .execute(connection)?;
+        if outcome.status != SendStatus::Unknown {
+            diesel::update(mail_outbox::table.find(id))
+                .set((
+                    mail_outbox::message.eq(None::<String>),
+                    mail_outbox::rfc_message_id.eq(None::<String>),
+                ))
+                .execute(connection)?;
+        }
+        Ok(())
+    })
+}
+
+/// Extends the lease of a send this process is still handing to the provider.
+pub fn renew(
+    connection: &mut DbConnection,
+    id: i64,
+    lease_until: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let renewed = diesel::update(
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::status.eq(SendStatus::Sending)),
+    )
+    .set(mail_outbox::lease_until.eq(Some(lease_until)))
+    .execute(connection)?;
+    Ok(renewed == 1)
+}
+
+/// An unknown send to settle: the provider is asked whether its message arrived.
+#[derive(Debug, Clone)]
+pub struct Unsettled {
+    pub id: i64,
+    pub account_id: i64,
+    /// The Message-ID to look for.
+    pub rfc_message_id: String,
+    /// Its message is kept, so it can go again if it never arrived.
+    pub has_message: bool,
+}
+
+/// How long an unknown send is looked up before it is left unknown for good.
+const SETTLE_FOR_DAYS: i64 = 7;
+
+/// Takes up to `limit` unknown sends with a Message-ID to look up, each for this process
+/// until `retry_at` (the lease is the claim: two processes do not ask for one send, and
+/// one that could not ask now is asked again after it). Only sends unknown since before
+/// `quiet_since`: a provider may still be taking in a message whose answer was lost a
+/// moment ago.
+pub fn unsettled(
+    connection: &mut DbConnection,
+    now: NaiveDateTime,
+    quiet_since: NaiveDateTime,
+    retry_at: NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<Unsettled>, StoreError> {
+    diesel::update(
+        mail_outbox::table
+            .filter(mail_outbox::status.eq(SendStatus::Unknown))
+            .filter(mail_outbox::rfc_message_id.is_not_null())
+            .filter(mail_outbox::created_at.lt(now - chrono::Duration::days(SETTLE_FOR_DAYS))),
+    )
+    .set((
+        mail_outbox::message.eq(None::<String>),
+        mail_outbox::rfc_message_id.eq(None::<String>),
+    ))
+    .execute(connection)?;
+    let free = || {
+        mail_outbox::lease_until
+            .is_null()
+            .or(mail_outbox::lease_until.lt(now))
+    };
+    let candidates: Vec<(i64, i64, Option<String>, bool)> = mail_outbox::table
+        .filter(mail_outbox::status.eq(SendStatus::Unknown))
+        .filter(mail_outbox::rfc_message_id.is_not_null())
+        .filter(mail_outbox::updated_at.lt(quiet_since))
+        .filter(free())
+        .order(mail_outbox::id.asc())
+        .limit(limit)
+        .select((
+            mail_outbox::id,
+            mail_outbox::account_id,
+            mail_outbox::rfc_message_id,
+            mail_outbox::message.is_not_null(),
+        ))
+        .load(connection)?;
+    let mut taken = Vec::new();
+    for (id, account_id, rfc_message_id, has_message) in candidates {
+        let claimed = diesel::update(
+            mail_outbox::table
+                .find(id)
+                .filter(mail_outbox::status.eq(SendStatus::Unknown))
+                .filter(free()),
+        )
+        .set(mail_outbox::lease_until.eq(Some(retry_at)))
+        .execute(connection)?;
+        if let (1, Some(rfc_message_id)) = (claimed, rfc_message_id) {
+            taken.push(Unsettled {
+                id,
+                account_id,
+                rfc_message_id,
+                has_message,
+            });
+        }
+    }
+    Ok(taken)
+}
+
+/// An unknown send the provider says never arrived: queued to go again now when its
+/// message is kept (a scheduled send, a campaign's), else failed as not sent. Only from
+/// `unknown`, so a send settled by another process meanwhile is left alone.
+pub fn send_again(
+    connection: &mut DbConnection,
+    id: i64,
+    now: NaiveDateTime,
+) -> Result<bool, StoreError> {
+    let unknown = || {
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::status.eq(SendStatus::Unknown))
+    };
+    let queued = diesel::update(unknown().filter(mail_outbox::message.is_not_null()))
+        .set((
+            mail_outbox::status.eq(SendStatus::Queued),
+            mail_outbox::send_at.eq(Some(now)),
+            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+            mail_outbox::error_code.eq(None::<String>),
+            mail_outbox::error_message.eq(None::<String>),
+            mail_outbox::updated_at.eq(now),
+        ))
+        .execute(connection)?;
+    if queued == 1 {
+        return Ok(true);
+    }
+    diesel::update(unknown())
+        .set((
+            mail_outbox::status.eq(SendStatus::Failed),
+            mail_outbox::error_code.eq(Some("NOT_SENT")),
+            mail_outbox::error_message.eq(Some(
+                "The service stopped before the provider had the message: it was not sent.",
+            )),
+            mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+            mail_outbox::rfc_message_id.eq(None::<String>),
+            mail_outbox::updated_at.eq(now),
+        ))
+        .execute(connection)?;
+    Ok(false)
+}
+
+/// An unknown send the provider has: sent, with the provider's ids.
+pub fn settle_sent(
+    connection: &mut DbConnection,
+    id: i64,
+    provider_message_id: &str,
+    provider_thread_id: &str,
+    now: NaiveDateTime,
+) -> Result<(), StoreError> {
+    diesel::update(
+        mail_outbox::table
+            .find(id)
+            .filter(mail_outbox::status.eq(SendStatus::Unknown)),
+    )
+    .set((
+        mail_outbox::status.eq(SendStatus::Sent),
+        mail_outbox::provider_message_id.eq(Some(provider_message_id)),
+        mail_outbox::provider_thread_id.eq(Some(provider_thread_id)),
+        mail_outbox::error_code.eq(None::<String>),
+        mail_outbox::error_message.eq(None::<String>),
+        mail_outbox::message.eq(None::<String>),
+        mail_outbox::rfc_message_id.eq(None::<String>),
+        mail_outbox::lease_until.eq(None::<NaiveDateTime>),
+        mail_outbox::sent_at.eq(Some(now)),
+        mail_outbox::updated_at.eq(now),
+    ))
+    .execute(connection)?;
+    Ok(())
+}
+
+/// An unknown send nothing more can be learned about (its provider cannot be asked):
+/// it stays unknown, its message dropped.
+pub fn stop_settling(connection: &mut DbConnection, id: i64) -> Result<(), StoreError> {
     diesel::update(mail_outbox::table.find(id))
         .set((
-            mail_outbox::status.eq(outcome.status),
-            mail_outbox::provider_message_id.eq(&outcome.provider_message_id),
-            mail_outbox::provider_thread_id.eq(&outcome.provider_thread_id),
-            mail_outbox::error_code.eq(&outcome.error_code),
-            mail_outbox::error_message.eq(&outcome.error_message),
             mail_outbox::message.eq(None::<String>),
+            mail_outbox::rfc_message_id.eq(None::<String>),
             mail_outbox::lease_until.eq(None::<NaiveDateTime>),
-            mail_outbox::sent_at.eq((outcome.status == SendStatus::Sent).then_some(now)),
-            mail_outbox::updated_at.eq(now),
         ))
         .execute(connection)?;
     Ok(())
@@ -263,7 +455,8 @@ pub fn claim_due(
 }
 
 /// Sends whose process stopped while the provider had them (the lease ran out) may or
-/// may not have gone: they become `unknown`, never sent again on their own.
+/// may not have gone: they become `unknown`, never sent again blindly. Their message is
+/// kept until the provider is asked ([`unsettled`]).
 pub fn abandon_stale(
     connection: &mut DbConnection,
     now: NaiveDateTime,
@@ -279,7 +472,6 @@ pub fn abandon_stale(
         mail_outbox::error_message.eq(Some(
             "The service stopped while the provider had the message; it may or may not have been sent.",
         )),
-        mail_outbox::message.eq(None::<String>),
         mail_outbox::lease_until.eq(None::<NaiveDateTime>),
         mail_outbox::updated_at.eq(now),
     ))

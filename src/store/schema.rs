@@ -284,6 +284,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         sent_at -> Nullable<Timestamp>,
+        rfc_message_id -> Nullable<Text>,
     }
 }
 

@@ -112,7 +112,8 @@ pub(crate) fn assert_sent_at_most_once(round: u64, status: &str, copies: usize) 
         "sent" => assert_eq!(copies, 1, "send {round} says sent"),
         // Never re-sent blindly: it may or may not have gone, but not twice. A send
         // whose process died with the provider holding it stays `sending` until its
-        // lease (send::scheduler::SEND_LEASE, 15 min) runs out, then reads `unknown`.
+        // lease (`send.lease_secs`) runs out, then reads `unknown` until Gmail is asked
+        // (`send::settle`, tests/it/send_settle.rs): then `sent` or `failed`, as above.
         "unknown" | "sending" => {}
         "failed" => assert_eq!(copies, 0, "send {round} says failed"),
         other => panic!("send {round}: the retry answered {other:?}"),

@@ -54,6 +54,7 @@ async fn hand_over(store: &Store, row: &CampaignRow, limits: Limits, at: NaiveDa
                         sealed: format!("sealed message for outbox row {outbox_id}"),
                         digest: format!("digest-{}", r.id),
                         subject: "Hello".into(),
+                        message_id: format!("campaign-{}@northwind.test", r.id),
                     }
                 }
             })
@@ -240,8 +241,18 @@ async fn pause_resume_and_outcomes(backend: Backend) {
         })
         .await
         .unwrap();
-    let _ = interrupted;
     let id = row.id;
+    // Unknown, but still being looked up at its provider (`send::settle`): waited for.
+    store
+        .run(move |c| campaigns::take_outcomes(c, id))
+        .await
+        .unwrap();
+    assert_eq!(counts(&store, id).await.failed, 0, "not given up on yet");
+    // A provider that cannot be asked (Graph, IMAP): unknown for good.
+    store
+        .run(move |c| outbox::stop_settling(c, interrupted))
+        .await
+        .unwrap();
     store
         .run(move |c| {
             campaigns::set_status(

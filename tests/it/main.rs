@@ -62,6 +62,7 @@ mod replicas;
 mod secrets_at_rest;
 mod secrets_scan;
 mod security;
+mod send_settle;
 mod smtp_submission;
 mod sync_engine;
 mod sync_progress;

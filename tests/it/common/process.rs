@@ -48,6 +48,7 @@ fn environment(settings: &Settings, bind: &str) -> Vec<(String, String)> {
             settings.send.run_scheduled.to_string(),
         ),
         ("SYNC__ENABLED", settings.sync.enabled.to_string()),
+        ("SEND__LEASE_SECS", settings.send.lease_secs.to_string()),
         ("CAMPAIGNS__RUN", settings.campaigns.run.to_string()),
         (
             "CAMPAIGNS__GMAIL_PER_DAY",

@@ -281,23 +281,12 @@ pub fn unsettled(
     retry_at: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<Unsettled>, StoreError> {
-    diesel::update(
-        mail_outbox::table
-            .filter(mail_outbox::status.eq(SendStatus::Unknown))
-            .filter(mail_outbox::rfc_message_id.is_not_null())
-            .filter(mail_outbox::created_at.lt(now - chrono::Duration::days(SETTLE_FOR_DAYS))),
-    )
-    .set((
-        mail_outbox::message.eq(None::<String>),
-        mail_outbox::rfc_message_id.eq(None::<String>),
-    ))
-    .execute(connection)?;
     let free = || {
         mail_outbox::lease_until
             .is_null()
             .or(mail_outbox::lease_until.lt(now))
     };
-    let candidates: Vec<(i64, i64, Option<String>, bool)> = mail_outbox::table
+    let candidates: Vec<(i64, i64, Option<String>, bool, NaiveDateTime)> = mail_outbox::table
         .filter(mail_outbox::status.eq(SendStatus::Unknown))
         .filter(mail_outbox::rfc_message_id.is_not_null())
         .filter(mail_outbox::updated_at.lt(quiet_since))
@@ -309,10 +298,15 @@ pub fn unsettled(
             mail_outbox::account_id,
             mail_outbox::rfc_message_id,
             mail_outbox::message.is_not_null(),
+            mail_outbox::created_at,
         ))
         .load(connection)?;
     let mut taken = Vec::new();
-    for (id, account_id, rfc_message_id, has_message) in candidates {
+    for (id, account_id, rfc_message_id, has_message, created_at) in candidates {
+        if created_at < now - chrono::Duration::days(SETTLE_FOR_DAYS) {
+            stop_settling(connection, id)?;
+            continue;
+        }
         let claimed = diesel::update(
             mail_outbox::table
                 .find(id)

@@ -139,6 +139,15 @@ async fn unknown_gmail_sends_are_settled_by_looking_up_their_message_id(backend:
     let graph = send(&w, outlook, "Through Graph", json!({"sendAt": later})).await;
     interrupted(&w, graph, "graph-1@contoso.test", false, true).await;
 
+    // Unknown for longer than it is looked up (7 days): left unknown.
+    let stale = send(&w, gmail, "Long ago", json!({"sendAt": later})).await;
+    interrupted(&w, stale, "stale-1@acme.test", false, true).await;
+    sql(
+        &w,
+        format!("UPDATE mail_outbox SET created_at = '2000-01-01 00:00:00' WHERE id = {stale}"),
+    )
+    .await;
+
     let state = w.app.state.as_ref().unwrap();
     let settled = settle::settle_unknown(state).await.unwrap();
     assert_eq!(settled, 4, "all but the recent one");
@@ -158,6 +167,8 @@ async fn unknown_gmail_sends_are_settled_by_looking_up_their_message_id(backend:
     let graph_row = row(&w, graph).await;
     assert_eq!(graph_row.status, SendStatus::Unknown, "Graph is not asked");
     assert_eq!(rfc_id(&w, graph).await, None);
+    assert_eq!(row(&w, stale).await.status, SendStatus::Unknown);
+    assert_eq!(rfc_id(&w, stale).await, None, "given up after 7 days");
 
     // The one that never arrived goes now, once; a second pass changes nothing.
     scheduler::run_due(state).await.unwrap();
@@ -167,6 +178,7 @@ async fn unknown_gmail_sends_are_settled_by_looking_up_their_message_id(backend:
     assert_eq!(subjects(&sent, "Lost on the way"), 1);
     assert_eq!(subjects(&sent, "Waited for"), 0);
     assert_eq!(subjects(&sent, "Just now"), 0);
+    assert_eq!(subjects(&sent, "Long ago"), 0);
     assert_eq!(settle::settle_unknown(state).await.unwrap(), 0);
 }
 both_backends!(

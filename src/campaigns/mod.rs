@@ -95,7 +95,10 @@ pub async fn run_due(
         let id = campaign.id;
         state
             .store
-            .run(move |c| campaigns::take_outcomes(c, id))
+            .run(move |c| {
+                campaigns::retry_turned_away(c, id, now.naive_utc())?;
+                campaigns::take_outcomes(c, id)
+            })
             .await?;
         let account_id = campaign.account_id;
         let Some(account) = state

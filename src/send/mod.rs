@@ -45,16 +45,20 @@ pub async fn record(
 /// The longest a throttled send waits for the provider before it is reported as failed.
 const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(10);
 
-/// Sends `outgoing` from `account_id` and says how it went.
+/// Sends `outgoing` from `account_id` and says how it went. `urgency`: `Now` for a send
+/// someone waits for (it goes at once); `Background` for a scheduled or campaign send,
+/// which waits for room in the mailbox's quota budget, so a campaign is paced under the
+/// provider's per-user limit instead of being throttled by it.
 pub async fn deliver(
     state: &AppState,
     account_id: i64,
     kind: ProviderKind,
     outgoing: Arc<Outgoing>,
+    urgency: Urgency,
 ) -> Outcome {
     let mut waited = false;
     loop {
-        let result = attempt(state, account_id, kind, outgoing.clone()).await;
+        let result = attempt(state, account_id, kind, outgoing.clone(), urgency).await;
         match result {
             Err(CallError::Provider(ProviderError::RateLimited { retry_after }))
                 if !waited && retry_after.is_none_or(|wait| wait <= MAX_THROTTLE_WAIT) =>
@@ -76,9 +80,10 @@ async fn attempt(
     account_id: i64,
     kind: ProviderKind,
     outgoing: Arc<Outgoing>,
+    urgency: Urgency,
 ) -> Result<crate::providers::send::Sent, CallError> {
     let date = chrono::Utc::now().timestamp();
-    let mailbox = Mailbox::new(state, account_id, kind, Urgency::Now);
+    let mailbox = Mailbox::new(state, account_id, kind, urgency);
     match kind {
         ProviderKind::Google => {
             let client = state.gmail();

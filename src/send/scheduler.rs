@@ -5,6 +5,7 @@
 
 use super::deliver;
 use crate::crypto::RowIdentity;
+use crate::gateway::Urgency;
 use crate::ids::{AccountId, SendId};
 use crate::jobs::{Job, Next, Outcome as Step, Stopping};
 use crate::mail::compose::Outgoing;
@@ -86,7 +87,7 @@ pub async fn run_due(state: &AppState) -> Result<(), StoreError> {
         });
         let outcome = match (kind, outgoing) {
             (Some(kind), Some(outgoing)) => {
-                let sending = deliver(state, account, kind, Arc::new(outgoing));
+                let sending = deliver(state, account, kind, Arc::new(outgoing), Urgency::Background);
                 super::lease::held(state, row.id, sending).await
             }
             _ => Outcome {

@@ -3,6 +3,7 @@
 //! then handed to the provider now, or sealed in the row until its time comes.
 
 use super::scheduler::sealed_identity;
+use crate::gateway::Urgency;
 use crate::ids::{AccountId, SendId};
 use crate::mail::compose::Outgoing;
 use crate::providers::ProviderKind;
@@ -90,7 +91,7 @@ pub async fn submit(state: &AppState, submission: Submission) -> Result<Submitte
             .run(move |c| outbox::keep_message(c, id, &sealed))
             .await?;
     } else {
-        let sending = super::deliver(state, account_id, kind, Arc::new(outgoing));
+        let sending = super::deliver(state, account_id, kind, Arc::new(outgoing), Urgency::Now);
         let outcome = super::lease::held(state, id, sending).await;
         super::record(state, SendId(id), AccountId(account_id), outcome).await?;
     }

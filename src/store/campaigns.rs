@@ -455,6 +455,11 @@ pub fn hand_over(
                 .filter(mail_campaign_recipients::campaign_id.eq(campaign.id))
                 .filter(mail_campaign_recipients::status.eq(RecipientStatus::Queued))
                 .filter(mail_campaign_recipients::outbox_id.is_null())
+                .filter(
+                    mail_campaign_recipients::retry_at
+                        .is_null()
+                        .or(mail_campaign_recipients::retry_at.le(now)),
+                )
                 .order(mail_campaign_recipients::id.asc())
                 .limit(left - handed as i64)
                 .select(RecipientRow::as_select())
@@ -542,14 +547,84 @@ fn skip(connection: &mut DbConnection, recipient: i64, why: &str) -> Result<(), 
 }
 
 /// A recipient whose outbox row has its outcome: (recipient, outcome, the provider's
-/// message id, the reason it failed, when it went).
+/// message id, the reason it failed and its code, when it went, hand-overs so far).
 type Finished = (
     i64,
     SendStatus,
     Option<String>,
     Option<String>,
+    Option<String>,
     Option<NaiveDateTime>,
+    i64,
 );
+
+/// Outbox failures that say the message did not go *for now*: the provider throttled the
+/// mailbox or could not be reached. The recipient is handed over again later.
+const TURNED_AWAY: [&str; 2] = ["PROVIDER_THROTTLED", "PROVIDER_UNAVAILABLE"];
+
+/// Hand-overs a recipient gets before such a failure is final.
+pub const MAX_ATTEMPTS: i64 = 5;
+
+/// Whether a failed send is tried again; `retries`: how often its recipient was handed
+/// over again already.
+fn tried_again(code: Option<&str>, retries: i64) -> bool {
+    code.is_some_and(|c| TURNED_AWAY.contains(&c)) && retries + 1 < MAX_ATTEMPTS
+}
+
+/// A recipient whose send was turned away: (recipient, its outbox row, retries so far,
+/// the failure's code and reason).
+type TurnedAway = (i64, i64, i64, Option<String>, Option<String>);
+
+/// Recipients whose send the provider turned away for now go back to the queue: their
+/// outbox row is removed (it never went) and they wait 1, 2, 4, 8 then 16 minutes before
+/// they are handed over again, so a throttled mailbox is given time. Returns how many.
+pub fn retry_turned_away(
+    connection: &mut DbConnection,
+    campaign_id: i64,
+    now: NaiveDateTime,
+) -> Result<usize, StoreError> {
+    connection.write_transaction(|connection| {
+        let turned: Vec<TurnedAway> = mail_campaign_recipients::table
+            .inner_join(
+                mail_outbox::table.on(mail_outbox::id
+                    .nullable()
+                    .eq(mail_campaign_recipients::outbox_id)),
+            )
+            .filter(mail_campaign_recipients::campaign_id.eq(campaign_id))
+            .filter(mail_campaign_recipients::status.eq(RecipientStatus::Queued))
+            .filter(mail_outbox::status.eq(SendStatus::Failed))
+            .filter(mail_outbox::error_code.eq_any(TURNED_AWAY))
+            .select((
+                mail_campaign_recipients::id,
+                mail_outbox::id,
+                mail_campaign_recipients::attempts,
+                mail_outbox::error_code,
+                mail_outbox::error_message,
+            ))
+            .load(connection)?;
+        let mut retried = 0;
+        for (recipient, outbox_id, attempts, code, why) in turned {
+            if !tried_again(code.as_deref(), attempts) {
+                continue;
+            }
+            diesel::delete(mail_outbox::table.find(outbox_id)).execute(connection)?;
+            let wait = Duration::minutes(1 << attempts.clamp(0, 10));
+            diesel::update(mail_campaign_recipients::table.find(recipient))
+                .set((
+                    mail_campaign_recipients::outbox_id.eq(None::<i64>),
+                    mail_campaign_recipients::attempts.eq(attempts + 1),
+                    mail_campaign_recipients::retry_at.eq(Some(now + wait)),
+                    mail_campaign_recipients::error.eq(Some(format!(
+                        "Not sent yet: {}; it is tried again later.",
+                        why.unwrap_or_else(|| "the provider turned it away for now".into())
+                    ))),
+                ))
+                .execute(connection)?;
+            retried += 1;
+        }
+        Ok(retried)
+    })
+}
 
 /// Copies the outcome of the campaign's finished outbox rows to their recipients: sent
 /// (with the provider's message id), failed (with the reason), or — when the outbox
@@ -579,9 +654,16 @@ pub fn take_outcomes(connection: &mut DbConnection, campaign_id: i64) -> Result<
                     mail_outbox::status,
                     mail_outbox::provider_message_id,
                     mail_outbox::error_message,
+                    mail_outbox::error_code,
                     mail_outbox::sent_at,
+                    mail_campaign_recipients::attempts,
                 ))
                 .load(connection)?;
+        // A send turned away for now is the runner's to hand over again.
+        let finished: Vec<Finished> = finished
+            .into_iter()
+            .filter(|f| !(f.1 == SendStatus::Failed && tried_again(f.4.as_deref(), f.6)))
+            .collect();
         // A send the owner cancelled in their outbox before it went (`mailOutbox:destroy`
         // takes a queued row away): the recipient is skipped, not waited for forever.
         let cancelled = diesel::update(
@@ -604,7 +686,7 @@ pub fn take_outcomes(connection: &mut DbConnection, campaign_id: i64) -> Result<
             )),
         ))
         .execute(connection)?;
-        for (id, status, message_id, error, sent_at) in &finished {
+        for (id, status, message_id, error, _, sent_at, _) in &finished {
             let (status, error) = match status {
                 SendStatus::Sent => (RecipientStatus::Sent, None),
                 SendStatus::Unknown => (

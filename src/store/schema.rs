@@ -389,6 +389,8 @@ diesel::table! {
         outbox_id -> Nullable<BigInt>,
         message_id -> Nullable<Text>,
         sent_at -> Nullable<Timestamp>,
+        attempts -> BigInt,
+        retry_at -> Nullable<Timestamp>,
     }
 }
 

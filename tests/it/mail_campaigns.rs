@@ -465,3 +465,67 @@ both_backends!(
     opted_out_at_hand_over,
     opted_out_recipients_are_skipped_at_hand_over
 );
+
+/// A send the provider turned away for now (throttled, unreachable) did not go: the
+/// recipient is handed over again after 1, 2, 4, 8 and 16 minutes, and only after five
+/// such failures is it failed, with the provider's reason.
+async fn turned_away_sends_are_tried_again_later(backend: Backend) {
+    let Some((_db, store, account)) = store_with_account(backend).await else {
+        return;
+    };
+    let row = campaign(
+        &store,
+        account,
+        vec![recipient("1", Some("ann@northwind.test"))],
+    )
+    .await;
+    start(&store, row.id).await;
+    let id = row.id;
+    let limits = Limits::default();
+    let mut at = now();
+    for attempt in 0..campaigns::MAX_ATTEMPTS {
+        assert_eq!(
+            hand_over(&store, &row, limits, at).await,
+            1,
+            "attempt {attempt}"
+        );
+        store
+            .run(move |c| {
+                let (sending, _) = outbox::claim_due(c, at, at + Duration::minutes(1))?.unwrap();
+                let throttled = Outcome {
+                    status: SendStatus::Failed,
+                    error_code: Some("PROVIDER_THROTTLED".into()),
+                    error_message: Some(
+                        "The provider is limiting how fast this mailbox sends".into(),
+                    ),
+                    ..Outcome::default()
+                };
+                outbox::finish(c, sending.id, &throttled, at)?;
+                // The API reading the campaign meanwhile does not fail it.
+                campaigns::take_outcomes(c, id)?;
+                campaigns::retry_turned_away(c, id, at)
+            })
+            .await
+            .unwrap();
+        let c = counts(&store, id).await;
+        if attempt + 1 < campaigns::MAX_ATTEMPTS {
+            assert_eq!((c.queued, c.failed), (1, 0), "attempt {attempt}: {c:?}");
+            assert_eq!(
+                hand_over(&store, &row, limits, at).await,
+                0,
+                "it waits before it goes again"
+            );
+            at += Duration::minutes(1 << attempt) + Duration::seconds(1);
+        } else {
+            assert_eq!((c.queued, c.failed), (0, 1), "the fifth is final: {c:?}");
+            let (failed, _) = store
+                .run(move |c| {
+                    campaigns::recipients(c, id, Some(campaigns::RecipientStatus::Failed), 0, 10)
+                })
+                .await
+                .unwrap();
+            assert!(failed[0].error.as_deref().unwrap().contains("limiting"));
+        }
+    }
+}
+both_backends!(turned_away, turned_away_sends_are_tried_again_later);

@@ -63,7 +63,8 @@ const client = await build({
 const imported = new Set();
 for (const input of Object.values(client.metafile.inputs)) {
   for (const dependency of input.imports) {
-    if (dependency.external) imported.add(dependency.path);
+    // `<runtime>`: esbuild's own helpers (class fields lowered to es2019), put inline.
+    if (dependency.external && dependency.path !== '<runtime>') imported.add(dependency.path);
   }
 }
 const unknown = [...imported].filter((name) => !PROVIDED.includes(name));

@@ -17,6 +17,7 @@ import { NocoBase, ROOT, loadSdk, through } from '../harness/nocobase.mjs';
 import { Services, claimsOf, emulatorEndpoints, signed } from '../harness/services.mjs';
 import { recordBlockChecks, recordBlockWithoutMailboxChecks } from './record_block.mjs';
 import { imapConnectChecks } from './imap_connect.mjs';
+import { mailMergeChecks, mailMergeKillChecks } from './mail_merge.mjs';
 import { readingChecks } from './reading.mjs';
 import { writingChecks } from './writing.mjs';
 import { chromiumOptions, signedIn } from '../harness/browser.mjs';
@@ -32,6 +33,7 @@ fs.mkdirSync(artifacts, { recursive: true });
 const { APIClient } = loadSdk(NB_APP);
 const APP_KEY = crypto.randomBytes(32).toString('hex');
 const MAILBOX = 'eve@gmail.test';
+const MERGE_LIMIT_PER_DAY = 1000;
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'email-manager-plugin-'));
 const services = new Services(work);
 const shot = (page, name) => page.screenshot({ path: path.join(artifacts, `plugin-${name}.png`), fullPage: true });
@@ -50,7 +52,7 @@ try {
 
   // The sidecar answers on NocoBase's origin: the OAuth callback comes back through the
   // plugin's proxy, so the redirect URI is NocoBase's.
-  const sidecar = await services.sidecar(SIDECAR_BIN, 'plugin', {
+  const sidecarEnv = {
     EMAIL_MANAGER__SERVER__BIND: `127.0.0.1:${sidecarPort}`,
     EMAIL_MANAGER__SERVER__PUBLIC_URL: nocobase.url,
     EMAIL_MANAGER__NOCOBASE__URL: nocobase.url,
@@ -58,8 +60,18 @@ try {
     EMAIL_MANAGER__CORS__ALLOWED_ORIGINS: nocobase.url,
     EMAIL_MANAGER__SYNC__ENABLED: 'true',
     EMAIL_MANAGER__SYNC__INTERVAL_SECS: '3600',
+    // The mail merge checks: Gmail's daily limit as an admin set it,
+    // and a short send lease, so a send cut off by the SIGKILL is settled in seconds.
+    EMAIL_MANAGER__CAMPAIGNS__GMAIL_PER_DAY: String(MERGE_LIMIT_PER_DAY),
+    EMAIL_MANAGER__CAMPAIGNS__GMAIL_CONSUMER_PER_DAY: String(MERGE_LIMIT_PER_DAY),
+    EMAIL_MANAGER__SEND__LEASE_SECS: '5',
+    // Gmail's per-user quota (6,000 units a minute) counted in 5-second windows, here and
+    // at the emulator: the 500-record merge is paced by it in seconds, not minutes.
+    EMAIL_MANAGER__SYNC__QUOTA_WINDOW_SECS: '5',
     ...emulatorEndpoints(emulator.url),
-  });
+  };
+  await emulator.control('/quota', { provider: 'google', windowSecs: 5 });
+  let sidecar = await services.sidecar(SIDECAR_BIN, 'plugin', sidecarEnv);
   await emulator.control('/clients', { provider: 'google', clientId: 'plugin-app.apps.googleusercontent.com', clientSecret: 'plugin-secret-123456', redirectUris: [`${nocobase.url}/api/mailOAuth:callback`] });
   await emulator.control('/users', { provider: 'google', email: MAILBOX, name: 'Eve Example', messages: 12, seed: 3 });
   // An alias, set before the mailbox is connected, so the first sync lists it.
@@ -720,6 +732,14 @@ try {
 
   await writingChecks({ page, nocobase, emulator, mailbox: MAILBOX, rootToken, through, shot });
   await recordBlockChecks({ page, nocobase, nb, emulator, mailbox: MAILBOX, rootToken, through, shot });
+  await mailMergeChecks({ page, nocobase, nb, emulator, mailbox: MAILBOX, rootToken, through, shot });
+  await mailMergeKillChecks({
+    nocobase, nb, emulator, mailbox: MAILBOX, rootToken, through, limitPerDay: MERGE_LIMIT_PER_DAY,
+    kill: () => services.kill(sidecar.child),
+    restart: async () => {
+      sidecar = await services.sidecar(SIDECAR_BIN, 'plugin-restarted', { ...sidecarEnv, EMAIL_MANAGER__DATABASE__URL: sidecar.database });
+    },
+  });
 
   await check('proxy: a multipart send with an attachment streams through NocoBase', async () => {
     const accounts = await through(nocobase, 'mailAccounts:list', rootToken);

@@ -23,6 +23,16 @@ export class Services {
     return child;
   }
 
+  /** SIGKILL, as a crash or the OOM killer ends a process; resolves once it is gone. */
+  kill(child) {
+    this.children.delete(child);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once('exit', resolve);
+      try { process.kill(-child.pid, 'SIGKILL'); } catch { child.kill('SIGKILL'); }
+    });
+  }
+
   stop(child) {
     this.children.delete(child);
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -63,7 +73,7 @@ export class Services {
       },
     });
     await waitFor(`${url}/readyz`, 30000);
-    return { child, url, api: `${url}/api/` };
+    return { child, url, api: `${url}/api/`, database: env.EMAIL_MANAGER__DATABASE__URL || `sqlite://${data}/mail.sqlite3` };
   }
 
   /** The provider emulator on a free port. */

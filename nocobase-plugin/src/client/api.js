@@ -5,7 +5,13 @@ import { useMemo } from 'react';
 
 export function useMailApi() {
   const api = useAPIClient();
-  return useMemo(() => ({
+  return useMemo(() => mailApiOf(api), [api]);
+}
+
+/** The same calls through a given NocoBase API client (a flow model's `ctx.api`, where
+ * no React context is at hand). */
+export function mailApiOf(api) {
+  return {
     /** `resource:action` with query `params` and, for a write, JSON or FormData `values`. */
     async call(action, { params, values } = {}) {
       const response = await api.request({
@@ -22,7 +28,7 @@ export function useMailApi() {
       const response = await api.request({ url: action, method: 'get', params, responseType: 'blob', skipNotify: true });
       return response.data;
     },
-  }), [api]);
+  };
 }
 
 /** The sidecar's (or NocoBase's) error message for a failed call. */

@@ -1,6 +1,6 @@
 // The plugin's client part for NocoBase's classic client (/admin): the settings page,
-// the mail page with the user's mailboxes, the envelope in the top bar, and the "Emails"
-// block that shows the mail exchanged with a record.
+// the mail page with the user's mailboxes, the envelope in the top bar, the "Emails"
+// block that shows the mail exchanged with a record, and "Mail merge" in a table's actions.
 import { Plugin, useApp } from '@nocobase/client';
 import React from 'react';
 import { Navigate } from 'react-router-dom';
@@ -8,6 +8,8 @@ import { NS, resources, tval } from './locale';
 import { MailPage } from './mail/MailPage';
 import { ClassicEmailsBlock, ClassicEmailsBlockInitializer, classicEmailsBlockSettings } from './record/ClassicEmailsBlock';
 import { EmailsBlockModel } from './record/EmailsBlockModel';
+import { ClassicMailMergeInitializer, classicMailMergeSettings, useEmailManagerMailMergeProps } from './campaigns/ClassicMailMerge';
+import { MailMergeActionModel } from './campaigns/MailMergeActionModel';
 import { ProviderSettings } from './settings/ProviderSettings';
 import { EmailShortcutProvider, MAIL_PATH } from './Shortcut';
 
@@ -47,12 +49,23 @@ export class PluginEmailManagerClient extends Plugin {
     this.app.use(EmailShortcutProvider);
     // Modern (v2) pages: listed under "Add block" → "Other blocks".
     this.flowEngine.registerModels({ EmailsBlockModel });
+    // Modern (v2) table blocks: "Mail merge" among the block's actions.
+    this.flowEngine.registerModels({ MailMergeActionModel });
     // Classic (v1) pages: listed in a record popup's "Add block" → "Other blocks".
     this.app.addComponents({ EmailManagerEmailsBlock: ClassicEmailsBlock, ClassicEmailsBlockInitializer });
     this.app.schemaSettingsManager.add(classicEmailsBlockSettings);
     this.app.schemaInitializerManager.addItem('popup:common:addBlock', 'otherBlocks.emailManagerEmails', {
       title: tval('Emails'),
       Component: 'ClassicEmailsBlockInitializer',
+    });
+    // Classic (v1) table blocks: "Configure actions → Mail merge".
+    this.app.addComponents({ ClassicMailMergeInitializer });
+    this.app.addScopes({ useEmailManagerMailMergeProps });
+    this.app.schemaSettingsManager.add(classicMailMergeSettings);
+    this.app.schemaInitializerManager.addItem('table:configureActions', 'customize.emailManagerMailMerge', {
+      title: tval('Mail merge'),
+      Component: 'ClassicMailMergeInitializer',
+      name: 'emailManagerMailMerge',
     });
   }
 }

@@ -1,7 +1,9 @@
-// /admin/email-manager: the signed-in user's mail, mailboxes, signatures and templates.
+// /admin/email-manager: the signed-in user's mail, mailboxes, signatures, templates and
+// mail merges.
 import { Card, Spin, Tabs, message } from 'antd';
 import React, { useCallback, useEffect, useState } from 'react';
 import { AccountsTab } from '../accounts/AccountsTab';
+import { CampaignsTab } from '../campaigns/CampaignsTab';
 import { errorText, serviceDown, useMailApi } from '../api';
 import { ServiceDown } from '../ServiceDown';
 import { useT } from '../locale';
@@ -38,6 +40,7 @@ export function MailPage() {
         { key: 'accounts', label: t('My mail accounts'), children: <AccountsTab /> },
         { key: 'signatures', label: t('Signatures'), children: down ? <ServiceDown onRetry={load} /> : accounts ? <SignaturesTab accounts={accounts} /> : <Spin /> },
         { key: 'templates', label: t('Templates'), children: <TemplatesTab /> },
+        { key: 'campaigns', label: t('Mail merge'), children: down ? <ServiceDown onRetry={load} /> : accounts ? <CampaignsTab accounts={accounts} /> : <Spin /> },
       ]} />
     </Card>
   );

@@ -34,6 +34,24 @@ async function hoverVisible(locator, timeout = 30000) {
   }
 }
 
+/** Hovers the table's action menu (`trigger`) and picks "Mail merge", again until the
+ * button shows (a click while the block is laid out can be lost); the button. */
+async function addMailMerge(page, trigger) {
+  const button = page.getByRole('button', { name: 'Mail merge' }).filter({ visible: true }).first();
+  for (let attempt = 1; ; attempt += 1) {
+    await hoverVisible(trigger);
+    try {
+      await page.getByRole('menuitem', { name: 'Mail merge' }).filter({ visible: true }).first().click({ timeout: 5000 });
+      await button.waitFor({ timeout: 10000 });
+      return button;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await page.keyboard.press('Escape');
+      await page.mouse.move(700, 700);
+    }
+  }
+}
+
 const json = (body) => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 export async function mailMergeChecks({ page, nocobase, nb, emulator, mailbox, rootToken, through, shot }) {
@@ -64,20 +82,8 @@ export async function mailMergeChecks({ page, nocobase, nb, emulator, mailbox, r
     await editor.waitFor({ timeout: 60000 });
     if (!(await page.getByText('Add menu item').isVisible())) await editor.click();
     await page.getByRole('menuitem', { name: 'CRM', exact: true }).click();
-    // The table's "Actions" → "Mail merge", added again until its button shows.
-    const mergeButton = page.getByRole('button', { name: 'Mail merge' }).filter({ visible: true }).first();
-    for (let attempt = 1; ; attempt += 1) {
-      await hoverVisible(page.getByRole('button', { name: 'Actions' }));
-      try {
-        await page.getByRole('menuitem', { name: 'Mail merge' }).filter({ visible: true }).first().click({ timeout: 5000 });
-        await mergeButton.waitFor({ timeout: 10000 });
-        break;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-        await page.keyboard.press('Escape');
-        await page.mouse.move(700, 700);
-      }
-    }
+    // The table's "Actions" → "Mail merge".
+    const mergeButton = await addMailMerge(page, page.getByRole('button', { name: 'Actions' }));
     await page.getByText('Add menu item').isVisible() && await editor.click();
     // Every row of the table: the header's checkbox.
     await page.locator('.ant-table-thead .ant-checkbox-input').filter({ visible: true }).first().check();
@@ -156,19 +162,7 @@ export async function mailMergeChecks({ page, nocobase, nb, emulator, mailbox, r
     await editor.waitFor({ timeout: 60000 });
     if (!(await page.getByText('Add menu item').isVisible())) await editor.click();
     await page.getByRole('menuitem', { name: 'CRM classic' }).click();
-    const mergeButton = page.getByRole('button', { name: 'Mail merge' }).filter({ visible: true }).first();
-    for (let attempt = 1; ; attempt += 1) {
-      await hoverVisible(page.getByText('Configure actions'));
-      try {
-        await page.getByRole('menuitem', { name: 'Mail merge' }).filter({ visible: true }).first().click({ timeout: 5000 });
-        await mergeButton.waitFor({ timeout: 10000 });
-        break;
-      } catch (error) {
-        if (attempt >= 3) throw error;
-        await page.keyboard.press('Escape');
-        await page.mouse.move(700, 700);
-      }
-    }
+    const mergeButton = await addMailMerge(page, page.getByText('Configure actions'));
     await page.keyboard.press('Escape');
     await page.mouse.move(700, 700);
     // Every row, by the header's checkbox (a classic table shows a row's own checkbox

@@ -467,10 +467,12 @@ pub fn hand_over(
             if next.is_empty() {
                 break;
             }
+            // Opted out after the campaign was made: checked again as they go.
+            let addresses: Vec<String> = next.iter().filter_map(|r| r.address.clone()).collect();
+            let opted_out = super::opt_outs::blocked(connection, &addresses)?;
             for recipient in next {
-                // Opted out after the campaign was made: checked again as it goes.
                 if let Some(address) = &recipient.address
-                    && super::opt_outs::stops(connection, address)?
+                    && opted_out.contains(&address.trim().to_lowercase())
                 {
                     skip(connection, recipient.id, super::opt_outs::SKIPPED)?;
                     continue;

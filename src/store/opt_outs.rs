@@ -61,11 +61,6 @@ pub fn blocked(
         .collect())
 }
 
-/// Whether the list stops mail to `address`.
-pub fn stops(connection: &mut DbConnection, address: &str) -> Result<bool, StoreError> {
-    Ok(!blocked(connection, &[address.to_string()])?.is_empty())
-}
-
 /// One page of the list, by entry, and its count: everyone's (`added_by` None) or the
 /// entries one user added.
 pub fn list(

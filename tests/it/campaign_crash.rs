@@ -12,12 +12,12 @@
 
 use crate::common;
 use crate::crash_safety::setting;
-use crate::mail_campaigns_send::{OWNER, token};
+use crate::mail_campaigns_send::{OWNER, token, user_as};
 
 use common::Backend;
 use common::oauth::{param, wired_with};
 use common::process::ServiceProcess;
-use common::stubs::{CheckAnswer, StubNocobase};
+use common::stubs::StubNocobase;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
@@ -101,14 +101,7 @@ async fn sigkill_while_a_campaign_sends_mails_each_recipient_at_most_once() {
     .await
     .unwrap();
     let owner = token(OWNER);
-    nocobase.answer(
-        &owner,
-        CheckAnswer::User {
-            id: json!(OWNER),
-            roles: vec!["member"],
-            new_token: None,
-        },
-    );
+    nocobase.answer(&owner, user_as(OWNER, "member"));
     w.mailbox("google", EMAIL, 0).await;
     let connected = w.connect(&owner, "google", EMAIL).await;
     let account: i64 = param(&connected, "mailAccountId").unwrap().parse().unwrap();

@@ -17,12 +17,17 @@ use std::time::{Duration, Instant};
 pub(crate) const OWNER: i64 = 7;
 pub(crate) const MAILBOX: &str = "ann@acme.test";
 
-fn user(id: i64) -> CheckAnswer {
+/// NocoBase's answer for user `id` acting as `role`.
+pub(crate) fn user_as(id: i64, role: &'static str) -> CheckAnswer {
     CheckAnswer::User {
         id: json!(id),
-        roles: vec!["member"],
+        roles: vec![role],
         new_token: None,
     }
+}
+
+fn user(id: i64) -> CheckAnswer {
+    user_as(id, "member")
 }
 
 /// A user's token, the same one each time (the stub's ACL lists readers by token).

@@ -6,9 +6,9 @@
 use crate::common;
 use crate::mail_campaigns_send::{
     MAILBOX, OWNER, call, campaign, owner_with_mailbox, recipients, set_status, template, token,
+    user_as,
 };
 
-use common::stubs::CheckAnswer;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -30,14 +30,7 @@ async fn a_customer_on_the_opt_out_list_is_never_mailed_by_a_campaign() {
         return;
     };
     let admin = token(ADMIN);
-    nocobase.answer(
-        &admin,
-        CheckAnswer::User {
-            id: json!(ADMIN),
-            roles: vec!["admin"],
-            new_token: None,
-        },
-    );
+    nocobase.answer(&admin, user_as(ADMIN, "admin"));
     let owner = token(OWNER);
     for (key, name, email) in [
         ("1", "Ann", "ann@northwind.test"),

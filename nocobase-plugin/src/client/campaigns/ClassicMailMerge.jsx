@@ -16,27 +16,17 @@ import { App } from 'antd';
 import React from 'react';
 import { mailApiOf } from '../api';
 import { tval, useT } from '../locale';
-import { fieldOptions } from '../record/blockSettings';
 import { MailMergeForm } from './MailMergeForm';
+import { mergeTarget } from './mergeTarget';
 
 const SETTINGS = 'actionSettings:emailManagerMailMerge';
 
 /** What the form needs from a classic table block (`table`: its block context). */
 export function classicTarget(table, collection, t) {
-  if (!table || !collection || !collection.name) return null;
-  const fields = (typeof collection.getFields === 'function' && collection.getFields()) || [];
-  const options = fieldOptions(fields, t);
-  const email = fields.find((f) => (f.interface || (f.uiSchema && f.uiSchema.interface)) === 'email');
+  if (!table) return null;
   const params = (table.service && table.service.params && table.service.params[0]) || {};
-  const source = collection.dataSource;
-  return {
-    dataSource: typeof source === 'string' ? source : (source && source.key) || 'main',
-    collection: collection.name,
-    fields: options,
-    emailField: email ? email.name : options[0] && options[0].value,
-    selected: (table.field && table.field.data && table.field.data.selectedRowKeys) || [],
-    filter: params.filter || {},
-  };
+  const selected = table.field && table.field.data && table.field.data.selectedRowKeys;
+  return mergeTarget(collection, selected, params.filter, t);
 }
 
 /** The button's props (`x-use-component-props`): its click opens the form. */

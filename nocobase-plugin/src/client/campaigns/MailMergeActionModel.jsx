@@ -5,28 +5,18 @@ import { ActionModel, ActionSceneEnum } from '@nocobase/client';
 import React from 'react';
 import { mailApiOf } from '../api';
 import { NS, tval } from '../locale';
-import { fieldOptions } from '../record/blockSettings';
 import { MailMergeForm } from './MailMergeForm';
+import { mergeTarget } from './mergeTarget';
 
-/** What the form needs from the table block: its collection, fields, selection, filter. */
+/** What the form needs from the table block: its collection, selection and filter. */
 export function tableTarget(block, t) {
   const resource = block && block.resource;
   const collection = block && block.collection;
   if (!resource || !collection) return null;
   const key = Array.isArray(collection.filterTargetKey) ? null : collection.filterTargetKey || 'id';
   const rows = (typeof resource.getSelectedRows === 'function' && resource.getSelectedRows()) || [];
-  const fields = (typeof collection.getFields === 'function' && collection.getFields()) || [];
-  const options = fieldOptions(fields, t);
-  const email = fields.find((f) => (f.interface || (f.options && f.options.interface)) === 'email');
-  const source = collection.dataSourceKey || collection.dataSource;
-  return {
-    dataSource: typeof source === 'string' ? source : (source && source.key) || 'main',
-    collection: collection.name,
-    fields: options,
-    emailField: email ? email.name : options[0] && options[0].value,
-    selected: key ? rows.map((row) => row[key]).filter((k) => k !== undefined && k !== null) : [],
-    filter: (typeof resource.getFilter === 'function' && resource.getFilter()) || {},
-  };
+  const selected = key ? rows.map((row) => row[key]).filter((k) => k !== undefined && k !== null) : [];
+  return mergeTarget(collection, selected, typeof resource.getFilter === 'function' && resource.getFilter(), t);
 }
 
 export class MailMergeActionModel extends ActionModel {

@@ -52,7 +52,11 @@ export function recordTarget(collection, record) {
   const keyName = Array.isArray(collection.filterTargetKey) ? null : collection.filterTargetKey || 'id';
   const filterByTk = keyName ? record[keyName] : undefined;
   if (filterByTk === undefined || filterByTk === null) return null;
+  return { dataSource: dataSourceOf(collection), collection: collection.name, filterByTk };
+}
+
+/** The data source a collection (classic or flow-engine) belongs to; `main` if unsaid. */
+export function dataSourceOf(collection) {
   const source = collection.dataSourceKey || collection.dataSource;
-  const dataSource = typeof source === 'string' ? source : (source && source.key) || 'main';
-  return { dataSource, collection: collection.name, filterByTk };
+  return typeof source === 'string' ? source : (source && source.key) || 'main';
 }

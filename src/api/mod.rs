@@ -5,6 +5,7 @@
 mod account_filter;
 pub mod docs_page;
 pub mod mail_accounts;
+pub mod mail_activity;
 pub mod mail_attachments;
 pub mod mail_campaigns;
 pub mod mail_drafts;
@@ -53,6 +54,7 @@ pub fn configure(config: &mut web::ServiceConfig) -> Vec<Served> {
     mail_trusted_senders::configure(&mut router);
     mail_webhooks::configure(&mut router);
     mail_events::configure(&mut router);
+    mail_activity::configure(&mut router);
     router.into_served()
 }
 

@@ -4,6 +4,7 @@
 //! [`Fence`], so a crash or a lost lease never leaves half a page or a cursor past mail
 //! that was not stored. How a page becomes rows is in `message_rows`.
 
+pub use super::activity::Arrival;
 use super::schema::{mail_folders, mail_message_folders, mail_messages, mail_sync_cursors};
 use super::sync_jobs::{self, Fence};
 use super::{DbConnection, StoreError};
@@ -204,17 +205,24 @@ fn write_cursor(
 }
 
 /// Stores a page of messages (new or changed; no duplicates: one row per provider id)
-/// and, with it, the cursor that follows — all or nothing, and only while `fence` holds.
+/// and, with it, the cursor that follows and the activity feed's rows for mail it had not
+/// seen (`arrival` says whether it is new or imported) — all or nothing, and only while
+/// `fence` holds.
 pub fn store_page(
     connection: &mut DbConnection,
     fence: &Fence,
     messages: &[IncomingMessage],
     cursor: Option<&CursorUpdate>,
+    arrival: Arrival,
     now: NaiveDateTime,
 ) -> Result<Vec<i64>, StoreError> {
     fenced(connection, fence, cursor, now, |connection| {
         let folders = folder_ids(connection, fence.account_id)?;
-        super::message_rows::write(connection, fence.account_id, &folders, messages, now)
+        let ids =
+            super::message_rows::write(connection, fence.account_id, &folders, messages, now)?;
+        let written: Vec<(i64, &IncomingMessage)> = ids.iter().copied().zip(messages).collect();
+        super::activity::record(connection, fence.account_id, &written, arrival, now)?;
+        Ok(ids)
     })
 }
 

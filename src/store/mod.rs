@@ -6,6 +6,7 @@
 
 pub mod account_servers;
 pub mod account_tokens;
+pub mod activity;
 pub mod attachments;
 pub mod campaigns;
 mod connection;

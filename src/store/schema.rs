@@ -410,3 +410,24 @@ diesel::table! {
         created_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    mail_activity (id) {
+        id -> BigInt,
+        account_id -> BigInt,
+        message_id -> Nullable<BigInt>,
+        identity -> Text,
+        kind -> Text,
+        first_import -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    mail_activity_readers (user_id, reader) {
+        user_id -> BigInt,
+        reader -> Text,
+        position -> BigInt,
+        updated_at -> Timestamp,
+    }
+}

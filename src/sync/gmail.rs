@@ -423,7 +423,14 @@ async fn pages(
             }),
         };
         let write = write_page(run, Some(progress), move |c| {
-            let stored = messages::store_page(c, &fence, &batch, Some(&update), at)?;
+            let stored = messages::store_page(
+                c,
+                &fence,
+                &batch,
+                Some(&update),
+                messages::Arrival::Import,
+                at,
+            )?;
             Ok((stored.len(), 0, 0))
         });
         writing = Some((write, progress));
@@ -518,7 +525,8 @@ async fn incremental(
         });
         let (fence, at) = (run.fence.clone(), now());
         let (stored, changed, removed) = landed(write_page(run, None, move |c| {
-            let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
+            let stored =
+                messages::store_page(c, &fence, &batch, None, messages::Arrival::New, at)?.len();
             let changed = messages::apply_states(c, &fence, &changes, None, at)?;
             let removed = messages::delete_messages(c, &fence, &gone, cursor.as_ref(), at)?;
             Ok((stored, changed, removed))

@@ -347,8 +347,14 @@ async fn folder_round(
                 .filter(|_| phase == "initial")
                 .map(|t| t.max(*done as u64)),
         };
+        // A folder's first round is an import: its mail was there before.
+        let arrival = if phase == "initial" {
+            messages::Arrival::Import
+        } else {
+            messages::Arrival::New
+        };
         let write = write_page(run, Some(progress), move |c| {
-            let stored = messages::store_page(c, &fence, &batch, None, at)?.len();
+            let stored = messages::store_page(c, &fence, &batch, None, arrival, at)?.len();
             let changed = messages::apply_states(c, &fence, &changes, None, at)?;
             let deleted =
                 messages::remove_from_folder(c, &fence, &folder_id, &removed, Some(&update), at)?;

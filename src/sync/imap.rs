@@ -397,7 +397,15 @@ async fn first_import(
         let batch = complete(run, session, folder, opened.uid_validity, parsed).await?;
         let (fence, at) = (run.fence.clone(), now());
         let write = write_page(run, Some(progress), move |c| {
-            let stored = messages::store_page(c, &fence, &batch, Some(&update), at)?.len();
+            let stored = messages::store_page(
+                c,
+                &fence,
+                &batch,
+                Some(&update),
+                messages::Arrival::Import,
+                at,
+            )?
+            .len();
             Ok((stored, 0, 0))
         });
         writing = Some((write, progress));
@@ -559,7 +567,7 @@ async fn follow(
         let (fence, at) = (run.fence.clone(), now());
         let write = write_page(run, Some(progress), move |c| {
             Ok((
-                messages::store_page(c, &fence, &batch, None, at)?.len(),
+                messages::store_page(c, &fence, &batch, None, messages::Arrival::New, at)?.len(),
                 0,
                 0,
             ))

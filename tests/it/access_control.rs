@@ -209,6 +209,11 @@ fn table(ids: &Ids) -> Vec<Row> {
         row("/api/mailOptOuts:list", "get", String::new(), None, EmptyList, Status(200)),
         row("/api/mailOptOuts:create", "post", String::new(), Some(json!({"entry": "stop@northwind.test"})), Status(200), Status(200)),
         row("/api/mailOptOuts:destroy", "post", "filterByTk=999999".into(), Some(json!({})), Status(403), Nothing),
+        // The activity feed shows a caller the mailboxes it may see; readers are each caller's own.
+        row("/api/mailActivity:list", "get", format!("after=0&accountId={}", ids.account), None, Nothing, Nothing),
+        row("/api/mailActivity:subscribe", "post", String::new(), Some(json!({"reader": "workflow:theirs"})), Status(200), Status(200)),
+        row("/api/mailActivity:ack", "post", String::new(), Some(json!({"reader": "never-subscribed", "position": 0})), Status(404), Status(404)),
+        row("/api/mailActivity:unsubscribe", "post", String::new(), Some(json!({"reader": "workflow:theirs"})), Status(200), Status(200)),
         row("/api/mailCampaignRecipients:list", "get", format!("filter={}", common::urlencode(&json!({"campaignId": ids.campaign}).to_string())), None, EmptyList, EmptyList),
         // Drafts live at the owner's provider: nobody else reads, saves, sends or removes them.
         row("/api/mailDrafts:list", "get", format!("filter={}", common::urlencode(&json!({"accountId": ids.account}).to_string())), None, EmptyList, EmptyList),

@@ -79,7 +79,7 @@ async fn a_disconnect_during_a_sync_page_waits_for_the_page(backend: Backend) {
     let fence = claim(&store, account, "worker-a").await;
     let (page, held) = write_page(&store, fence, |c, fence, hold| {
         let mail = [incoming("m1", "Quote", "zed@acme.test", "hello", false)];
-        let stored = messages::store_page(c, fence, &mail, None, now())?;
+        let stored = messages::store_page(c, fence, &mail, None, messages::Arrival::New, now())?;
         hold();
         Ok((stored.len(), 0, 0))
     });
@@ -116,7 +116,9 @@ async fn a_users_change_during_a_graph_page_waits_for_the_page(backend: Backend)
     {
         let fence = fence.clone();
         store
-            .run(move |c| messages::store_page(c, &fence, &mail, None, now()))
+            .run(move |c| {
+                messages::store_page(c, &fence, &mail, None, messages::Arrival::New, now())
+            })
             .await
             .unwrap();
     }

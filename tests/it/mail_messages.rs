@@ -204,7 +204,14 @@ async fn fixture(backend: Backend) -> Option<Fixture> {
                 sync_jobs::enqueue(c, account, false, now - chrono::Duration::seconds(1))?;
                 let claimed = sync_jobs::claim(c, "fixture", chrono::Duration::seconds(60), now)?
                     .expect("job");
-                let stored = messages::store_page(c, &claimed.fence, &batch, None, now)?;
+                let stored = messages::store_page(
+                    c,
+                    &claimed.fence,
+                    &batch,
+                    None,
+                    messages::Arrival::New,
+                    now,
+                )?;
                 sync_jobs::finish(c, &claimed.fence, None)?;
                 Ok(stored)
             })
@@ -668,7 +675,14 @@ async fn store_one(f: &Fixture, account: i64, message: IncomingMessage) -> i64 {
             sync_jobs::enqueue(c, account, false, now - chrono::Duration::seconds(1))?;
             let claimed =
                 sync_jobs::claim(c, "fixture", chrono::Duration::seconds(60), now)?.expect("job");
-            let stored = messages::store_page(c, &claimed.fence, &[message], None, now)?;
+            let stored = messages::store_page(
+                c,
+                &claimed.fence,
+                &[message],
+                None,
+                messages::Arrival::New,
+                now,
+            )?;
             sync_jobs::finish(c, &claimed.fence, None)?;
             Ok(stored[0])
         })

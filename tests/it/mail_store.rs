@@ -141,7 +141,7 @@ async fn a_page_and_its_cursor_are_stored_together_without_duplicates(backend: B
     };
     let c2 = cursor.clone();
     store
-        .run(move |c| messages::store_page(c, &f, &p, Some(&c2), now()))
+        .run(move |c| messages::store_page(c, &f, &p, Some(&c2), messages::Arrival::New, now()))
         .await
         .unwrap();
     assert_eq!(
@@ -189,7 +189,7 @@ async fn a_page_and_its_cursor_are_stored_together_without_duplicates(backend: B
     changed.folders = vec!["INBOX".into()];
     let f = fence.clone();
     store
-        .run(move |c| messages::store_page(c, &f, &[changed], None, now()))
+        .run(move |c| messages::store_page(c, &f, &[changed], None, messages::Arrival::New, now()))
         .await
         .unwrap();
     assert_eq!(
@@ -266,7 +266,9 @@ Content-Type: text/html; charset=utf-8\r\n\r\n<html><head><style>p {{ color: tea
     message.parsed = parse(raw.as_bytes()).unwrap();
     assert_eq!(message.parsed.body_text, None, "an HTML-only message");
     store
-        .run(move |c| messages::store_page(c, &fence, &[message], None, now()))
+        .run(move |c| {
+            messages::store_page(c, &fence, &[message], None, messages::Arrival::New, now())
+        })
         .await
         .unwrap();
     assert_eq!(search(&db, "zebrafish"), 1, "a word deep in the HTML");
@@ -291,7 +293,7 @@ async fn a_large_page_is_stored_as_if_message_by_message(backend: Backend) {
     let before = incoming("old", "Quarterly kumquat", "zed@acme.com", "figures", false);
     let f = fence.clone();
     let first = store
-        .run(move |c| messages::store_page(c, &f, &[before], None, now()))
+        .run(move |c| messages::store_page(c, &f, &[before], None, messages::Arrival::New, now()))
         .await
         .unwrap();
 
@@ -323,7 +325,7 @@ async fn a_large_page_is_stored_as_if_message_by_message(backend: Backend) {
     let f = fence.clone();
     let sent = page.clone();
     let ids = store
-        .run(move |c| messages::store_page(c, &f, &sent, None, now()))
+        .run(move |c| messages::store_page(c, &f, &sent, None, messages::Arrival::New, now()))
         .await
         .unwrap();
 
@@ -388,7 +390,7 @@ async fn a_folders_members_are_read_a_page_at_a_time(backend: Backend) {
         .collect();
     page[4].folders = vec!["Label_1".into()];
     store
-        .run(move |c| messages::store_page(c, &fence, &page, None, now()))
+        .run(move |c| messages::store_page(c, &fence, &page, None, messages::Arrival::New, now()))
         .await
         .unwrap();
     let (mut after, mut seen) = (0, Vec::new());
@@ -434,7 +436,7 @@ async fn a_worker_whose_lease_was_taken_over_cannot_write(backend: Backend) {
     };
     let (f, p, c2) = (stale.clone(), page.clone(), cursor.clone());
     let refused = store
-        .run(move |c| messages::store_page(c, &f, &p, Some(&c2), now()))
+        .run(move |c| messages::store_page(c, &f, &p, Some(&c2), messages::Arrival::New, now()))
         .await;
     assert!(matches!(refused, Err(StoreError::Fenced)), "{refused:?}");
     assert_eq!(
@@ -461,7 +463,9 @@ async fn a_worker_whose_lease_was_taken_over_cannot_write(backend: Backend) {
     );
     let f = taken.fence.clone();
     store
-        .run(move |c| messages::store_page(c, &f, &page, Some(&cursor), now()))
+        .run(move |c| {
+            messages::store_page(c, &f, &page, Some(&cursor), messages::Arrival::New, now())
+        })
         .await
         .unwrap();
     let f = taken.fence.clone();

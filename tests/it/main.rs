@@ -32,6 +32,7 @@ mod imap_parts;
 mod imap_server_answers;
 mod lock_order;
 mod mail_accounts;
+mod mail_activity;
 mod mail_attachments;
 mod mail_campaigns;
 mod mail_campaigns_send;

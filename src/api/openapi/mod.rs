@@ -7,9 +7,10 @@ mod shapes;
 pub use shapes::*;
 
 use crate::api::{
-    mail_accounts, mail_attachments, mail_campaigns, mail_drafts, mail_events, mail_folders,
-    mail_labels, mail_messages, mail_notes, mail_opt_outs, mail_outbox, mail_providers,
-    mail_signatures, mail_templates, mail_threads, mail_trusted_senders, mail_webhooks,
+    mail_accounts, mail_activity, mail_attachments, mail_campaigns, mail_drafts, mail_events,
+    mail_folders, mail_labels, mail_messages, mail_notes, mail_opt_outs, mail_outbox,
+    mail_providers, mail_signatures, mail_templates, mail_threads, mail_trusted_senders,
+    mail_webhooks,
 };
 use crate::http;
 use actix_web::HttpResponse;
@@ -94,6 +95,10 @@ use utoipa::OpenApi;
         mail_opt_outs::list_opt_outs,
         mail_opt_outs::create_opt_out,
         mail_opt_outs::destroy_opt_out,
+        mail_activity::subscribe_activity,
+        mail_activity::list_activity,
+        mail_activity::ack_activity,
+        mail_activity::unsubscribe_activity,
         mail_trusted_senders::list_trusted_senders,
         mail_trusted_senders::create_trusted_sender,
         mail_trusted_senders::destroy_trusted_sender,
@@ -117,6 +122,7 @@ use utoipa::OpenApi;
         (name = "mailSignatures", description = "The caller's HTML signatures, per mailbox or send-as address."),
         (name = "mailTemplates", description = "Personal and shared (role-scoped) templates with NocoBase variables, and their rendering."),
         (name = "mailCampaigns", description = "Mail merge: one message per NocoBase record from a template, paced to the mailbox's sending limits, each recipient sent at most once."),
+        (name = "mailActivity", description = "The feed of mail each mailbox received or sent, a row a message, for workflow triggers: readers subscribe, list what came after their position, and acknowledge it."),
         (name = "mailOptOuts", description = "The organisation's opt-out list: addresses and domains mail merge never sends to."),
         (name = "mailLabels", description = "Gmail labels and Outlook categories, with colours: listed per mailbox, written to the provider first."),
         (name = "mailNotes", description = "Notes and to-dos on a message or a thread, seen by whoever may read that mail's body."),

@@ -387,6 +387,21 @@ pub struct TrustedSenderValues {
     pub address: String,
 }
 
+/// Values of `mailActivity:subscribe` and `mailActivity:unsubscribe`.
+#[derive(ToSchema)]
+pub struct ReaderValues {
+    /// The reader's name (1 to 200 characters), the caller's own.
+    pub reader: String,
+}
+
+/// Values of `mailActivity:ack`.
+#[derive(ToSchema)]
+pub struct AckValues {
+    pub reader: String,
+    /// The `meta.position` of a `mailActivity:list` answer whose rows are handled.
+    pub position: i64,
+}
+
 /// Values of `mailOptOuts:create`.
 #[derive(ToSchema)]
 pub struct OptOutValues {

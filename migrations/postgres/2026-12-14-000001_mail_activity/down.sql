@@ -1,0 +1,2 @@
+DROP TABLE mail_activity_readers;
+DROP TABLE mail_activity;

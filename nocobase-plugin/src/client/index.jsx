@@ -12,6 +12,7 @@ import { ClassicMailMergeInitializer, classicMailMergeSettings, useEmailManagerM
 import { MailMergeActionModel } from './campaigns/MailMergeActionModel';
 import { ProviderSettings } from './settings/ProviderSettings';
 import { EmailShortcutProvider, MAIL_PATH } from './Shortcut';
+import { registerWorkflow } from './workflow/definitions';
 
 const SETTINGS_KEY = 'email-manager';
 
@@ -67,6 +68,9 @@ export class PluginEmailManagerClient extends Plugin {
       Component: 'ClassicMailMergeInitializer',
       name: 'emailManagerMailMerge',
     });
+    // Workflows (when NocoBase's workflow plugin is enabled): the triggers "Email
+    // received" and "Email sent", the node "Send email".
+    registerWorkflow(this.app);
   }
 }
 

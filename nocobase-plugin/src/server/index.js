@@ -5,6 +5,8 @@ const { Plugin } = require('@nocobase/server');
 const { Readable } = require('node:stream');
 const { PUBLIC_ACTIONS, answerCookies, forwardableAction, requestHeaders } = require('./proxyRules');
 const { UserCleanup } = require('./userCleanup');
+const { SidecarClient } = require('./sidecar');
+const { registerWorkflow } = require('./workflow');
 
 // Answer headers the browser needs: the body's type and size, downloads' file names,
 // the callback's redirect, caching rules, the request id for support.
@@ -30,6 +32,7 @@ class PluginEmailManagerServer extends Plugin {
   }
 
   async load() {
+    this.sidecar = new SidecarClient(this);
     const base = apiBase();
     this.app.use(async (ctx, next) => {
       const action = forwardableAction(ctx.path, base);
@@ -56,6 +59,7 @@ class PluginEmailManagerServer extends Plugin {
     });
     this.app.acl.allow('emailManagerRoles', 'list', 'loggedIn');
     new UserCleanup(this).start();
+    registerWorkflow(this);
   }
 
   /** NocoBase's own check of the caller's token; answers NocoBase's 401 itself when it fails. */

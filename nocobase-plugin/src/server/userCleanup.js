@@ -1,8 +1,7 @@
 // A deleted NocoBase user's mailboxes are disconnected in the sidecar (grants revoked,
 // tokens and mail removed): at once when the user is destroyed, and by a reconciliation
 // at start and every hour, for deletions made while the plugin or the sidecar was down.
-// The plugin speaks to the sidecar as the root user, with a five-minute token NocoBase's
-// own key signs (an API-key-shaped token: the sidecar checks it like any other).
+// The plugin speaks to the sidecar as the root user (sidecar.js).
 
 const HOUR_MS = 60 * 60 * 1000;
 
@@ -16,22 +15,10 @@ class UserCleanup {
     return this.plugin.app;
   }
 
-  /** A short-lived token of the root user, acting as root. */
-  async serviceToken() {
-    const root = await this.app.db.getRepository('users').findOne({ filter: { 'roles.name': 'root' }, fields: ['id'] });
-    if (!root) throw new Error('no root user to act as');
-    return this.app.authManager.jwt.sign({ userId: root.get('id'), roleName: 'root' }, { expiresIn: '5m' });
-  }
-
+  /** Calls the sidecar as the root user, acting as root. */
   async call(action, { query = '', values } = {}) {
-    const response = await fetch(`${this.plugin.sidecarUrl()}/api/${action}${query ? `?${query}` : ''}`, {
-      method: values === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${await this.serviceToken()}`, 'content-type': 'application/json' },
-      body: values === undefined ? undefined : JSON.stringify(values),
-      signal: AbortSignal.timeout(60000),
-    });
-    if (!response.ok) throw new Error(`${action}: HTTP ${response.status}`);
-    return response.json();
+    const sidecar = this.plugin.sidecar;
+    return sidecar.call(action, { as: { userId: await sidecar.rootId(), roleName: 'root' }, query, values });
   }
 
   /** Disconnects every mailbox of `userId`. */

@@ -10,6 +10,7 @@ import { frameDocument } from './frame.mjs';
 import { printDocument, printInFrame } from './print.mjs';
 import { folderName } from './folderName';
 import { safeFileName } from './fileName.mjs';
+import { MailRecords } from './MailRecords';
 import { MessageNotes } from './MessageNotes';
 import { FOLD_QUOTES_CSS, htmlHasQuote, splitTextQuote, textHasQuote } from './quotes.mjs';
 
@@ -219,6 +220,7 @@ export function MessageView({ id, folders, labels = [], ownAccountIds, onCompose
           <Button danger icon={<DeleteOutlined />}>{t('Delete')}</Button>
         </Popconfirm>
       </Space>}
+      {!inThread && <MailRecords mail={message_} />}
       {!inThread && <Typography.Title level={4} style={{ marginTop: 0 }} data-testid="message-subject">{message_.subject || t('(no subject)')}</Typography.Title>}
       <Descriptions size="small" column={1}>
         <Descriptions.Item label={t('From')}>{person(message_.from)}</Descriptions.Item>

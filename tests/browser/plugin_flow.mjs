@@ -18,6 +18,7 @@ import { Services, claimsOf, emulatorEndpoints, signed } from '../harness/servic
 import { recordBlockChecks, recordBlockWithoutMailboxChecks } from './record_block.mjs';
 import { imapConnectChecks } from './imap_connect.mjs';
 import { mailMergeChecks, mailMergeKillChecks } from './mail_merge.mjs';
+import { workflowChecks } from './workflows.mjs';
 import { readingChecks } from './reading.mjs';
 import { writingChecks } from './writing.mjs';
 import { chromiumOptions, signedIn } from '../harness/browser.mjs';
@@ -738,6 +739,13 @@ try {
     kill: () => services.kill(sidecar.child),
     restart: async () => {
       sidecar = await services.sidecar(SIDECAR_BIN, 'plugin-restarted', { ...sidecarEnv, EMAIL_MANAGER__DATABASE__URL: sidecar.database });
+    },
+  });
+  await workflowChecks({
+    page, nocobase, nb, emulator, mailbox: MAILBOX, rootToken, through, shot,
+    restartSidecar: async () => {
+      await services.kill(sidecar.child);
+      sidecar = await services.sidecar(SIDECAR_BIN, 'plugin-workflows', { ...sidecarEnv, EMAIL_MANAGER__DATABASE__URL: sidecar.database });
     },
   });
 

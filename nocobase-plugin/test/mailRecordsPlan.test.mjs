@@ -37,12 +37,13 @@ test('records match through email fields of visible collections; a record is cal
   assert.equal(recordTitle(tickets, { id: 4, title: '' }), '#4');
 });
 
-test('NocoBase\'s own titles are translated; its own collections are not offered for new records', async () => {
+test('NocoBase\'s own titles are translated; users and roles are not offered for new records', async () => {
   const { shownTitle, userCollections } = await import('../src/client/mail/mailRecordsPlan.mjs');
   const t = (text) => `T:${text}`;
   assert.equal(shownTitle(t, '{{t("Users")}}', 'users'), 'T:Users');
   assert.equal(shownTitle(t, "{{ t('Roles', { ns: 'x' }) }}", 'roles'), 'T:Roles');
   assert.equal(shownTitle(t, 'Tickets', 'tickets'), 'T:Tickets');
   assert.equal(shownTitle(t, null, 'tickets'), 'T:tickets');
-  assert.deepEqual(userCollections([{ name: 'users' }, { name: 'x', origin: '@nocobase/plugin-acl' }, { name: 'h', hidden: true }, { name: 'tickets' }]).map((c) => c.name), ['tickets']);
+  // Collections made in the UI name the data-source plugin as their origin: they stay.
+  assert.deepEqual(userCollections([{ name: 'users' }, { name: 'roles' }, { name: 'h', hidden: true }, { name: 'tickets', origin: '@nocobase/plugin-data-source-main' }]).map((c) => c.name), ['tickets']);
 });

@@ -157,6 +157,7 @@ fn optional_flag(params: &QueryParams, key: &str) -> Result<Option<bool>, ApiErr
     ),
     responses(
         (status = 200, description = "Rows after the position and where the reader stands after them", body = ActivityPage),
+        (status = 404, description = "`READER_NOT_SUBSCRIBED`: subscribe the reader first", body = crate::api::openapi::ErrorBody),
         crate::api::openapi::Refusals
     )
 )]
@@ -251,6 +252,7 @@ pub async fn list_activity(
     request_body = crate::api::openapi::AckValues,
     responses(
         (status = 200, description = "Where the reader stands now", body = crate::api::openapi::DataEnvelope<ReaderView>),
+        (status = 404, description = "`READER_NOT_SUBSCRIBED`: subscribe the reader first", body = crate::api::openapi::ErrorBody),
         crate::api::openapi::Refusals
     )
 )]

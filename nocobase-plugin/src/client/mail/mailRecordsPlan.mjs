@@ -94,8 +94,11 @@ export function shownTitle(t, title, fallback) {
   return t(formula ? formula[2] : text);
 }
 
-/** Collections a person makes records of: not hidden, not a plugin's own (users, roles…). */
+// NocoBase's own collections the collection list shows, that nobody makes from a mail.
+const ACCOUNTS = ['roles', 'users'];
+
+/** Collections a person makes records of from a mail: not hidden, not users or roles. */
 export function userCollections(collections) {
-  return (collections || []).filter((c) => !c.hidden && !(typeof c.origin === 'string' && c.origin.startsWith('@nocobase/')) && !['roles', 'users'].includes(c.name));
+  return (collections || []).filter((c) => !c.hidden && !ACCOUNTS.includes(c.name));
 }
 

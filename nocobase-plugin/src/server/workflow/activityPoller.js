@@ -149,7 +149,7 @@ class ActivityPoller {
       const config = workflow.get('config') || {};
       const labels = config.label ? await this.namesOf(owner, message, names) : [];
       if (!matches(config, message, labels)) continue;
-      const files = config.attachmentsAsFiles && message.hasAttachments ? await filesOf(this.plugin, owner, message) : [];
+      const files = config.attachmentsAsFiles && message.hasAttachments ? await this.filesFor(workflow, owner, message) : [];
       const mailbox = await this.mailboxOf(owner, row.accountId, names);
       this.workflowPlugin.trigger(workflow, contextOf(row, message, { mailbox, names: labels, files }), { eventKey });
       started.push(eventKey);
@@ -160,6 +160,17 @@ class ActivityPoller {
     }
     await this.sidecar.call('mailActivity:ack', { as: owner, values: { reader: readerOf(workflow), position: page.meta.position } });
     return Boolean(page.meta.hasMore);
+  }
+
+  /** The message's attachments as files; a file that fails is logged, and the workflow
+   * starts with those that could be stored (rather than never). */
+  async filesFor(workflow, owner, message) {
+    try {
+      return await filesOf(this.plugin, owner, message);
+    } catch (error) {
+      this.warn(workflow, 'could not store a message\'s attachments as files', error);
+      return [];
+    }
   }
 
   async executed(eventKey) {

@@ -30,8 +30,9 @@ async function filesOf(plugin, owner, message) {
     if (attachment.size && total + attachment.size > MAX_BYTES) break;
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'email-manager-'));
     try {
+      // One file that cannot be fetched or stored does not keep the others back.
       const response = await plugin.sidecar.fetch('mailAttachments:download', { as: owner, query: `filterByTk=${attachment.id}` });
-      if (!response.ok || !response.body) continue;
+      if (!response.ok || !response.body) throw new Error(`the email service answered ${response.status}`);
       const file = path.join(dir, safeName(attachment.filename, `attachment-${attachment.id}`));
       await pipeline(Readable.fromWeb(response.body), fs.createWriteStream(file));
       total += (await fs.promises.stat(file)).size;
@@ -41,6 +42,8 @@ async function filesOf(plugin, owner, message) {
         values: { title: safeName(attachment.filename, `attachment-${attachment.id}`) },
       });
       records.push(record.toJSON ? record.toJSON() : record);
+    } catch (error) {
+      plugin.app.logger.warn('email manager: an attachment could not be stored as a file for a workflow', { attachment: attachment.id, cause: error && error.message });
     } finally {
       await fs.promises.rm(dir, { recursive: true, force: true });
     }

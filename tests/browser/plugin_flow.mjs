@@ -747,6 +747,8 @@ try {
       await services.kill(sidecar.child);
       sidecar = await services.sidecar(SIDECAR_BIN, 'plugin-workflows', { ...sidecarEnv, EMAIL_MANAGER__DATABASE__URL: sidecar.database });
     },
+    killNocoBase: () => services.kill(nocobase.child),
+    startNocoBase: () => nocobase.start(APP_KEY, { EMAIL_MANAGER_URL: sidecarUrl }, 'nocobase-server-restarted'),
   });
 
   await check('proxy: a multipart send with an attachment streams through NocoBase', async () => {

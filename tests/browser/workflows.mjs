@@ -27,7 +27,7 @@ async function sentSubjects(emulator, mailbox) {
   return sent.map((s) => (/^Subject: (.*)$/m.exec(Buffer.from(s.raw, 'base64').toString('utf8')) || [])[1]);
 }
 
-export async function workflowChecks({ page, nocobase, nb, emulator, mailbox, rootToken, through, shot, restartSidecar }) {
+export async function workflowChecks({ page, nocobase, nb, emulator, mailbox, rootToken, through, shot, restartSidecar, killNocoBase, startNocoBase }) {
   const request = async (url, method = 'get', data, params) => (await nb.request({ url, method, data, params })).data;
   const tickets = async () => (await request('tickets:list', 'get', undefined, { pageSize: 200, sort: ['id'] })).data;
   const account = (await through(nocobase, 'mailAccounts:list', rootToken)).body.data[0];
@@ -188,6 +188,43 @@ export async function workflowChecks({ page, nocobase, nb, emulator, mailbox, ro
     const copies = (await sentSubjects(emulator, mailbox)).filter((s) => s === subject).length;
     assert(copies === 1, `${copies} copies of the answer at Gmail`);
     assert((await executionsOf(reply.id)).length === 1 && (await executionsOf(sentRecorder.id)).length === 1, 'one execution each');
+  });
+
+  await check('workflow: NocoBase SIGKILLed while a "Send email" node waits for Gmail: after a restart the job resolves and the mail went once', async () => {
+    const confirm = await workflow('Confirm orders', 'emailManagerReceived', { subjectContains: 'order confirmation request' }, [{
+      type: 'emailManagerSend',
+      title: 'Confirm the order',
+      config: { accountId: account.id, to: '{{$context.message.fromAddress}}', subject: 'Confirmed: {{$context.message.subject}}', format: 'text', body: 'Your order is confirmed.' },
+    }]);
+    // Gmail takes 20 s to answer each send: NocoBase is killed while the node waits.
+    await emulator.control('/settings', { slowMs: 20000 });
+    await emulator.control('/faults', { provider: 'google', path: 'messages/send', rate: 1, kinds: ['slow'] });
+    try {
+      await emulator.control(`/users/${mailbox}/deliver`, { from: `Kim Buyer <kim@${CUSTOMER_DOMAIN}>`, subject: 'Order confirmation request 12', text: 'Please confirm.' });
+      const pending = await waitFor('the node waiting for Gmail', async () => {
+        const [execution] = await executionsOf(confirm.id);
+        if (!execution) return null;
+        const detail = (await request('executions:get', 'get', undefined, { filterByTk: execution.id, appends: ['jobs'] })).data;
+        return detail.jobs.find((j) => j.nodeId === confirm.nodes[0].id && j.status === 0) ? execution : null;
+      }, 240000);
+      await sleep(2000);
+      await killNocoBase();
+      await startNocoBase();
+      await nb.auth.signIn({ account: 'admin@nocobase.com', password: 'admin123' }, 'basic').catch(() => {});
+      const done = await waitFor('the execution resolved after the restart', async () => {
+        const [execution] = await executionsOf(confirm.id).catch(() => []);
+        return execution && execution.id === pending.id && execution.status === 1 ? execution : null;
+      }, 120000);
+      const detail = (await request('executions:get', 'get', undefined, { filterByTk: done.id, appends: ['jobs'] })).data;
+      const job = detail.jobs.find((j) => j.nodeId === confirm.nodes[0].id);
+      assert(job.result.status === 'sent' && job.result.messageId, `the node's result: ${JSON.stringify(job.result)}`);
+    } finally {
+      await emulator.control('/faults', { provider: 'google', rate: 0, kinds: [] }).catch(() => {});
+    }
+    await sleep(5000);
+    const copies = (await sentSubjects(emulator, mailbox)).filter((s) => s === 'Confirmed: Order confirmation request 12').length;
+    assert(copies === 1, `${copies} copies at Gmail`);
+    assert((await executionsOf(confirm.id)).length === 1, 'one execution');
   });
 
   await check('workflow editor: an admin makes an "Email received" workflow by clicks; the canvas shows the trigger and the "Send email" node with their forms', async () => {

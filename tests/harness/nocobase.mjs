@@ -62,9 +62,10 @@ export class NocoBase {
     return output;
   }
 
-  async start(appKey, extra) {
+  /** Starts the server; `logName` names its log (a restart keeps the first one). */
+  async start(appKey, extra, logName = `${this.label}-server`) {
     const started = Date.now();
-    this.child = this.services.spawn(`${this.label}-server`, path.join(this.app, 'node_modules', '.bin', 'nocobase-v1'),
+    this.child = this.services.spawn(logName, path.join(this.app, 'node_modules', '.bin', 'nocobase-v1'),
       ['start', '--launch-mode', 'node'], { cwd: this.app, env: this.env(appKey, extra) });
     await waitFor(`${this.url}/api/app:getInfo`, 180000);
     console.log(`# NocoBase (${this.label}) answered after ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -635,3 +635,57 @@ async fn forms_with_files_send_and_size_limits_hold() {
     assert_eq!(reply.status, 413, "{}", reply.text);
     assert_eq!(sent(&w, email).await.len(), 1);
 }
+
+/// The caller goes away while the provider is still taking the message (a NocoBase killed
+/// while its workflow's "Send email" node waited, a browser tab closed after Send): the
+/// send still completes and is recorded `sent`, and the caller's retry with the same key
+/// gets that outcome, one copy at the provider. The workflow node's exactly-once rests on
+/// this: NocoBase, restarted, asks again with the job's key.
+async fn a_send_goes_on_when_its_caller_goes_away(backend: Backend) {
+    let Some(w) = wired_syncing(backend).await else {
+        return;
+    };
+    let email = "gone@gmail.example";
+    let account = connected(&w, "google", email, &[]).await;
+    w.control("/settings", json!({"slowMs": 3000})).await;
+    w.control(
+        "/faults",
+        json!({"provider": "google", "path": "/messages/send", "rate": 1.0, "kinds": ["slow"]}),
+    )
+    .await;
+    let values = json!({"accountId": account, "to": ["kim@buyer.example"], "subject": "Order confirmed", "text": "Yes."});
+    let cut = w
+        .http
+        .post(format!("{}/api/mailMessages:send", w.app.address))
+        .bearer_auth(user_token(7))
+        .header("idempotency-key", "caller-gone-1")
+        .timeout(std::time::Duration::from_millis(700))
+        .json(&values)
+        .send()
+        .await;
+    assert!(
+        cut.is_err(),
+        "the caller gave up before the provider answered"
+    );
+    w.control("/faults", json!({"rate": 0.0, "kinds": []}))
+        .await;
+    let started = Instant::now();
+    while sent(&w, email).await.is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the send stopped with its caller"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let retry = send(&w, Some("caller-gone-1"), values).await;
+    assert_eq!(retry.status, 200, "{}", retry.text);
+    assert_eq!(retry.json["data"]["status"], "sent", "{}", retry.text);
+    assert!(
+        retry.json["data"]["providerMessageId"].is_string(),
+        "{}",
+        retry.text
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert_eq!(sent(&w, email).await.len(), 1, "one copy at the provider");
+}
+both_backends!(caller_gone, a_send_goes_on_when_its_caller_goes_away);

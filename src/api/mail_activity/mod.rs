@@ -131,6 +131,26 @@ pub async fn subscribe_activity(
     Ok(Data(ReaderView { reader, position }))
 }
 
+/// The value of `key` as a number in `range`; absent `None`, anything else a 400 saying
+/// `expected`.
+fn number_in(
+    params: &QueryParams,
+    key: &str,
+    range: std::ops::RangeInclusive<i64>,
+    expected: &str,
+) -> Result<Option<i64>, ApiError> {
+    params
+        .one(key)?
+        .map(|raw| {
+            raw.trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|n| range.contains(n))
+                .ok_or_else(|| ApiError::invalid_field(key, expected))
+        })
+        .transpose()
+}
+
 /// The `true`/`false` value of `key`, absent `None`.
 fn optional_flag(params: &QueryParams, key: &str) -> Result<Option<bool>, ApiError> {
     match params.one(key)? {
@@ -170,16 +190,7 @@ pub async fn list_activity(
         .one("reader")?
         .map(|r| reader_name(Some(r)))
         .transpose()?;
-    let after = params
-        .one("after")?
-        .map(|raw| {
-            raw.trim()
-                .parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 0)
-                .ok_or_else(|| ApiError::invalid_field("after", "a position (0 or more)"))
-        })
-        .transpose()?;
+    let after = number_in(&params, "after", 0..=i64::MAX, "a position (0 or more)")?;
     if reader.is_some() == after.is_some() {
         return Err(ApiError::bad_request(
             "INVALID_PARAMETER",
@@ -191,15 +202,7 @@ pub async fn list_activity(
         .map(|k| Kind::parse(k).ok_or_else(|| ApiError::invalid_field("kind", "received or sent")))
         .transpose()?;
     let first_import = optional_flag(&params, "firstImport")?;
-    let limit = match params.one("pageSize")? {
-        None => DEFAULT_PAGE,
-        Some(raw) => raw
-            .trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=MAX_PAGE).contains(n))
-            .ok_or_else(|| ApiError::invalid_field("pageSize", "1 to 500"))?,
-    };
+    let limit = number_in(&params, "pageSize", 1..=MAX_PAGE, "1 to 500")?.unwrap_or(DEFAULT_PAGE);
     let mut wanted = Vec::new();
     for raw in params.all("accountId") {
         wanted.push(

@@ -8,7 +8,7 @@ const { bodyText } = require('./conditions');
 // The most of a body handed on: a workflow puts text into record fields, not archives.
 const MAX_BODY_CHARS = 100000;
 
-function addressesOf(people) {
+function addressListOf(people) {
   return (people || []).map((p) => p && p.address).filter(Boolean);
 }
 
@@ -36,9 +36,9 @@ function contextOf(row, message, { mailbox, names = [], files = [] }) {
       fromName: from.name || '',
       fromDomain: domainOf(from.address),
       to,
-      toAddresses: addressesOf(to).join(', '),
+      toAddresses: addressListOf(to).join(', '),
       cc,
-      ccAddresses: addressesOf(cc).join(', '),
+      ccAddresses: addressListOf(cc).join(', '),
       date: message.date,
       snippet: message.snippet || '',
       text: text.length > MAX_BODY_CHARS ? text.slice(0, MAX_BODY_CHARS) : text,
